@@ -1,0 +1,131 @@
+import {
+  BlobEntropy, ForwardScheme, Interaction, ParticleMeasure, Potential, Rng, gaussianCloud,
+  logRepulsionKernel, newtonRepulsionKernel, quadraticPotential, type ParticleEnergy,
+} from '../engine/index.ts';
+import {
+  acceleratedAttention, attentionSlotSources, autoTarget, backendSlot, pairExecutor, withBackend, type BackendName,
+} from '../engine/backend/index.ts';
+import { retract } from '../engine/particles/forward-scheme.ts';
+import { applyMatrix } from '../engine/models/transformer/qkv.ts';
+import { plainAttention } from '../engine/models/transformer/softmax-attention.ts';
+import { installNodeBackend } from '../engine/node/backend/install.ts';
+import { pythonHas, runPeer, timeIt, type BenchRow, type BenchSuite } from './harness.ts';
+
+/**
+ * Backends of the particle pair loops (DESIGN §5.4): per kernel and N, the float64
+ * TS loop, the gpu.js kernel (in Node: WebAssembly SIMD over the worker pool) and
+ * numpy, in the same run, with the ratios and what `auto` picks. The thresholds in
+ * engine/backend/rule.ts are read off this table. Cases:
+ * - interaction: one velocity evaluation, W = |z|²/2 − log|z| (2D) / + 1/|z| (3D);
+ * - blob: one blob-entropy velocity (densities + forces), δ = 0.05;
+ * - step: one forward step, interaction + quadratic potential (the issue's target);
+ * - attention / attention-sym: softmax attention outputs of tokens on the sphere, β = 1,
+ *   random non-symmetric M = QᵀK / identity (the TS loop's symmetric fast path); no peer.
+ */
+type Case = 'interaction' | 'blob' | 'step' | 'attention' | 'attention-sym';
+
+function energiesFor(c: Case, d: number): ParticleEnergy[] {
+  if (c === 'blob') return [new BlobEntropy(0.1, 0.05)];
+  const W = new Interaction(d === 2 ? logRepulsionKernel() : newtonRepulsionKernel());
+  return c === 'step' ? [W, new Potential(quadraticPotential(1))] : [W];
+}
+
+/** Softmax attention of n tokens on the sphere: plainAttention (ts) or the gpu.js hook. */
+function attentionCase(symmetric: boolean, backend: BackendName, n: number, d: number): () => void {
+  const rng = new Rng(0);
+  const x = gaussianCloud(rng, n, d, 0, 1);
+  retract(x, d);
+  const M = Float64Array.from({ length: d * d }, (_, k) => (symmetric ? (k % (d + 1) === 0 ? 1 : 0) : rng.normal() / Math.sqrt(d)));
+  const kx = new Float64Array(n * d);
+  applyMatrix(M, x, d, kx);
+  const w = new Float64Array(n).fill(1 / n);
+  const out = new Float64Array(n * d);
+  const Z = new Float64Array(n);
+  if (backend === 'ts') return () => plainAttention('softmax', 1, x, kx, x, w, d, symmetric, out, Z);
+  const { value: slot } = withBackend(backend, () => backendSlot(symmetric && d === 3 ? 'attention-symmetric-3d' : 'attention', attentionSlotSources('softmax', 1)));
+  return () => void acceleratedAttention(slot, 'softmax', 1, x, kx, x, w, d, out);
+}
+
+/** A callable of one evaluation of case `c` on `backend` (kernels compiled and warmed up). */
+function prepareCase(c: Case, backend: BackendName, n: number, d: number): () => void {
+  if (c === 'attention' || c === 'attention-sym') {
+    const fn = attentionCase(c === 'attention-sym', backend, n, d);
+    fn();
+    return fn;
+  }
+  const rng = new Rng(0);
+  const m = new ParticleMeasure(gaussianCloud(rng, n, d, 0, 0.3), d);
+  const { value: energies } = withBackend(backend, () => energiesFor(c, d));
+  let fn: () => void;
+  if (c === 'step') {
+    const scheme = new ForwardScheme(energies, { dt: 1e-3 });
+    fn = () => scheme.step(m, rng);
+  } else {
+    const v = new Float64Array(n * d);
+    fn = () => energies[0].addVelocity(m, v);
+  }
+  fn();
+  return fn;
+}
+
+/**
+ * Median times (ms) of two functions run alternately, so that load from other
+ * processes on a shared machine biases both alike (ratios stay meaningful).
+ */
+function timeAlternating(a: () => void, b: () => void, minMs: number, minReps: number): [number, number] {
+  const ta: number[] = [];
+  const tb: number[] = [];
+  const start = performance.now();
+  while (ta.length < minReps || (performance.now() - start < minMs && ta.length < 30)) {
+    let t0 = performance.now();
+    a();
+    ta.push(performance.now() - t0);
+    t0 = performance.now();
+    b();
+    tb.push(performance.now() - t0);
+  }
+  const med = (t: number[]) => t.sort((x, y) => x - y)[Math.floor(t.length / 2)];
+  return [med(ta), med(tb)];
+}
+
+export const backendSuite: BenchSuite = {
+  name: 'backend',
+  description: 'pair loops: ts (float64) vs gpu.js (float32; Node: wasm SIMD × worker pool) vs numpy, and the auto pick',
+  async run({ quick }) {
+    installNodeBackend();
+    const ex = pairExecutor();
+    const platform = ex?.platform ?? 'none';
+    const hasNumpy = pythonHas('numpy');
+    const rows: BenchRow[] = [];
+    // Full sizes: the blob at N = 16384 would take minutes per row (ts and numpy), the step is the issue's target size.
+    const SIZES: Record<Case, number[]> = quick
+      ? { interaction: [512, 2048], blob: [512, 2048], step: [], attention: [256, 1024], 'attention-sym': [1024] }
+      : {
+        interaction: [256, 512, 1024, 4096, 16384], blob: [256, 512, 1024, 4096], step: [16384],
+        attention: [128, 256, 1024, 4096], 'attention-sym': [512, 1024, 2048, 4096],
+      };
+    for (const c of ['interaction', 'blob', 'step', 'attention', 'attention-sym'] as Case[]) {
+      for (const d of [2, 3]) {
+        for (const n of SIZES[c]) {
+          const big = n >= 16384;
+          const [ts, gpu] = ex
+            ? timeAlternating(prepareCase(c, 'ts', n, d), prepareCase(c, 'gpu', n, d), big ? 1 : 400, big ? 3 : 5)
+            : [timeIt(prepareCase(c, 'ts', n, d), 300, 3), NaN];
+          const kernel = { interaction: 'interaction', step: 'interaction', blob: 'blob-entropy', attention: 'attention', 'attention-sym': d === 3 ? 'attention-symmetric-3d' : 'attention' }[c];
+          const row: BenchRow = {
+            suite: 'backend', case: c, size: `N=${n} d=${d}`, ours_ms: gpu, ours: ex ? ex.description : 'gpu (none)',
+            extra: { ts_ms: ts, ts_over_gpu: ts / gpu, auto: autoTarget(platform, kernel, n, d) },
+          };
+          if (hasNumpy && !c.startsWith('attention')) {
+            const peer = c === 'step'
+              ? runPeer<{ ms: number }>('particle_step.py', { n, d, blob: false, reps: 3 })
+              : runPeer<{ ms: number }>('pair_kernels.py', { n, d, kind: c, reps: 3 });
+            if (peer) Object.assign(row, { peer: 'numpy', peer_ms: peer.ms, speedup: peer.ms / gpu });
+          }
+          rows.push(row);
+        }
+      }
+    }
+    return rows;
+  },
+};

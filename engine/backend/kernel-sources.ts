@@ -1,0 +1,115 @@
+import type { RadialForm } from './radial-forms.ts';
+import { lit } from './literal.ts';
+import { expNegSource } from './exp-source.ts';
+
+/**
+ * gpu.js sources of the O(N²) particle pair loops, one thread per particle i
+ * (gather form: thread i sums over every j, so rows are independent and any split
+ * of the rows over threads, workers or GPU cores gives the same bits).
+ *
+ * Every kernel has the signature (x0[, x1[, x2]], w[, inv], n, i0): positions as
+ * d float32 coordinate arrays (structure of arrays, so the wasm backend loads
+ * them with SIMD), weights w [n], the thread's particle is i = thread.x + i0 (a
+ * worker computes rows [i0, i0 + rows)). It returns a number (d = 1) or [d]
+ * (d = 2, 3). d ≤ 3: gpu.js returns at most four lanes per thread.
+ *
+ * The diagonal j = i is not branched on (a branch costs ~1.5× on wasm SIMD): the
+ * singular kernels are evaluated at r² + EPS2 there, where z = 0 makes the term
+ * vanish; EPS2 = 1e−20 keeps 1/r³ finite in float32 (r³ = 1e−30 > FLT_MIN) and
+ * changes any real pair's r² by far less than one float32 ulp.
+ */
+export const EPS2 = 1e-20;
+
+/** Largest dimension with a gpu.js kernel. */
+export const MAX_KERNEL_DIM = 3;
+
+function coords(d: number): string[] {
+  return Array.from({ length: d }, (_, k) => `x${k}`);
+}
+
+function header(d: number, extra: string[]): string {
+  return `function (${[...coords(d), 'w', ...extra, 'n', 'i0'].join(', ')}) {\n  const i = this.thread.x + i0;\n`;
+}
+
+/** `const z0 = a0 - x0[j]; …; const r2 = z0 * z0 + …` */
+function pairR2(d: number, eps: string): string {
+  const ks = Array.from({ length: d }, (_, k) => k);
+  return (
+    ks.map((k) => `    const z${k} = a${k} - x${k}[j];\n`).join('') +
+    `    const r2 = ${ks.map((k) => `z${k} * z${k}`).join(' + ')}${eps};\n`
+  );
+}
+
+function loads(d: number): string {
+  return Array.from({ length: d }, (_, k) => `  const a${k} = x${k}[i];\n`).join('');
+}
+
+function vectorReturn(d: number): string {
+  const vs = Array.from({ length: d }, (_, k) => `v${k}`);
+  return d === 1 ? '  return v0;\n}' : `  return [${vs.join(', ')}];\n}`;
+}
+
+function accumulators(d: number): string {
+  return Array.from({ length: d }, (_, k) => `  let v${k} = 0.0;\n`).join('');
+}
+
+/**
+ * Interaction velocity v_i = −Σ_j w_j ∇W(x_i − x_j) = −Σ_j w_j g(r²_ij) (x_i − x_j)
+ * (DESIGN §1.1). `clamp` bounds g where a power kernel overflows float32 at the
+ * diagonal (inf·0 would be NaN).
+ */
+export function interactionVelocitySource(d: number, form: RadialForm, clamp = false): string {
+  const g = clamp ? `Math.min(Math.max(${form.grad}, -1e30), 1e30)` : `(${form.grad})`;
+  const ks = Array.from({ length: d }, (_, k) => k);
+  return (
+    header(d, []) + loads(d) + accumulators(d) +
+    '  for (let j = 0; j < n; j++) {\n' + pairR2(d, ` + ${lit(EPS2)}`) + (form.gradPrelude ?? '') +
+    `    const g = w[j] * ${g};\n` +
+    ks.map((k) => `    v${k} -= g * z${k};\n`).join('') +
+    '  }\n' + vectorReturn(d)
+  );
+}
+
+/**
+ * Interaction energy by rows, e_i = Σ_{j≠i} w_j W(|x_i − x_j|²); the host forms
+ * F = ½ Σ_i w_i e_i (+ ½ Σ w_i² W(0) for non-singular W) in float64. The diagonal
+ * is branched here (W(0) is infinite for singular kernels); values are not the
+ * per-step hot loop.
+ */
+export function interactionEnergySource(d: number, form: RadialForm): string {
+  return (
+    header(d, []) + loads(d) + '  let e = 0.0;\n' +
+    '  for (let j = 0; j < n; j++) {\n    if (j !== i) {\n' + pairR2(d, '') +
+    `      e += w[j] * (${form.value});\n    }\n  }\n  return e;\n}`
+  );
+}
+
+/**
+ * Unnormalized blob density s_i = Σ_j w_j e^{−c |x_i − x_j|²}, self term included,
+ * c = 1/(2δ²); the host multiplies by (2πδ²)^{−d/2} (Carrillo, Craig & Patacchini 2019).
+ * The exponential is the inline form of exp-source.ts (wasm has no exp opcode).
+ */
+export function blobDensitySource(d: number, c: number): string {
+  return (
+    header(d, []) + loads(d) + '  let s = 0.0;\n' +
+    '  for (let j = 0; j < n; j++) {\n' + pairR2(d, '') +
+    expNegSource('e', `-${lit(c)} * r2`) +
+    `    s += w[j] * e;\n  }\n  return s;\n}`
+  );
+}
+
+/**
+ * Unscaled blob velocity u_i = Σ_j w_j e^{−c r²_ij} (1/ρ_i + 1/ρ_j) (x_i − x_j); the
+ * host adds σ (2πδ²)^{−d/2}/δ² · u_i to the velocity (blob-entropy.ts). `inv` = 1/ρ.
+ */
+export function blobVelocitySource(d: number, c: number): string {
+  const ks = Array.from({ length: d }, (_, k) => k);
+  return (
+    header(d, ['inv']) + loads(d) + '  const invi = inv[i];\n' + accumulators(d) +
+    '  for (let j = 0; j < n; j++) {\n' + pairR2(d, '') +
+    expNegSource('e', `-${lit(c)} * r2`) +
+    `    const f = w[j] * e * (invi + inv[j]);\n` +
+    ks.map((k) => `    v${k} += f * z${k};\n`).join('') +
+    '  }\n' + vectorReturn(d)
+  );
+}

@@ -1,0 +1,104 @@
+/**
+ * Scene parameter schemas: typed defaults, ranges and allowed values, so that the
+ * CLI, the viewer's parameter panel and `wgf list` all read the same description,
+ * and every bad value is rejected with a message naming the parameter and what is
+ * allowed.
+ */
+export type ParamSpec =
+  | { type: 'number'; default: number; min?: number; max?: number; minExclusive?: boolean; description: string }
+  | { type: 'integer'; default: number; min?: number; max?: number; description: string }
+  | { type: 'boolean'; default: boolean; description: string }
+  | { type: 'choice'; default: string; values: readonly string[]; description: string };
+
+export type ParamSchema = Record<string, ParamSpec>;
+
+export type ParamValue<S extends ParamSpec> = S extends { type: 'boolean' }
+  ? boolean
+  : S extends { type: 'choice' }
+    ? string
+    : number;
+
+export type ParamValues<S extends ParamSchema> = { [K in keyof S]: ParamValue<S[K]> };
+
+export type RawParams = Record<string, string | number | boolean>;
+
+/** A bad parameter value: the message names the parameter and its allowed values. */
+export class ParamError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ParamError';
+  }
+}
+
+/** Human-readable allowed range, e.g. "a number in (0, 1]". */
+export function describeAllowed(spec: ParamSpec): string {
+  switch (spec.type) {
+    case 'boolean':
+      return 'true or false';
+    case 'choice':
+      return `one of ${spec.values.join(', ')}`;
+    case 'integer':
+    case 'number': {
+      const kind = spec.type === 'integer' ? 'an integer' : 'a number';
+      const lo = spec.min === undefined ? '(-inf' : `${spec.type === 'number' && spec.minExclusive ? '(' : '['}${spec.min}`;
+      const hi = spec.max === undefined ? 'inf)' : `${spec.max}]`;
+      if (spec.min === undefined && spec.max === undefined) return kind;
+      return `${kind} in ${lo}, ${hi}`;
+    }
+  }
+}
+
+function parseOne(name: string, spec: ParamSpec, raw: string | number | boolean): number | string | boolean {
+  const bad = () => new ParamError(`parameter '${name}' must be ${describeAllowed(spec)}; got '${raw}'`);
+  switch (spec.type) {
+    case 'boolean': {
+      if (typeof raw === 'boolean') return raw;
+      const s = String(raw).toLowerCase();
+      if (s === 'true' || s === '1' || s === 'yes') return true;
+      if (s === 'false' || s === '0' || s === 'no') return false;
+      throw bad();
+    }
+    case 'choice': {
+      const s = String(raw);
+      if (!spec.values.includes(s)) throw bad();
+      return s;
+    }
+    case 'integer':
+    case 'number': {
+      const v = typeof raw === 'number' ? raw : String(raw).trim() === '' ? NaN : Number(raw);
+      if (!Number.isFinite(v)) throw bad();
+      if (spec.type === 'integer' && !Number.isInteger(v)) throw bad();
+      if (spec.min !== undefined && (v < spec.min || (spec.type === 'number' && spec.minExclusive && v === spec.min))) throw bad();
+      if (spec.max !== undefined && v > spec.max) throw bad();
+      return v;
+    }
+  }
+}
+
+/**
+ * Resolves raw overrides (strings from the command line, or typed values) against a
+ * schema: unknown names and invalid values throw a ParamError.
+ */
+export function resolveParams<S extends ParamSchema>(schema: S, raw: RawParams = {}): ParamValues<S> {
+  const out: Record<string, unknown> = {};
+  for (const name of Object.keys(raw)) {
+    if (!(name in schema)) {
+      throw new ParamError(`unknown parameter '${name}' (allowed: ${Object.keys(schema).join(', ')})`);
+    }
+  }
+  for (const [name, spec] of Object.entries(schema)) {
+    out[name] = name in raw ? parseOne(name, spec, raw[name]) : spec.default;
+  }
+  return out as ParamValues<S>;
+}
+
+/** Parses `k=v` strings (the CLI's `--set`). */
+export function parseAssignments(items: readonly string[]): RawParams {
+  const out: RawParams = {};
+  for (const item of items) {
+    const eq = item.indexOf('=');
+    if (eq <= 0) throw new ParamError(`--set expects key=value; got '${item}'`);
+    out[item.slice(0, eq).trim()] = item.slice(eq + 1).trim();
+  }
+  return out;
+}

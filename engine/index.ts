@@ -1,0 +1,31 @@
+/**
+ * wgflow's public engine API (isomorphic: runs in Node and in the browser).
+ * User scene files import from 'wgflow', which resolves here.
+ */
+export * from './core/rng.ts';
+export * from './core/npy.ts';
+export * from './core/params.ts';
+export * from './core/simulation.ts';
+export * from './particles/measure.ts';
+export * from './particles/energy.ts';
+export * from './particles/potential.ts';
+export * from './particles/radial-kernels.ts';
+export * from './particles/interaction.ts';
+export * from './particles/blob-entropy.ts';
+export * from './particles/forward-scheme.ts';
+export * from './particles/particle-simulation.ts';
+export * from './particles/init.ts';
+export * from './metrics/moments.ts';
+export * from './metrics/radial-cdf.ts';
+export * from './linalg/symmetric-eigen.ts';
+export * from './ot/bures.ts';
+export * from './ot/index.ts';
+export * from './grid/index.ts';
+export * from './run/record.ts';
+export * from './run/runner.ts';
+export * from './plot/line-chart.ts';
+export * from './models/index.ts';
+export {
+  BACKEND_NAMES, AUTO_MIN_N, autoTarget, currentBackend, installGpuJsBackend, parseBackend, setBackendNoticeSink,
+  setPairExecutorFactory, withBackend, type BackendName, type PairExecutor,
+} from './backend/index.ts';

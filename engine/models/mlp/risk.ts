@@ -1,0 +1,105 @@
+import type { ParticleEnergy } from '../../particles/energy.ts';
+import type { ParticleMeasure } from '../../particles/measure.ts';
+import type { Activation } from './activations.ts';
+import { reluVelocity3 } from './relu-kernels.ts';
+import { NetworkScratch, neuronDim, predict, preActivation, type RegressionSet } from './network.ts';
+
+/** R(μ) = ½ (1/N) Σ_n (f_μ(x_n) − y_n)² of parameters θ [m, d+2] and weights ω [m] on a data set. */
+export function riskOn(
+  theta: Float64Array, omega: Float64Array, act: Activation, set: RegressionSet,
+  f: Float64Array = new Float64Array(set.size), scratch = new NetworkScratch(),
+): number {
+  predict(theta, omega, set.d, act, set.Xt, set.size, f, scratch);
+  let s = 0;
+  for (let n = 0; n < set.size; n++) s += (f[n] - set.y[n]) ** 2;
+  return (0.5 * s) / set.size;
+}
+
+/**
+ * The mean-field risk of a two-layer network as an energy on the measure of its
+ * neurons μ = Σ_i ω_i δ_{θ_i}, θ_i = (a_i, w_i, b_i) ∈ R^{d+2} (DESIGN §3.1):
+ *
+ *   R(μ) = ½ E_x (f_μ(x) − y(x))²,   f_μ(x) = Σ_i ω_i a_i σ(w_i·x + b_i),
+ *   v_i = −∇_θ δR/δμ(θ_i) = −E_x[(f_μ(x) − y(x)) ∇_θ(a σ(w·x + b))]|_{θ_i}
+ *       = −E_x[r(x) (σ(z_i), a_i σ'(z_i) x, a_i σ'(z_i))],  z_i = w_i·x + b_i,
+ *
+ * so v_i = −(1/ω_i) ∂R/∂θ_i: with ω = 1/m, m times the negative parameter gradient
+ * (Chizat & Bach 2018, eq. (2); Mei, Montanari & Nguyen 2018, eq. (6)).
+ * The value is always the full training risk; the velocity uses the current
+ * minibatch when one is set (SGD), the full training set otherwise.
+ * With `bias` false the b coordinate gets no velocity (it stays at its start, 0).
+ * Cost O(m N d) per call, two passes (predict, then gradients), no allocation after
+ * the first call.
+ */
+export class MeanFieldRisk implements ParticleEnergy {
+  readonly name = 'risk';
+  private readonly scratch = new NetworkScratch();
+  private f = new Float64Array(0);
+  private batch: RegressionSet;
+  private batchXt = new Float64Array(0);
+  private batchY = new Float64Array(0);
+
+  constructor(
+    readonly act: Activation,
+    readonly train: RegressionSet,
+    readonly bias = true,
+  ) {
+    this.batch = train;
+  }
+
+  value(m: ParticleMeasure): number {
+    if (this.f.length < this.train.size) this.f = new Float64Array(this.train.size);
+    return riskOn(m.x, m.w, this.act, this.train, this.f, this.scratch);
+  }
+
+  /** Velocity on the points `idx` of the training set from now on (null: full batch). */
+  setBatch(idx: Int32Array | null): void {
+    if (!idx) {
+      this.batch = this.train;
+      return;
+    }
+    const { d, size: N, Xt, y } = this.train;
+    const B = idx.length;
+    if (this.batchY.length !== B) {
+      this.batchXt = new Float64Array(d * B);
+      this.batchY = new Float64Array(B);
+    }
+    for (let c = 0; c < d; c++) for (let b = 0; b < B; b++) this.batchXt[c * B + b] = Xt[c * N + idx[b]];
+    for (let b = 0; b < B; b++) this.batchY[b] = y[idx[b]];
+    this.batch = { d, size: B, Xt: this.batchXt, y: this.batchY };
+  }
+
+  addVelocity(m: ParticleMeasure, v: Float64Array): void {
+    const { d, size: N, Xt, y } = this.batch;
+    const D = neuronDim(d);
+    const theta = m.x;
+    if (this.f.length < N) this.f = new Float64Array(N);
+    const r = this.f;
+    predict(theta, m.w, d, this.act, Xt, N, r, this.scratch);
+    for (let n = 0; n < N; n++) r[n] = (r[n] - y[n]) / N; // r_n/N: the 1/N of E_x folded in once
+    if (this.act.name === 'relu' && d === 3) return reluVelocity3(theta, Xt, N, r, this.bias, v, m.n);
+    const { z, s, ds } = this.scratch.ensure(N);
+    for (let i = 0; i < m.n; i++) {
+      const o = i * D;
+      const a = theta[o];
+      preActivation(theta, o, d, Xt, N, z);
+      this.act.forwardWithDerivative(z, s, ds, N);
+      let ga = 0;
+      let gb = 0;
+      for (let n = 0; n < N; n++) {
+        ga += r[n] * s[n];
+        const c = r[n] * ds[n];
+        ds[n] = c;
+        gb += c;
+      }
+      v[o] -= ga;
+      for (let k = 0; k < d; k++) {
+        const off = k * N;
+        let g = 0;
+        for (let n = 0; n < N; n++) g += ds[n] * Xt[off + n];
+        v[o + 1 + k] -= a * g;
+      }
+      if (this.bias) v[o + d + 1] -= a * gb;
+    }
+  }
+}

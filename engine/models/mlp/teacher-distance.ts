@@ -1,0 +1,46 @@
+import { slicedWassersteinPower } from '../../ot/sliced.ts';
+import { neuronDim } from './network.ts';
+
+/**
+ * Output-mass directions of a two-layer network: for neuron i the unit vector
+ * u_i = (w_i, b_i)/|(w_i, b_i)| (b omitted when `bias` is false) with mass
+ * ω_i |a_i| |(w_i, b_i)|, normalized to sum 1. For ReLU (1-homogeneous) this is the
+ * 2-homogeneous projection of Chizat & Bach 2018 (§2.3): f_μ depends on μ only through
+ * the signed measure Σ ω_i a_i |u_i| δ_{û_i}, so neurons with vanishing mass do not count.
+ * Returns directions [m, q] and masses [m], q = d (+1 with bias).
+ */
+export function massDirections(theta: Float64Array, omega: Float64Array, d: number, bias: boolean): { dirs: Float64Array; mass: Float64Array; q: number } {
+  const D = neuronDim(d);
+  const m = omega.length;
+  const q = bias ? d + 1 : d;
+  const dirs = new Float64Array(m * q);
+  const mass = new Float64Array(m);
+  let total = 0;
+  for (let i = 0; i < m; i++) {
+    let r2 = 0;
+    for (let k = 0; k < q; k++) r2 += theta[i * D + 1 + k] ** 2;
+    const r = Math.sqrt(r2);
+    for (let k = 0; k < q; k++) dirs[i * q + k] = r > 0 ? theta[i * D + 1 + k] / r : 0;
+    mass[i] = omega[i] * Math.abs(theta[i * D]) * r;
+    total += mass[i];
+  }
+  if (total > 0) for (let i = 0; i < m; i++) mass[i] /= total;
+  else mass.fill(1 / m);
+  return { dirs, mass, q };
+}
+
+/**
+ * Distance of a student network to its teacher: sliced W2 (Rabin et al. 2011; the OT
+ * core's slicedWassersteinPower) between their output-mass direction measures (see
+ * massDirections), SW2 = ((1/L) Σ_l W2²(P_θl# μ̂, P_θl# ν̂))^{1/2} over L fixed seeded
+ * directions θ_l, so the metric is a deterministic function of the parameters.
+ * θ: [m, d+2], teacher θ*: [k, d+2].
+ */
+export function teacherSlicedW2(
+  theta: Float64Array, omega: Float64Array, teacherTheta: Float64Array, teacherOmega: Float64Array,
+  d: number, bias: boolean, L = 64,
+): number {
+  const s = massDirections(theta, omega, d, bias);
+  const t = massDirections(teacherTheta, teacherOmega, d, bias);
+  return Math.sqrt(slicedWassersteinPower(s.dirs, t.dirs, s.q, { directions: L, seed: 0x5eed, p: 2, wx: s.mass, wy: t.mass }));
+}

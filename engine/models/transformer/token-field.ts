@@ -1,0 +1,93 @@
+import { applyMatrix, type AttentionWeights } from './qkv.ts';
+import { SinkhornAttention, type SinkhornAttentionOptions } from './sinkhorn-attention.ts';
+import { plainAttention } from './softmax-attention.ts';
+import { acceleratedAttention, attentionSlotSources } from '../../backend/attention-hooks.ts';
+import { backendSlot, type BackendSlot } from '../../backend/scope.ts';
+
+export const ATTENTION_KINDS = ['softmax', 'usa', 'sinkhorn'] as const;
+export type AttentionKind = (typeof ATTENTION_KINDS)[number];
+
+export interface AttentionFieldOptions {
+  attention: AttentionKind;
+  /** Inverse temperature β of the logits. */
+  beta: number;
+  weights: AttentionWeights;
+  /** Token weights w [n], Σ w = 1. */
+  w: Float64Array;
+  /** Tokens on the unit sphere (layer norm): project onto the tangent space. */
+  sphere: boolean;
+  sinkhorn?: SinkhornAttentionOptions;
+}
+
+/**
+ * The velocity of tokens under one attention layer per unit time (Geshkovski et al.
+ * 2023, eq. (1.1); DESIGN §3.2):
+ *
+ *   ẋ_i = P_{x_i}( Σ_j A_ij V x_j ),   P_x y = y − (⟨x, y⟩/|x|²) x  (sphere),  P_x = I  (R^d).
+ *
+ * The |x|² in P_x extends the field off the sphere so that d|x|²/dt = 0 exactly: the
+ * stages of a Runge–Kutta step stay on the sphere to the integrator's order, and the
+ * retraction at the end of each step only removes that error.
+ * Buffers are allocated once; `evaluate` allocates nothing except Sinkhorn's O(n) vectors.
+ */
+export class AttentionField {
+  readonly n: number;
+  readonly d: number;
+  private readonly kx: Float64Array;
+  private readonly vx: Float64Array;
+  private readonly Z: Float64Array;
+  readonly sinkhorn: SinkhornAttention | null;
+  /** Sinkhorn: warm-start the next solve from the last one (set within a time step only). */
+  warm = false;
+  /** Where softmax/USA attention runs (ts or gpu.js), from the backend scope it was built in (engine/backend). */
+  readonly backend: BackendSlot;
+
+  constructor(readonly o: AttentionFieldOptions) {
+    this.d = o.weights.d;
+    this.n = o.w.length;
+    this.kx = new Float64Array(this.n * this.d);
+    this.vx = new Float64Array(this.n * this.d);
+    this.Z = new Float64Array(this.n);
+    this.sinkhorn = o.attention === 'sinkhorn' ? new SinkhornAttention(this.d, this.n, o.sinkhorn ?? { tol: 1e-9, maxIter: 1000 }) : null;
+    // The d = 3 symmetric TS loop is much faster than the general one: its own auto threshold (engine/backend/rule.ts).
+    const family = o.weights.symmetricLogits && this.d === 3 ? 'attention-symmetric-3d' : 'attention';
+    this.backend = backendSlot(family, attentionSlotSources(o.attention, o.beta));
+  }
+
+  /** out = Σ_j A_ij V x_j (no projection), x and out [n, d]. */
+  attend(x: Float64Array, out: Float64Array): void {
+    const { weights, beta, w } = this.o;
+    applyMatrix(weights.M, x, this.d, this.kx);
+    applyMatrix(weights.V, x, this.d, this.vx);
+    if (this.sinkhorn) {
+      const r = this.sinkhorn.solve(beta, x, this.kx, w, this.warm);
+      if (r.diverged) {
+        out.fill(NaN); // the run loop reports the non-finite state as a divergence
+        return;
+      }
+      this.sinkhorn.attend(beta, w, this.vx, out);
+    } else if (!acceleratedAttention(this.backend, this.o.attention, beta, x, this.kx, this.vx, w, this.d, out)) {
+      plainAttention(this.o.attention as 'softmax' | 'usa', beta, x, this.kx, this.vx, w, this.d, weights.symmetricLogits, out, this.Z);
+    }
+  }
+
+  /** out = ẋ = P_x(Σ_j A_ij V x_j). */
+  evaluate(x: Float64Array, out: Float64Array): void {
+    this.attend(x, out);
+    if (this.o.sphere) projectTangentScaled(x, out, this.d);
+  }
+}
+
+/** v_i ← v_i − (⟨x_i, v_i⟩/|x_i|²) x_i. */
+export function projectTangentScaled(x: Float64Array, v: Float64Array, d: number): void {
+  const n = x.length / d;
+  for (let i = 0; i < n; i++) {
+    let dot = 0, r2 = 0;
+    for (let k = 0; k < d; k++) {
+      dot += v[i * d + k] * x[i * d + k];
+      r2 += x[i * d + k] * x[i * d + k];
+    }
+    const c = dot / r2;
+    for (let k = 0; k < d; k++) v[i * d + k] -= c * x[i * d + k];
+  }
+}

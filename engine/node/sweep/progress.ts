@@ -1,0 +1,40 @@
+import cliProgress from 'cli-progress';
+import type { RunOutcome } from './run-one.ts';
+
+/**
+ * Progress over the runs of a sweep, on stderr: a bar on a terminal
+ * (cli-progress, as engine/node/progress.ts does for steps), one line per
+ * finished run otherwise (logs of cluster jobs).
+ */
+export class SweepProgress {
+  private bar?: cliProgress.SingleBar;
+  private done = 0;
+  private failed = 0;
+
+  constructor(
+    private readonly total: number,
+    private readonly label: string,
+    private readonly enabled = true,
+    private readonly tty = Boolean(process.stderr.isTTY),
+  ) {
+    if (enabled && tty && total > 0) {
+      this.bar = new cliProgress.SingleBar(
+        { format: `${label} |{bar}| {value}/{total} runs  failed={failed}  {eta_formatted} left`, stream: process.stderr, hideCursor: true },
+        cliProgress.Presets.shades_classic,
+      );
+      this.bar.start(total, 0, { failed: 0 });
+    }
+  }
+
+  update(o: RunOutcome): void {
+    this.done++;
+    if (o.status === 'failed') this.failed++;
+    if (!this.enabled) return;
+    if (this.bar) this.bar.update(this.done, { failed: this.failed });
+    else process.stderr.write(`${this.label}: ${this.done}/${this.total} runs  ${o.name}: ${o.action === 'failed' ? 'failed' : `${o.status} (${o.action})`}${o.message && o.status !== 'ok' ? ` — ${o.message}` : ''}\n`);
+  }
+
+  stop(): void {
+    this.bar?.stop();
+  }
+}

@@ -1,0 +1,37 @@
+import type { ParticleMeasure } from './measure.ts';
+
+/**
+ * An energy F on measures, seen through its particles: its value F(μ) and the
+ * Wasserstein velocity −∇_x (δF/δμ)(x_i) at every particle (DESIGN §1.1).
+ */
+export interface ParticleEnergy {
+  readonly name: string;
+  /** F(μ). */
+  value(m: ParticleMeasure): number;
+  /** Adds −∇ δF/δμ(x_i) into `v` ([n, d] row-major). */
+  addVelocity(m: ParticleMeasure, v: Float64Array): void;
+  /**
+   * Temperature of Brownian noise this energy contributes instead of a velocity
+   * (Langevin discretization of σ∫ρlogρ); 0 or absent for deterministic energies.
+   */
+  readonly noiseTemperature?: number;
+}
+
+/** Value of each term and their sum. */
+export function evaluateEnergies(energies: readonly ParticleEnergy[], m: ParticleMeasure): { total: number; terms: Record<string, number> } {
+  const terms: Record<string, number> = {};
+  let total = 0;
+  for (const e of energies) {
+    const v = e.value(m);
+    terms[e.name] = (terms[e.name] ?? 0) + v;
+    total += v;
+  }
+  return { total, terms };
+}
+
+/** Total velocity of a sum of energies into `v` (overwritten). */
+export function totalVelocity(energies: readonly ParticleEnergy[], m: ParticleMeasure, v: Float64Array): Float64Array {
+  v.fill(0);
+  for (const e of energies) e.addVelocity(m, v);
+  return v;
+}

@@ -1,0 +1,21 @@
+import type { ParamSpec } from '../engine/index.ts';
+
+/** Parameters shared by most scenes, with scene-specific defaults. */
+export const seedParam = { type: 'integer', default: 0, min: 0, max: 2 ** 32 - 1, description: 'random seed' } as const satisfies ParamSpec;
+
+export function stepsParam(def: number): ParamSpec & { type: 'integer' } {
+  return { type: 'integer', default: def, min: 0, max: 1e9, description: 'number of time steps' };
+}
+
+export function dtParam(def: number, max = 10): ParamSpec & { type: 'number' } {
+  return { type: 'number', default: def, min: 0, minExclusive: true, max, description: 'time step τ' };
+}
+
+export function nParam(def: number, max = 1_000_000): ParamSpec & { type: 'integer' } {
+  return { type: 'integer', default: def, min: 1, max, description: 'number of particles' };
+}
+
+/** Record about 200 frames per run. */
+export function everyFor(p: { steps: number }): number {
+  return Math.max(1, Math.round(p.steps / 200));
+}

@@ -1,0 +1,55 @@
+import {
+  MlpSimulation, ACTIVATIONS, DATA_KINDS, Rng, activationByName, balancedNeurons, defineScene, makeMlpData,
+  type DataKind,
+} from '../engine/index.ts';
+import { dtParam, everyFor, seedParam, stepsParam } from './common.ts';
+
+/**
+ * Mean-field training of a two-layer network (Chizat & Bach 2018; Mei, Montanari &
+ * Nguyen 2018): neurons are particles moved by the Wasserstein gradient flow of the
+ * risk. Teacher–student by default: m student neurons learn k = `teacher` ReLU
+ * neurons on inputs uniform on S^{d−1}; the viewer shows |a|·w, which gathers on
+ * the teacher's directions while the test risk falls by orders of magnitude.
+ */
+export default defineScene({
+  id: 'mlp-mean-field',
+  title: 'Two-layer network, mean-field training',
+  description: 'Neurons of a two-layer network as particles: gradient flow of the risk (teacher–student or 1D/2D regression).',
+  params: {
+    m: { type: 'integer', default: 512, min: 1, max: 1_000_000, description: 'number of neurons' },
+    teacher: { type: 'integer', default: 3, min: 1, max: 1000, description: 'number of teacher neurons (teacher–student data)' },
+    d: { type: 'integer', default: 3, min: 1, max: 100, description: 'input dimension' },
+    activation: { type: 'choice', default: 'relu', values: ACTIVATIONS, description: 'activation σ' },
+    data: { type: 'choice', default: 'sphere', values: DATA_KINDS, description: 'teacher–student inputs on the sphere or Gaussian, or the sine regression target on [−1,1]^d (d ≤ 2)' },
+    train: { type: 'integer', default: 512, min: 1, max: 10_000_000, description: 'training points' },
+    test: { type: 'integer', default: 512, min: 1, max: 10_000_000, description: 'test points' },
+    batch: { type: 'integer', default: 0, min: 0, max: 10_000_000, description: 'minibatch size of the velocity (0: full batch)' },
+    dt: dtParam(0.5, 100),
+    steps: stepsParam(2000),
+    seed: seedParam,
+    lambda: { type: 'number', default: 0, min: 0, max: 100, description: 'weight decay λ (energy term λ/2 ∫|θ|² dμ)' },
+    temperature: { type: 'number', default: 0, min: 0, max: 100, description: 'temperature σ of mean-field Langevin (0: deterministic)' },
+    bias: { type: 'boolean', default: false, description: 'neurons have a bias b (always on for the regression target)' },
+    init_scale: { type: 'number', default: 0.1, min: 0, minExclusive: true, max: 100, description: 'initial |a| = |w| of every neuron' },
+    backtracking: { type: 'boolean', default: false, description: 'Armijo backtracking of the step on risk increase (full batch, σ = 0)' },
+  },
+  every: everyFor,
+  build(p) {
+    const activation = activationByName(p.activation);
+    const kind = p.data as DataKind;
+    const data = makeMlpData(new Rng(p.seed), { kind, d: p.d, teacher: p.teacher, train: p.train, test: p.test, activation });
+    return new MlpSimulation({
+      theta: balancedNeurons(new Rng(p.seed + 1), p.m, p.d, p.init_scale),
+      d: p.d,
+      activation,
+      data,
+      dt: p.dt,
+      seed: p.seed + 2,
+      lambda: p.lambda,
+      temperature: p.temperature,
+      batch: p.batch,
+      bias: p.bias || kind === 'regression',
+      backtracking: p.backtracking,
+    });
+  },
+});

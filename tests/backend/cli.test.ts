@@ -1,0 +1,76 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { decodeNpy, npyToFloat64 } from '../../engine/core/npy.ts';
+import { errorLines, tempDir, wgf } from '../node/cli-helpers.ts';
+
+/**
+ * `wgf run --backend ts|gpu|auto` end to end: the choice is settled before the
+ * run and written to scene.json (backend + backend_kernels); auto is
+ * deterministic (same command, same bits) and agrees with ts to float32
+ * accuracy; a bad name is one line and a non-zero exit.
+ */
+function final(dir: string): { x: Float64Array; bytes: Buffer } {
+  const bytes = readFileSync(join(dir, 'final.npy'));
+  return { x: npyToFloat64(decodeNpy(new Uint8Array(bytes))), bytes };
+}
+
+function scene(dir: string): { backend: string; backend_kernels?: Record<string, string> } {
+  return JSON.parse(readFileSync(join(dir, 'scene.json'), 'utf8'));
+}
+
+describe('wgf run --backend', () => {
+  it('records the settled choice, repeats bits under auto, and agrees with ts', () => {
+    const root = tempDir('wgf-backend-');
+    // N = 1031 (prime) is above the node-pool threshold for the interaction kernel.
+    const args = ['run', 'aggregation-disk', '--set', 'n=1031', '--steps', '3', '--every', '3'];
+    const run = (b: string, name: string) => {
+      const out = join(root, name);
+      const r = wgf([...args, '--backend', b, '--out', out]);
+      expect(r.code, r.stderr).toBe(0);
+      return out;
+    };
+    const ts = run('ts', 'ts');
+    const a1 = run('auto', 'auto1');
+    const a2 = run('auto', 'auto2');
+    expect(scene(ts)).toMatchObject({ backend: 'ts', backend_kernels: { interaction: 'ts' } });
+    expect(scene(a1).backend).toBe('auto');
+    expect(scene(a1).backend_kernels?.interaction).toMatch(/^gpu\.js webasm( ×\d+ threads)?$/);
+    expect(final(a1).bytes.equals(final(a2).bytes)).toBe(true);
+    const x0 = final(ts).x;
+    const x1 = final(a1).x;
+    let worst = 0;
+    for (let i = 0; i < x0.length; i++) worst = Math.max(worst, Math.abs(x1[i] - x0[i]));
+    // 3 steps of dt = 0.02 with |v| ≲ 3 and a float32 velocity error ≲ 1e−4·|v| (kernels.test.ts): ≤ 2e−5.
+    expect(worst).toBeGreaterThan(0);
+    expect(worst).toBeLessThan(2e-5);
+  });
+
+  it('runs transformer tokens with gpu.js attention under auto (random QKV), and agrees with ts', () => {
+    const root = tempDir('wgf-backend-tokens-');
+    const args = ['run', 'transformer-tokens', '--set', 'n=517', '--set', 'qkv=random', '--steps', '2', '--every', '2'];
+    const run = (b: string) => {
+      const out = join(root, b);
+      const r = wgf([...args, '--backend', b, '--out', out]);
+      expect(r.code, r.stderr).toBe(0);
+      return out;
+    };
+    const ts = run('ts');
+    const auto = run('auto');
+    expect(scene(ts).backend_kernels).toEqual({ attention: 'ts' });
+    expect(scene(auto).backend_kernels?.attention).toMatch(/^gpu\.js webasm/);
+    const x0 = final(ts).x;
+    const x1 = final(auto).x;
+    let worst = 0;
+    for (let i = 0; i < x0.length; i++) worst = Math.max(worst, Math.abs(x1[i] - x0[i]));
+    // 2 RK4 steps of dt = 0.1 with |ẋ| ≲ 1 and a float32 velocity error ≲ 1e−5 (attention.test.ts): ≤ 1e−5.
+    expect(worst).toBeGreaterThan(0);
+    expect(worst).toBeLessThan(1e-5);
+  });
+
+  it('rejects an unknown backend in one line', () => {
+    const r = wgf(['run', 'aggregation-disk', '--steps', '1', '--backend', 'cuda', '--out', join(tempDir(), 'x')]);
+    expect(r.code).not.toBe(0);
+    expect(errorLines(r.stderr).filter((l) => !l.includes('npm warn'))).toEqual(["wgf: unknown --backend 'cuda' (allowed: ts, gpu, auto)"]);
+  });
+});

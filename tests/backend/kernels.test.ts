@@ -1,0 +1,95 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { setPairExecutorFactory, withBackend } from '../../engine/backend/index.ts';
+import { BlobEntropy } from '../../engine/particles/blob-entropy.ts';
+import { Interaction } from '../../engine/particles/interaction.ts';
+import {
+  gaussianKernel, logRepulsionKernel, morseKernel, newtonRepulsionKernel, powerKernel, quadraticKernel, type RadialKernel,
+} from '../../engine/particles/radial-kernels.ts';
+import { WorkerPoolExecutor } from '../../engine/node/backend/worker-pool.ts';
+import { EXP_REL_ERROR, blobAbsSums, interactionAbsSums, maxScaledError, pairTolerance, separatedCloud } from './clouds.ts';
+
+/**
+ * Every gpu.js pair kernel against its float64 TypeScript reference, through the
+ * engine's own hooks (`--backend gpu`), on the Node executor (gpu.js WebAssembly
+ * SIMD split over 2 threads): 1D/2D/3D, non-uniform weights, N = 1, N prime, N
+ * not a multiple of 4, N large enough that the rows are split over threads.
+ * Tolerance: pairTolerance (clouds.ts), per particle and coordinate.
+ */
+let pool: WorkerPoolExecutor;
+beforeAll(() => {
+  pool = new WorkerPoolExecutor({ threads: 2 });
+  setPairExecutorFactory(() => pool);
+});
+afterAll(() => {
+  setPairExecutorFactory(null);
+  pool.destroy();
+});
+
+const KERNELS: [string, () => RadialKernel][] = [
+  ['quadratic', quadraticKernel],
+  ['log', logRepulsionKernel],
+  ['newton', newtonRepulsionKernel],
+  ['gaussian', () => gaussianKernel(0.7, 1.3)],
+  ['morse', () => morseKernel()],
+  ['power 4,2', () => powerKernel(4, 2)],
+  ['power 2,-1', () => powerKernel(2, -1)],
+];
+const SIZES = [1, 7, 97, 130, 1031];
+
+describe('interaction kernels: gpu.js (float32) vs TS (float64)', () => {
+  for (const [name, make] of KERNELS) {
+    for (const d of [1, 2, 3]) {
+      it(`${name}, d=${d}, N ∈ {${SIZES.join(', ')}}`, () => {
+        for (const n of SIZES) {
+          const { m, rMin, R } = separatedCloud(17 * n + d, n, d, n === 97 ? 10 : 0);
+          const W = make();
+          const ref = new Interaction(W);
+          const { value: gpu } = withBackend('gpu', () => new Interaction(W));
+          const v0 = new Float64Array(n * d);
+          const v1 = new Float64Array(n * d);
+          ref.addVelocity(m, v0);
+          gpu.addVelocity(m, v1);
+          expect(gpu.backend.target, `N=${n}`).toBe('gpu');
+          const S = interactionAbsSums(W, m);
+          // Gaussian and Morse use the inline exponential: EXP_REL_ERROR relative per term on top.
+          const expTerm = name === 'gaussian' || name === 'morse' ? EXP_REL_ERROR : 0;
+          expect(maxScaledError(v0, v1, d, (i) => pairTolerance(n, R, rMin, S[i]) + expTerm * S[i] + 1e-300), `velocity N=${n}`).toBeLessThanOrEqual(1);
+          if (n === 1) expect(Array.from(v1)).toEqual(new Array(d).fill(0));
+          // Energy: |ΔF| ≤ tol · ½ Σ_i Σ_{j≠i} w_i w_j |W(r_ij)| (+ the regular self term, exact on both sides).
+          let absF = 0;
+          for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) {
+            if (i === j) continue;
+            let r2 = 0;
+            for (let k = 0; k < d; k++) r2 += (m.x[i * d + k] - m.x[j * d + k]) ** 2;
+            absF += 0.5 * m.w[i] * m.w[j] * Math.abs(W.value(r2));
+          }
+          expect(Math.abs(gpu.value(m) - ref.value(m)), `energy N=${n}`).toBeLessThanOrEqual(pairTolerance(n, R, rMin, absF) + 1e-300);
+        }
+      });
+    }
+  }
+});
+
+describe('blob entropy kernels: gpu.js (float32) vs TS (float64)', () => {
+  for (const d of [1, 2, 3]) {
+    it(`d=${d}, N ∈ {${SIZES.join(', ')}}`, () => {
+      for (const n of SIZES) {
+        const { m, rMin, R } = separatedCloud(31 * n + d, n, d, n === 97 ? 10 : 0);
+        const delta = 2 * Math.pow(n, -1 / d);
+        const sigma = 0.1;
+        const ref = new BlobEntropy(sigma, delta);
+        const { value: gpu } = withBackend('gpu', () => new BlobEntropy(sigma, delta));
+        const v0 = new Float64Array(n * d);
+        const v1 = new Float64Array(n * d);
+        ref.addVelocity(m, v0);
+        gpu.addVelocity(m, v1);
+        expect(gpu.backend.target, `N=${n}`).toBe('gpu');
+        const S = blobAbsSums(m, delta, sigma);
+        // The inline exponential adds EXP_REL_ERROR relative per term (exp-source.ts).
+        expect(maxScaledError(v0, v1, d, (i) => pairTolerance(n, R, rMin, S[i]) + EXP_REL_ERROR * S[i] + 1e-300), `velocity N=${n}`).toBeLessThanOrEqual(1);
+        // Value σ Σ w_i log ρ_i: each ρ_i is a positive sum, relative error ≤ tol, so |ΔF| ≤ σ · tol.
+        expect(Math.abs(gpu.value(m) - ref.value(m)), `value N=${n}`).toBeLessThanOrEqual(pairTolerance(n, R, rMin, sigma) + EXP_REL_ERROR * sigma);
+      }
+    });
+  }
+});

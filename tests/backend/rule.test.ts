@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import {
+  AUTO_MIN_N, BACKEND_NAMES, autoTarget, callsMathImports, interactionSources, parseBackend, withBackend, currentBackend,
+} from '../../engine/backend/index.ts';
+import { UsageError } from '../../engine/core/simulation.ts';
+import { logRepulsionKernel, powerKernel } from '../../engine/particles/radial-kernels.ts';
+import { Interaction } from '../../engine/particles/interaction.ts';
+
+/** The fixed `auto` rule: a pure function of platform, kernel, N and d (no timing). */
+describe('backend names', () => {
+  it('accepts ts | gpu | auto and rejects anything else in one line', () => {
+    expect(BACKEND_NAMES).toEqual(['ts', 'gpu', 'auto']);
+    expect(parseBackend(undefined)).toBe('auto');
+    expect(parseBackend('gpu')).toBe('gpu');
+    expect(() => parseBackend('cuda')).toThrow(UsageError);
+    expect(() => parseBackend('cuda')).toThrow("unknown --backend 'cuda' (allowed: ts, gpu, auto)");
+  });
+
+  it('scopes: energies built outside any scope use ts; withBackend restores the previous request', () => {
+    expect(new Interaction(logRepulsionKernel()).backend.request).toBe('ts');
+    const { value, slots } = withBackend('auto', () => [new Interaction(logRepulsionKernel()), currentBackend()] as const);
+    expect(value[0].backend.request).toBe('auto');
+    expect(value[1]).toBe('auto');
+    expect(slots).toEqual([value[0].backend]);
+    expect(currentBackend()).toBe('ts');
+  });
+});
+
+describe('autoTarget', () => {
+  it('switches to gpu exactly at the tabulated N, for every platform and kernel in the table', () => {
+    for (const [platform, table] of Object.entries(AUTO_MIN_N)) {
+      for (const [kernel, min] of Object.entries(table)) {
+        for (const d of [1, 2, 3]) {
+          expect(autoTarget(platform, kernel, min - 1, d)).toBe('ts');
+          expect(autoTarget(platform, kernel, min, d)).toBe('gpu');
+          expect(autoTarget(platform, kernel, 10 * min, d)).toBe('gpu');
+        }
+      }
+    }
+  });
+
+  it('keeps ts for gpu.js cpu mode, unknown platforms and kernels, and d > 3', () => {
+    expect(autoTarget('cpu', 'interaction', 1 << 20, 2)).toBe('ts');
+    expect(autoTarget('martian', 'interaction', 1 << 20, 2)).toBe('ts');
+    expect(autoTarget('node-pool', 'sinkhorn', 1 << 20, 2)).toBe('ts');
+    expect(autoTarget('node-pool', 'interaction', 1 << 20, 4)).toBe('ts');
+  });
+
+  it('keeps kernels that call Math.exp/log/pow on TS on wasm platforms, not on WebGL', () => {
+    const power = interactionSources(powerKernel(2, -1), 2)![0][0];
+    const log = interactionSources(logRepulsionKernel(), 2)![0][0];
+    expect(callsMathImports(power)).toBe(true);
+    expect(callsMathImports(log)).toBe(false);
+    expect(autoTarget('node-pool', 'interaction', 1 << 16, 2, power)).toBe('ts');
+    expect(autoTarget('node-pool', 'interaction', 1 << 16, 2, log)).toBe('gpu');
+    expect(autoTarget('webgl2', 'interaction', 1 << 16, 2, power)).toBe('gpu');
+  });
+});

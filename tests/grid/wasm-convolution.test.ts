@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { Rng } from '../../engine/core/rng.ts';
+import { ConvolutionalGibbsKernel } from '../../engine/grid/gibbs-kernel.ts';
+import { Grid } from '../../engine/grid/grid.ts';
+import { wasmConvolution } from '../../engine/grid/wasm-convolution.ts';
+
+// Node ≥ 16 always has WebAssembly SIMD; the skip only guards exotic runtimes.
+const noSimd = wasmConvolution() === null;
+
+describe('WebAssembly SIMD convolution', () => {
+  const cases: { shape: number[]; eps: number }[] = [
+    { shape: [101], eps: 2e-4 }, // odd interior count on a line
+    { shape: [33, 27], eps: 1e-3 }, // odd rows × odd columns: odd interior counts on both axes
+    { shape: [9, 12, 7], eps: 8e-3 },
+    { shape: [64, 64], eps: 0.05 }, // wide kernel: every row is an edge row on both axes
+  ];
+  for (const c of cases) {
+    it.skipIf(noSimd)(`gives the same bits as the JavaScript loops on ${c.shape.join('×')}`, () => {
+      const grid = new Grid(c.shape, c.shape.map(() => [0, 1] as [number, number]));
+      const js = new ConvolutionalGibbsKernel(grid, c.eps, { simd: false });
+      const simd = new ConvolutionalGibbsKernel(grid, c.eps);
+      expect(simd.simd).not.toBeNull();
+      const rng = new Rng(7);
+      const u = new Float64Array(grid.size).map(() => rng.uniform());
+      const a = new Float64Array(grid.size), b = new Float64Array(grid.size);
+      js.apply(u, a);
+      simd.apply(u, b);
+      // Identical operations in identical order on each lane: bit-for-bit equality, not a tolerance.
+      expect(Array.from(b)).toEqual(Array.from(a));
+      simd.apply(u, u); // in place
+      expect(Array.from(u)).toEqual(Array.from(a));
+    });
+  }
+});
+
+describe('plain soft C-transform (SIMD exp, convolution, fused log) against the log-domain form', () => {
+  for (const shape of [[103], [31, 29], [9, 7, 11]]) {
+    it(`agrees to round-off on ${shape.join('×')} (edges, odd pairs, leftovers, −∞ entries)`, async () => {
+      const { GridGibbsGeometry } = await import('../../engine/grid/gibbs-geometry.ts');
+      const grid = new Grid(shape, shape.map(() => [0, 1] as [number, number]));
+      const eps = 0.3 / shape[0] ** 2;
+      const plain = new GridGibbsGeometry(grid, eps, 'plain'), log = new GridGibbsGeometry(grid, eps, 'log');
+      const rng = new Rng(11);
+      const h = new Float64Array(grid.size).map(() => 40 * rng.uniform() - 20);
+      h[3] = -Infinity;
+      const a = new Float64Array(grid.size), b = new Float64Array(grid.size);
+      plain.logApply(eps, h, a);
+      log.logApply(eps, h, b);
+      expect(plain.counts.plain).toBe(1);
+      let e = 0;
+      for (let i = 0; i < a.length; i++) e = Math.max(e, Math.abs(a[i] - b[i]) / Math.max(1, Math.abs(b[i])));
+      // Both exact to round-off: a few ulp per exp/log and per summed term, relative to |log| ≤ ~25.
+      expect(e).toBeLessThan(1e-13);
+    });
+  }
+});

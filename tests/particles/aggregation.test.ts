@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import {
+  ForwardScheme, Interaction, ParticleMeasure, Rng, gaussianCloud, mean, quadraticKernel, radialKsToUniformBall,
+  radialW1ToUniformBall, resolveParams, type SceneDefinition,
+} from '../../engine/index.ts';
+import ball from '../../scenes/aggregation-ball.ts';
+import disk from '../../scenes/aggregation-disk.ts';
+
+describe('quadratic aggregation W(z) = |z|²/2', () => {
+  it('contracts every particle towards the fixed centre by exactly (1−τ)^k', () => {
+    // v_i = −Σ_j w_j (x_i − x_j) = −(x_i − x̄), so x_i − x̄ ← (1−τ)(x_i − x̄) exactly in exact
+    // arithmetic; in floating point the relative error grows like k·n·ε_mach.
+    const rng = new Rng(5);
+    const n = 300, d = 3, tau = 0.05, k = 40;
+    const w = Float64Array.from({ length: n }, () => 0.5 + rng.uniform());
+    const wsum = w.reduce((a, b) => a + b, 0);
+    w.forEach((v, i) => (w[i] = v / wsum));
+    const m = new ParticleMeasure(gaussianCloud(rng, n, d, [1, -2, 0.5], 1.3), d, w);
+    const c0 = mean(m);
+    const x0 = m.x.slice();
+    const scheme = new ForwardScheme([new Interaction(quadraticKernel())], { dt: tau });
+    for (let s = 0; s < k; s++) scheme.step(m, rng);
+    const c1 = mean(m);
+    const f = (1 - tau) ** k;
+    let worst = 0;
+    for (let i = 0; i < n; i++)
+      for (let a = 0; a < d; a++) {
+        const expected = f * (x0[i * d + a] - c0[a]);
+        worst = Math.max(worst, Math.abs(m.x[i * d + a] - c1[a] - expected));
+      }
+    for (let a = 0; a < d; a++) expect(Math.abs(c1[a] - c0[a])).toBeLessThan(1e-13);
+    expect(worst).toBeLessThan(1e-12);
+  });
+});
+
+function equilibrium(scene: SceneDefinition<any>, n: number, steps: number) {
+  const sim = scene.build(resolveParams(scene.params, { n, steps }), { backend: 'ts' }) as any;
+  for (let k = 0; k < steps; k++) sim.advance();
+  const c = mean(sim.measure);
+  return { w1: radialW1ToUniformBall(sim.measure, c), ks: radialKsToUniformBall(sim.measure, c), m: sim.metrics() };
+}
+
+describe('attractive–repulsive equilibria', () => {
+  // Finite-N equilibria are crystals: particles sit on shells whose spacing ∝ N^{−1/d}, so the
+  // radial CDF is a staircase around r^d. Its W1 distance and KS distance to r^d scale like
+  // N^{−1/d} (measured constants at N = 250…2000: W1·N^{1/d} ≤ 0.1 in 2D, ≤ 0.2 in 3D;
+  // KS·N^{1/d} ≤ 1.1 in 2D, ≤ 1.5 in 3D). Tolerances are 1.5× these constants.
+  it('2D, W = |z|²/2 − log|z|: uniform law on the unit disk (radial CDF r²)', () => {
+    const n = 1000;
+    const small = equilibrium(disk, 250, 400);
+    const big = equilibrium(disk, n, 400);
+    expect(big.w1).toBeLessThan(0.15 / Math.sqrt(n));
+    expect(big.ks).toBeLessThan(1.6 / Math.sqrt(n));
+    expect(big.w1).toBeLessThan(small.w1); // converges as N grows
+    expect(Math.abs(big.m.max_radius - 1)).toBeLessThan(0.05);
+  });
+
+  it('3D, W = |z|²/2 + 1/|z|: uniform law on the unit ball (radial CDF r³)', () => {
+    const n = 1000;
+    const small = equilibrium(ball, 250, 400);
+    const big = equilibrium(ball, n, 400);
+    expect(big.w1).toBeLessThan(0.3 * Math.pow(n, -1 / 3));
+    expect(big.ks).toBeLessThan(2.25 * Math.pow(n, -1 / 3));
+    expect(big.w1).toBeLessThan(small.w1);
+    expect(Math.abs(big.m.max_radius - 1)).toBeLessThan(0.1);
+  });
+});

@@ -1,0 +1,195 @@
+import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
+import { encodeBinary, MAX_CLIENT_MESSAGE_BYTES, type ClientMessage, type ServerMessage } from '../../viewer/protocol.ts';
+import { indexRunDir } from '../../viewer/server/run-index.ts';
+import { startViewServer, type ViewServer } from '../../viewer/server/view-server.ts';
+import type { LiveSource } from '../../viewer/server/worker-source.ts';
+
+/** A live source driven by the test: it publishes what the test says and records control messages. */
+function fakeSource() {
+  let emit: (m: ServerMessage | ArrayBuffer) => void = () => {};
+  const received: ClientMessage[] = [];
+  const source: LiveSource = { onMessage: (cb) => (emit = cb), send: (m) => received.push(m), close: async () => {} };
+  return { source, received, emit: (m: ServerMessage | ArrayBuffer) => emit(m) };
+}
+
+const hello: ServerMessage = {
+  type: 'hello', mode: 'live', runId: 1, values: { n: 4 },
+  scene: { id: 'fake', title: 'Fake', description: '', params: {} },
+  info: { kind: 'particles', dim: 2, shape: [4, 2], dt: 0.1, gradientFlow: true },
+};
+
+const assets = new Map([['/', { type: 'text/html', body: new TextEncoder().encode('<html>viewer</html>') }], ['/app.js', { type: 'text/javascript', body: new TextEncoder().encode('1') }]]);
+
+function get(url: string, rawPath?: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const u = new URL(url);
+    // `path` is sent verbatim (no normalisation of ../ as fetch would do).
+    const req = request({ host: u.hostname, port: u.port, path: rawPath ?? u.pathname, method: 'GET' }, (res) => {
+      let body = '';
+      res.on('data', (c) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** Opens a WebSocket; `texts` collects its text messages from the very first one. */
+function connect(url: string, texts: string[] = []): Promise<WebSocket> {
+  const ws = new WebSocket(url.replace('http', 'ws') + 'ws');
+  ws.binaryType = 'arraybuffer';
+  ws.on('message', (d, bin) => !bin && texts.push(text(d)));
+  return new Promise((resolve, reject) => {
+    ws.once('open', () => resolve(ws));
+    ws.once('error', reject);
+  });
+}
+
+/** A text message as a string (ws hands text over as bytes with binaryType 'arraybuffer'). */
+const text = (d: unknown) => Buffer.from(d as ArrayBuffer).toString('utf8');
+
+const tick = (ms = 0) => new Promise((r) => setTimeout(r, ms));
+
+describe('live server', () => {
+  let server: ViewServer;
+  const fake = fakeSource();
+
+  beforeAll(async () => {
+    server = await startViewServer({ assets, live: fake.source, port: 0 });
+    fake.emit(hello);
+  });
+  afterAll(() => server.close());
+
+  it('binds loopback by default and serves the bundled page', async () => {
+    expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+    expect((await get(server.url)).body).toContain('viewer');
+    expect(JSON.parse((await get(server.url + 'api/session')).body)).toEqual({ mode: 'live' });
+  });
+
+  it('a slow client gets the latest frame, never a growing queue; a fast one sees every run state', async () => {
+    const slow = await connect(server.url);
+    const fast = await connect(server.url);
+    let fastLast = -1, slowFrames = 0, slowLast = -1;
+    fast.on('message', (d, bin) => bin && (fastLast = new DataView(d as ArrayBuffer).getUint32(8, true)));
+    slow.on('message', (d, bin) => {
+      if (!bin) return;
+      slowFrames++;
+      slowLast = new DataView(d as ArrayBuffer).getUint32(8, true);
+    });
+    await tick(50);
+    // The slow client stops reading: the kernel buffers fill, then the server must hold back.
+    (slow as unknown as { _socket: { pause(): void } })._socket.pause();
+    const frameBytes = 4 << 20; // 1M float32 = 4 MiB per frame
+    const state = new Float32Array(frameBytes / 4);
+    let maxBuffered = 0, maxQueued = 0;
+    const frames = 120;
+    for (let k = 0; k < frames; k++) {
+      state[0] = k;
+      fake.emit(encodeBinary('frame', state, [state.length / 2, 2], { step: k }, k, k * 0.1, 1));
+      await tick(2);
+      const s = server.stats();
+      maxBuffered = Math.max(maxBuffered, s.bufferedBytes);
+      maxQueued = Math.max(maxQueued, s.queuedFrames);
+    }
+    await tick(300);
+    const s = server.stats();
+    expect(s.clients).toBe(2);
+    // Per client at most one frame in flight and one pending; ws's own buffer holds at most ~2 frames in all.
+    expect(maxQueued).toBeLessThanOrEqual(4);
+    expect(maxBuffered).toBeLessThanOrEqual(3 * frameBytes);
+    expect(s.droppedFrames).toBeGreaterThan(frames / 2);
+    expect(fastLast).toBe(frames - 1);
+    // Once it reads again, the slow client catches up with the newest frame without replaying the backlog.
+    (slow as unknown as { _socket: { resume(): void } })._socket.resume();
+    await tick(500);
+    expect(slowLast).toBe(frames - 1);
+    expect(slowFrames).toBeLessThan(frames / 2);
+    slow.close();
+    fast.close();
+  });
+
+  it('rejects malformed and oversized messages without crashing, and relays valid ones', async () => {
+    const ws = await connect(server.url);
+    const replies: string[] = [];
+    ws.on('message', (d, bin) => !bin && replies.push(text(d)));
+    ws.send('{"type":');
+    ws.send('{"type":"rm -rf"}');
+    ws.send(Buffer.from([1, 2, 3]));
+    ws.send('{"type":"speed","stepsPerFrame":5}');
+    await tick(100);
+    const errors = replies.map((r) => JSON.parse(r) as ServerMessage).filter((m) => m.type === 'error');
+    expect(errors.map((e) => (e as { message: string }).message)).toEqual([
+      expect.stringMatching(/not JSON/),
+      expect.stringMatching(/unknown control message type 'rm -rf'/),
+      expect.stringMatching(/binary messages are not accepted/),
+    ]);
+    expect(fake.received).toContainEqual({ type: 'speed', stepsPerFrame: 5 });
+    // Oversized: ws closes this socket with 1009 (message too big); the server stays up.
+    const closed = new Promise<number>((r) => ws.once('close', (code) => r(code)));
+    ws.send('x'.repeat(MAX_CLIENT_MESSAGE_BYTES + 10));
+    expect(await closed).toBe(1009);
+    const texts: string[] = [];
+    const again = await connect(server.url, texts);
+    await tick(50);
+    expect(texts.map((t) => JSON.parse(t).type)).toEqual(['hello']);
+    again.close();
+  });
+
+  it('refuses WebSockets opened by other web pages (foreign Origin)', async () => {
+    const foreign = new WebSocket(server.url.replace('http', 'ws') + 'ws', { origin: 'http://evil.example' });
+    await expect(new Promise((resolve, reject) => (foreign.once('open', resolve), foreign.once('error', reject)))).rejects.toThrow(/403/);
+    const own = new WebSocket(server.url.replace('http', 'ws') + 'ws', { origin: server.url.slice(0, -1) });
+    await new Promise((resolve, reject) => (own.once('open', resolve), own.once('error', reject)));
+    own.close();
+  });
+
+  it('serves nothing but the bundled assets: traversal attempts are 404', async () => {
+    for (const path of ['/../package.json', '/%2e%2e/package.json', '/..%2fpackage.json', '/app.js/../../package.json', '/run/scene.json', '/etc/passwd', '/%00', '/%E0%A4%A']) {
+      expect((await get(server.url, path)).status, path).toBe(404);
+    }
+    expect((await get(server.url, '/app.js')).status).toBe(200);
+  });
+});
+
+describe('replay server', () => {
+  let dir: string, outside: string, server: ViewServer;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'wgf-view-run-'));
+    outside = mkdtempSync(join(tmpdir(), 'wgf-view-secret-'));
+    writeFileSync(join(outside, 'secret.npy'), 'secret');
+    writeFileSync(join(dir, 'scene.json'), JSON.stringify({ scene: 'fake', kind: 'particles', dim: 2, shape: [1, 2], dt: 1, params: {} }));
+    writeFileSync(join(dir, 'metrics.jsonl'), '{"step":0,"t":0,"energy":1}\n');
+    writeFileSync(join(dir, 'notes.txt'), 'not a run file');
+    const frames = join(dir, 'frames');
+    (await import('node:fs')).mkdirSync(frames);
+    writeFileSync(join(frames, '000000.npy'), 'frame0');
+    symlinkSync(join(outside, 'secret.npy'), join(frames, '000001.npy'));
+    server = await startViewServer({ assets, replay: { dir, index: indexRunDir(dir) }, port: 0 });
+  });
+  afterAll(async () => {
+    await server.close();
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(outside, { recursive: true, force: true });
+  });
+
+  it('serves the run directory given at start, and only its run files', async () => {
+    expect((await get(server.url, '/run/scene.json')).status).toBe(200);
+    expect((await get(server.url, '/run/frames/000000.npy')).body).toBe('frame0');
+    const session = JSON.parse((await get(server.url, '/api/session')).body);
+    expect(session.mode).toBe('replay');
+    expect(session.frames).toEqual([0, 1]);
+    for (const path of ['/run/notes.txt', '/run/../package.json', '/run/%2e%2e/%2e%2e/etc/passwd', '/run/frames/../../x', '/run/frames/000001.npy', '/run/frames/000002.npy', '/run/']) {
+      expect((await get(server.url, path)).status, path).toBe(404);
+    }
+  });
+
+  it('has no WebSocket stream in replay mode', async () => {
+    await expect(connect(server.url)).rejects.toThrow();
+  });
+});

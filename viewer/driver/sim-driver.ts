@@ -1,0 +1,210 @@
+import { ParamError, resolveParams, type RawParams } from '../../engine/core/params.ts';
+import type { SceneDefinition, Simulation } from '../../engine/core/simulation.ts';
+import { runSimulation } from '../../engine/run/runner.ts';
+import { parseBackend } from '../../engine/backend/names.ts';
+import { withBackend, type BackendSlot } from '../../engine/backend/scope.ts';
+import { encodeBinary, type ClientMessage, type ControlStatus, type ServerMessage, type ViewInfo } from '../protocol.ts';
+import { FrameStream } from './frame-stream.ts';
+
+/** How a driver talks to its clients (a worker thread's or a Web Worker's postMessage). */
+export interface DriverPort {
+  send(msg: ServerMessage): void;
+  /** Binary frames; the buffer may be transferred (not used after the call). */
+  sendBinary(buf: ArrayBuffer): void;
+}
+
+export interface DriverOptions {
+  mode: 'live' | 'local';
+  raw?: RawParams;
+  /** Hot-loop backend, ts | gpu | auto (as `wgf run --backend`); 'ts' when absent. */
+  backend?: string;
+  /**
+   * Called after each build with the backend slots the scene opened, to settle
+   * where its kernels run before the first step (Node: engine/node/backend/plan.ts).
+   */
+  settle?: (slots: readonly BackendSlot[], sim: Simulation) => void;
+  stepsPerFrame?: number;
+  maxFps?: number;
+  /** Start paused (tests and screenshots). */
+  paused?: boolean;
+}
+
+/** Steps played when a scene has no `steps` parameter. */
+const UNBOUNDED_STEPS = 1e9;
+
+/**
+ * Plays one scene interactively: play, pause, single step, reset, speed and
+ * parameter changes, streaming frames through a `FrameStream` observer. The run
+ * itself is `runSimulation` (with its divergence checks), called again after
+ * every interruption: a control message sets `interrupt`, the runner returns
+ * 'interrupted' at the next step boundary, and the loop resumes with the new
+ * settings. Isomorphic: the same driver runs in a Node worker thread (`wgf view`)
+ * and in a browser Web Worker (the static site).
+ */
+export class SimDriver {
+  private sim!: Simulation;
+  private values: Record<string, number | string | boolean> = {};
+  private runId = 0;
+  private interrupt = false;
+  private pendingSteps = 0;
+  private wake: (() => void) | null = null;
+  private closed = false;
+  /** The run whose initial frame has been sent. */
+  private announcedRun = -1;
+  private stream!: FrameStream;
+  readonly status: ControlStatus;
+
+  constructor(
+    private readonly def: SceneDefinition<any>,
+    private readonly port: DriverPort,
+    private readonly opts: DriverOptions,
+  ) {
+    this.status = { paused: opts.paused ?? false, stepsPerFrame: opts.stepsPerFrame ?? 1, targetSteps: 0, state: 'running' };
+    this.rebuild(opts.raw ?? {});
+  }
+
+  /** Validates `raw` against the scene schema and (re)builds the simulation. */
+  private rebuild(raw: RawParams): void {
+    const params = resolveParams(this.def.params, raw);
+    // Energies take their hot-loop backend from the scope they are built in (engine/backend/scope.ts).
+    const backend = parseBackend(this.opts.backend, 'ts');
+    const { value: sim, slots } = withBackend(backend, () => this.def.build(params, { backend }));
+    this.opts.settle?.(slots, sim);
+    this.sim = sim;
+    this.values = params as Record<string, number | string | boolean>;
+    this.runId++;
+    this.pendingSteps = 0;
+    this.stream = new FrameStream((b) => this.port.sendBinary(b), this.runId, this.opts.maxFps ?? 60);
+    this.status.targetSteps = typeof params.steps === 'number' && params.steps > 0 ? params.steps : UNBOUNDED_STEPS;
+    this.status.state = this.status.paused ? 'paused' : 'running';
+    delete this.status.message;
+    this.announce();
+  }
+
+  /** hello + reference + weights + status + the initial frame, for a new run. */
+  private announce(): void {
+    const { sim, def } = this;
+    const i = sim.info;
+    const info: ViewInfo = { kind: i.kind, dim: i.dim, shape: i.shape, bounds: i.bounds, sphere: i.sphere, dt: i.dt, mainMetric: i.mainMetric, gradientFlow: i.gradientFlow };
+    const scene = { id: def.id, title: def.title, description: def.description, params: def.params };
+    this.port.send({ type: 'hello', mode: this.opts.mode, scene, values: this.values, info, runId: this.runId });
+    const ref = sim.reference?.();
+    if (ref) this.port.sendBinary(encodeBinary('reference', ref.data, ref.shape, { label: ref.label }, 0, 0, this.runId));
+    const w = sim.weights?.();
+    if (w && w.some((v) => Math.abs(v - w[0]) > 1e-15)) this.port.sendBinary(encodeBinary('weights', w, [w.length], {}, 0, 0, this.runId));
+    this.sendStatus();
+  }
+
+  private sendStatus(): void {
+    this.port.send({ type: 'status', status: { ...this.status }, runId: this.runId });
+  }
+
+  /** Applies a control message (already validated by `parseClientMessage`). */
+  handle(msg: ClientMessage): void {
+    if (this.status.state === 'error' || this.status.state === 'diverged') {
+      // A failed run only restarts (Reset, or new parameters), and the restart plays.
+      if (msg.type !== 'reset' && msg.type !== 'params') return this.sendStatus();
+      this.status.paused = false;
+    }
+    switch (msg.type) {
+      case 'play':
+        if (this.sim.step >= this.status.targetSteps) this.status.targetSteps += Math.max(1, Number(this.values.steps) || 100);
+        this.status.paused = false;
+        this.status.state = 'running';
+        break;
+      case 'pause':
+        this.status.paused = true;
+        this.status.state = 'paused';
+        break;
+      case 'step':
+        this.status.paused = true;
+        this.status.state = 'paused';
+        this.pendingSteps++;
+        break;
+      case 'speed':
+        this.status.stepsPerFrame = msg.stepsPerFrame;
+        break;
+      case 'reset':
+        this.rebuild(this.values);
+        break;
+      case 'params':
+        try {
+          this.rebuild({ ...this.values, ...msg.values });
+        } catch (e) {
+          // A bad value (ParamError) or a combination the scene's builder refuses: the run goes on unchanged.
+          const message = e instanceof ParamError ? e.message : `the scene refused these parameters: ${(e as Error).message.split('\n')[0]}`;
+          this.port.send({ type: 'paramError', message });
+          return;
+        }
+        break;
+    }
+    this.interrupt = true;
+    this.sendStatus();
+    this.wake?.();
+  }
+
+  close(): void {
+    this.closed = true;
+    this.interrupt = true;
+    this.wake?.();
+  }
+
+  /**
+   * The play loop; resolves when `close()` is called. A simulation that throws
+   * (other than diverging) stops with state 'error' and its message; Reset or a
+   * parameter change starts a new run.
+   */
+  async run(): Promise<void> {
+    while (!this.closed) {
+      try {
+        await this.play();
+      } catch (e) {
+        this.status.paused = true;
+        this.status.state = 'error';
+        this.status.message = (e as Error).message.split('\n')[0];
+        this.sendStatus();
+        const failed = this.runId;
+        while (!this.closed && this.runId === failed) {
+          await new Promise<void>((r) => (this.wake = r));
+          this.wake = null;
+        }
+      }
+    }
+  }
+
+  private async play(): Promise<void> {
+    while (!this.closed) {
+      this.interrupt = false;
+      const { sim, stream } = this;
+      if (this.announcedRun !== this.runId) {
+        // The initial state of a new run, even while paused.
+        this.announcedRun = this.runId;
+        await runSimulation(sim, { steps: sim.step, every: 1, observers: [stream] });
+      }
+      const single = this.status.paused && this.pendingSteps > 0;
+      if ((this.status.paused && !single) || this.status.state === 'diverged') {
+        await new Promise<void>((r) => (this.wake = r));
+        this.wake = null;
+        continue;
+      }
+      const target = single ? sim.step + 1 : this.status.targetSteps;
+      if (sim.step >= target) {
+        this.status.paused = true;
+        this.status.state = 'done';
+        this.sendStatus();
+        continue;
+      }
+      const before = sim.step;
+      // A single step is only cut short by a new run (or close), not by further control messages.
+      const shouldStop = single ? () => this.closed || sim !== this.sim : () => this.interrupt || this.closed;
+      const summary = await runSimulation(sim, { steps: target, every: single ? 1 : this.status.stepsPerFrame, observers: [stream], shouldStop });
+      if (single && sim === this.sim && sim.step > before) this.pendingSteps--;
+      if (summary.status === 'diverged' && sim === this.sim) {
+        this.status.paused = true;
+        this.status.state = 'diverged';
+        this.status.message = summary.message;
+        this.sendStatus();
+      }
+    }
+  }
+}

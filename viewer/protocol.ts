@@ -1,0 +1,203 @@
+/**
+ * The viewer's wire format, shared by the Node server, the simulation workers
+ * (Node worker thread and browser Web Worker) and the three.js client.
+ *
+ * State travels as binary messages, never as JSON arrays:
+ *
+ *     offset  size  field
+ *     0       4     magic 0x31464757 ("WGF1", little-endian u32)
+ *     4       1     type: 1 frame, 2 reference, 3 weights
+ *     5       1     rank r of the array (1..4)
+ *     6       2     m: byte length of the UTF-8 JSON meta (u16)
+ *     8       4     step (u32)
+ *     12      4     run id (u32): frames of an earlier run are dropped by the client
+ *     16      8     t (f64)
+ *     24      4r    shape (u32 each)
+ *     24+4r   m     meta JSON (the frame's metric record, the reference's label), then
+ *                   zero padding to a multiple of 4 bytes
+ *     ...     4·Πshape  data (float32, row-major of `shape`)
+ *
+ * Control messages (client → server, server → client) are small JSON texts,
+ * validated by `parseClientMessage`; anything else is rejected with one line.
+ */
+import type { ParamSchema, RawParams } from '../engine/core/params.ts';
+import type { MetricRecord } from '../engine/run/record.ts';
+
+export const FRAME_MAGIC = 0x31464757;
+export const HEADER_BYTES = 24;
+export const MAX_RANK = 4;
+
+export type BinaryKind = 'frame' | 'reference' | 'weights';
+const KIND_CODE: Record<BinaryKind, number> = { frame: 1, reference: 2, weights: 3 };
+const CODE_KIND: Record<number, BinaryKind> = { 1: 'frame', 2: 'reference', 3: 'weights' };
+
+/** A decoded binary message: a float32 array of `shape` plus its metadata. */
+export interface BinaryMessage {
+  kind: BinaryKind;
+  step: number;
+  t: number;
+  shape: number[];
+  /** Which run (reset / parameter change) the message belongs to. */
+  runId: number;
+  /** Frame: the metric record; reference: { label }; weights: {}. */
+  meta: Record<string, unknown>;
+  data: Float32Array;
+}
+
+/** Encodes a binary message; `data` is converted to float32 when it is not already. */
+export function encodeBinary(
+  kind: BinaryKind,
+  data: ArrayLike<number>,
+  shape: readonly number[],
+  meta: object = {},
+  step = 0,
+  t = 0,
+  runId = 0,
+): ArrayBuffer {
+  const count = shape.reduce((a, b) => a * b, 1);
+  if (shape.length < 1 || shape.length > MAX_RANK) throw new Error(`frame rank must be 1..${MAX_RANK}; got ${shape.length}`);
+  if (count !== data.length) throw new Error(`frame shape [${shape.join(', ')}] holds ${count} values, data has ${data.length}`);
+  const metaBytes = new TextEncoder().encode(JSON.stringify(meta, finiteOrNull));
+  if (metaBytes.length > 0xffff) throw new Error(`frame meta is ${metaBytes.length} bytes (at most 65535)`);
+  const metaStart = HEADER_BYTES + 4 * shape.length;
+  const dataStart = metaStart + Math.ceil(metaBytes.length / 4) * 4;
+  const buf = new ArrayBuffer(dataStart + 4 * count);
+  const view = new DataView(buf);
+  view.setUint32(0, FRAME_MAGIC, true);
+  view.setUint8(4, KIND_CODE[kind]);
+  view.setUint8(5, shape.length);
+  view.setUint16(6, metaBytes.length, true);
+  view.setUint32(8, step >>> 0, true);
+  view.setUint32(12, runId >>> 0, true);
+  view.setFloat64(16, t, true);
+  shape.forEach((s, i) => view.setUint32(HEADER_BYTES + 4 * i, s, true));
+  new Uint8Array(buf, metaStart, metaBytes.length).set(metaBytes);
+  const out = new Float32Array(buf, dataStart, count);
+  if (data instanceof Float32Array) out.set(data);
+  else for (let i = 0; i < count; i++) out[i] = data[i];
+  return buf;
+}
+
+/** JSON has no NaN/Infinity: they travel as null (the chart skips them). */
+function finiteOrNull(_key: string, v: unknown): unknown {
+  return typeof v === 'number' && !Number.isFinite(v) ? null : v;
+}
+
+/** Decodes a binary message; throws one line naming what is wrong. */
+export function decodeBinary(buf: ArrayBuffer): BinaryMessage {
+  if (buf.byteLength < HEADER_BYTES) throw new Error(`binary message of ${buf.byteLength} bytes is shorter than the ${HEADER_BYTES}-byte header`);
+  const view = new DataView(buf);
+  if (view.getUint32(0, true) !== FRAME_MAGIC) throw new Error('binary message does not start with the WGF1 magic');
+  const kind = CODE_KIND[view.getUint8(4)];
+  if (!kind) throw new Error(`unknown binary message type ${view.getUint8(4)} (allowed: 1 frame, 2 reference, 3 weights)`);
+  const rank = view.getUint8(5);
+  if (rank < 1 || rank > MAX_RANK) throw new Error(`binary message rank ${rank} is outside 1..${MAX_RANK}`);
+  const metaLen = view.getUint16(6, true);
+  const metaStart = HEADER_BYTES + 4 * rank;
+  const dataStart = metaStart + Math.ceil(metaLen / 4) * 4;
+  if (buf.byteLength < dataStart) throw new Error('binary message is truncated inside its header');
+  const shape: number[] = [];
+  for (let i = 0; i < rank; i++) shape.push(view.getUint32(HEADER_BYTES + 4 * i, true));
+  const count = shape.reduce((a, b) => a * b, 1);
+  if (buf.byteLength !== dataStart + 4 * count) {
+    throw new Error(`binary message of shape [${shape.join(', ')}] needs ${dataStart + 4 * count} bytes; got ${buf.byteLength}`);
+  }
+  const meta = JSON.parse(new TextDecoder().decode(new Uint8Array(buf, metaStart, metaLen))) as Record<string, unknown>;
+  return { kind, step: view.getUint32(8, true), runId: view.getUint32(12, true), t: view.getFloat64(16, true), shape, meta, data: new Float32Array(buf, dataStart, count) };
+}
+
+/** What the client needs to lay out a run (sent as JSON when a run starts). */
+export interface ViewInfo {
+  kind: 'particles' | 'grid';
+  dim: number;
+  shape: number[];
+  bounds?: [number, number][];
+  sphere?: boolean;
+  dt: number;
+  mainMetric?: string;
+  gradientFlow: boolean;
+}
+
+export interface SceneMeta {
+  id: string;
+  title: string;
+  description: string;
+  params: ParamSchema;
+}
+
+/** Run state shared by every client watching one run. */
+export interface ControlStatus {
+  paused: boolean;
+  /** Simulation steps between streamed frames. */
+  stepsPerFrame: number;
+  /** Step the run plays to before pausing by itself. */
+  targetSteps: number;
+  /** 'running' | 'paused' | 'done' | 'diverged' | the last error. */
+  state: string;
+  message?: string;
+}
+
+/** Server (or worker) → client JSON messages. */
+export type ServerMessage =
+  | { type: 'hello'; mode: 'live' | 'local'; scene: SceneMeta; values: Record<string, number | string | boolean>; info: ViewInfo; runId: number }
+  | { type: 'status'; status: ControlStatus; runId: number }
+  | { type: 'paramError'; message: string }
+  | { type: 'error'; message: string };
+
+/** Client → server control messages. */
+export type ClientMessage =
+  | { type: 'play' }
+  | { type: 'pause' }
+  | { type: 'step' }
+  | { type: 'reset' }
+  | { type: 'speed'; stepsPerFrame: number }
+  | { type: 'params'; values: RawParams };
+
+/** Longest control message accepted (bytes); the WebSocket server's maxPayload. */
+export const MAX_CLIENT_MESSAGE_BYTES = 16 * 1024;
+export const MAX_STEPS_PER_FRAME = 10_000;
+
+/**
+ * Validates a control message from an untrusted client: returns the message or
+ * throws one line naming what was wrong and what is allowed.
+ */
+export function parseClientMessage(text: string): ClientMessage {
+  if (text.length > MAX_CLIENT_MESSAGE_BYTES) throw new Error(`control message of ${text.length} bytes exceeds ${MAX_CLIENT_MESSAGE_BYTES}`);
+  let m: unknown;
+  try {
+    m = JSON.parse(text);
+  } catch {
+    throw new Error('control message is not JSON (expected {"type": "play" | "pause" | "step" | "reset" | "speed" | "params", ...})');
+  }
+  if (!m || typeof m !== 'object' || Array.isArray(m)) throw new Error('control message must be a JSON object with a "type"');
+  const o = m as Record<string, unknown>;
+  switch (o.type) {
+    case 'play':
+    case 'pause':
+    case 'step':
+    case 'reset':
+      return { type: o.type };
+    case 'speed': {
+      const k = o.stepsPerFrame;
+      if (typeof k !== 'number' || !Number.isInteger(k) || k < 1 || k > MAX_STEPS_PER_FRAME) {
+        throw new Error(`speed.stepsPerFrame must be an integer in [1, ${MAX_STEPS_PER_FRAME}]`);
+      }
+      return { type: 'speed', stepsPerFrame: k };
+    }
+    case 'params': {
+      const v = o.values;
+      if (!v || typeof v !== 'object' || Array.isArray(v)) throw new Error('params.values must be an object of parameter values');
+      const values: RawParams = {};
+      for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+        if (typeof x !== 'number' && typeof x !== 'string' && typeof x !== 'boolean') throw new Error(`params.values.${k} must be a number, string or boolean`);
+        values[k] = x;
+      }
+      return { type: 'params', values };
+    }
+    default:
+      throw new Error(`unknown control message type '${String(o.type)}' (allowed: play, pause, step, reset, speed, params)`);
+  }
+}
+
+/** Frame metadata: the metric record of the step (energy, terms, scene metrics). */
+export type FrameMeta = MetricRecord;

@@ -1,0 +1,36 @@
+/**
+ * The simulation's worker thread for `wgf view`: runs a `SimDriver` off the
+ * server's event loop, so HTTP and WebSocket traffic stay responsive however
+ * slow a step is. Frames go to the main thread as transferred ArrayBuffers.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { ensureNodeBackend, settleBackends } from '../../engine/node/backend/plan.ts';
+import { loadScene } from '../../engine/node/scene-loader.ts';
+import type { ClientMessage } from '../protocol.ts';
+import { SimDriver, type DriverOptions } from '../driver/sim-driver.ts';
+
+export interface SimThreadData {
+  entry: string;
+  scene: string;
+  driver: DriverOptions;
+}
+
+const port = parentPort!;
+const data = workerData as SimThreadData;
+
+try {
+  const { def } = await loadScene(data.scene);
+  // The same backend set-up as `wgf run`: gpu.js kernels on the Node executor, settled at each build.
+  ensureNodeBackend();
+  const options = { ...data.driver, settle: (...a: Parameters<typeof settleBackends>) => void settleBackends(...a) };
+  const driver = new SimDriver(def, { send: (m) => port.postMessage(m), sendBinary: (b) => port.postMessage(b, [b]) }, options);
+  port.on('message', (m: ClientMessage | { type: 'close' }) => {
+    if (m.type === 'close') driver.close();
+    else driver.handle(m);
+  });
+  await driver.run();
+  process.exit(0);
+} catch (e) {
+  // The scene could not be loaded or built (e.g. a parameter combination it refuses): one line.
+  port.postMessage({ type: 'error', message: (e as Error).message.split('\n')[0] });
+}
