@@ -1,9 +1,9 @@
 import {
-  BlobEntropy, ForwardScheme, Interaction, ParticleMeasure, Potential, Rng, gaussianCloud,
-  logRepulsionKernel, newtonRepulsionKernel, quadraticPotential, type ParticleEnergy,
+  BlobEntropy, ForwardScheme, Interaction, MlpSimulation, ParticleMeasure, Potential, Rng, activationByName, balancedNeurons,
+  gaussianCloud, logRepulsionKernel, makeMlpData, newtonRepulsionKernel, quadraticPotential, type ParticleEnergy,
 } from '../engine/index.ts';
 import {
-  acceleratedAttention, attentionSlotSources, autoTarget, backendSlot, pairExecutor, withBackend, type BackendName,
+  acceleratedAttention, attentionSlotSources, autoTarget, backendSlot, mlpKernelFamily, pairExecutor, withBackend, type BackendName,
 } from '../engine/backend/index.ts';
 import { retract } from '../engine/particles/forward-scheme.ts';
 import { applyMatrix } from '../engine/models/transformer/qkv.ts';
@@ -20,7 +20,9 @@ import { pythonHas, runPeer, timeIt, type BenchRow, type BenchSuite } from './ha
  * - blob: one blob-entropy velocity (densities + forces), δ = 0.05;
  * - step: one forward step, interaction + quadratic potential (the issue's target);
  * - attention / attention-sym: softmax attention outputs of tokens on the sphere, β = 1,
- *   random non-symmetric M = QᵀK / identity (the TS loop's symmetric fast path); no peer.
+ *   random non-symmetric M = QᵀK / identity (the TS loop's symmetric fast path); no peer;
+ * - mlp relu / tanh step: one mlp-mean-field step over m neurons × N points (mlpRows);
+ *   numpy peers of the issue's sizes are in `--suite models`.
  */
 type Case = 'interaction' | 'blob' | 'step' | 'attention' | 'attention-sym';
 
@@ -72,7 +74,7 @@ function prepareCase(c: Case, backend: BackendName, n: number, d: number): () =>
  * Median times (ms) of two functions run alternately, so that load from other
  * processes on a shared machine biases both alike (ratios stay meaningful).
  */
-function timeAlternating(a: () => void, b: () => void, minMs: number, minReps: number): [number, number] {
+export function timeAlternating(a: () => void, b: () => void, minMs: number, minReps: number): [number, number] {
   const ta: number[] = [];
   const tb: number[] = [];
   const start = performance.now();
@@ -126,6 +128,37 @@ export const backendSuite: BenchSuite = {
         }
       }
     }
+    if (ex) rows.push(...mlpRows(quick, platform));
     return rows;
   },
 };
+
+/**
+ * The MLP families' rule (AUTO_MIN_N 'mlp-relu' / 'mlp-smooth' in pairs m·N, and the
+ * data-point floor AUTO_MIN_POINTS): one full-batch mlp-mean-field step (d = 3,
+ * teacher–student on the sphere, bias for tanh) on ts and gpu.js, alternating.
+ */
+function mlpRows(quick: boolean, platform: string): BenchRow[] {
+  const sizes: [number, number][] = quick
+    ? [[512, 512]]
+    : [[128, 512], [512, 512], [64, 4096], [4096, 64], [8192, 32], [2048, 16], [1024, 2048]];
+  const rows: BenchRow[] = [];
+  for (const act of ['relu', 'tanh']) {
+    for (const [m, N] of sizes) {
+      const build = (b: BackendName) => {
+        const activation = activationByName(act);
+        const data = makeMlpData(new Rng(0), { kind: 'sphere', d: 3, teacher: 3, train: N, test: 16, activation });
+        const sim = withBackend(b, () =>
+          new MlpSimulation({ theta: balancedNeurons(new Rng(1), m, 3, 0.1), d: 3, activation, data, dt: 0.5, seed: 2, bias: act !== 'relu' })).value;
+        sim.advance(); // warm-up (JIT, kernel compilation)
+        return () => sim.advance();
+      };
+      const [ts, gpu] = timeAlternating(build('ts'), build('gpu'), 400, 5);
+      rows.push({
+        suite: 'backend', case: `mlp ${act} step`, size: `m=${m} N=${N} d=3`, ours_ms: gpu, ours: pairExecutor()?.description ?? 'gpu',
+        extra: { ts_ms: ts, ts_over_gpu: ts / gpu, auto: autoTarget(platform, mlpKernelFamily(act as 'relu' | 'tanh'), m * N, 3, '', N) },
+      });
+    }
+  }
+  return rows;
+}

@@ -1,6 +1,9 @@
 import {
   MlpSimulation, Rng, TokenSimulation, activationByName, balancedNeurons, makeAttentionWeights, makeMlpData, uniformSphere,
 } from '../engine/index.ts';
+import { autoTarget, mlpKernelFamily, pairExecutor, withBackend, type BackendName } from '../engine/backend/index.ts';
+import { installNodeBackend } from '../engine/node/backend/install.ts';
+import { timeAlternating } from './backend.ts';
 import { pythonHas, runPeer, timeIt, type BenchRow, type BenchSuite } from './harness.ts';
 
 function tokenSim(n: number, attention: 'softmax' | 'sinkhorn'): TokenSimulation {
@@ -11,21 +14,23 @@ function tokenSim(n: number, attention: 'softmax' | 'sinkhorn'): TokenSimulation
   });
 }
 
-function mlpSim(m: number, N: number): MlpSimulation {
+function mlpSim(m: number, N: number, backend: BackendName = 'ts'): MlpSimulation {
   const activation = activationByName('relu');
   const data = makeMlpData(new Rng(0), { kind: 'sphere', d: 3, teacher: 3, train: N, test: 16, activation });
-  return new MlpSimulation({ theta: balancedNeurons(new Rng(1), m, 3, 0.1), d: 3, activation, data, dt: 0.5, seed: 2, bias: false });
+  return withBackend(backend, () => new MlpSimulation({ theta: balancedNeurons(new Rng(1), m, 3, 0.1), d: 3, activation, data, dt: 0.5, seed: 2, bias: false })).value;
 }
 
 /**
  * Time per step of the two model scenes against numpy versions of the same step:
  * transformer-tokens (softmax attention, Q = K = V = I, RK4 on S², n = 1024, 4096) and
  * mlp-mean-field (ReLU, full batch, N = 2048 points in R³, m = 1024, 4096); Sinkhorn
- * attention (n = 1024) is timed alone, with its iteration count.
+ * attention (n = 1024) is timed alone, with its iteration count. The MLP step is timed
+ * on ts (float64) and on gpu.js (float32 kernels, mlp-hooks.ts) alternately in one
+ * process (medians: load from other processes biases both alike), with `auto`'s pick.
  */
 export const modelsSuite: BenchSuite = {
   name: 'models',
-  description: 'transformer-tokens RK4 step and mlp-mean-field step, ts vs numpy',
+  description: 'transformer-tokens RK4 step and mlp-mean-field step, ts (and gpu.js for the MLP) vs numpy',
   async run({ quick }) {
     const rows: BenchRow[] = [];
     const hasNumpy = pythonHas('numpy');
@@ -48,13 +53,30 @@ export const modelsSuite: BenchSuite = {
       rows.push({ suite: 'models', case: 'tokens sinkhorn rk4 step', size: `n=${n} d=3`, ours_ms: ms, ours: 'ts', extra: { iterations: sim.field.sinkhorn!.last.iterations } });
     }
     const N = 2048;
+    installNodeBackend();
+    const ex = pairExecutor();
     for (const m of quick ? [1024] : [1024, 4096]) {
       const sim = mlpSim(m, N);
-      const ms = timeIt(() => sim.advance(), big(m) ? 1 : 300, 3);
-      const row: BenchRow = { suite: 'models', case: 'mlp relu full-batch step', size: `m=${m} N=${N} d=3`, ours_ms: ms, ours: 'ts' };
+      const gpuSim = ex ? mlpSim(m, N, 'gpu') : null;
+      let ms: number;
+      let gpuMs = NaN;
+      if (gpuSim) {
+        sim.advance(); // warm-up (JIT, kernel compilation)
+        gpuSim.advance();
+        [ms, gpuMs] = timeAlternating(() => sim.advance(), () => gpuSim.advance(), big(m) ? 1 : 400, big(m) ? 5 : 9);
+      } else {
+        ms = timeIt(() => sim.advance(), big(m) ? 1 : 300, 3);
+      }
+      const row: BenchRow = {
+        suite: 'models', case: 'mlp relu full-batch step', size: `m=${m} N=${N} d=3`, ours_ms: ms, ours: 'ts',
+        extra: { gpu_ms: gpuMs, gpu: ex?.description ?? 'none', ts_over_gpu: ms / gpuMs, auto: ex ? autoTarget(ex.platform, mlpKernelFamily('relu'), m * N, 3, '', N) : 'ts' },
+      };
       if (hasNumpy) {
         const peer = runPeer<{ ms: number }>('models_mlp.py', { m, N, d: 3, reps: 3 });
-        if (peer) Object.assign(row, { peer: 'numpy', peer_ms: peer.ms, speedup: peer.ms / ms });
+        if (peer) {
+          Object.assign(row, { peer: 'numpy', peer_ms: peer.ms, speedup: peer.ms / ms });
+          row.extra!.numpy_over_gpu = peer.ms / gpuMs;
+        }
       }
       rows.push(row);
     }

@@ -17,6 +17,7 @@ export * from './particles/particle-simulation.ts';
 export * from './particles/init.ts';
 export * from './metrics/moments.ts';
 export * from './metrics/radial-cdf.ts';
+export * from './metrics/sliced-to-ball.ts';
 export * from './linalg/symmetric-eigen.ts';
 export * from './ot/bures.ts';
 export * from './ot/index.ts';

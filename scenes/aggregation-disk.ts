@@ -1,6 +1,6 @@
 import {
   Interaction, ParticleMeasure, ParticleSimulation, Rng, defineScene, gaussianCloud,
-  logRepulsionKernel, maxRadius, mean, radialKsToUniformBall, radialW1ToUniformBall, unitSphereOutline,
+  logRepulsionKernel, maxRadius, mean, radialKsToUniformBall, radialW1ToUniformBall, slicedW2ToUniformBall, unitSphereOutline,
 } from '../engine/index.ts';
 import { dtParam, everyFor, nParam, seedParam, stepsParam } from './common.ts';
 
@@ -35,7 +35,7 @@ export default defineScene({
       mainMetric: 'radial_w1',
       metrics: (mm) => {
         const c = mean(mm);
-        return { radial_w1: radialW1ToUniformBall(mm, c), radial_ks: radialKsToUniformBall(mm, c), max_radius: maxRadius(mm, c) };
+        return { radial_w1: radialW1ToUniformBall(mm, c), radial_ks: radialKsToUniformBall(mm, c), max_radius: maxRadius(mm, c), sliced_w2_to_ball: slicedW2ToUniformBall(mm, c) };
       },
       reference: () => ({ label: 'unit circle', data: unitSphereOutline(256, 2), shape: [256, 2] }),
     });

@@ -10,6 +10,9 @@ import { dtParam, everyFor, seedParam, stepsParam } from './common.ts';
  * risk. Teacher–student by default: m student neurons learn k = `teacher` ReLU
  * neurons on inputs uniform on S^{d−1}; the viewer shows |a|·w, which gathers on
  * the teacher's directions while the test risk falls by orders of magnitude.
+ * Under `--backend gpu` (or `auto` from m × batch size on, engine/backend/rule.ts)
+ * the velocity's passes over the data run as gpu.js float32 kernels for d ≤ 3; the
+ * recorded risks stay float64.
  */
 export default defineScene({
   id: 'mlp-mean-field',

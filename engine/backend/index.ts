@@ -11,3 +11,5 @@ export * from './particle-hooks.ts';
 export * from './gpujs-install.ts';
 export * from './attention-sources.ts';
 export * from './attention-hooks.ts';
+export * from './mlp-sources.ts';
+export * from './mlp-hooks.ts';

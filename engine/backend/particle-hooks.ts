@@ -7,8 +7,8 @@ import {
 } from './kernel-sources.ts';
 import type { KernelTarget } from './names.ts';
 import { radialForm } from './radial-forms.ts';
-import { autoTarget, smallestAutoN } from './rule.ts';
-import { backendNotice, type BackendSlot } from './scope.ts';
+import { autoTarget, smallestAutoN, smallestAutoPoints } from './rule.ts';
+import { backendNotice, type BackendSlot, type RuleSize } from './scope.ts';
 
 /**
  * The hooks the particle energies call (interaction.ts, blob-entropy.ts): each
@@ -42,33 +42,40 @@ const scratches = new WeakMap<BackendSlot, Scratch>();
  * then falls back to the TS loop with a notice, `gpu` is a usage error. The run
  * preparation calls it before writing scene.json; the hooks call it lazily.
  */
-export function settleTarget(slot: BackendSlot, n: number, d: number): KernelTarget {
-  const key = `${n},${d}`;
+export function settleTarget(slot: BackendSlot, rows: number, cols: number): KernelTarget {
+  // The state shape goes through the slot's size map (MLP: neurons × data pairs), so the
+  // run preparation (state [m, 2d+2]) and the hook (measure [m, d+2]) share one decision.
+  const size: RuleSize = slot.size ? slot.size(rows, cols) : { n: rows, d: cols };
+  const key = `${rows}|${size.n},${size.d},${size.points ?? ''}`;
   if (slot.target && slot.decidedFor === key) return slot.target;
   slot.decidedFor = key;
   slot.reason = null;
-  slot.target = choose(slot, n, d);
+  slot.target = choose(slot, rows, size);
   return slot.target;
 }
 
-function choose(slot: BackendSlot, n: number, d: number): KernelTarget {
+function choose(slot: BackendSlot, rows: number, { n, d, points, label = `N=${n}, d=${d}` }: RuleSize): KernelTarget {
   if (slot.request === 'ts' || n === 0) return 'ts';
   const fallback = (why: string, fatal: boolean): KernelTarget => {
-    if (fatal && slot.request === 'gpu') throw new UsageError(`--backend gpu: ${slot.kernel} (N=${n}, d=${d}): ${why}`);
+    if (fatal && slot.request === 'gpu') throw new UsageError(`--backend gpu: ${slot.kernel} (${label}): ${why}`);
     slot.reason = why;
-    backendNotice(`${slot.kernel} (N=${n}, d=${d}) runs on the float64 TypeScript loop: ${why}`);
+    backendNotice(`${slot.kernel} (${label}) runs on the float64 TypeScript loop: ${why}`);
     return 'ts';
   };
   if (d > MAX_KERNEL_DIM) return fallback(`gpu.js kernels exist for d ≤ ${MAX_KERNEL_DIM}`, false);
-  const srcs = slot.sources(d);
+  const srcs = slot.sources(d, rows);
   if (!srcs) return fallback('this kernel has no gpu.js form', false);
   const ex = pairExecutor();
   // Without gpu.js, `auto` says so only where some platform would have used it.
-  if (!ex && slot.request === 'auto' && n < smallestAutoN(slot.kernel)) return 'ts';
+  if (!ex && slot.request === 'auto' && (n < smallestAutoN(slot.kernel) || (points ?? Infinity) < smallestAutoPoints(slot.kernel))) return 'ts';
   if (!ex) return fallback(pairExecutorFailure() ?? 'no gpu.js executor', true);
-  if (slot.request === 'auto' && autoTarget(ex.platform, slot.kernel, n, d, srcs[0][0]) === 'ts') return 'ts';
+  if (slot.request === 'auto' && autoTarget(ex.platform, slot.kernel, n, d, srcs[0][0], points) === 'ts') return 'ts';
   try {
-    for (const [src, outDim] of srcs) ex.prepare(src, outDim, n);
+    for (const [src, outDim, shape] of srcs) {
+      // A kernel with its own rows and input lengths is prepared as the executors prepare: one run on zeros.
+      if (shape) ex.run(src, outDim, shape.inputs.map((len) => new Float32Array(len)), shape.rows, new Float32Array(shape.rows * outDim));
+      else ex.prepare(src, outDim, n);
+    }
   } catch (e) {
     return fallback(`gpu.js cannot create the kernel (${(e as Error).message.split('\n')[0]})`, true);
   }

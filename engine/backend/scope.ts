@@ -11,27 +11,53 @@ import type { BackendName, KernelTarget } from './names.ts';
 let current: BackendName = 'ts';
 let collecting: BackendSlot[] | null = null;
 
+/**
+ * A gpu.js kernel an energy needs: [source, values per row] for a pair kernel over
+ * the N rows of the state (prepared on zeros of length N), or with a third element
+ * giving its own row count and input lengths (kernels whose rows and gathered index
+ * differ, e.g. the MLP passes over neurons × data).
+ */
+export type KernelSpec = [string, number] | [string, number, { rows: number; inputs: readonly number[] }];
+
+/**
+ * The size the fixed rule decides a kernel family on, from the state shape [n, d]
+ * the run preparation passes (by default the state shape itself); `label` names it
+ * in notices (default `N=${n}, d=${d}`).
+ */
+export interface RuleSize {
+  n: number;
+  d: number;
+  /** Data points per call of a kernel over neurons × data (the MLP families' AUTO_MIN_POINTS). */
+  points?: number;
+  label?: string;
+}
+
 /** Per-energy backend state: the request it was built under and the decision taken for its size. */
 export class BackendSlot {
   /** What the kernel runs on, once decided for `decidedFor`. */
   target: KernelTarget | null = null;
-  /** "n,d" the decision was taken for. */
+  /** "rows|n,d" the decision was taken for (state rows, then the rule's size). */
   decidedFor = '';
   /** Why the kernel is on `ts` when gpu was asked for or allowed (a notice was emitted). */
   reason: string | null = null;
 
   constructor(
-    /** Kernel family ('interaction', 'blob-entropy'), the key of the fixed rule. */
+    /** Kernel family ('interaction', 'blob-entropy', 'mlp-relu', …), the key of the fixed rule. */
     readonly kernel: string,
     readonly request: BackendName,
-    /** gpu.js sources ([source, values per row]) the energy needs in dimension d; null when it has none. */
-    readonly sources: (d: number) => [string, number][] | null,
+    /**
+     * gpu.js sources the energy needs in dimension d (the rule's d) for state rows n;
+     * null when it has none.
+     */
+    readonly sources: (d: number, n: number) => KernelSpec[] | null,
+    /** Maps the state shape to the rule's size (absent: the state shape is the size). */
+    readonly size?: (n: number, d: number) => RuleSize,
   ) {}
 }
 
 /** A slot for an energy being constructed now (under the current scope's request). */
-export function backendSlot(kernel: string, sources: (d: number) => [string, number][] | null): BackendSlot {
-  const s = new BackendSlot(kernel, current, sources);
+export function backendSlot(kernel: string, sources: (d: number, n: number) => KernelSpec[] | null, size?: (n: number, d: number) => RuleSize): BackendSlot {
+  const s = new BackendSlot(kernel, current, sources, size);
   collecting?.push(s);
   return s;
 }

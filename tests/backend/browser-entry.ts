@@ -5,6 +5,8 @@
  */
 import { GPU } from 'gpu.js';
 import { acceleratedAttention, attentionSlotSources, backendSlot, installGpuJsBackend, pairExecutor, withBackend } from '../../engine/backend/index.ts';
+import { activationByName } from '../../engine/models/mlp/activations.ts';
+import { MeanFieldRisk } from '../../engine/models/mlp/risk.ts';
 import { BlobEntropy } from '../../engine/particles/blob-entropy.ts';
 import { Interaction } from '../../engine/particles/interaction.ts';
 import { ParticleMeasure } from '../../engine/particles/measure.ts';
@@ -27,6 +29,13 @@ const KERNELS = { quadratic: quadraticKernel, log: logRepulsionKernel, newton: n
     const out = new Float64Array(x.length);
     const done = acceleratedAttention(slot, kind, beta, Float64Array.from(x), Float64Array.from(kx), Float64Array.from(vx), Float64Array.from(w), d, out);
     return { v: Array.from(out), platform: pairExecutor()?.platform ?? 'none', done };
+  },
+  mlp(act: string, d: number, bias: boolean, theta: number[], omega: number[], Xt: number[], y: number[]): { v: number[]; platform: string; target: string | null } {
+    const set = { d, size: y.length, Xt: Float64Array.from(Xt), y: Float64Array.from(y) };
+    const { value: risk } = withBackend('gpu', () => new MeanFieldRisk(activationByName(act), set, bias));
+    const v = new Float64Array(theta.length);
+    risk.addVelocity(new ParticleMeasure(Float64Array.from(theta), d + 2, Float64Array.from(omega)), v);
+    return { v: Array.from(v), platform: pairExecutor()?.platform ?? 'none', target: risk.backend.target };
   },
   velocity(kind: string, d: number, x: number[], w: number[], delta: number): { v: number[]; platform: string; target: string | null } {
     const m = new ParticleMeasure(Float64Array.from(x), d, Float64Array.from(w));

@@ -10,6 +10,9 @@ import { Rng } from '../../engine/core/rng.ts';
 import { applyMatrix } from '../../engine/models/transformer/qkv.ts';
 import { plainAttention } from '../../engine/models/transformer/softmax-attention.ts';
 import { retract } from '../../engine/particles/forward-scheme.ts';
+import { ACTIVATIONS, activationByName } from '../../engine/models/mlp/activations.ts';
+import { MeanFieldRisk } from '../../engine/models/mlp/risk.ts';
+import { mlpTolerance, randomMlpProblem } from './mlp-problems.ts';
 import { EXP_REL_ERROR, U32, blobAbsSums, interactionAbsSums, maxScaledError, pairTolerance, separatedCloud } from './clouds.ts';
 
 /**
@@ -115,6 +118,24 @@ describe.skipIf(noBrowser)('attention on gpu.js WebGL2 in headless Chromium vs p
         const tol = 2 * (8 * U32 * beta * K + 8 * U32 * n + EXP_REL_ERROR) * S;
         for (let k = 0; k < 3; k++) expect(Math.abs(got.v[3 * i + k] - ref[3 * i + k]), `i=${i} k=${k}`).toBeLessThanOrEqual(tol);
       }
+    });
+  }
+});
+
+describe.skipIf(noBrowser)('MLP kernels on gpu.js WebGL2 in headless Chromium vs TS (mlp-problems.ts tolerance)', () => {
+  for (const act of ACTIVATIONS) {
+    it(`${act}, d=3, with bias, m=67, N=131`, async () => {
+      const { measure, set } = randomMlpProblem(3, 67, 131, 3, true);
+      const v0 = new Float64Array(measure.x.length);
+      new MeanFieldRisk(activationByName(act), set, true).addVelocity(measure, v0);
+      const got = await page.evaluate(
+        ([a, th, om, xt, yy]) => (globalThis as any).wgfBackend.mlp(a, 3, true, th, om, xt, yy),
+        [act, Array.from(measure.x), Array.from(measure.w), Array.from(set.Xt), Array.from(set.y)] as const,
+      );
+      expect(got.platform).toBe('webgl2');
+      expect(got.target).toBe('gpu');
+      const tol = mlpTolerance(activationByName(act), true, measure, set);
+      for (let c = 0; c < v0.length; c++) expect(Math.abs(got.v[c] - v0[c]), `c=${c}`).toBeLessThanOrEqual(tol[c]);
     });
   }
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  AUTO_MIN_N, BACKEND_NAMES, autoTarget, callsMathImports, interactionSources, parseBackend, withBackend, currentBackend,
+  AUTO_MIN_N, AUTO_MIN_POINTS, BACKEND_NAMES, autoTarget, callsMathImports, interactionSources, parseBackend, withBackend, currentBackend,
 } from '../../engine/backend/index.ts';
 import { UsageError } from '../../engine/core/simulation.ts';
 import { logRepulsionKernel, powerKernel } from '../../engine/particles/radial-kernels.ts';
@@ -44,6 +44,18 @@ describe('autoTarget', () => {
     expect(autoTarget('martian', 'interaction', 1 << 20, 2)).toBe('ts');
     expect(autoTarget('node-pool', 'sinkhorn', 1 << 20, 2)).toBe('ts');
     expect(autoTarget('node-pool', 'interaction', 1 << 20, 4)).toBe('ts');
+  });
+
+  it('MLP families: auto needs m·N pairs and N ≥ the data-point floor on every platform', () => {
+    for (const [platform, table] of Object.entries(AUTO_MIN_POINTS)) {
+      for (const [kernel, floor] of Object.entries(table)) {
+        const pairs = 4 * AUTO_MIN_N[platform][kernel];
+        expect(autoTarget(platform, kernel, pairs, 3, '', floor - 1)).toBe('ts');
+        expect(autoTarget(platform, kernel, pairs, 3, '', floor)).toBe('gpu');
+        expect(autoTarget(platform, kernel, AUTO_MIN_N[platform][kernel] - 1, 3, '', 1 << 20)).toBe('ts');
+      }
+    }
+    expect(AUTO_MIN_POINTS['node-pool']).toEqual({ 'mlp-relu': 64, 'mlp-smooth': 32 });
   });
 
   it('keeps kernels that call Math.exp/log/pow on TS on wasm platforms, not on WebGL', () => {

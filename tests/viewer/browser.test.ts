@@ -13,7 +13,7 @@ import { executeRun } from '../../engine/node/execute-run.ts';
 import { findScene } from '../../scenes/index.ts';
 import gridScene from '../../viewer/synthetic/grid-scene.ts';
 import { hasChromium, launchChromium, openViewer, pixelStats, probe, waitFor } from '../../viewer/scripts/browser.ts';
-import { VIEW_CASES } from '../../viewer/scripts/cases.ts';
+import { SCENE_CASES, VIEW_CASES } from '../../viewer/scripts/cases.ts';
 import { serveLive, serveReplay } from '../../viewer/scripts/serve.ts';
 import { shootCase } from '../../viewer/scripts/shoot.ts';
 
@@ -94,7 +94,7 @@ describe.skipIf(!hasChromium())('viewer in headless Chromium', () => {
     }
   });
 
-  it.each(VIEW_CASES.map((c) => [c.name, c] as const))('%s: frames arrive and the canvas is drawn', async (_name, c) => {
+  it.each([...VIEW_CASES, ...SCENE_CASES].map((c) => [c.name, c] as const))('%s: frames arrive and the canvas is drawn', async (_name, c) => {
     const shot = await shootCase(browser, c);
     writeFileSync(join(ARTIFACTS, `${c.name}.png`), shot.png);
     expect(shot.state.step).toBeGreaterThanOrEqual(c.atStep);

@@ -27,3 +27,18 @@ export const VIEW_CASES: ViewCase[] = [
   { name: 'grid-2d', caption: 'Grid 2D (grid-fokker-planck): entropic JKO density as a height field, the Gibbs law of a double well as white mesh lines', scene: 'grid-fokker-planck', raw: { grid: 64 }, atStep: 15, kind: 'grid', dim: 2 },
   { name: 'grid-3d', caption: 'Grid 3D (grid-diffusion-3d): a Gaussian blob relaxing by JKO steps, as a volume point cloud', scene: 'grid-diffusion-3d', raw: { grid: 20 }, atStep: 10, kind: 'grid', dim: 3 },
 ];
+
+/**
+ * The rest of the catalogue, checked in the browser test but not in the gallery:
+ * every scene renders (grid scenes of the grid engine, the model scenes, the OT flow).
+ * Smaller grids than the defaults take a larger ε (ε ∝ h²: with ε ≪ h²/2 the kernel
+ * between neighbouring cells is tiny and mass stays pinned to its cells).
+ */
+export const SCENE_CASES: ViewCase[] = [
+  { name: 'aggregation-disk', caption: 'aggregation-disk', scene: 'aggregation-disk', raw: { n: 500, steps: 100000 }, atStep: 20, kind: 'particles', dim: 2 },
+  { name: 'double-well', caption: 'double-well', scene: 'double-well', raw: { n: 400, steps: 100000 }, atStep: 20, kind: 'particles', dim: 2 },
+  { name: 'sinkhorn-flow', caption: 'sinkhorn-flow (moons)', scene: 'sinkhorn-flow', raw: { n: 300, m: 300, target: 'moons', steps: 100000 }, atStep: 10, kind: 'particles', dim: 2 },
+  { name: 'mlp-mean-field', caption: 'mlp-mean-field', scene: 'mlp-mean-field', raw: { m: 256, train: 256, test: 128, steps: 100000 }, atStep: 20, kind: 'particles', dim: 3 },
+  { name: 'porous-medium', caption: 'porous-medium', scene: 'porous-medium', raw: { grid: 48, eps: 4e-4, steps: 200 }, atStep: 5, kind: 'grid', dim: 2 },
+  { name: 'crowd-motion', caption: 'crowd-motion', scene: 'crowd-motion', raw: { grid: 48, steps: 100000 }, atStep: 5, kind: 'grid', dim: 2 },
+];

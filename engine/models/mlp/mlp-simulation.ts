@@ -65,7 +65,7 @@ export class MlpSimulation implements Simulation {
     if (o.theta.length % D !== 0) throw new Error(`parameters of length ${o.theta.length} are not [m, ${D}]`);
     this.measure = new ParticleMeasure(o.theta, D, o.omega);
     const m = this.measure.n;
-    this.risk = new MeanFieldRisk(o.activation, o.data.train, o.bias ?? true);
+    this.risk = new MeanFieldRisk(o.activation, o.data.train, o.bias ?? true, o.batch ?? 0);
     this.energies = [this.risk];
     if (o.lambda) this.energies.push(new Potential(quadraticPotential(o.lambda), 'weight_decay'));
     if (o.temperature) this.energies.push(new LangevinEntropy(o.temperature));

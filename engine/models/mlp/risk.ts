@@ -1,3 +1,5 @@
+import { acceleratedMlpVelocity, mlpSlot, type MlpKernelShape } from '../../backend/mlp-hooks.ts';
+import type { BackendSlot } from '../../backend/scope.ts';
 import type { ParticleEnergy } from '../../particles/energy.ts';
 import type { ParticleMeasure } from '../../particles/measure.ts';
 import type { Activation } from './activations.ts';
@@ -30,6 +32,11 @@ export function riskOn(
  * With `bias` false the b coordinate gets no velocity (it stays at its start, 0).
  * Cost O(m N d) per call, two passes (predict, then gradients), no allocation after
  * the first call.
+ *
+ * Backends (engine/backend, DESIGN §5.4): built under `--backend gpu` (or `auto` from
+ * the rule's size, m·N pairs) the velocity runs both passes as gpu.js kernels in
+ * float32 (mlp-hooks.ts); the value, hence train_risk/test_risk and the Armijo test,
+ * is always the float64 loop.
  */
 export class MeanFieldRisk implements ParticleEnergy {
   readonly name = 'risk';
@@ -38,13 +45,22 @@ export class MeanFieldRisk implements ParticleEnergy {
   private batch: RegressionSet;
   private batchXt = new Float64Array(0);
   private batchY = new Float64Array(0);
+  /** Data points the velocity gathers over: the rule's size is m times this. */
+  private points: number;
+  private readonly kernelShape: MlpKernelShape;
+  readonly backend: BackendSlot;
 
+  /** `batch`: the minibatch size the velocity will use (0 or ≥ N: full batch), known before the run so the backend is settled for it. */
   constructor(
     readonly act: Activation,
     readonly train: RegressionSet,
     readonly bias = true,
+    batch = 0,
   ) {
     this.batch = train;
+    this.points = batch > 0 && batch < train.size ? batch : train.size;
+    this.kernelShape = { d: train.d, act: act.name, bias, points: () => this.points };
+    this.backend = mlpSlot(this.kernelShape);
   }
 
   value(m: ParticleMeasure): number {
@@ -54,6 +70,7 @@ export class MeanFieldRisk implements ParticleEnergy {
 
   /** Velocity on the points `idx` of the training set from now on (null: full batch). */
   setBatch(idx: Int32Array | null): void {
+    this.points = idx ? idx.length : this.train.size;
     if (!idx) {
       this.batch = this.train;
       return;
@@ -73,6 +90,7 @@ export class MeanFieldRisk implements ParticleEnergy {
     const { d, size: N, Xt, y } = this.batch;
     const D = neuronDim(d);
     const theta = m.x;
+    if (acceleratedMlpVelocity(this.backend, this.kernelShape, theta, m.w, Xt.subarray(0, d * N), y.subarray(0, N), v)) return;
     if (this.f.length < N) this.f = new Float64Array(N);
     const r = this.f;
     predict(theta, m.w, d, this.act, Xt, N, r, this.scratch);

@@ -19,7 +19,7 @@ export function ensureNodeBackend(): void {
  */
 export function settleBackends(slots: readonly BackendSlot[], sim: Simulation, request?: BackendName): Record<string, string> {
   const out: Record<string, string> = {};
-  if (request === 'gpu' && slots.length === 0) backendNotice('this scene has no loop with a gpu.js kernel (Sinkhorn, grid and MLP loops stay float64): it runs on ts');
+  if (request === 'gpu' && slots.length === 0) backendNotice('this scene has no loop with a gpu.js kernel: it runs on ts (Sinkhorn and grid loops stay float64, where float32 would break their marginal tolerances)');
   if (sim.info.kind !== 'particles' || sim.info.shape.length !== 2) return out;
   const [n, d] = sim.info.shape;
   for (const slot of slots) {

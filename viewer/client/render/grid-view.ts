@@ -28,7 +28,8 @@ function maxOf(a: ArrayLike<number>): number {
  *   growing with p_ijk (cells under 2 % of the maximum are hidden), or three
  *   orthogonal slices through the maximum (`GridSlices`).
  * Heights and colours share one scale, max(max p, max reference), so the
- * reference (a dashed white curve / white mesh lines) is comparable with the state.
+ * reference (a dashed white curve / white mesh lines) is comparable with the state;
+ * a 3D reference is drawn as white points on its half-maximum surface.
  */
 export class GridView implements StateView {
   readonly root = new THREE.Group();
@@ -116,10 +117,31 @@ export class GridView implements StateView {
     return g;
   }
 
+  /**
+   * The cells on the surface of the level set {q ≥ level} of a 3D density: cells of the
+   * set with a face-neighbour outside it (or on the grid's border), as points at their centres.
+   */
+  private levelShell(q: ArrayLike<number>, level: number): THREE.BufferGeometry {
+    const [nx, ny, nz] = this.shape;
+    const inside = (i: number, j: number, k: number) => i >= 0 && j >= 0 && k >= 0 && i < nx && j < ny && k < nz && q[(i * ny + j) * nz + k] >= level;
+    const pts: number[] = [];
+    for (let i = 0; i < nx; i++)
+      for (let j = 0; j < ny; j++)
+        for (let k = 0; k < nz; k++) {
+          if (!inside(i, j, k)) continue;
+          if (inside(i - 1, j, k) && inside(i + 1, j, k) && inside(i, j - 1, k) && inside(i, j + 1, k) && inside(i, j, k - 1) && inside(i, j, k + 1)) continue;
+          pts.push(centre(this.box.lo[0], this.box.hi[0], nx, i), centre(this.box.lo[1], this.box.hi[1], ny, j), centre(this.box.lo[2], this.box.hi[2], nz, k));
+        }
+    const g = new THREE.BufferGeometry();
+    g.setAttribute('position', new THREE.BufferAttribute(new Float32Array(pts), 3));
+    return g;
+  }
+
   update(p: Float32Array): void {
     const top = Math.max(maxOf(p), this.refMax);
-    // The reference was drawn at height(refMax); rescale it to the shared scale `top`.
-    if (this.refObject) this.refObject.scale.setComponent(this.shape.length === 1 ? 1 : 2, this.refMax / top);
+    // The reference was drawn at height(refMax); rescale it to the shared scale `top` (1D, 2D:
+    // heights; a 3D reference is drawn in space and keeps its scale).
+    if (this.refObject && this.shape.length < 3) this.refObject.scale.setComponent(this.shape.length === 1 ? 1 : 2, this.refMax / top);
     if (this.line) {
       const g = this.profileGeometry(p, top);
       this.line.geometry.dispose();
@@ -209,8 +231,10 @@ export class GridView implements StateView {
       (this.refObject as THREE.Line).computeLineDistances();
     } else if (this.shape.length === 2) {
       this.refObject = new THREE.LineSegments(this.meshLines(data, this.refMax), new THREE.LineBasicMaterial({ color: 0xffffff, transparent: true, opacity: 0.35 }));
+    } else {
+      // 3D: a filled reference would hide the volume, so only its half-maximum surface is drawn.
+      this.refObject = new THREE.Points(this.levelShell(data, 0.5 * this.refMax), new THREE.PointsMaterial({ color: 0xffffff, size: 2, sizeAttenuation: false, transparent: true, opacity: 0.45 }));
     }
-    // 3D: the reference density is not drawn over the volume (it would hide it).
     if (this.refObject) this.root.add(this.refObject);
   }
 
