@@ -13,6 +13,7 @@ import { KernelGeometry, kernelFits } from '../engine/ot/kernel-geometry.ts';
 import type { SinkhornGeometry } from '../engine/ot/geometry.ts';
 import { PointCloudGeometry } from '../engine/ot/point-cloud-geometry.ts';
 import { sinkhorn, type SinkhornMode } from '../engine/ot/sinkhorn.ts';
+import { setWasmLseEnabled, wasmLseModule } from '../engine/ot/wasm-lse.ts';
 import { useOtThreads } from '../engine/node/ot-pool.ts';
 import { pythonHas, runPeer, timeIt, type BenchRow, type BenchSuite } from './harness.ts';
 
@@ -60,11 +61,20 @@ export const otSuite: BenchSuite = {
         writeFileSync(join(dir, 'y.npy'), encodeNpy(y, [n, 2]));
         for (const eps of [1e-2, 1e-3]) {
           const size = `n=m=${n} eps=${eps}`;
+          // The online kernel: WebAssembly SIMD where available (wasm-lse.ts), and the JavaScript
+          // kernel it replaces (forced), on one thread and on all.
+          const kernel = wasmLseModule(2) ? 'wasm' : 'js';
           useOtThreads(1);
           const online = new PointCloudGeometry(x, y, 2);
           const tOnline = perIteration(online, eps, n, n);
+          setWasmLseEnabled(false);
+          const tJs = kernel === 'wasm' ? perIteration(online, eps, n, n) : undefined;
+          setWasmLseEnabled(true);
           const pool = useOtThreads();
           const tThreads = pool ? perIteration(new PointCloudGeometry(x, y, 2), eps, n, n) : undefined;
+          setWasmLseEnabled(false);
+          const tJsThreads = pool && kernel === 'wasm' ? perIteration(new PointCloudGeometry(x, y, 2), eps, n, n) : undefined;
+          setWasmLseEnabled(true);
           const tKernel = kernelFits(n, n) ? perIteration(new KernelGeometry(online), eps, n, n) : undefined;
           const peer = hasPot
             ? runPeer<PeerOut>('ot_sinkhorn.py', {
@@ -82,8 +92,13 @@ export const otSuite: BenchSuite = {
             : null;
           const withPeer = (row: BenchRow, name: string, ms: number | undefined): BenchRow =>
             ms === undefined ? row : { ...row, peer: name, peer_ms: ms, speedup: ms / row.ours_ms };
-          rows.push(withPeer({ suite: 'ot', case: 'iteration (online log)', size, ours_ms: tOnline, ours: 'online x1' }, 'sinkhorn_log', peer?.sinkhorn_log?.per_iter_ms));
-          if (tThreads !== undefined) rows.push(withPeer({ suite: 'ot', case: 'iteration (online log)', size, ours_ms: tThreads, ours: `online x${pool!.threads}` }, 'sinkhorn_log', peer?.sinkhorn_log?.per_iter_ms));
+          const onlineRow = (ms: number | undefined, label: string) => {
+            if (ms !== undefined) rows.push(withPeer({ suite: 'ot', case: 'iteration (online log)', size, ours_ms: ms, ours: label }, 'sinkhorn_log', peer?.sinkhorn_log?.per_iter_ms));
+          };
+          onlineRow(tOnline, `online ${kernel} x1`);
+          onlineRow(tThreads, `online ${kernel} x${pool?.threads}`);
+          onlineRow(tJs, 'online js x1');
+          onlineRow(tJsThreads, `online js x${pool?.threads}`);
           if (tKernel !== undefined) rows.push(withPeer({ suite: 'ot', case: 'iteration (kernel)', size, ours_ms: tKernel, ours: 'kernel' }, 'ot.sinkhorn', peer?.['ot.sinkhorn']?.per_iter_ms));
           const auto = solve(x, y, eps, 'auto');
           const solved: BenchRow = {

@@ -83,11 +83,18 @@ export class GridGibbsGeometry implements SinkhornGeometry {
 
   private apply(eps: number, h: Float64Array, out: Float64Array): void {
     if (eps !== this.kernel.eps) this.kernel = new ConvolutionalGibbsKernel(this.grid, eps, this.kernelOptions);
+    const simd = this.kernel.simd;
     let max = -Infinity, min = Infinity;
-    for (let i = 0; i < h.length; i++) {
-      const x = h[i];
-      if (x > max) max = x;
-      if (x < min && x !== -Infinity) min = x;
+    if (simd) {
+      simd.stage(h); // the scan in SIMD, on the copy the plain form convolves
+      max = simd.max;
+      min = simd.min;
+    } else {
+      for (let i = 0; i < h.length; i++) {
+        const x = h[i];
+        if (x > max) max = x;
+        if (x < min && x !== -Infinity) min = x;
+      }
     }
     if (max === -Infinity) {
       out.fill(-Infinity);
@@ -110,8 +117,8 @@ export class GridGibbsGeometry implements SinkhornGeometry {
       return;
     }
     this.counts.plain++;
-    if (this.kernel.simd) {
-      this.kernel.simd.logApplyShifted(h, max, out);
+    if (simd) {
+      simd.logApplyStaged(max, out);
       return;
     }
     expShifted(h, max, this.buf);

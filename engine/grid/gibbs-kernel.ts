@@ -11,7 +11,7 @@ export const DEFAULT_TRUNCATION = 1e-12;
 export interface GibbsKernelOptions {
   /** Drop entries ≤ δ (0: keep the whole kernel, O(n^{d+1})). */
   truncation?: number;
-  /** Run plain passes' interiors in WebAssembly SIMD where available (same bits). Default true. */
+  /** Run the plain passes in WebAssembly SIMD where available (same bits as the JavaScript loops). Default true. */
   simd?: boolean;
 }
 

@@ -70,11 +70,12 @@ export class Grid {
 
 /**
  * Bytes of float64 work arrays a grid simulation holds per cell: p, V (scene and model),
- * reference, warm potential, kernel scratch ×3 and its two WebAssembly buffers, and the
- * Sinkhorn loop's α, α', β, log Kb, log Kᵀa, relaxation copy and the two sides' log
- * references: 18 arrays.
+ * reference, warm potential, kernel scratch ×3 and its WebAssembly buffers (d + 1 ≤ 4,
+ * zero-padded by the kernel half-width along their axis), and the Sinkhorn loop's α, α', β,
+ * log Kb, log Kᵀa, relaxation copy and the two sides' log references: 20 arrays (the
+ * padding, 2w cells per line, is small next to them unless the kernel is as wide as the grid).
  */
-export const GRID_BYTES_PER_CELL = 8 * 18;
+export const GRID_BYTES_PER_CELL = 8 * 20;
 /** Memory the grid engine refuses to exceed (the machine has 24 GiB; leave room for the rest). */
 export const GRID_MEMORY_LIMIT_BYTES = 4 * 2 ** 30;
 

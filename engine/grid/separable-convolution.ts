@@ -9,7 +9,10 @@
  * that stalls on floating-point latency, four chains keep the pipeline full
  * (measured ~2.5× faster in V8). Along the contiguous axis the four outputs are
  * neighbours on a line; along a strided axis they are four neighbouring columns
- * of one output row. Rows and cells within w of the box edge take a clipped path.
+ * of one output row. Rows and cells within w of the box edge take a clipped path
+ * with the interior's arithmetic, a neighbour outside the box counting as +0 —
+ * s = k_0 x; s = s + k_m (a + b) for every m — which is what the WebAssembly path
+ * computes on zero-padded buffers (wasm-separable.ts), so both give the same bits.
  * Solomon et al., *Convolutional Wasserstein distances*, 2015, §4.
  */
 export function convolveAxis(src: Float64Array, dst: Float64Array, shape: readonly number[], axis: number, taps: Float64Array): void {
@@ -29,61 +32,6 @@ export function convolveAxis(src: Float64Array, dst: Float64Array, shape: readon
       else edgeRow(src, dst, base, i, n, inner, taps, w);
     }
   }
-}
-
-/**
- * Only the outputs within w of the box edge along `axis` (what the interior kernel of
- * wasm-separable.ts leaves out); same arithmetic as convolveAxis.
- */
-export function convolveAxisEdges(src: Float64Array, dst: Float64Array, shape: readonly number[], axis: number, taps: Float64Array): void {
-  const n = shape[axis];
-  let inner = 1;
-  for (let k = axis + 1; k < shape.length; k++) inner *= shape[k];
-  const outer = src.length / (n * inner);
-  const w = taps.length - 1;
-  const a = Math.min(w, n), b = Math.max(a, n - w);
-  if (inner === 1) {
-    for (let i = 0; i < a; i++) edgeColumn(src, dst, outer, n, i, taps, w);
-    for (let i = b; i < n; i++) edgeColumn(src, dst, outer, n, i, taps, w);
-    return;
-  }
-  for (let o = 0; o < outer; o++) {
-    const base = o * n * inner;
-    for (let i = 0; i < a; i++) edgeRow(src, dst, base, i, n, inner, taps, w);
-    for (let i = b; i < n; i++) edgeRow(src, dst, base, i, n, inner, taps, w);
-  }
-}
-
-/**
- * Output i of every one of `lines` contiguous lines of length n, four lines at a time
- * (the same sum, in the same order, as edgeSum for each line).
- */
-function edgeColumn(src: Float64Array, dst: Float64Array, lines: number, n: number, i: number, taps: Float64Array, w: number): void {
-  const a = Math.max(0, i - w), b = Math.min(n - 1, i + w);
-  let o = 0;
-  for (; o + 3 < lines; o += 4) {
-    const c0 = o * n, c1 = c0 + n, c2 = c1 + n, c3 = c2 + n;
-    let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-    for (let j = a; j <= b; j++) {
-      const k = taps[j < i ? i - j : j - i];
-      s0 += k * src[c0 + j];
-      s1 += k * src[c1 + j];
-      s2 += k * src[c2 + j];
-      s3 += k * src[c3 + j];
-    }
-    dst[c0 + i] = s0;
-    dst[c1 + i] = s1;
-    dst[c2 + i] = s2;
-    dst[c3 + i] = s3;
-  }
-  for (; o < lines; o++) dst[o * n + i] = edgeSum(src, o * n, n, i, taps, w);
-}
-
-/** One interior output at flat index c with stride S between taps (the odd one out of a SIMD pair). */
-export function interiorOutput(src: Float64Array, dst: Float64Array, c: number, S: number, taps: Float64Array): void {
-  let s = taps[0] * src[c];
-  for (let m = 1, d = S; m < taps.length; m++, d += S) s += taps[m] * (src[c - d] + src[c + d]);
-  dst[c] = s;
 }
 
 /** Output row at flat offset `row` whose window lies inside the axis: four columns at a time. */
@@ -113,11 +61,11 @@ function interiorRow(src: Float64Array, dst: Float64Array, row: number, inner: n
   }
 }
 
-/** Output row i within w of an edge: stream the source rows that exist. */
+/** Output row i within w of an edge: source rows outside the axis count as +0. */
 function edgeRow(src: Float64Array, dst: Float64Array, base: number, i: number, n: number, inner: number, taps: Float64Array, w: number): void {
   const row = base + i * inner;
   const k0 = taps[0];
-  // Source rows i − m exist for m ≤ i, rows i + m for m ≤ n − 1 − i; per m, lower then upper.
+  // Source rows i − m exist for m ≤ i, rows i + m for m ≤ n − 1 − i.
   const mLo = Math.min(w, i), mHi = Math.min(w, n - 1 - i);
   let j = 0;
   for (; j + 3 < inner; j += 4) {
@@ -125,18 +73,11 @@ function edgeRow(src: Float64Array, dst: Float64Array, base: number, i: number, 
     let s0 = k0 * src[c], s1 = k0 * src[c + 1], s2 = k0 * src[c + 2], s3 = k0 * src[c + 3];
     for (let m = 1, d = inner; m <= w; m++, d += inner) {
       const k = taps[m];
-      if (m <= mLo) {
-        s0 += k * src[c - d];
-        s1 += k * src[c + 1 - d];
-        s2 += k * src[c + 2 - d];
-        s3 += k * src[c + 3 - d];
-      }
-      if (m <= mHi) {
-        s0 += k * src[c + d];
-        s1 += k * src[c + 1 + d];
-        s2 += k * src[c + 2 + d];
-        s3 += k * src[c + 3 + d];
-      }
+      const lo = m <= mLo, hi = m <= mHi;
+      s0 += k * ((lo ? src[c - d] : 0) + (hi ? src[c + d] : 0));
+      s1 += k * ((lo ? src[c + 1 - d] : 0) + (hi ? src[c + 1 + d] : 0));
+      s2 += k * ((lo ? src[c + 2 - d] : 0) + (hi ? src[c + 2 + d] : 0));
+      s3 += k * ((lo ? src[c + 3 - d] : 0) + (hi ? src[c + 3 + d] : 0));
     }
     dst[c] = s0;
     dst[c + 1] = s1;
@@ -146,10 +87,7 @@ function edgeRow(src: Float64Array, dst: Float64Array, base: number, i: number, 
   for (; j < inner; j++) {
     const c = row + j;
     let s = k0 * src[c];
-    for (let m = 1, d = inner; m <= w; m++, d += inner) {
-      if (m <= mLo) s += taps[m] * src[c - d];
-      if (m <= mHi) s += taps[m] * src[c + d];
-    }
+    for (let m = 1, d = inner; m <= w; m++, d += inner) s += taps[m] * ((m <= mLo ? src[c - d] : 0) + (m <= mHi ? src[c + d] : 0));
     dst[c] = s;
   }
 }
@@ -185,10 +123,9 @@ function convolveLine(src: Float64Array, dst: Float64Array, off: number, n: numb
   for (let i = b; i < n; i++) dst[off + i] = edgeSum(src, off, n, i, taps, w);
 }
 
+/** Output i of the line at `off`, within w of its ends: cells outside the line count as +0. */
 function edgeSum(src: Float64Array, off: number, n: number, i: number, taps: Float64Array, w: number): number {
-  const a = Math.max(0, i - w), b = Math.min(n - 1, i + w);
-  let s = 0;
-  for (let j = a; j < i; j++) s += taps[i - j] * src[off + j];
-  for (let j = i; j <= b; j++) s += taps[j - i] * src[off + j];
+  let s = taps[0] * src[off + i];
+  for (let m = 1; m <= w; m++) s += taps[m] * ((i - m >= 0 ? src[off + i - m] : 0) + (i + m < n ? src[off + i + m] : 0));
   return s;
 }

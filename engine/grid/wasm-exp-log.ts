@@ -1,3 +1,4 @@
+import type { V128Const } from './wasm-constants.ts';
 import { F64, I32, V128, breakIf, get, i32c, loopClose, loopOpen, op, set, simd, splat } from './wasm-encoding.ts';
 
 /**
@@ -28,10 +29,10 @@ const TWO52 = 4503599627370496;
  * `y` and y², y⁴, y⁸ in Y2, Y4, Y8: a tree of depth 4 instead of Horner's chain of 13
  * dependent multiply-adds, so the pipeline is not latency-bound.
  */
-function estrin(L: Lanes, y: number, coeffs: number[]): number[] {
+function estrin(L: Lanes, y: number, coeffs: number[], k: V128Const = splat): number[] {
   const powers = [y, L.Y2, L.Y4, L.Y8];
   const rec = (c: number[]): number[] => {
-    if (c.length === 1) return splat(c[0]);
+    if (c.length === 1) return k(c[0]);
     let half = 1, level = 0;
     while (half * 2 < c.length) {
       half *= 2;
@@ -74,23 +75,43 @@ function quadLoop(work: (L: Lanes) => number[]): number[] {
 }
 
 export function expBody(): number[] {
-  const taylor = Array.from({ length: 14 }, (_, i) => 1 / factorial(i)); // low → high
-  const work = ({ X, K, R, P, ...L }: Lanes) => [
+  return [2, 1, I32, 14, V128, ...quadLoop((L) => expWork(L, SHIFT)), 0x0b];
+}
+
+/** e^{x − shift} for x in L.X (f64 `shift` in local `shiftLocal`), result left on the stack. */
+function expWork(L: Lanes, shiftLocal: number, k: V128Const = splat): number[] {
+  return [...expHead(L, shiftLocal, k), ...expTail(L, k)];
+}
+
+/**
+ * The two halves of expWork, for kernels that run them in separate loops — shorter
+ * dependency chains overlap better in an out-of-order core (wasm-convolution.ts). The
+ * head leaves its results in L.X, L.K, L.R; the tail reads only those.
+ */
+export function expHead(L: Lanes, shiftLocal: number, k: V128Const = splat): number[] {
+  const { X, K, R } = L;
+  return [
     // Lanes below −708 (and −∞) compute garbage that the final select replaces by 0.
-    ...get(X), ...get(SHIFT), ...op.f64x2Splat, ...op.f64x2Sub, ...set(X),
-    ...get(X), ...splat(1 / Math.LN2), ...op.f64x2Mul, ...op.f64x2Nearest, ...set(K),
-    ...get(X), ...get(K), ...splat(LN2_HI), ...op.f64x2Mul, ...op.f64x2Sub,
-    ...get(K), ...splat(LN2_LO), ...op.f64x2Mul, ...op.f64x2Sub, ...set(R),
-    ...powersOf({ X, K, R, P, ...L }, R), ...estrin({ X, K, R, P, ...L }, R, taylor), ...set(P),
+    ...get(X), ...get(shiftLocal), ...op.f64x2Splat, ...op.f64x2Sub, ...set(X),
+    ...get(X), ...k(1 / Math.LN2), ...op.f64x2Mul, ...op.f64x2Nearest, ...set(K),
+    ...get(X), ...get(K), ...k(LN2_HI), ...op.f64x2Mul, ...op.f64x2Sub,
+    ...get(K), ...k(LN2_LO), ...op.f64x2Mul, ...op.f64x2Sub, ...set(R),
+  ];
+}
+
+export function expTail(L: Lanes, k: V128Const = splat): number[] {
+  const taylor = Array.from({ length: 14 }, (_, i) => 1 / factorial(i)); // low → high
+  const { X, K, R, P } = L;
+  return [
+    ...powersOf(L, R), ...estrin(L, R, taylor, k), ...set(P),
     // 2^k: (k + 1023 + 2^52) has k + 1023 in its low mantissa bits; shift them into the exponent.
     ...get(P),
-    ...get(K), ...splat(1023 + TWO52), ...op.f64x2Add, ...i32c(52), ...op.i64x2Shl,
+    ...get(K), ...k(1023 + TWO52), ...op.f64x2Add, ...i32c(52), ...op.i64x2Shl,
     ...op.f64x2Mul,
-    ...splat(0),
-    ...get(X), ...splat(-708), ...op.f64x2Ge, // false for x < −708, −∞ and NaN
+    ...k(0),
+    ...get(X), ...k(-708), ...op.f64x2Ge, // false for x < −708, −∞ and NaN
     ...op.bitselect, // those lanes take 0
   ];
-  return [2, 1, I32, 14, V128, ...quadLoop(work), 0x0b];
 }
 
 /** shift + log(x) for x in L.X (f64 `shift` in local `shiftLocal`), result left on the stack. */

@@ -1,115 +1,207 @@
-import { expRange } from './exp-range.ts';
-import { convolveAxisEdges, interiorOutput } from './separable-convolution.ts';
 import { wasmConvolution, type WasmConvolution } from './wasm-convolution.ts';
 
 /** wasm32 memory tops out at 4 GiB; stay well below it. */
 const MAX_BYTES = 2 ** 31;
 
+/** A row-major array in the module's memory: byte address of cell 0 of the grid, strides in cells. */
+interface Layout {
+  origin: number;
+  strides: number[];
+}
+
+/** One kernel call: a group of runs (rows) along the contiguous axis. */
+interface RunGroup {
+  src: number;
+  dst: number;
+}
+
 /**
- * K u on a grid with the interior of every axis pass in WebAssembly SIMD
- * (wasm-convolution.ts) and the edges in JavaScript, on two work buffers that live
- * in the module's memory: u is copied in, the passes ping-pong, the result is
- * copied out. Same bits as the JavaScript path (same operations in the same order).
+ * K u on a grid with every axis pass in WebAssembly SIMD (wasm-convolution.ts), on
+ * buffers in the module's memory. The pass along axis k reads a buffer zero-padded by
+ * w_k cells on both sides of axis k (layout k) and writes the core of layout k − 1
+ * (the unpadded `plain` buffer for k = 0), so edges need no special case and no pass
+ * copies: u is copied into `plain`, spread into layout d − 1 (with the exp of the soft
+ * C-transform fused in), the passes run from the last (contiguous) axis to axis 0
+ * (the log fused into that one), and the result is copied out of `plain`. Only core
+ * cells are ever written, so the padding stays zero. Same bits as the JavaScript path
+ * (same operations in the same order; see separable-convolution.ts).
  * `create` returns null where SIMD is unavailable or the grid is too large.
  */
 export class WasmSeparable {
-  private readonly views: Float64Array[];
+  /** max and finite min of the last `stage`d array (−∞ / +∞ when there are none). */
+  max = -Infinity;
+  min = Infinity;
+  private readonly plain: Float64Array;
+  private readonly scanOut: Float64Array;
+  private readonly scanAt: number;
+  private readonly scratchAt: number;
+  private readonly accAt: number;
   private readonly tapsAt: number[];
-  private readonly bufAt: [number, number];
+  /** layouts[k]: padded along axis k; layouts[d]: plain. */
+  private readonly layouts: Layout[];
+  private readonly rows: number;
+  private readonly len: number;
+  /** Run groups of the spread (plain → layout d − 1) and of the pass along each axis k. */
+  private readonly spreadGroups: RunGroup[];
+  private readonly passGroups: RunGroup[][];
 
   private constructor(
     private readonly wasm: WasmConvolution,
     private readonly shape: readonly number[],
-    private readonly taps: Float64Array[],
+    private readonly ws: number[],
+    taps: Float64Array[],
+    plan: { tapsAt: number[]; scanAt: number; scratchAt: number; accAt: number; buffers: number[] },
   ) {
+    const d = shape.length;
     const size = shape.reduce((a, b) => a * b, 1);
-    let at = 0;
-    this.tapsAt = taps.map((t) => {
+    this.tapsAt = plan.tapsAt;
+    this.scanAt = plan.scanAt;
+    this.scratchAt = plan.scratchAt;
+    this.accAt = plan.accAt;
+    this.layouts = plan.buffers.map((at, k) => layoutOf(shape, k, k < d ? ws[k] : 0, at));
+    const buf = wasm.memory.buffer;
+    this.plain = new Float64Array(buf, plan.buffers[d], size);
+    this.scanOut = new Float64Array(buf, plan.scanAt, 4);
+    const all = new Float64Array(buf);
+    taps.forEach((t, k) => all.set(t, this.tapsAt[k] / 8));
+    this.rows = d === 1 ? 1 : shape[d - 2];
+    this.len = shape[d - 1];
+    this.spreadGroups = this.groups(this.layouts[d], this.layouts[d - 1]);
+    this.passGroups = shape.map((_, k) => this.groups(this.layouts[k], this.layouts[k === 0 ? d : k - 1]));
+  }
+
+  static create(shape: readonly number[], taps: Float64Array[]): WasmSeparable | null {
+    const d = shape.length;
+    const size = shape.reduce((a, b) => a * b, 1);
+    const ws = taps.map((t) => t.length - 1);
+    const strides = shape.map((_, k) => layoutOf(shape, k, ws[k], 0).strides[k] * 8);
+    const wasm = wasmConvolution(ws.map((w, k) => ({ w, strideBytes: strides[k] })));
+    if (!wasm) return null;
+    // Memory after the module's constants: taps, scan output, scratch row, then the d
+    // padded layouts and the plain one, each with a spare pair at its end (the odd last
+    // cell of a run loads a pair).
+    let at = wasm.reserved;
+    const align = () => (at = Math.ceil(at / 16) * 16);
+    align();
+    const tapsAt = taps.map((t) => {
       const here = at;
       at += t.length * 8;
       return here;
     });
-    at = Math.ceil(at / 16) * 16;
-    this.bufAt = [at, at + size * 8];
-    const need = at + 2 * size * 8;
-    const have = wasm.memory.buffer.byteLength;
-    if (need > have) wasm.memory.grow(Math.ceil((need - have) / 65536));
-    const buf = wasm.memory.buffer;
-    this.views = [new Float64Array(buf, this.bufAt[0], size), new Float64Array(buf, this.bufAt[1], size)];
-    const all = new Float64Array(buf);
-    taps.forEach((t, k) => all.set(t, this.tapsAt[k] / 8));
-  }
-
-  static create(shape: readonly number[], taps: Float64Array[]): WasmSeparable | null {
-    const size = shape.reduce((a, b) => a * b, 1);
-    if (2 * size * 8 + 4096 > MAX_BYTES) return null;
-    const wasm = wasmConvolution();
-    if (!wasm) return null;
+    align();
+    const scanAt = at;
+    at += 32;
+    const scratchAt = at; // the split exp / log loops' scratch row (wasm-convolution.ts)
+    at += Math.ceil(shape[d - 1] / 2) * 64; // four v128 per pair
+    const accAt = at; // the wide kernels' accumulator row
+    at += Math.ceil(shape[d - 1] / 2) * 16;
+    const buffers: number[] = [];
+    for (let k = 0; k <= d; k++) {
+      buffers.push(at);
+      at += ((k < d ? (size / shape[k]) * (shape[k] + 2 * ws[k]) : size) + 2) * 8;
+      align();
+    }
+    if (at > MAX_BYTES) return null;
     try {
-      return new WasmSeparable(wasm, shape, taps);
+      const have = wasm.memory.buffer.byteLength;
+      if (at > have) wasm.memory.grow(Math.ceil((at - have) / 65536));
     } catch {
       return null; // memory.grow refused
     }
+    return new WasmSeparable(wasm, shape, ws, taps, { tapsAt, scanAt, scratchAt, accAt, buffers });
   }
 
   /** out = K u, one pass per axis from the last (contiguous) one; out may alias u. */
   apply(u: Float64Array, out: Float64Array): void {
-    const d = this.shape.length;
-    this.views[0].set(u);
-    let from = 0;
-    for (let k = d - 1; k >= 0; k--) {
-      this.pass(from, 1 - from, k);
-      from = 1 - from;
+    this.plain.set(u);
+    this.spread(false, 0);
+    this.passes(undefined);
+    out.set(this.plain);
+  }
+
+  /** Copies h into the module and sets `max` and `min` (the range the plain soft C-transform needs). */
+  stage(h: Float64Array): void {
+    const x = this.plain;
+    x.set(h);
+    const even = x.length & ~7; // the kernel takes 8 cells per iteration
+    const at = this.layouts[this.shape.length].origin;
+    this.wasm.scan(at, at + even * 8, this.scanAt);
+    const s = this.scanOut;
+    // Combine the lanes, then the last few cells, in the JavaScript scan's comparisons.
+    let max = s[0], min = s[2];
+    if (s[1] > max) max = s[1];
+    if (s[3] < min) min = s[3];
+    for (let i = even; i < x.length; i++) {
+      if (x[i] > max) max = x[i];
+      if (x[i] < min && x[i] !== -Infinity) min = x[i];
     }
-    out.set(this.views[from]);
+    this.max = max;
+    this.min = min;
   }
 
   /**
-   * out = shift + log(K e^{h − shift}) (the plain form of the soft C-transform,
-   * gibbs-geometry.ts), with exp and log in SIMD too (wasm-exp-log.ts); out may alias h.
+   * out = shift + log(K e^{h − shift}) for the array h last `stage`d (the plain form of
+   * the soft C-transform, gibbs-geometry.ts), exp and log in SIMD (wasm-exp-log.ts).
    */
-  logApplyShifted(h: Float64Array, shift: number, out: Float64Array): void {
-    const d = this.shape.length;
-    const x = this.views[0];
-    const size = x.length, quad = size & ~3; // the SIMD loops take 4 values per iteration
-    x.set(h);
-    this.wasm.exp(this.bufAt[0], this.bufAt[0], quad * 8, shift);
-    for (let i = quad; i < size; i++) x[i] = expRange(x[i] - shift);
-    let from = 0;
-    for (let k = d - 1; k >= 0; k--) {
-      this.pass(from, 1 - from, k, k === 0 ? shift : undefined); // the log rides on the last pass
-      from = 1 - from;
-    }
-    out.set(this.views[from]);
+  logApplyStaged(shift: number, out: Float64Array): void {
+    this.spread(true, shift);
+    this.passes(shift);
+    out.set(this.plain);
   }
 
-  /** One axis pass; with `logShift`, dst = logShift + log(K-pass) (axis 0 only: the last pass). */
-  private pass(from: number, to: number, axis: number, logShift?: number): void {
-    const { shape } = this;
-    const src = this.views[from], dst = this.views[to];
-    const taps = this.taps[axis];
-    const w = taps.length - 1;
-    const n = shape[axis];
-    let inner = 1;
-    for (let k = axis + 1; k < shape.length; k++) inner *= shape[k];
-    const outer = src.length / (n * inner);
-    convolveAxisEdges(src, dst, shape, axis, taps);
-    const count = (n - 2 * w) * inner; // interior outputs of one slab, contiguous in memory
-    const pairs = count > 0 ? count >> 1 : 0;
-    const srcAt = this.bufAt[from], dstAt = this.bufAt[to];
-    for (let o = 0; o < outer && count > 0; o++) {
-      const first = (o * n + w) * inner;
-      if (logShift === undefined) this.wasm.conv(srcAt, dstAt, first * 8, (first + 2 * pairs) * 8, inner * 8, w, this.tapsAt[axis]);
-      else this.wasm.convLog(srcAt, dstAt, first * 8, (first + 2 * pairs) * 8, inner * 8, w, this.tapsAt[axis], logShift);
-      if (count & 1) {
-        interiorOutput(src, dst, first + count - 1, inner, taps);
-        if (logShift !== undefined) dst[first + count - 1] = logShift + Math.log(dst[first + count - 1]);
+  /** plain → layout d − 1, as is or as e^{x − shift}. */
+  private spread(exp: boolean, shift: number): void {
+    const d = this.shape.length;
+    const from = this.layouts[d], to = this.layouts[d - 1];
+    for (const g of this.spreadGroups) {
+      if (exp) this.wasm.expIn(g.src, g.dst, this.rows, pitch(from), pitch(to), this.len, shift, this.scratchAt);
+      else this.wasm.copyIn(g.src, g.dst, this.rows, pitch(from), pitch(to), this.len);
+    }
+  }
+
+  /** The axis passes, layout d − 1 → … → plain; with `logShift`, the last one takes the log. */
+  private passes(logShift: number | undefined): void {
+    const d = this.shape.length;
+    for (let k = d - 1; k >= 0; k--) {
+      const from = this.layouts[k], to = this.layouts[k === 0 ? d : k - 1];
+      const back = this.ws[k] * from.strides[k] * 8; // the kernel reads from w_k strides back
+      for (const g of this.passGroups[k]) {
+        if (k === 0 && logShift !== undefined) this.wasm.convLog(g.src - back, g.dst, this.rows, pitch(from), pitch(to), this.len, this.tapsAt[0], logShift, this.scratchAt, this.accAt);
+        else this.wasm.conv[k](g.src - back, g.dst, this.rows, pitch(from), pitch(to), this.len, this.tapsAt[k], this.accAt);
       }
     }
-    if (logShift === undefined) return;
-    // Outputs left to JavaScript: the edge rows (axis 0 is outermost, so outer = 1).
-    const a = Math.min(w, n) * inner, b = Math.max(Math.min(w, n), n - w) * inner;
-    for (let i = 0; i < a; i++) dst[i] = logShift + Math.log(dst[i]);
-    for (let i = b; i < n * inner; i++) dst[i] = logShift + Math.log(dst[i]);
   }
+
+  /** Run groups of a sweep from layout a to layout b: one per index of the axes before the last two. */
+  private groups(a: Layout, b: Layout): RunGroup[] {
+    const d = this.shape.length;
+    if (d <= 2) return [{ src: a.origin, dst: b.origin }];
+    const out: RunGroup[] = [];
+    const outer = this.shape.slice(0, d - 2);
+    const idx = outer.map(() => 0);
+    for (;;) {
+      let sa = a.origin, sb = b.origin;
+      idx.forEach((i, k) => {
+        sa += i * a.strides[k] * 8;
+        sb += i * b.strides[k] * 8;
+      });
+      out.push({ src: sa, dst: sb });
+      let k = outer.length - 1;
+      while (k >= 0 && ++idx[k] === outer[k]) idx[k--] = 0;
+      if (k < 0) return out;
+    }
+  }
+}
+
+/** Byte pitch between runs: the stride of the second-to-last axis (0 in 1D: a single run). */
+function pitch(l: Layout): number {
+  const d = l.strides.length;
+  return d === 1 ? 0 : l.strides[d - 2] * 8;
+}
+
+/** The row-major layout of `shape` with axis `pad` widened by w on both sides, at byte address `at`. */
+function layoutOf(shape: readonly number[], pad: number, w: number, at: number): Layout {
+  const dims = shape.map((n, k) => (k === pad ? n + 2 * w : n));
+  const strides = dims.map((_, k) => dims.slice(k + 1).reduce((a, b) => a * b, 1));
+  return { origin: at + (pad < shape.length ? w * strides[pad] * 8 : 0), strides };
 }

@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { lseRows, lseRowsBlocked, makeExpTable } from '../ot/lse-kernel.ts';
 import { setLseExecutor, type LseExecutor } from '../ot/point-cloud-geometry.ts';
+import { instantiateWasmLse, wasmLseInstance, wasmLseModule, wasmLseRows } from '../ot/wasm-lse.ts';
 
 /** Below this many row×column pairs a call stays on the main thread (a round trip costs ~0.1 ms). */
 export const MIN_PAIRS_FOR_THREADS = 1 << 20;
@@ -12,26 +13,38 @@ const WAIT_MS = 600_000;
  * thread): the kernel is the very function the main thread runs (its source is inlined),
  * so every row is the same sequential sum whatever the split — identical bits for any
  * thread count. Completion is counted on a shared Int32 word (Atomics.add + notify).
+ * For p = 2 with WebAssembly SIMD, the main thread sends each worker the compiled kernel
+ * of wasm-lse.ts once per d (`t.mod`); the worker keeps its own instance and memory, and
+ * runs the same glue (wasmLseRows, inlined) on its rows: again one sequential row each.
  */
 const SOURCE = `
 const { parentPort } = require('node:worker_threads');
 const lseRows = ${lseRows.toString()};
 const lseRowsBlocked = ${lseRowsBlocked.toString()};
 const makeExpTable = ${makeExpTable.toString()};
+const instantiateWasmLse = ${instantiateWasmLse.toString()};
+const wasmLseRows = ${wasmLseRows.toString()};
 const table = makeExpTable();
+const wasm = new Map();
 let row = new Float64Array(0);
 let ub = new Float64Array(0);
 parentPort.on('message', (t) => {
   const ctrl = new Int32Array(t.ctrl);
   try {
     const v = (o, len) => new Float64Array(t.buf, o, len);
-    if (row.length < t.nc) row = new Float64Array(t.nc);
-    if (t.size > 0) {
+    if (t.mod) wasm.set(t.d, instantiateWasmLse(t.mod));
+    if (t.wasm) {
+      const nb = t.size > 0 ? Math.ceil(t.nc / t.size) : 0;
+      wasmLseRows(wasm.get(t.d), t.d, t.inv, v(t.oX, t.nr * t.d), v(t.oSqX, t.nr), v(t.oYs, t.nc * t.d), v(t.oHs, t.nc), t.nr, t.nc, t.r0, t.r1, v(t.oOut, t.nr),
+        t.size, v(t.oLo, t.d * nb), v(t.oHi, t.d * nb), v(t.oHmax, nb));
+    } else if (t.size > 0) {
+      if (row.length < t.nc) row = new Float64Array(t.nc);
       const nb = Math.ceil(t.nc / t.size);
       if (ub.length < nb) ub = new Float64Array(nb);
       lseRowsBlocked(t.inv, v(t.oX, t.nr * 2), v(t.oSqX, t.nr), v(t.oYs, t.nc * 2), v(t.oHs, t.nc), t.nc, t.r0, t.r1, row, v(t.oOut, t.nr), table,
         t.size, v(t.oLo, 2 * nb), v(t.oHi, 2 * nb), v(t.oHmax, nb), ub);
     } else {
+      if (row.length < t.nc) row = new Float64Array(t.nc);
       lseRows(t.d, t.p, t.inv, v(t.oX, t.nr * t.d), v(t.oSqX, t.nr), v(t.oYs, t.nc * t.d), v(t.oHs, t.nc), t.nc, t.r0, t.r1, row, v(t.oOut, t.nr), table);
     }
   } catch (e) {
@@ -55,6 +68,8 @@ export class LsePool implements LseExecutor {
   private buf = new SharedArrayBuffer(0);
   private readonly table = makeExpTable();
   private row = new Float64Array(0);
+  /** The dimensions whose WebAssembly kernel each worker has received. */
+  private readonly sent: Set<number>[] = [];
 
   constructor(threads = availableParallelism()) {
     this.threads = Math.max(1, Math.min(64, Math.floor(threads)));
@@ -62,6 +77,7 @@ export class LsePool implements LseExecutor {
       const w = new Worker(SOURCE, { eval: true });
       w.unref();
       this.workers.push(w);
+      this.sent.push(new Set());
     }
   }
 
@@ -80,11 +96,15 @@ export class LsePool implements LseExecutor {
     d: number, p: number, inv: number, X: Float64Array, sqX: Float64Array, Ys: Float64Array, hs: Float64Array, nr: number, nc: number, out: Float64Array,
     size: number, bLo: Float64Array | null, bHi: Float64Array | null, hmax: Float64Array | null,
   ): void {
-    if (this.row.length < nc) this.row = new Float64Array(nc);
+    const mod = p === 2 ? wasmLseModule(d) : null;
+    const wasm = mod ? wasmLseInstance(d) : null;
     const nb = size > 0 ? Math.ceil(nc / size) : 0;
-    if (this.ub.length < nb) this.ub = new Float64Array(nb);
+    if (!wasm && this.row.length < nc) this.row = new Float64Array(nc);
+    if (!wasm && this.ub.length < nb) this.ub = new Float64Array(nb);
     const rows = (Xv: Float64Array, sqXv: Float64Array, Ysv: Float64Array, hsv: Float64Array, r0: number, r1: number, o: Float64Array, lo: Float64Array | null, hi: Float64Array | null, hm: Float64Array | null) =>
-      size > 0
+      wasm
+        ? wasmLseRows(wasm, d, inv, Xv, sqXv, Ysv, hsv, nr, nc, r0, r1, o, size, lo, hi, hm)
+        : size > 0
         ? lseRowsBlocked(inv, Xv, sqXv, Ysv, hsv, nc, r0, r1, this.row, o, this.table, size, lo!, hi!, hm!, this.ub)
         : lseRows(d, p, inv, Xv, sqXv, Ysv, hsv, nc, r0, r1, this.row, o, this.table);
     const T = nr * nc < MIN_PAIRS_FOR_THREADS ? 1 : Math.min(this.threads, nr);
@@ -108,8 +128,10 @@ export class LsePool implements LseExecutor {
     Atomics.store(this.ctrl, 0, 0);
     Atomics.store(this.ctrl, 1, 0);
     for (let t = 1; t < T; t++) {
+      const first = mod !== null && !this.sent[t - 1].has(d);
+      if (first) this.sent[t - 1].add(d);
       this.workers[t - 1].postMessage({
-        ctrl: this.ctrl.buffer, buf: this.buf, d, p, inv, nr, nc, size, r0: Math.min(nr, t * block), r1: Math.min(nr, (t + 1) * block),
+        ctrl: this.ctrl.buffer, buf: this.buf, d, p, inv, nr, nc, size, wasm: mod !== null, mod: first ? mod : null, r0: Math.min(nr, t * block), r1: Math.min(nr, (t + 1) * block),
         oX: 8 * oX, oSqX: 8 * oSqX, oYs: 8 * oYs, oHs: 8 * oHs, oOut: 8 * oOut, oLo: 8 * oLo, oHi: 8 * oHi, oHmax: 8 * oHmax,
       });
     }

@@ -16,6 +16,8 @@
  * relative), so at small ε most exponentials are skipped. e^t uses the table + degree-5
  * polynomial of fast-exp.ts (offset table, valid on [−110, 16]). (A one-pass variant shifted
  * by the previous call's answer was measured no faster in V8 and was dropped.)
+ * For p = 2, wasm-lse.ts runs these rows in WebAssembly SIMD with the same exponents, the
+ * same exp and the same culling; this function is its fallback and its reference.
  */
 export function lseRows(
   d: number, p: number, inv: number, X: Float64Array, sqX: Float64Array, Ys: Float64Array, hs: Float64Array,

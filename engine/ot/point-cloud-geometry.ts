@@ -2,10 +2,13 @@ import { UsageError } from '../core/simulation.ts';
 import type { SinkhornGeometry } from './geometry.ts';
 import { lseRows, lseRowsBlocked, makeExpTable } from './lse-kernel.ts';
 import { mortonOrder } from './morton.ts';
+import { wasmLseInstance, wasmLseRows } from './wasm-lse.ts';
 
 /**
  * Runs lseRows over all rows [0, nr). The default is this thread; engine/node/ot-pool.ts
- * installs a worker-thread pool with setLseExecutor (same kernel, same bits).
+ * installs a worker-thread pool with setLseExecutor (same kernel, same bits). For p = 2
+ * both run the WebAssembly SIMD kernel (wasm-lse.ts) where it is available, else the
+ * JavaScript one.
  */
 export interface LseExecutor {
   run(d: number, p: number, inv: number, X: Float64Array, sqX: Float64Array, Ys: Float64Array, hs: Float64Array, nr: number, nc: number, out: Float64Array): void;
@@ -20,10 +23,14 @@ let ubScratch = new Float64Array(0);
 
 const sequential: LseExecutor = {
   run(d, p, inv, X, sqX, Ys, hs, nr, nc, out) {
+    const w = p === 2 ? wasmLseInstance(d) : null;
+    if (w) return wasmLseRows(w, d, inv, X, sqX, Ys, hs, nr, nc, 0, nr, out, 0, null, null, null);
     if (scratch.length < nc) scratch = new Float64Array(nc);
     lseRows(d, p, inv, X, sqX, Ys, hs, nc, 0, nr, scratch, out, TABLE);
   },
   runBlocked(inv, X, sqX, Ys, hs, nr, nc, out, size, bLo, bHi, hmax) {
+    const w = wasmLseInstance(2);
+    if (w) return wasmLseRows(w, 2, inv, X, sqX, Ys, hs, nr, nc, 0, nr, out, size, bLo, bHi, hmax);
     if (scratch.length < nc) scratch = new Float64Array(nc);
     if (ubScratch.length < hmax.length) ubScratch = new Float64Array(hmax.length);
     lseRowsBlocked(inv, X, sqX, Ys, hs, nc, 0, nr, scratch, out, TABLE, size, bLo, bHi, hmax, ubScratch);
@@ -73,8 +80,9 @@ export function setLseExecutor(e: LseExecutor | null): void {
 /**
  * Point clouds x [n, d], y [m, d] with cost c(x, y) = |x − y|^p / p, evaluated on the
  * fly: O(n + m) memory whatever n·m (GeomLoss "online" / KeOps mode). Each output is a
- * log-sum-exp over one row (lse-kernel.ts): terms far below the row's maximum skip their
- * exponential, so the small-ε regime saves most of them.
+ * log-sum-exp over one row (lse-kernel.ts; for p = 2 in WebAssembly SIMD, wasm-lse.ts):
+ * terms far below the row's maximum skip their exponential, so the small-ε regime saves
+ * most of them.
  *
  * For p = 2 the exponent is h_j − |x_i − y_j|²/(2ε) = [h_j − |y_j|²/(2ε)] + x_i·(y_j/ε)
  * − |x_i|²/(2ε): two multiply-adds per pair in 2D. Both clouds are first translated by

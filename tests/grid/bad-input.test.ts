@@ -55,7 +55,7 @@ describe('grid engine: bad input', () => {
   });
 
   it('a grid too large for memory is refused before allocating, saying how much it needs', () => {
-    oneLine(() => checkGridMemory([4096, 4096, 4096]), /needs about 9216.00 GiB .* the limit is 4.00 GiB/);
+    oneLine(() => checkGridMemory([4096, 4096, 4096]), /needs about 10240.00 GiB .* the limit is 4.00 GiB/);
     expect(() => checkGridMemory([512, 512])).not.toThrow();
   });
 

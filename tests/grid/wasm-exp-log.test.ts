@@ -1,49 +1,110 @@
 import { describe, expect, it } from 'vitest';
 import { wasmConvolution } from '../../engine/grid/wasm-convolution.ts';
+import { name, section, uleb } from '../../engine/grid/wasm-encoding.ts';
+import { EXP_LOG_PARAMS, expBody, logBody } from '../../engine/grid/wasm-exp-log.ts';
+
+/**
+ * exp: f[N..2N) = e^{f[0..N) − shift}; log: f[N..2N) = shift + log f[0..N); f at byte
+ * `at` of `memory`, which has room for N up to 100 000.
+ */
+interface Sweeps {
+  memory: WebAssembly.Memory;
+  at: number;
+  exp(n: number, shift: number): void;
+  log(n: number, shift: number): void;
+}
+
+/** The kernels of a 1D grid with w = 0 (the single tap 1 at byte TAP, after the module's constants): expIn is the exp sweep, convLog with that tap shift + log(1·x). */
+function gridKernels(): Sweeps | null {
+  const w = wasmConvolution([{ w: 0, strideBytes: 8 }]);
+  if (!w) return null;
+  const TAP = Math.ceil(w.reserved / 16) * 16, at = TAP + 16;
+  w.memory.grow(Math.ceil((at + 48 * 100_000) / 65536));
+  new Float64Array(w.memory.buffer, TAP, 1)[0] = 1;
+  return {
+    memory: w.memory,
+    at,
+    exp(n, shift) {
+      w.expIn(at, at + 8 * n, 1, 0, 0, n, shift, at + 16 * n); // scratch row after the results
+    },
+    log(n, shift) {
+      w.convLog(at, at + 8 * n, 1, 0, 0, n, TAP, shift, at + 16 * n, 0); // w = 0: no accumulator row
+    },
+  };
+}
+
+/** The table-free sweeps expBody / logBody of wasm-exp-log.ts in a module of their own. */
+function plainSweeps(): Sweeps | null {
+  const bytes = new Uint8Array([
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    ...section(1, [1, 0x60, 4, ...EXP_LOG_PARAMS, 0]),
+    ...section(3, [2, 0, 0]),
+    ...section(5, [1, 0x00, 1]),
+    ...section(7, [3, ...name('exp'), 0x00, 0, ...name('log'), 0x00, 1, ...name('memory'), 0x02, 0]),
+    ...section(10, [2, ...[expBody(), logBody()].flatMap((b) => [...uleb(b.length), ...b])]),
+  ]);
+  if (!WebAssembly.validate(bytes)) return null;
+  const ex = new WebAssembly.Instance(new WebAssembly.Module(bytes), {}).exports;
+  const memory = ex.memory as WebAssembly.Memory;
+  const [exp, log] = [ex.exp, ex.log] as ((src: number, dst: number, end: number, shift: number) => void)[];
+  memory.grow(Math.ceil((16 * 100_000) / 65536));
+  return {
+    memory,
+    at: 0,
+    exp(n, shift) {
+      exp(0, 8 * n, 8 * n, shift);
+    },
+    log(n, shift) {
+      log(0, 8 * n, 8 * n, shift);
+    },
+  };
+}
 
 // Node ≥ 16 always has WebAssembly SIMD; the skip only guards exotic runtimes.
-const wasm = wasmConvolution();
+const cases: [string, () => Sweeps | null][] = [
+  ['the grid kernels (exp sweep, table log of the fused last pass)', gridKernels],
+  ['expBody / logBody (table-free)', plainSweeps],
+];
 
-describe('WebAssembly SIMD exp and log (plain form of the soft C-transform)', () => {
-  it.skipIf(!wasm)('exp(x − shift) is within 2 ulp of Math.exp on [−708, 0] and 0 below', () => {
-    const w = wasm!;
-    const N = 100_000;
-    w.memory.grow(Math.ceil((16 * N) / 65536) + 1);
-    const f = new Float64Array(w.memory.buffer, 0, 2 * N);
-    for (let i = 0; i < N; i++) f[i] = 3 - 708 * (i / N) ** 1.3; // shift 3
-    f[5] = -Infinity;
-    f[6] = -730;
-    w.exp(0, 8 * N, 8 * N, 3);
-    let worst = 0;
-    for (let i = 0; i < N; i++) {
-      if (i === 5 || i === 6) continue;
-      const ref = Math.exp(f[i] - 3);
-      worst = Math.max(worst, Math.abs(f[N + i] - ref) / ref);
-    }
-    // Degree-13 Taylor (remainder 4e−18) and an exact 2^k: a couple of roundings, ≤ 2 ulp = 4.4e−16.
-    expect(worst).toBeLessThanOrEqual(4.5e-16);
-    expect(f[N + 5]).toBe(0);
-    expect(f[N + 6]).toBe(0);
-  });
+for (const [label, make] of cases) {
+  const s = make();
+  describe(`WebAssembly SIMD exp and log: ${label}`, () => {
+    it.skipIf(!s)('exp(x − shift) is within 2 ulp of Math.exp on [−708, 0] and 0 below', () => {
+      const N = 100_000; // a multiple of 4: the table-free sweeps take 4 values per iteration
+      const f = new Float64Array(s!.memory.buffer, s!.at, 2 * N);
+      for (let i = 0; i < N; i++) f[i] = 3 - 708 * (i / N) ** 1.3; // shift 3
+      f[5] = -Infinity;
+      f[6] = -730;
+      s!.exp(N, 3);
+      let worst = 0;
+      for (let i = 0; i < N; i++) {
+        if (i === 5 || i === 6) continue;
+        const ref = Math.exp(f[i] - 3);
+        worst = Math.max(worst, Math.abs(f[N + i] - ref) / ref);
+      }
+      // Degree-13 Taylor (remainder 4e−18) and an exact 2^k: a couple of roundings, ≤ 2 ulp = 4.4e−16.
+      expect(worst).toBeLessThanOrEqual(4.5e-16);
+      expect(f[N + 5]).toBe(0);
+      expect(f[N + 6]).toBe(0);
+    });
 
-  it.skipIf(!wasm)('shift + log(x) is within 2 ulp of Math.log from 1e−300 to 1e300, and log 0 = −∞', () => {
-    const w = wasm!;
-    const N = 100_000;
-    w.memory.grow(Math.ceil((16 * N) / 65536) + 1);
-    const f = new Float64Array(w.memory.buffer, 0, 2 * N);
-    for (let i = 0; i < N; i++) f[i] = Math.pow(10, -300 + (600 * i) / N);
-    f[7] = 0;
-    f[8] = 1;
-    w.log(0, 8 * N, 8 * N, 2);
-    let worst = 0;
-    for (let i = 0; i < N; i++) {
-      if (i === 7) continue;
-      const ref = 2 + Math.log(f[i]);
-      // Absolute error in ulps of max(|ref|, 1): around x ≈ e^{−2} the result is near 0.
-      worst = Math.max(worst, Math.abs(f[N + i] - ref) / Math.max(1, Math.abs(ref)));
-    }
-    expect(worst).toBeLessThanOrEqual(4.5e-16);
-    expect(f[N + 7]).toBe(-Infinity);
-    expect(f[N + 8]).toBe(2);
+    it.skipIf(!s)('shift + log(x) is within 2 ulp of Math.log from 1e−300 to 1e300, and log 0 = −∞', () => {
+      const N = 100_000;
+      const f = new Float64Array(s!.memory.buffer, s!.at, 2 * N);
+      for (let i = 0; i < N; i++) f[i] = Math.pow(10, -300 + (600 * i) / N);
+      f[7] = 0;
+      f[8] = 1;
+      s!.log(N, 2);
+      let worst = 0;
+      for (let i = 0; i < N; i++) {
+        if (i === 7) continue;
+        const ref = 2 + Math.log(f[i]);
+        // Absolute error in ulps of max(|ref|, 1): around x ≈ e^{−2} the result is near 0.
+        worst = Math.max(worst, Math.abs(f[N + i] - ref) / Math.max(1, Math.abs(ref)));
+      }
+      expect(worst).toBeLessThanOrEqual(4.5e-16);
+      expect(f[N + 7]).toBe(-Infinity);
+      expect(f[N + 8]).toBe(2);
+    });
   });
-});
+}
