@@ -1,4 +1,5 @@
 import { Rng } from '../core/rng.ts';
+import { randomDirection } from '../ot/sliced.ts';
 import type { ParticleMeasure } from '../particles/measure.ts';
 
 /**
@@ -101,15 +102,11 @@ export function slicedW2ToUniformBall(m: ParticleMeasure, centre?: ArrayLike<num
   const idx = equal ? null : new Uint32Array(n);
   let total = 0;
   for (let l = 0; l < L; l++) {
-    let norm = 0;
-    do {
-      rng.fillNormal(theta);
-      norm = Math.hypot(...theta);
-    } while (norm === 0);
+    randomDirection(rng, theta);
     for (let i = 0; i < n; i++) {
       let v = 0;
       for (let k = 0; k < d; k++) v += (x[i * d + k] - (centre ? centre[k] : 0)) * theta[k];
-      s[i] = v / norm;
+      s[i] = v;
     }
     let sum = law.secondMoment;
     if (Mq) {

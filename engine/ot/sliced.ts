@@ -33,17 +33,22 @@ export function slicedWassersteinPower(x: Float64Array, y: Float64Array, d: numb
   const py = new Float64Array(m);
   let total = 0;
   for (let l = 0; l < L; l++) {
-    let norm = 0;
-    do {
-      rng.fillNormal(theta);
-      norm = Math.hypot(...theta);
-    } while (norm === 0);
-    for (let k = 0; k < d; k++) theta[k] /= norm;
+    randomDirection(rng, theta);
     project(x, d, theta, px);
     project(y, d, theta, py);
     total += sortedWassersteinPower(sortedSupport(px, a), sortedSupport(py, b), p);
   }
   return total / L;
+}
+
+/** Fills theta with a direction uniform on S^{d−1}: a standard normal vector, normalized. */
+export function randomDirection(rng: Rng, theta: Float64Array): void {
+  let norm = 0;
+  do {
+    rng.fillNormal(theta);
+    norm = Math.hypot(...theta);
+  } while (norm === 0);
+  for (let k = 0; k < theta.length; k++) theta[k] /= norm;
 }
 
 function project(x: Float64Array, d: number, theta: Float64Array, out: Float64Array): void {

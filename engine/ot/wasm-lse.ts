@@ -1,4 +1,4 @@
-import { ConstantTable, V128Constants } from '../grid/wasm-constants.ts';
+import { ConstantTable, V128Constants, i32const } from '../grid/wasm-constants.ts';
 import { F64, I32, V128, f64c, get, i32c, name, op, section, set, simd, splat, uleb } from '../grid/wasm-encoding.ts';
 
 /**
@@ -43,16 +43,6 @@ const NPARAMS = 17;
 /** Largest d emitted: local indices stay below 128 (one LEB byte each, as `get`/`set` write them). */
 export const WASM_LSE_MAX_D = 16;
 
-/** i32.const v (signed LEB128). */
-function i32k(v: number): number[] {
-  const out = [0x41];
-  for (;;) {
-    const b = v & 0x7f;
-    v >>= 7;
-    if ((v === 0 && !(b & 0x40)) || (v === -1 && b & 0x40)) return [...out, b];
-    out.push(b | 0x80);
-  }
-}
 
 const f64 = { load: (off = 0) => [0x2b, 3, ...uleb(off)], store: [0x39, 3, 0], add: 0xa0, sub: 0xa1, mul: 0xa2, max: 0xa5, gt: 0x64, eq: 0x61 };
 const i32 = { mul: 0x6c, ltS: 0x48, geS: 0x4e, eq: 0x46, eqz: 0x45, select: 0x1b };
@@ -106,7 +96,7 @@ function rowsBody(d: number, table: ConstantTable): { code: number[]; locals: nu
   // the max: lseRows skips it). The index test runs on the integer side, off the vector pipes.
   const tableLane = (L: typeof LA, q: number) => [
     ...get(OTAB),
-    ...i32k(SKIP_INDEX + 1), ...get(L.K), ...simd(0x1d), q, 0xa7, 0x22, IDX, ...get(IDX), ...i32k(SKIP_INDEX), 0x4b, i32.select, // i64x2.extract_lane, i32.wrap_i64; i32.gt_u
+    ...i32const(SKIP_INDEX + 1), ...get(L.K), ...simd(0x1d), q, 0xa7, 0x22, IDX, ...get(IDX), ...i32const(SKIP_INDEX), 0x4b, i32.select, // i64x2.extract_lane, i32.wrap_i64; i32.gt_u
     ...i32c(3), op.shl, op.add, ...f64.load(),
   ];
   // acc += e^{e − max} for two columns: expTable of lse-kernel.ts lane by lane (same operations
@@ -136,7 +126,7 @@ function rowsBody(d: number, table: ConstantTable): { code: number[]; locals: nu
 
   const row = [
     // x_i, base_i
-    ...get(OX), ...get(I), ...i32k(8 * d), i32.mul, op.add, ...set(PX),
+    ...get(OX), ...get(I), ...i32const(8 * d), i32.mul, op.add, ...set(PX),
     ...XK.flatMap((x, q) => [...get(PX), ...f64.load(8 * q), 0x22, x, ...op.f64x2Splat, ...set(VX[q])]),
     ...f64c(0.5), ...get(INV), f64.mul, ...get(OSQ), ...bytes8(I), op.add, ...f64.load(), f64.mul, ...set(BASE),
     // 1. bounds: dist_k = max(0, lo_k − x_k, x_k − hi_k) (the value of lseRowsBlocked's branches)
@@ -147,8 +137,8 @@ function rowsBody(d: number, table: ConstantTable): { code: number[]; locals: nu
     ...f64c(0), ...set(DIST),
     ...XK.flatMap((x, q) => [
       ...f64c(0),
-      ...get(OLO), ...get(B), ...i32k(8 * d), i32.mul, op.add, ...f64.load(8 * q), ...get(x), f64.sub, f64.max,
-      ...get(x), ...get(OHI), ...get(B), ...i32k(8 * d), i32.mul, op.add, ...f64.load(8 * q), f64.sub, f64.max,
+      ...get(OLO), ...get(B), ...i32const(8 * d), i32.mul, op.add, ...f64.load(8 * q), ...get(x), f64.sub, f64.max,
+      ...get(x), ...get(OHI), ...get(B), ...i32const(8 * d), i32.mul, op.add, ...f64.load(8 * q), f64.sub, f64.max,
       0x22, DK, ...get(DK), f64.mul, ...get(DIST), f64.add, ...set(DIST), // 0 + dx² + dy²: lseRowsBlocked's bits
     ]),
     ...addr(OHMAX, get(B), 8), ...f64.load(), ...f64c(0.5), ...get(INV), f64.mul, ...get(DIST), f64.mul, f64.sub, ...get(BASE), f64.add, ...set(U),
@@ -198,7 +188,7 @@ function rowsBody(d: number, table: ConstantTable): { code: number[]; locals: nu
     f64.add, ...get(BASE), f64.sub, ...f64.store,
   ];
   const code = [
-    ...Array.from({ length: d }, (_, q) => [...get(OH), ...get(COLS), ...i32k(8 * (q + 1)), i32.mul, op.add, ...set(PY[q])]).flat(),
+    ...Array.from({ length: d }, (_, q) => [...get(OH), ...get(COLS), ...i32const(8 * (q + 1)), i32.mul, op.add, ...set(PY[q])]).flat(),
     ...pool.init(),
     ...get(R0), ...set(I),
     0x02, 0x40, 0x03, 0x40,
@@ -221,7 +211,7 @@ function moduleBytes(d: number): Uint8Array<ArrayBuffer> {
     ...section(2, [1, ...name('m'), ...name('log'), 0x00, 1]),
     ...section(3, [1, 0]),
     ...section(5, [1, 0x00, 1]),
-    ...section(6, [1, I32, 0x00, ...i32k(table.size), 0x0b]), // `base`: first byte after the constants
+    ...section(6, [1, I32, 0x00, ...i32const(table.size), 0x0b]), // `base`: first byte after the constants
     ...section(7, [3, ...name('rows'), 0x00, 1, ...name('memory'), 0x02, 0, ...name('base'), 0x03, 0]),
     ...section(10, [1, ...uleb(body.length), ...body]),
     ...table.section(),
