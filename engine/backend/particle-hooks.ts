@@ -65,9 +65,12 @@ function choose(slot: BackendSlot, rows: number, { n, d, points, label = `N=${n}
   if (d > MAX_KERNEL_DIM) return fallback(`gpu.js kernels exist for d ≤ ${MAX_KERNEL_DIM}`, false);
   const srcs = slot.sources(d, rows);
   if (!srcs) return fallback('this kernel has no gpu.js form', false);
+  // Below every platform's threshold `auto` is ts whatever the platform: decide before
+  // pairExecutor(), which loads gpu.js and starts its thread pool (~90 ms, and a thread
+  // competing with a sweep's workers). Without gpu.js, `auto` thus says so only where some
+  // platform would have used it.
+  if (slot.request === 'auto' && (n < smallestAutoN(slot.kernel) || (points ?? Infinity) < smallestAutoPoints(slot.kernel))) return 'ts';
   const ex = pairExecutor();
-  // Without gpu.js, `auto` says so only where some platform would have used it.
-  if (!ex && slot.request === 'auto' && (n < smallestAutoN(slot.kernel) || (points ?? Infinity) < smallestAutoPoints(slot.kernel))) return 'ts';
   if (!ex) return fallback(pairExecutorFailure() ?? 'no gpu.js executor', true);
   if (slot.request === 'auto' && autoTarget(ex.platform, slot.kernel, n, d, srcs[0][0], points) === 'ts') return 'ts';
   try {

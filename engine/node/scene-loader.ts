@@ -2,7 +2,6 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { build } from 'esbuild';
 import { UsageError, type SceneDefinition } from '../core/simulation.ts';
 import { catalogue, findScene } from '../../scenes/index.ts';
 
@@ -33,6 +32,9 @@ function checkDefinition(def: unknown, file: string): SceneDefinition<any> {
 export async function loadSceneFile(path: string): Promise<LoadedScene> {
   const file = resolve(path);
   if (!existsSync(file)) throw new UsageError(`scene file '${path}' does not exist`);
+  // esbuild is loaded only here: catalogue scenes (and every sweep worker thread
+  // that runs one) do not pay its ~25 ms import.
+  const { build } = await import('esbuild');
   const dir = mkdtempSync(join(tmpdir(), 'wgf-scene-'));
   const out = join(dir, 'scene.mjs');
   try {

@@ -30,7 +30,7 @@ describe('wgf sweep', () => {
       expect(readJsonFile(join(dir, row.run, 'scene.json')).params).toMatchObject({ n: 50, steps: 20, ...row.params });
     }
     const csv = readFileSync(join(dir, 'index.csv'), 'utf8').trim().split('\n');
-    expect(csv[0]).toBe('run,dt,s0,seed,status,steps,t,wall_seconds,energy,radial_w1,radial_ks,max_radius,message');
+    expect(csv[0]).toBe('run,dt,s0,seed,status,steps,t,wall_seconds,energy,radial_w1,radial_ks,max_radius,sliced_w2_to_ball,message');
     expect(csv).toHaveLength(9);
     expect(Number(csv[8].split(',')[9])).toBe(rows[7].final.radial_w1);
     const svg = readFileSync(join(dir, 'summary.svg'), 'utf8');

@@ -3,8 +3,10 @@ import { Worker } from 'node:worker_threads';
 import { writeJson } from '../files.ts';
 import { FAILED_FILE, type RunJob, type RunOutcome } from './run-one.ts';
 import type { FromWorker, ToWorker } from './worker.ts';
+import { sweepWorkerBundle } from './worker-bundle.ts';
 
-const ENTRY = new URL('./worker-entry.mjs', import.meta.url);
+/** The worker run from its TypeScript sources through tsx: used when the precompiled worker cannot be built. */
+export const TSX_ENTRY = new URL('./worker-entry.mjs', import.meta.url);
 
 export interface PoolOptions {
   /** Number of worker threads (at most one per job). */
@@ -13,12 +15,16 @@ export interface PoolOptions {
   scene: string;
   /** Called as each run ends (in completion order). */
   onOutcome?: (o: RunOutcome) => void;
+  /** Directory of the precompiled worker (worker-bundle.ts; node_modules/.cache/wgflow by default). */
+  bundleDir?: string;
 }
 
 export interface PoolReport {
   outcomes: RunOutcome[];
   /** Milliseconds from creating each worker to its scene being loaded (the per-worker start cost). */
   startupMs: number[];
+  /** What the last workers started ran: the precompiled bundle, or the sources through tsx. */
+  entry: 'bundle' | 'tsx';
 }
 
 /**
@@ -26,7 +32,8 @@ export interface PoolReport {
  * the last (runs are independent; their order of completion does not matter).
  * A run that throws is a 'failed' outcome (run-one.ts); a worker that dies
  * (out of memory, a crash in native code) fails its current run only and is
- * replaced, so the other runs go on.
+ * replaced, so the other runs go on. Workers start from the precompiled worker
+ * (worker-bundle.ts), through tsx when it cannot be built or loaded.
  */
 export class WorkerPool {
   private stopped = false;
@@ -40,24 +47,25 @@ export class WorkerPool {
     for (const w of this.workers) w.postMessage({ type: 'stop' } satisfies ToWorker);
   }
 
-  run(jobs: readonly RunJob[]): Promise<PoolReport> {
+  async run(jobs: readonly RunJob[]): Promise<PoolReport> {
     const queue = [...jobs];
     const outcomes: RunOutcome[] = [];
     const startupMs: number[] = [];
+    const bundle = queue.length > 0 ? await sweepWorkerBundle(this.opts.bundleDir) : null;
+    let entry = bundle ?? TSX_ENTRY;
+    const report = (): PoolReport => ({ outcomes, startupMs, entry: entry === TSX_ENTRY ? 'tsx' : 'bundle' });
+    // Stopped while the worker was being compiled: no run has started.
+    if (this.stopped) return report();
     return new Promise((resolve, reject) => {
       let live = 0;
       const finishOne = (o: RunOutcome) => {
         outcomes.push(o);
         this.opts.onOutcome?.(o);
       };
-      // A worker that cannot even start (tsx or the engine fails to load) would fail every run alike.
-      const failStart = (why: string) => {
-        this.stop();
-        reject(new Error(`a sweep worker thread failed to start: ${why}`));
-      };
       const spawn = () => {
+        const from = entry;
         const t0 = performance.now();
-        const w = new Worker(ENTRY);
+        const w = new Worker(entry);
         let current: RunJob | undefined;
         let ended = false;
         let ready = false;
@@ -81,7 +89,7 @@ export class WorkerPool {
           }
           current = undefined;
           if (why && queue.length && !this.stopped) spawn();
-          if (live === 0) resolve({ outcomes, startupMs });
+          if (live === 0) resolve(report());
         };
         w.on('message', (m: FromWorker) => {
           if (m.type === 'ready') {
@@ -98,18 +106,34 @@ export class WorkerPool {
             next();
           }
         });
+        // A worker that fails before it is ready has run no job. One started from the
+        // precompiled bundle is replaced by one through tsx (the cache was cleared, or a
+        // module does not load from the bundle); one through tsx would fail every run
+        // alike (the engine cannot load): the sweep stops.
+        const startFailed = (why: string) => {
+          if (ended) return;
+          if (from !== TSX_ENTRY && !this.stopped) {
+            entry = TSX_ENTRY;
+            spawn();
+          } else {
+            this.stop();
+            reject(new Error(`a sweep worker thread failed to start: ${why}`));
+          }
+          end();
+        };
         w.on('error', (e) => {
-          if (!ready) failStart(`${e.message.split('\n')[0]}`);
-          end(`worker thread failed: ${e.message.split('\n')[0]}`);
+          const why = e.message.split('\n')[0];
+          if (ready) end(`worker thread failed: ${why}`);
+          else startFailed(why);
         });
         w.on('exit', (code) => {
-          if (!ready && !this.stopped) failStart(`it exited with code ${code}`);
-          end(current ? `worker thread exited with code ${code}` : undefined);
+          if (ready || this.stopped) end(current ? `worker thread exited with code ${code}` : undefined);
+          else startFailed(`it exited with code ${code}`);
         });
         w.postMessage({ type: 'init', scene: this.opts.scene } satisfies ToWorker);
       };
       const n = Math.max(1, Math.min(this.opts.jobs, queue.length));
-      if (queue.length === 0) resolve({ outcomes, startupMs });
+      if (queue.length === 0) resolve(report());
       else for (let i = 0; i < n; i++) spawn();
     });
   }

@@ -8,7 +8,7 @@ import { makeDirs } from '../run-dir.ts';
 import { loadScene, type LoadedScene } from '../scene-loader.ts';
 import { readRow, writeIndex, type IndexRow } from './index-file.ts';
 import { planRuns, type PlannedRun, type SweepSpec } from './plan.ts';
-import { WorkerPool } from './pool.ts';
+import { WorkerPool, type PoolReport } from './pool.ts';
 import { SweepProgress } from './progress.ts';
 import type { RunJob, RunOutcome } from './run-one.ts';
 import { RunLocks } from './lock.ts';
@@ -48,6 +48,8 @@ export interface SweepReport {
   /** Whether index.csv/jsonl and summary.svg cover the whole sweep now. */
   indexComplete: boolean;
   startupMs: number[];
+  /** What the workers ran (pool.ts): the precompiled bundle, or the sources through tsx. */
+  entry: PoolReport['entry'];
 }
 
 /** Refuses an --out that is a file, or a non-empty directory that is not a sweep. */
@@ -165,9 +167,9 @@ export async function runSweep(req: SweepRequest): Promise<SweepReport> {
     },
   });
   req.onPool?.(pool);
-  let startupMs: number[] = [];
+  let poolReport: PoolReport;
   try {
-    startupMs = (await pool.run(jobs)).startupMs;
+    poolReport = await pool.run(jobs);
   } finally {
     locks.releaseAll();
     progress.stop();
@@ -180,7 +182,7 @@ export async function runSweep(req: SweepRequest): Promise<SweepReport> {
     writeIndex(join(req.out, 'shards'), part, `index-${shard.index}-of-${shard.count}`);
   }
   const notStarted = mine.length - outcomes.length - locked.length;
-  return { planned: plan.length, shard, outcomes, locked, notStarted, indexComplete: complete, startupMs };
+  return { planned: plan.length, shard, outcomes, locked, notStarted, indexComplete: complete, startupMs: poolReport.startupMs, entry: poolReport.entry };
 }
 
 /** `wgf sweep --merge DIR`: rebuilds the whole index from the run directories that shards wrote. */
