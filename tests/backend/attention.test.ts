@@ -1,9 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { acceleratedAttention, attentionSlotSources, backendSlot, setPairExecutorFactory, withBackend } from '../../engine/backend/index.ts';
+import { describe, expect, it } from 'vitest';
+import { acceleratedAttention, attentionSlotSources, backendSlot, withBackend } from '../../engine/backend/index.ts';
 import { Rng } from '../../engine/core/rng.ts';
 import { applyMatrix, attentionWeights } from '../../engine/models/transformer/qkv.ts';
 import { plainAttention } from '../../engine/models/transformer/softmax-attention.ts';
-import { WorkerPoolExecutor } from '../../engine/node/backend/worker-pool.ts';
+import { useTwoThreadPool } from './executors.ts';
 import { EXP_REL_ERROR, U32 } from './clouds.ts';
 
 /**
@@ -15,15 +15,7 @@ import { EXP_REL_ERROR, U32 } from './clouds.ts';
  * K = max_j |kx_j|: the logits lose 8u·β|x_i||kx_j| absolutely in float32, the
  * sums 8u·N relatively, and normalizing doubles the bound.
  */
-let pool: WorkerPoolExecutor;
-beforeAll(() => {
-  pool = new WorkerPoolExecutor({ threads: 2 });
-  setPairExecutorFactory(() => pool);
-});
-afterAll(() => {
-  setPairExecutorFactory(null);
-  pool.destroy();
-});
+useTwoThreadPool();
 
 function tokens(rng: Rng, n: number, d: number, sphere: boolean): Float64Array {
   const x = new Float64Array(n * d);

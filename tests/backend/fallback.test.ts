@@ -8,6 +8,7 @@ import { Interaction } from '../../engine/particles/interaction.ts';
 import { logRepulsionKernel } from '../../engine/particles/radial-kernels.ts';
 import { createRequire } from 'node:module';
 import { separatedCloud } from './clouds.ts';
+import { failingExecutor } from './executors.ts';
 
 /**
  * `auto` falls back cleanly to the float64 TS loop, with one notice, when gpu.js
@@ -26,21 +27,6 @@ function collectNotices(): void {
   setBackendNoticeSink((m) => notices.push(m));
 }
 
-/** An executor on the node-pool platform whose kernels cannot be created. */
-function failingExecutor(calls: { prepare: number; run: number }): PairExecutor {
-  return {
-    platform: 'node-pool',
-    description: 'forced failure',
-    prepare() {
-      calls.prepare++;
-      throw new Error('forced: kernel creation failed');
-    },
-    run() {
-      calls.run++;
-      throw new Error('forced: run without a kernel');
-    },
-  };
-}
 
 const N = AUTO_MIN_N['node-pool'].interaction;
 

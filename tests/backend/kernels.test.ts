@@ -1,11 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { setPairExecutorFactory, withBackend } from '../../engine/backend/index.ts';
+import { describe, expect, it } from 'vitest';
+import { withBackend } from '../../engine/backend/index.ts';
 import { BlobEntropy } from '../../engine/particles/blob-entropy.ts';
 import { Interaction } from '../../engine/particles/interaction.ts';
 import {
   gaussianKernel, logRepulsionKernel, morseKernel, newtonRepulsionKernel, powerKernel, quadraticKernel, type RadialKernel,
 } from '../../engine/particles/radial-kernels.ts';
-import { WorkerPoolExecutor } from '../../engine/node/backend/worker-pool.ts';
+import { useTwoThreadPool } from './executors.ts';
 import { EXP_REL_ERROR, blobAbsSums, interactionAbsSums, maxScaledError, pairTolerance, separatedCloud } from './clouds.ts';
 
 /**
@@ -15,15 +15,7 @@ import { EXP_REL_ERROR, blobAbsSums, interactionAbsSums, maxScaledError, pairTol
  * not a multiple of 4, N large enough that the rows are split over threads.
  * Tolerance: pairTolerance (clouds.ts), per particle and coordinate.
  */
-let pool: WorkerPoolExecutor;
-beforeAll(() => {
-  pool = new WorkerPoolExecutor({ threads: 2 });
-  setPairExecutorFactory(() => pool);
-});
-afterAll(() => {
-  setPairExecutorFactory(null);
-  pool.destroy();
-});
+useTwoThreadPool();
 
 const KERNELS: [string, () => RadialKernel][] = [
   ['quadratic', quadraticKernel],

@@ -7,6 +7,7 @@ import { makeMlpData } from '../../engine/models/mlp/dataset.ts';
 import { balancedNeurons } from '../../engine/models/mlp/init.ts';
 import { MlpSimulation } from '../../engine/models/mlp/mlp-simulation.ts';
 import { settleBackends } from '../../engine/node/backend/plan.ts';
+import { failingExecutor } from './executors.ts';
 
 /**
  * The MLP kernels fall back like the pair kernels (fallback.test.ts): when gpu.js
@@ -21,20 +22,6 @@ afterEach(() => {
   notices.length = 0;
 });
 
-function failingExecutor(calls: { prepare: number; run: number }): PairExecutor {
-  return {
-    platform: 'node-pool',
-    description: 'forced failure',
-    prepare() {
-      calls.prepare++;
-      throw new Error('forced: kernel creation failed');
-    },
-    run() {
-      calls.run++;
-      throw new Error('forced: kernel creation failed');
-    },
-  };
-}
 
 function simulation(act: string, m: number, N: number, d: number, bias: boolean, backend: 'ts' | 'gpu' | 'auto') {
   const activation = activationByName(act);
@@ -63,7 +50,7 @@ describe('MLP kernels: auto falls back when gpu.js cannot create them', () => {
       expect(calls).toEqual({ prepare: 0, run: 1 });
       expect(Array.from(auto.state())).toEqual(Array.from(ref.state()));
       expect(notices).toEqual([
-        `wgflow backend: ${family} (m=${m} × N=${N}, d=3) runs on the float64 TypeScript loop: gpu.js cannot create the kernel (forced: kernel creation failed)`,
+        `wgflow backend: ${family} (m=${m} × N=${N}, d=3) runs on the float64 TypeScript loop: gpu.js cannot create the kernel (forced: run without a kernel)`,
       ]);
       const gpu = simulation(act, m, N, 3, bias, 'gpu').value;
       expect(() => gpu.advance()).toThrow(UsageError);

@@ -1,9 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { callsMathImports, laneGroups, mlpBackwardSource, mlpForwardSource, mlpLanes, setPairExecutorFactory, withBackend } from '../../engine/backend/index.ts';
+import { describe, expect, it } from 'vitest';
+import { callsMathImports, laneGroups, mlpBackwardSource, mlpForwardSource, mlpLanes, withBackend } from '../../engine/backend/index.ts';
 import { ACTIVATIONS, activationByName } from '../../engine/models/mlp/activations.ts';
 import type { RegressionSet } from '../../engine/models/mlp/network.ts';
 import { MeanFieldRisk } from '../../engine/models/mlp/risk.ts';
-import { WorkerPoolExecutor } from '../../engine/node/backend/worker-pool.ts';
+import { useTwoThreadPool } from './executors.ts';
 import { mlpTolerance, randomMlpProblem } from './mlp-problems.ts';
 
 /**
@@ -15,15 +15,7 @@ import { mlpTolerance, randomMlpProblem } from './mlp-problems.ts';
  * Tolerance: mlpTolerance (mlp-problems.ts), per neuron and component; measured
  * errors are at most 11% of it.
  */
-let pool: WorkerPoolExecutor;
-beforeAll(() => {
-  pool = new WorkerPoolExecutor({ threads: 2 });
-  setPairExecutorFactory(() => pool);
-});
-afterAll(() => {
-  setPairExecutorFactory(null);
-  pool.destroy();
-});
+useTwoThreadPool();
 
 // (m, N): single neuron and point; primes / not multiples of 4; rows split over the pool's
 // threads (≥ 512 rows) in the forward pass (N = 1031) and in the backward pass (m = 1031).
