@@ -1,26 +1,20 @@
 import type { V128Const } from './wasm-constants.ts';
-import { F64, I32, V128, breakIf, get, i32c, loopClose, loopOpen, op, set, simd, splat } from './wasm-encoding.ts';
+import { get, i32c, op, set, splat } from './wasm-encoding.ts';
 
 /**
- * Function bodies (params src, dst, end: i32 byte offsets; shift: f64) of two SIMD
- * kernels on f64x2 lanes, for the plain form of the soft C-transform
- * (gibbs-geometry.ts): dst = e^{src − shift} before the convolution and
- * dst = shift + log(src) after it.
+ * The f64x2 exponential of the grid kernels (wasm-convolution.ts: the exp sweep of the
+ * shifted plain form of the soft C-transform, dst = e^{src − shift}), as two halves that
+ * the kernel runs in separate loops.
  *
- * exp: t ≥ −708 (else 0): k = round(t/ln2), r = t − k ln2 (Cody–Waite, fdlibm's head and
- * tail of ln2), e^r by its degree-13 Taylor polynomial (Estrin's scheme) (|r| ≤ 0.347: remainder < 4e−18),
- * 2^k built in the exponent bits.
- * log: x = 2^e m with m ∈ [√½, √2) from the bits, log m = 2 atanh s = 2(s + s³/3 + … + s²³/23),
- * s = (m − 1)/(m + 1), |s| ≤ 0.172 (first omitted term < 2e−21); log 0 = −∞. Inputs are
- * normal doubles or 0 (the plain form guarantees it). Both within a few ulp of Math.exp /
- * Math.log (tests/grid/wasm-exp-log.test.ts).
+ * t ≥ −708 (else 0): k = round(t/ln2), r = t − k ln2 (Cody–Waite, fdlibm's head and tail of
+ * ln2), e^r by its degree-13 Taylor polynomial (Estrin's scheme) (|r| ≤ 0.347: remainder
+ * < 4e−18), 2^k built in the exponent bits. Within 2 ulp of Math.exp
+ * (tests/grid/wasm-exp-log.test.ts). The log of the fused last pass is wasm-log-table.ts.
  */
-const [SRC, DST, END, SHIFT, C] = [0, 1, 2, 3, 4];
-/** v128 locals of one lane pair; two sets (A, B) so one loop iteration carries two independent pairs. */
+/** v128 locals of one lane pair. */
 export interface Lanes { X: number; K: number; R: number; P: number; Y2: number; Y4: number; Y8: number }
 /** Seven consecutive v128 locals from `base`. */
 export const lanes = (base: number): Lanes => ({ X: base, K: base + 1, R: base + 2, P: base + 3, Y2: base + 4, Y4: base + 5, Y8: base + 6 });
-const A = lanes(5), B = lanes(12);
 const LN2_HI = 6.93147180369123816490e-1, LN2_LO = 1.90821492927058770002e-10;
 const TWO52 = 4503599627370496;
 
@@ -53,38 +47,7 @@ function powersOf(L: Lanes, y: number): number[] {
 }
 
 /**
- * Loop over c = 0, 32, … < end: two independent pairs per iteration (x = load(src + c)
- * and load(src + c + 16)), so the out-of-order core overlaps their dependency chains.
- * `work(L)` reads L.X and leaves the result on the stack. `end` is a multiple of 32.
- */
-function quadLoop(work: (L: Lanes) => number[]): number[] {
-  const one = (L: Lanes, at: number) => [
-    ...get(DST), ...get(C), op.add,
-    ...get(SRC), ...get(C), op.add, ...simd(0x00), 3, at, ...set(L.X), // v128.load offset=at
-    ...work(L),
-    ...simd(0x0b), 3, at, // v128.store offset=at
-  ];
-  return [
-    ...i32c(0), ...set(C),
-    ...loopOpen,
-    ...get(C), ...get(END), op.geU, ...breakIf,
-    ...one(A, 0), ...one(B, 16),
-    ...get(C), ...i32c(32), op.add, ...set(C),
-    ...loopClose,
-  ];
-}
-
-export function expBody(): number[] {
-  return [2, 1, I32, 14, V128, ...quadLoop((L) => expWork(L, SHIFT)), 0x0b];
-}
-
-/** e^{x − shift} for x in L.X (f64 `shift` in local `shiftLocal`), result left on the stack. */
-function expWork(L: Lanes, shiftLocal: number, k: V128Const = splat): number[] {
-  return [...expHead(L, shiftLocal, k), ...expTail(L, k)];
-}
-
-/**
- * The two halves of expWork, for kernels that run them in separate loops — shorter
+ * The two halves of e^{x − shift}, for kernels that run them in separate loops — shorter
  * dependency chains overlap better in an out-of-order core (wasm-convolution.ts). The
  * head leaves its results in L.X, L.K, L.R; the tail reads only those.
  */
@@ -114,41 +77,9 @@ export function expTail(L: Lanes, k: V128Const = splat): number[] {
   ];
 }
 
-/** shift + log(x) for x in L.X (f64 `shift` in local `shiftLocal`), result left on the stack. */
-export function logWork(L: Lanes, shiftLocal: number): number[] {
-  const { X, K, R, P } = L;
-  const atanh = Array.from({ length: 12 }, (_, i) => 1 / (2 * i + 1)); // 1, 1/3, …, 1/23
-  return [
-    // e as a double: exponent bits | bits of 2^52, minus 2^52 + 1023.
-    ...get(X), ...i32c(52), ...op.i64x2ShrU, ...splat(TWO52), ...op.v128Or,
-    ...splat(TWO52 + 1023), ...op.f64x2Sub, ...set(K),
-    // m ∈ [1, 2): mantissa bits with the exponent of 1.
-    ...get(X), ...splat(0x000fffffffffffffn), ...op.v128And, ...splat(0x3ff0000000000000n), ...op.v128Or, ...set(R),
-    // m > √2: m/2 and e + 1.
-    ...get(R), ...splat(0.5), ...op.f64x2Mul, ...get(R), ...get(R), ...splat(Math.SQRT2), ...op.f64x2Gt, ...op.bitselect, ...set(R),
-    ...get(K), ...splat(1), ...splat(0), ...get(R), ...splat(1), ...op.f64x2Lt, ...op.bitselect, ...op.f64x2Add, ...set(K), // halved lanes are now < 1
-    // s = (m − 1)/(m + 1) in R, z = s² in P.
-    ...get(R), ...splat(1), ...op.f64x2Sub, ...get(R), ...splat(1), ...op.f64x2Add, ...op.f64x2Div, ...set(R),
-    ...get(R), ...get(R), ...op.f64x2Mul, ...set(P),
-    // shift + (e·LN2_HI + (e·LN2_LO + 2 s p(z)))
-    ...get(shiftLocal), ...op.f64x2Splat,
-    ...get(K), ...splat(LN2_HI), ...op.f64x2Mul,
-    ...get(K), ...splat(LN2_LO), ...op.f64x2Mul,
-    ...splat(2), ...get(R), ...op.f64x2Mul, ...powersOf(L, P), ...estrin(L, P, atanh), ...op.f64x2Mul,
-    ...op.f64x2Add, ...op.f64x2Add, ...op.f64x2Add,
-    // x = 0 → −∞
-    ...splat(-Infinity), ...get(X), ...splat(0), ...op.f64x2Ne, ...op.bitselect,
-  ];
-}
-
-export function logBody(): number[] {
-  return [2, 1, I32, 14, V128, ...quadLoop((L) => logWork(L, SHIFT)), 0x0b];
-}
-
 function factorial(n: number): number {
   let f = 1;
   for (let i = 2; i <= n; i++) f *= i;
   return f;
 }
 
-export const EXP_LOG_PARAMS = [I32, I32, I32, F64];

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { decodeNpy, npyToFloat64 } from '../../engine/core/npy.ts';
-import { errorLines, tempDir, wgf } from '../node/cli-helpers.ts';
+import { backendRunner, errorLines, tempDir, wgf } from '../node/cli-helpers.ts';
 
 /**
  * `wgf run --backend ts|gpu|auto` end to end: the choice is settled before the
@@ -49,12 +49,7 @@ describe('wgf run --backend', () => {
   it('runs transformer tokens with gpu.js attention under auto (random QKV), and agrees with ts', () => {
     const root = tempDir('wgf-backend-tokens-');
     const args = ['run', 'transformer-tokens', '--set', 'n=517', '--set', 'qkv=random', '--steps', '2', '--every', '2'];
-    const run = (b: string) => {
-      const out = join(root, b);
-      const r = wgf([...args, '--backend', b, '--out', out]);
-      expect(r.code, r.stderr).toBe(0);
-      return out;
-    };
+    const run = backendRunner(args, root);
     const ts = run('ts');
     const auto = run('auto');
     expect(scene(ts).backend_kernels).toEqual({ attention: 'ts' });

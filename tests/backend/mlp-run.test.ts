@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { tempDir, wgf } from '../node/cli-helpers.ts';
+import { backendRunner, tempDir, wgf } from '../node/cli-helpers.ts';
 
 /**
  * `wgf run mlp-mean-field --backend gpu` end to end: the MLP kernels' choice is
@@ -27,12 +27,7 @@ describe('wgf run mlp-mean-field --backend gpu', () => {
       const root = tempDir('wgf-mlp-backend-');
       const args = ['run', 'mlp-mean-field', '--set', 'm=67', '--set', 'train=251', '--set', 'test=64', '--set', `activation=${activation}`,
         '--set', 'bias=true', '--steps', '300', '--every', '50'];
-      const run = (b: string) => {
-        const out = join(root, b);
-        const r = wgf([...args, '--backend', b, '--out', out]);
-        expect(r.code, r.stderr).toBe(0);
-        return out;
-      };
+      const run = backendRunner(args, root);
       const ts = run('ts');
       const gpu = run('gpu');
       expect(kernels(ts)).toEqual({ [family]: 'ts' });

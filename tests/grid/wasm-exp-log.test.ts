@@ -1,7 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { wasmConvolution } from '../../engine/grid/wasm-convolution.ts';
-import { name, section, uleb } from '../../engine/grid/wasm-encoding.ts';
-import { EXP_LOG_PARAMS, expBody, logBody } from '../../engine/grid/wasm-exp-log.ts';
 
 /**
  * exp: f[N..2N) = e^{f[0..N) − shift}; log: f[N..2N) = shift + log f[0..N); f at byte
@@ -33,44 +31,16 @@ function gridKernels(): Sweeps | null {
   };
 }
 
-/** The table-free sweeps expBody / logBody of wasm-exp-log.ts in a module of their own. */
-function plainSweeps(): Sweeps | null {
-  const bytes = new Uint8Array([
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, [1, 0x60, 4, ...EXP_LOG_PARAMS, 0]),
-    ...section(3, [2, 0, 0]),
-    ...section(5, [1, 0x00, 1]),
-    ...section(7, [3, ...name('exp'), 0x00, 0, ...name('log'), 0x00, 1, ...name('memory'), 0x02, 0]),
-    ...section(10, [2, ...[expBody(), logBody()].flatMap((b) => [...uleb(b.length), ...b])]),
-  ]);
-  if (!WebAssembly.validate(bytes)) return null;
-  const ex = new WebAssembly.Instance(new WebAssembly.Module(bytes), {}).exports;
-  const memory = ex.memory as WebAssembly.Memory;
-  const [exp, log] = [ex.exp, ex.log] as ((src: number, dst: number, end: number, shift: number) => void)[];
-  memory.grow(Math.ceil((16 * 100_000) / 65536));
-  return {
-    memory,
-    at: 0,
-    exp(n, shift) {
-      exp(0, 8 * n, 8 * n, shift);
-    },
-    log(n, shift) {
-      log(0, 8 * n, 8 * n, shift);
-    },
-  };
-}
-
 // Node ≥ 16 always has WebAssembly SIMD; the skip only guards exotic runtimes.
 const cases: [string, () => Sweeps | null][] = [
   ['the grid kernels (exp sweep, table log of the fused last pass)', gridKernels],
-  ['expBody / logBody (table-free)', plainSweeps],
 ];
 
 for (const [label, make] of cases) {
   const s = make();
   describe(`WebAssembly SIMD exp and log: ${label}`, () => {
     it.skipIf(!s)('exp(x − shift) is within 2 ulp of Math.exp on [−708, 0] and 0 below', () => {
-      const N = 100_000; // a multiple of 4: the table-free sweeps take 4 values per iteration
+      const N = 100_000;
       const f = new Float64Array(s!.memory.buffer, s!.at, 2 * N);
       for (let i = 0; i < N; i++) f[i] = 3 - 708 * (i / N) ** 1.3; // shift 3
       f[5] = -Infinity;

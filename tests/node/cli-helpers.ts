@@ -1,4 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
+import { expect } from 'vitest';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,4 +32,17 @@ export function tempDir(prefix = 'wgf-test-'): string {
 /** stderr lines that are not npm/node noise. */
 export function errorLines(stderr: string): string[] {
   return stderr.split('\n').filter((l) => l.trim().length > 0);
+}
+
+/**
+ * A runner of `wgf run <args> --backend B --out ROOT/B` that expects exit 0 (stderr shown
+ * otherwise) and returns the run directory: the same run under several backends.
+ */
+export function backendRunner(args: string[], root: string): (backend: string) => string {
+  return (backend) => {
+    const out = join(root, backend);
+    const r = wgf([...args, '--backend', backend, '--out', out]);
+    expect(r.code, r.stderr).toBe(0);
+    return out;
+  };
 }
