@@ -8,7 +8,7 @@ import {
 import { retract } from '../engine/particles/forward-scheme.ts';
 import { applyMatrix } from '../engine/models/transformer/qkv.ts';
 import { plainAttention } from '../engine/models/transformer/softmax-attention.ts';
-import { installNodeBackend } from '../engine/node/backend/install.ts';
+import { installNodeBackend } from '../node/backend/install.ts';
 import { pythonHas, runPeer, timeIt, type BenchRow, type BenchSuite } from './harness.ts';
 
 /**

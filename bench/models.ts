@@ -2,7 +2,7 @@ import {
   MlpSimulation, Rng, TokenSimulation, activationByName, balancedNeurons, makeAttentionWeights, makeMlpData, uniformSphere,
 } from '../engine/index.ts';
 import { autoTarget, mlpKernelFamily, pairExecutor, withBackend, type BackendName } from '../engine/backend/index.ts';
-import { installNodeBackend } from '../engine/node/backend/install.ts';
+import { installNodeBackend } from '../node/backend/install.ts';
 import { timeAlternating } from './backend.ts';
 import { pythonHas, runPeer, timeIt, type BenchRow, type BenchSuite } from './harness.ts';
 

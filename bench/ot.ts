@@ -14,7 +14,7 @@ import type { SinkhornGeometry } from '../engine/ot/geometry.ts';
 import { PointCloudGeometry } from '../engine/ot/point-cloud-geometry.ts';
 import { sinkhorn, type SinkhornMode } from '../engine/ot/sinkhorn.ts';
 import { setWasmLseEnabled, wasmLseModule } from '../engine/ot/wasm-lse.ts';
-import { useOtThreads } from '../engine/node/ot-pool.ts';
+import { useOtThreads } from '../node/ot-pool.ts';
 import { pythonHas, runPeer, timeIt, type BenchRow, type BenchSuite } from './harness.ts';
 
 interface PeerRow { per_iter_ms?: number; solve_ms?: number; marginal_l1: number; value: number; converged?: boolean }

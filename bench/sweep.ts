@@ -1,12 +1,12 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { IndexRow } from '../engine/node/sweep/index-file.ts';
-import { TSX_ENTRY } from '../engine/node/sweep/pool.ts';
-import { runSweep } from '../engine/node/sweep/sweep.ts';
-import { DEFAULT_CACHE_DIR, sweepWorkerBundle } from '../engine/node/sweep/worker-bundle.ts';
-import type { FromWorker, ToWorker } from '../engine/node/sweep/worker.ts';
+import type { IndexRow } from '../cli/sweep/index-file.ts';
+import { runSweep } from '../cli/sweep/sweep.ts';
+import type { FromWorker, ToWorker } from '../cli/sweep/worker.ts';
+import { workerEntry } from '../node/paths.ts';
+import { build } from '../tools/build.mjs';
 import type { BenchRow, BenchSuite } from './harness.ts';
 
 const SCENE = 'aggregation-disk';
@@ -16,7 +16,6 @@ interface Timed {
   /** Sum of the runs' own wall seconds (summary.json). */
   runSeconds: number;
   startupMs: number[];
-  entry: string;
 }
 
 /** One sweep of 16 seeds on `jobs` workers, in a temporary directory removed afterwards. */
@@ -40,7 +39,7 @@ async function timeSweep(jobs: number, n: number, steps: number): Promise<Timed>
     const ms = performance.now() - t0;
     if (report.outcomes.some((o) => o.status !== 'ok')) throw new Error('bench sweep: a run did not end ok');
     const rows = readFileSync(join(out, 'index.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as IndexRow);
-    return { ms, runSeconds: rows.reduce((a, r) => a + (r.wall_seconds ?? 0), 0), startupMs: report.startupMs, entry: report.entry };
+    return { ms, runSeconds: rows.reduce((a, r) => a + (r.wall_seconds ?? 0), 0), startupMs: report.startupMs };
   } finally {
     rmSync(base, { recursive: true, force: true });
   }
@@ -65,13 +64,12 @@ async function timeStarts(entry: URL, count: number): Promise<number> {
   return median(times);
 }
 
-/** ms to build the precompiled worker from scratch (in a fresh cache directory, removed afterwards). */
+/** ms to build dist/ from scratch (into a temporary directory, removed afterwards). */
 async function timeColdBuild(): Promise<number> {
-  mkdirSync(DEFAULT_CACHE_DIR, { recursive: true });
-  const dir = mkdtempSync(join(DEFAULT_CACHE_DIR, 'bench-'));
+  const dir = mkdtempSync(join(tmpdir(), 'wgf-bench-build-'));
   try {
     const t0 = performance.now();
-    if (!(await sweepWorkerBundle(dir))) throw new Error('bench sweep: the precompiled worker cannot be built');
+    await build(dir);
     return performance.now() - t0;
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -81,11 +79,10 @@ async function timeColdBuild(): Promise<number> {
 /**
  * Throughput of `wgf sweep` on worker threads: 16 small independent runs with
  * --jobs 1 and --jobs 2 (speed-up: the target is ≥ 1.8× on 2 quiet cores), and
- * what a run costs beyond its own simulation: starting a worker (precompiled
- * bundle, engine + scene; tsx as its peer) and the per-run bookkeeping (run
- * directory, index), measured as the sweep's wall time minus the runs' own wall
- * seconds, per run. The precompiled worker is brought up to date first, so both
- * sweeps find it built; its cold build is timed on its own.
+ * what a run costs beyond its own simulation: starting a worker (dist/workers,
+ * engine + scene) and the per-run bookkeeping (run directory, index), measured as
+ * the sweep's wall time minus the runs' own wall seconds, per run. dist/ is brought
+ * up to date first, so both sweeps find it built; a cold build is timed on its own.
  */
 export const sweepSuite: BenchSuite = {
   name: 'sweep',
@@ -96,7 +93,7 @@ export const sweepSuite: BenchSuite = {
     const n = quick ? 300 : 600;
     const steps = quick ? 150 : 400;
     const size = `16 runs ${SCENE} n=${n} steps=${steps}`;
-    const bundle = await sweepWorkerBundle();
+    const entry = await workerEntry('sweep-worker');
     const one = await timeSweep(1, n, steps);
     const two = await timeSweep(2, n, steps);
     const starts = [...one.startupMs, ...two.startupMs];
@@ -104,17 +101,11 @@ export const sweepSuite: BenchSuite = {
     const rows: BenchRow[] = [
       { suite: 'sweep', case: 'sweep --jobs 1', size, ours_ms: one.ms, extra: { runs_per_s: 16000 / one.ms, overhead_ms_per_run: (one.ms - one.runSeconds * 1000) / 16 } },
       { suite: 'sweep', case: 'sweep --jobs 2', size, ours_ms: two.ms, peer: 'jobs 1', peer_ms: one.ms, speedup: one.ms / two.ms, extra: { runs_per_s: 16000 / two.ms } },
-      { suite: 'sweep', case: `worker start in the sweeps (${two.entry})`, size: `${starts.length} workers`, ours_ms: median(starts) },
+      { suite: 'sweep', case: 'worker start in the sweeps', size: `${starts.length} workers`, ours_ms: median(starts) },
     ];
-    // The same start measured alone, one worker at a time: the precompiled bundle against tsx.
-    const tsx = await timeStarts(TSX_ENTRY, reps);
-    if (bundle) {
-      const ours = await timeStarts(bundle, reps);
-      rows.push({ suite: 'sweep', case: 'worker start: bundle vs tsx', size: `${reps} workers`, ours: 'bundle', ours_ms: ours, peer: 'tsx', peer_ms: tsx, speedup: tsx / ours });
-      rows.push({ suite: 'sweep', case: 'precompile worker (cold cache)', size: 'esbuild bundle', ours_ms: await timeColdBuild() });
-    } else {
-      rows.push({ suite: 'sweep', case: 'worker start: tsx (no bundle)', size: `${reps} workers`, ours: 'tsx', ours_ms: tsx });
-    }
+    // The same start measured alone, one worker at a time, and what a cold build of dist/ costs.
+    rows.push({ suite: 'sweep', case: 'worker start (dist/workers/sweep-worker.mjs)', size: `${reps} workers`, ours_ms: await timeStarts(entry, reps) });
+    rows.push({ suite: 'sweep', case: 'build dist/ (cold, esbuild)', size: 'all entries', ours_ms: await timeColdBuild() });
     return rows;
   },
 };

@@ -1,9 +1,18 @@
 #!/usr/bin/env node
-// The wgf command: TypeScript sources are loaded through tsx (esbuild), so the
-// CLI, user scene files and worker threads need no separate build step.
-import { register } from 'tsx/esm/api';
+// The wgf command: runs dist/cli.mjs, built from the TypeScript sources by esbuild
+// (tools/build.mjs) on install and again whenever the sources change.
+import { ensureBuilt } from '../tools/build.mjs';
 
-register();
-const { main } = await import('../engine/node/cli.ts');
-const code = await main(process.argv.slice(2));
-process.exitCode = code;
+try {
+  await ensureBuilt();
+} catch (e) {
+  process.stderr.write(`wgf: cannot build dist/ from the sources (${String(e?.message ?? e).split('\n')[0]}); run npm install\n`);
+  process.exit(2);
+}
+// `wgf list | head` closes the pipe early: that is not an error.
+process.stdout.on('error', (e) => {
+  if (e.code === 'EPIPE') process.exit(0);
+  throw e;
+});
+const { main } = await import('../dist/cli.mjs');
+process.exitCode = await main(process.argv.slice(2));

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll } from 'vitest';
 import { setPairExecutorFactory, type PairExecutor } from '../../engine/backend/index.ts';
-import { WorkerPoolExecutor } from '../../engine/node/backend/worker-pool.ts';
+import { WorkerPoolExecutor } from '../../node/backend/worker-pool.ts';
 
 /** Installs a 2-thread gpu.js worker pool as the pair executor for the file's tests (rows split over threads). */
 export function useTwoThreadPool(): void {

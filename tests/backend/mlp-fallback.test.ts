@@ -6,7 +6,7 @@ import { activationByName } from '../../engine/models/mlp/activations.ts';
 import { makeMlpData } from '../../engine/models/mlp/dataset.ts';
 import { balancedNeurons } from '../../engine/models/mlp/init.ts';
 import { MlpSimulation } from '../../engine/models/mlp/mlp-simulation.ts';
-import { settleBackends } from '../../engine/node/backend/plan.ts';
+import { settleBackends } from '../../node/backend/plan.ts';
 import { failingExecutor } from './executors.ts';
 
 /**

@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import { afterAll, describe, expect, it } from 'vitest';
 import { GpuJsExecutor, interactionSources, blobSources, type GpuJsConstructor } from '../../engine/backend/index.ts';
 import { logRepulsionKernel, newtonRepulsionKernel } from '../../engine/particles/radial-kernels.ts';
-import { MIN_ROWS_PER_THREAD, WorkerPoolExecutor } from '../../engine/node/backend/worker-pool.ts';
+import { MIN_ROWS_PER_THREAD, WorkerPoolExecutor } from '../../node/backend/worker-pool.ts';
 import { separatedCloud } from './clouds.ts';
 
 /**

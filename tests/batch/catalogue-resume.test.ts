@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { RawParams } from '../../engine/core/params.ts';
 import type { SceneDefinition } from '../../engine/core/simulation.ts';
-import { executeRun, resumeRun } from '../../engine/node/execute-run.ts';
+import { executeRun, resumeRun } from '../../cli/execute-run.ts';
 import { catalogue } from '../../scenes/index.ts';
 import { fingerprint, tempDir } from './helpers.ts';
 

@@ -1,9 +1,9 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { executeRun, resumeRun } from '../../engine/node/execute-run.ts';
-import { readCheckpoint } from '../../engine/node/checkpoint.ts';
-import { loadScene } from '../../engine/node/scene-loader.ts';
+import { executeRun, resumeRun } from '../../cli/execute-run.ts';
+import { readCheckpoint } from '../../node/checkpoint.ts';
+import { loadScene } from '../../cli/scene-loader.ts';
 import { cli, fingerprint, readJsonFile, tempDir, waitFor, wgf, wgfChild } from './helpers.ts';
 
 // Stochastic (Langevin noise): a resume that lost the RNG state would differ at once.

@@ -43,7 +43,7 @@ const SCHEDULER_VARS = ['SLURM_ARRAY_TASK_ID', 'SLURM_ARRAY_TASK_COUNT', 'SLURM_
  * Environment variables given are set only for the call.
  */
 export async function cli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
-  const { main } = await import('../../engine/node/cli.ts');
+  const { main } = await import('../../cli/main.ts');
   const saved = Object.fromEntries(SCHEDULER_VARS.map((k) => [k, process.env[k]]));
   for (const k of SCHEDULER_VARS) delete process.env[k];
   Object.assign(process.env, env);

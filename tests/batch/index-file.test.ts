@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { indexCsv, type IndexRow } from '../../engine/node/sweep/index-file.ts';
-import { meanByValue } from '../../engine/node/sweep/summary-plot.ts';
+import { indexCsv, type IndexRow } from '../../cli/sweep/index-file.ts';
+import { meanByValue } from '../../cli/sweep/summary-plot.ts';
 
 function row(run: string, params: IndexRow['params'], status: IndexRow['status'], final: Record<string, number> | null, message?: string): IndexRow {
   return { run, params, status, steps: final ? 10 : null, t: final ? 0.1 : null, wall_seconds: final ? 0.5 : null, final, ...(message ? { message } : {}) };

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { RunLocks, STALE_MS } from '../../engine/node/sweep/lock.ts';
+import { RunLocks, STALE_MS } from '../../node/lock.ts';
 import { tempDir } from './helpers.ts';
 
 function plantLock(dir: string, name: string, info: object, ageMs: number): void {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseGrid, planRuns, type SweepSpec } from '../../engine/node/sweep/plan.ts';
-import { inShard, parseShard, resolveShard } from '../../engine/node/sweep/shard.ts';
+import { parseGrid, planRuns, type SweepSpec } from '../../cli/sweep/plan.ts';
+import { inShard, parseShard, resolveShard } from '../../cli/sweep/shard.ts';
 import { findScene } from '../../scenes/index.ts';
 
 const disk = findScene('aggregation-disk')!;

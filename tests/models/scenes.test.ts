@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { decodeNpy } from '../../engine/core/npy.ts';
 import type { RawParams } from '../../engine/core/params.ts';
-import { executeRun } from '../../engine/node/execute-run.ts';
+import { executeRun } from '../../cli/execute-run.ts';
 import { findScene } from '../../scenes/index.ts';
 
 const dirs: string[] = [];

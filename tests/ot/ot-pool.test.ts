@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LsePool, MIN_PAIRS_FOR_THREADS } from '../../engine/node/ot-pool.ts';
+import { LsePool, MIN_PAIRS_FOR_THREADS } from '../../node/ot-pool.ts';
 import { PointCloudGeometry } from '../../engine/ot/point-cloud-geometry.ts';
 import { uniformCloud } from './clouds.ts';
 

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Rng } from '../../engine/core/rng.ts';
-import { LsePool, MIN_PAIRS_FOR_THREADS } from '../../engine/node/ot-pool.ts';
+import { LsePool, MIN_PAIRS_FOR_THREADS } from '../../node/ot-pool.ts';
 import { lseRows, lseRowsBlocked, makeExpTable } from '../../engine/ot/lse-kernel.ts';
 import { PointCloudGeometry, type LseExecutor } from '../../engine/ot/point-cloud-geometry.ts';
 import { sinkhorn } from '../../engine/ot/sinkhorn.ts';

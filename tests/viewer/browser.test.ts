@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { executeRun } from '../../engine/node/execute-run.ts';
+import { executeRun } from '../../cli/execute-run.ts';
 import { findScene } from '../../scenes/index.ts';
 import gridScene from '../../viewer/synthetic/grid-scene.ts';
 import { hasChromium, launchChromium, openViewer, pixelStats, probe, waitFor } from '../../viewer/scripts/browser.ts';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { resolveParams } from '../../engine/core/params.ts';
-import { loadSceneFile } from '../../engine/node/scene-loader.ts';
+import { loadSceneFile } from '../../cli/scene-loader.ts';
 import type { MetricRecord } from '../../engine/run/record.ts';
 import { runSimulation } from '../../engine/run/runner.ts';
 

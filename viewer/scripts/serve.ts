@@ -27,7 +27,7 @@ export interface LiveOptions {
 
 /** Serves a live run of `scene` (catalogue id or scene file path). */
 export async function serveLive(scene: string, opts: LiveOptions = {}): Promise<ViewServer> {
-  const live = workerSource(scene, { mode: 'live', raw: opts.raw, stepsPerFrame: opts.stepsPerFrame, maxFps: opts.maxFps, paused: true });
+  const live = await workerSource(scene, { mode: 'live', raw: opts.raw, stepsPerFrame: opts.stepsPerFrame, maxFps: opts.maxFps, paused: true });
   await live.ready;
   return startViewServer({ assets: await serverAssets(), live, playOnFirstClient: !opts.paused, port: 0 });
 }

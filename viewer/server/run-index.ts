@@ -1,8 +1,8 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { UsageError } from '../../engine/core/simulation.ts';
-import { readJson } from '../../engine/node/files.ts';
-import type { SceneRecord } from '../../engine/node/run-dir.ts';
+import { readJson } from '../../node/files.ts';
+import type { SceneRecord } from '../../node/run-dir.ts';
 
 /** What the replay client needs to know about a run directory (DESIGN §5.2). */
 export interface RunIndex {

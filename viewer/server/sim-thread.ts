@@ -4,13 +4,12 @@
  * slow a step is. Frames go to the main thread as transferred ArrayBuffers.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { ensureNodeBackend, settleBackends } from '../../engine/node/backend/plan.ts';
-import { loadScene } from '../../engine/node/scene-loader.ts';
+import { ensureNodeBackend, settleBackends } from '../../node/backend/plan.ts';
+import { loadScene } from '../../cli/scene-loader.ts';
 import type { ClientMessage } from '../protocol.ts';
 import { SimDriver, type DriverOptions } from '../driver/sim-driver.ts';
 
 export interface SimThreadData {
-  entry: string;
   scene: string;
   driver: DriverOptions;
 }

@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads';
+import { workerEntry } from '../../node/paths.ts';
 import type { DriverOptions } from '../driver/sim-driver.ts';
 import type { ClientMessage, ServerMessage } from '../protocol.ts';
 import type { SimThreadData } from './sim-thread.ts';
@@ -12,10 +13,10 @@ export interface LiveSource {
   close(): Promise<void>;
 }
 
-/** Runs a scene (catalogue id or scene file) in a worker thread. */
-export function workerSource(scene: string, driver: DriverOptions): LiveSource {
-  const data: SimThreadData = { entry: new URL('./sim-thread.ts', import.meta.url).href, scene, driver };
-  const worker = new Worker(new URL('./boot.mjs', import.meta.url), { workerData: data });
+/** Runs a scene (catalogue id or scene file) in a worker thread (dist/workers/sim-thread.mjs). */
+export async function workerSource(scene: string, driver: DriverOptions): Promise<LiveSource> {
+  const data: SimThreadData = { scene, driver };
+  const worker = new Worker(await workerEntry('sim-thread'), { workerData: data });
   const listeners: ((m: ServerMessage | ArrayBuffer) => void)[] = [];
   let settled = false;
   let resolveReady!: () => void, rejectReady!: (e: Error) => void;

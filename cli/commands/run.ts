@@ -1,0 +1,147 @@
+import type { Command } from 'commander';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseAssignments, type RawParams } from '../../engine/core/params.ts';
+import { UsageError } from '../../engine/core/simulation.ts';
+import type { RunSummary } from '../../engine/run/record.ts';
+import { defaultOutDir, executeRun, resumeRun } from '../execute-run.ts';
+import { ProgressObserver } from '../progress.ts';
+import { loadScene } from '../scene-loader.ts';
+import { paramHelp } from './list.ts';
+
+export interface RunCliOptions {
+  set: string[];
+  steps?: string;
+  seed?: string;
+  every?: string;
+  init?: string;
+  out?: string;
+  backend?: string;
+  checkpointEvery?: string;
+  resume?: string;
+  quiet?: boolean;
+  helpParams?: boolean;
+}
+
+function positiveInt(name: string, v: string | undefined, allowZero = false): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < (allowZero ? 0 : 1)) throw new UsageError(`${name} must be a ${allowZero ? 'non-negative' : 'positive'} integer; got '${v}'`);
+  return n;
+}
+
+/** Scene overrides from --set, --steps and --seed. */
+export function rawParamsOf(opts: Pick<RunCliOptions, 'set' | 'steps' | 'seed'>): RawParams {
+  const raw = parseAssignments(opts.set ?? []);
+  if (opts.steps !== undefined) raw.steps = positiveInt('--steps', opts.steps, true)!;
+  if (opts.seed !== undefined) raw.seed = positiveInt('--seed', opts.seed, true)!;
+  return raw;
+}
+
+const collect = (v: string, prev: string[]) => [...prev, v];
+
+export function registerRun(program: Command): void {
+  program
+    .command('run')
+    .description('run a scene headless and write a run directory')
+    .argument('[scene]', 'catalogue id (wgf list) or path to a scene file')
+    .option('--set <k=v>', 'set a scene parameter (repeatable)', collect, [])
+    .option('--steps <N>', 'number of steps')
+    .option('--seed <S>', 'random seed')
+    .option('--every <K>', 'record a frame and metrics every K steps')
+    .option('--init <X0.npy>', 'start from these particle positions [n, d] or grid density')
+    .option('--out <DIR>', 'run directory (default runs/<scene>-<time>)')
+    .option('--backend <B>', 'hot-loop backend: ts | gpu | auto', 'auto')
+    .option('--checkpoint-every <K>', 'write a resumable checkpoint every K steps')
+    .option('--resume <DIR>', 'continue the interrupted run in DIR (as recorded in DIR/scene.json)')
+    .option('--quiet', 'no progress output')
+    .option('--help-params', "print the scene's parameters and exit")
+    .action(async (sceneArg: string | undefined, opts: RunCliOptions) => {
+      if (opts.resume !== undefined) return resumeCommand(sceneArg, opts);
+      if (!sceneArg) throw new UsageError('wgf run needs a scene id (see wgf list) or a scene file path');
+      const scene = await loadScene(sceneArg);
+      if (opts.helpParams) {
+        process.stdout.write(`${scene.def.id}: ${scene.def.description}\n${paramHelp(scene.def.params)}\n`);
+        return;
+      }
+      const raw = rawParamsOf(opts);
+      const out = opts.out ?? defaultOutDir(scene.def.id);
+      const { stop, release } = trapSignals();
+      const steps = typeof raw.steps === 'number' ? raw.steps : undefined;
+      const summary = await executeRun({
+        scene,
+        raw,
+        every: positiveInt('--every', opts.every),
+        init: opts.init,
+        out,
+        backend: opts.backend,
+        checkpointEvery: positiveInt('--checkpoint-every', opts.checkpointEvery),
+        observers: opts.quiet ? [] : [new ProgressObserver(steps ?? Number(scene.def.params.steps?.default ?? 0), scene.def.id)],
+        shouldStop: stop,
+      });
+      release();
+      reportSummary(summary, out);
+    });
+}
+
+/** SIGINT/SIGTERM end the run as 'interrupted' (a second SIGINT exits at once). */
+function trapSignals(): { stop: () => boolean; release: () => void } {
+  let stop = false;
+  const onSignal = () => {
+    if (stop) process.exit(130);
+    stop = true;
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return {
+    stop: () => stop,
+    release: () => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    },
+  };
+}
+
+function reportSummary(summary: RunSummary, out: string): void {
+  const f = summary.final;
+  const metrics = f ? Object.entries(f).filter(([k, v]) => typeof v === 'number' && k !== 'step').map(([k, v]) => `${k}=${(v as number).toPrecision(5)}`).join(' ') : '';
+  process.stdout.write(`${summary.status}: ${summary.steps} steps in ${summary.wall_seconds.toFixed(2)} s -> ${out}\n${metrics}\n`);
+  if (summary.status === 'diverged') throw new Error(summary.message ?? 'diverged');
+  if (summary.status === 'interrupted') process.exitCode = 130;
+}
+
+/** Total steps of the run in `dir` (for the progress bar); 0 when unreadable (resumeRun then reports why). */
+function scene0Steps(dir: string): number {
+  try {
+    return Number(JSON.parse(readFileSync(join(dir, 'scene.json'), 'utf8')).steps) || 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** `wgf run --resume DIR`: every setting comes from DIR/scene.json, so other options are refused. */
+async function resumeCommand(sceneArg: string | undefined, opts: RunCliOptions): Promise<void> {
+  const dir = opts.resume!;
+  const conflicting = [
+    sceneArg !== undefined && `a scene ('${sceneArg}')`,
+    opts.set.length > 0 && '--set',
+    ...(['steps', 'seed', 'every', 'init', 'out', 'checkpointEvery'] as const).map((k) => opts[k] !== undefined && `--${k.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())}`),
+    opts.backend !== 'auto' && '--backend',
+  ].filter(Boolean);
+  if (conflicting.length) throw new UsageError(`--resume continues the run exactly as recorded in ${dir}/scene.json; it cannot be combined with ${conflicting.join(', ')}`);
+  const { stop, release } = trapSignals();
+  const { summary, fromStep } = await resumeRun({
+    dir,
+    observers: opts.quiet ? [] : [new ProgressObserver(scene0Steps(dir), `resume ${dir}`)],
+    shouldStop: stop,
+    onResume: (from) => {
+      if (!opts.quiet) process.stderr.write(from > 0 ? `resuming ${dir} from the checkpoint at step ${from}\n` : `no checkpoint in ${dir}: restarting the run from step 0\n`);
+    },
+  });
+  release();
+  if (fromStep === null) {
+    process.stderr.write(`wgf: the run in ${dir} already ended (status ${summary.status}, ${summary.steps} steps); nothing to resume\n`);
+    return;
+  }
+  reportSummary(summary, dir);
+}

@@ -1,0 +1,91 @@
+import type { Command } from 'commander';
+import { parseBackend } from '../../engine/backend/names.ts';
+import { resolveParams } from '../../engine/core/params.ts';
+import { UsageError } from '../../engine/core/simulation.ts';
+import { loadScene } from '../scene-loader.ts';
+import { rawParamsOf } from './run.ts';
+
+interface ViewCliOptions {
+  run?: string;
+  port: string;
+  host: string;
+  set: string[];
+  steps?: string;
+  seed?: string;
+  paused?: boolean;
+  stepsPerFrame?: string;
+  backend: string;
+}
+
+const collect = (v: string, prev: string[]) => [...prev, v];
+
+function intOption(name: string, v: string, lo: number, hi: number): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < lo || n > hi) throw new UsageError(`${name} must be an integer in [${lo}, ${hi}]; got '${v}'`);
+  return n;
+}
+
+/**
+ * `wgf view [scene | --run DIR] [--port P] [--host H]` (DESIGN §5.1): serves the
+ * three.js viewer, streaming a live run from a worker thread, or replaying a
+ * run directory. Binds 127.0.0.1 unless --host is given; prints the URL and
+ * serves until interrupted.
+ */
+export function registerView(program: Command): void {
+  program
+    .command('view')
+    .description('watch a scene live in the browser (three.js), or replay a run directory')
+    .argument('[scene]', 'catalogue id (wgf list) or path to a scene file', 'fokker-planck')
+    .option('--run <DIR>', 'replay this run directory instead of running a scene')
+    .option('--port <P>', 'port (0: any free port)', '8080')
+    .option('--host <H>', 'address to bind (use 0.0.0.0 to serve other machines)', '127.0.0.1')
+    .option('--set <k=v>', 'set a scene parameter (repeatable)', collect, [])
+    .option('--steps <N>', 'number of steps to play')
+    .option('--seed <S>', 'random seed')
+    .option('--steps-per-frame <K>', 'simulation steps between streamed frames', '1')
+    .option('--backend <B>', 'hot-loop backend: ts | gpu | auto', 'auto')
+    .option('--paused', 'stay paused until Play is pressed (default: play when the first browser connects)')
+    .action(async (sceneArg: string, opts: ViewCliOptions) => {
+      const { bundleSite } = await import('../../viewer/server/assets.ts');
+      const { startViewServer } = await import('../../viewer/server/view-server.ts');
+      const port = intOption('--port', opts.port, 0, 65535);
+      let live, replay;
+      if (opts.run) {
+        const { indexRunDir } = await import('../../viewer/server/run-index.ts');
+        replay = { dir: opts.run, index: indexRunDir(opts.run) };
+      } else {
+        const scene = await loadScene(sceneArg);
+        const raw = rawParamsOf(opts);
+        resolveParams(scene.def.params, raw); // bad --set values fail here, as one line
+        const { workerSource } = await import('../../viewer/server/worker-source.ts');
+        const stepsPerFrame = intOption('--steps-per-frame', opts.stepsPerFrame ?? '1', 1, 10_000);
+        // The run waits, paused, for its first watcher (unless --paused: then for a Play).
+        const backend = parseBackend(opts.backend);
+        live = await workerSource(scene.file ?? scene.def.id, { mode: 'live', raw, stepsPerFrame, paused: true, backend });
+        // The scene is built in the worker: a combination its builder refuses fails here, as one line.
+        await live.ready?.catch(async (e: Error) => {
+          await live!.close();
+          throw new UsageError(e.message);
+        });
+      }
+      const assets = await bundleSite('server');
+      let server;
+      try {
+        server = await startViewServer({ assets, live, replay, host: opts.host, port, playOnFirstClient: !opts.paused });
+      } catch (e) {
+        await live?.close();
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === 'EADDRINUSE') throw new UsageError(`port ${port} is in use (choose another with --port, or --port 0 for any free port)`);
+        if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') throw new UsageError(`cannot bind --host '${opts.host}' (${code})`);
+        throw e;
+      }
+      const what = opts.run ? `replaying ${opts.run}` : `live: ${sceneArg}`;
+      process.stdout.write(`wgf view (${what}) at ${server.url}\n`);
+      await new Promise<void>((resolve) => {
+        const stop = () => resolve();
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+      await server.close();
+    });
+}

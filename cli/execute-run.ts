@@ -1,0 +1,170 @@
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { npyToFloat64 } from '../engine/core/npy.ts';
+import { resolveParams, type RawParams } from '../engine/core/params.ts';
+import { UsageError, type SceneDefinition, type Simulation } from '../engine/core/simulation.ts';
+import type { RunSummary } from '../engine/run/record.ts';
+import { runSimulation, type RunObserver } from '../engine/run/runner.ts';
+import { CheckpointObserver, readCheckpoint } from '../node/checkpoint.ts';
+import { readJson, readNpy } from '../node/files.ts';
+import { prepareRunDir, rewindRunDir, RunDirWriter, type SceneRecord } from '../node/run-dir.ts';
+import { loadScene, type LoadedScene } from './scene-loader.ts';
+import { WGFLOW_VERSION } from '../node/version.ts';
+import { BACKEND_NAMES, parseBackend, withBackend } from '../engine/backend/index.ts';
+import { ensureNodeBackend, settleBackends } from '../node/backend/plan.ts';
+
+export interface RunRequest {
+  scene: LoadedScene;
+  /** Overrides of scene parameters (`--set`, `--steps`, `--seed`). */
+  raw: RawParams;
+  every?: number;
+  init?: string;
+  out: string;
+  backend?: string;
+  checkpointEvery?: number;
+  observers?: RunObserver[];
+  shouldStop?: () => boolean;
+}
+
+export const BACKENDS = BACKEND_NAMES;
+
+/** Validates the backend name (ts | gpu | auto); 'auto' is settled per kernel by the fixed rule (engine/backend/rule.ts). */
+export function resolveBackend(b: string | undefined): string {
+  return parseBackend(b);
+}
+
+export interface PreparedRun {
+  sim: Simulation;
+  record: SceneRecord;
+  def: SceneDefinition<any>;
+}
+
+/** Validates parameters, builds the simulation and applies `--init`. */
+export function prepareRun(req: Omit<RunRequest, 'out'>): PreparedRun {
+  const def = req.scene.def;
+  const params = resolveParams(def.params, req.raw);
+  const backend = resolveBackend(req.backend);
+  ensureNodeBackend();
+  const { value: sim, slots } = withBackend(parseBackend(backend), () => def.build(params, { backend }));
+  const backendKernels = settleBackends(slots, sim, parseBackend(backend));
+  if (req.init) {
+    const a = readNpy(req.init);
+    try {
+      sim.setState(npyToFloat64(a), a.shape);
+    } catch (e) {
+      throw new UsageError(`--init '${req.init}': ${(e as Error).message}`);
+    }
+    const bad = npyToFloat64(a).findIndex((v) => !Number.isFinite(v));
+    if (bad >= 0) throw new UsageError(`--init '${req.init}' holds a non-finite value at index ${bad}`);
+  }
+  const steps = typeof params.steps === 'number' ? params.steps : 100;
+  const every = req.every ?? def.every?.(params) ?? Math.max(1, Math.round(steps / 200));
+  if (!(every >= 1) || !Number.isInteger(every)) throw new UsageError(`--every must be a positive integer; got ${req.every}`);
+  const record: SceneRecord = {
+    scene: def.id,
+    title: def.title,
+    ...(req.scene.file ? { scene_file: req.scene.file } : {}),
+    params,
+    seed: typeof params.seed === 'number' ? params.seed : 0,
+    kind: sim.info.kind,
+    dim: sim.info.dim,
+    shape: sim.info.shape,
+    ...(sim.info.bounds ? { bounds: sim.info.bounds } : {}),
+    ...(sim.info.sphere ? { sphere: true } : {}),
+    dt: sim.info.dt,
+    steps,
+    every,
+    ...(req.checkpointEvery ? { checkpoint_every: req.checkpointEvery } : {}),
+    ...(req.init ? { init: req.init } : {}),
+    wgflow_version: WGFLOW_VERSION,
+    backend,
+    ...(Object.keys(backendKernels).length ? { backend_kernels: backendKernels } : {}),
+    created: new Date().toISOString(),
+  };
+  return { sim, record, def };
+}
+
+/** Runs a scene into a run directory (DESIGN §5.2). */
+export async function executeRun(req: RunRequest): Promise<RunSummary> {
+  const { sim, record } = prepareRun(req);
+  prepareRunDir(req.out);
+  const writer = new RunDirWriter(req.out, record, sim.info.mainMetric);
+  const checkpoints = req.checkpointEvery ? [new CheckpointObserver(req.out)] : [];
+  return runSimulation(sim, {
+    steps: record.steps,
+    every: record.every,
+    checkpointEvery: req.checkpointEvery,
+    observers: [writer, ...checkpoints, ...(req.observers ?? [])],
+    shouldStop: req.shouldStop,
+  });
+}
+
+export interface ResumeRequest {
+  dir: string;
+  observers?: RunObserver[];
+  shouldStop?: () => boolean;
+  /** Told the step the run continues from (0: no checkpoint, restarted) before it continues. */
+  onResume?: (fromStep: number) => void;
+}
+
+/** What a resume did: continued from `fromStep` (0: restarted, no checkpoint), or nothing (the run had ended). */
+export interface ResumeResult {
+  summary: RunSummary;
+  /** Step the run continued from; null when the run had already ended. */
+  fromStep: number | null;
+  scene: SceneRecord;
+}
+
+/**
+ * Continues the run in `dir` as recorded in its scene.json (`wgf run --resume`):
+ * from its checkpoint when there is one (restoring state, time and RNG state, so
+ * that it ends bit-identical to an uninterrupted run), else from step 0. Metrics
+ * and frames written after the checkpoint are dropped first. A run that ended
+ * (ok, diverged) is left alone. A corrupted checkpoint throws before anything
+ * in the directory changes.
+ */
+export async function resumeRun(req: ResumeRequest): Promise<ResumeResult> {
+  const { dir } = req;
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UsageError(`--resume '${dir}' is not a directory`);
+  if (!existsSync(join(dir, 'scene.json'))) throw new UsageError(`--resume '${dir}' is not a run directory (no scene.json)`);
+  const scene = readJson<SceneRecord>(join(dir, 'scene.json'));
+  const previous = existsSync(join(dir, 'summary.json')) ? readJson<RunSummary>(join(dir, 'summary.json')) : null;
+  if (previous && previous.status !== 'interrupted') return { summary: previous, fromStep: null, scene };
+  const stored = readCheckpoint(dir);
+  const loaded = await loadScene(scene.scene_file ?? scene.scene);
+  const { sim } = prepareRun({
+    scene: loaded,
+    raw: scene.params,
+    every: scene.every,
+    backend: scene.backend,
+    checkpointEvery: scene.checkpoint_every,
+    // A checkpoint holds the state; without one the run restarts from its initial state.
+    init: stored ? undefined : scene.init,
+  });
+  if (stored) {
+    if (stored.shape.join(',') !== sim.info.shape.join(',')) {
+      throw new UsageError(`checkpoint in '${dir}' has shape [${stored.shape.join(', ')}], the scene builds [${sim.info.shape.join(', ')}]; the run directory was left untouched`);
+    }
+    sim.restore(stored.checkpoint);
+  }
+  const fromStep = stored ? stored.checkpoint.step : 0;
+  const records = rewindRunDir(dir, stored ? fromStep : -1);
+  const wallSeconds = stored?.wallSeconds ?? 0;
+  const writer = new RunDirWriter(dir, scene, sim.info.mainMetric, { records, wallSeconds });
+  const checkpoints = scene.checkpoint_every ? [new CheckpointObserver(dir, wallSeconds)] : [];
+  req.onResume?.(fromStep);
+  const summary = await runSimulation(sim, {
+    steps: scene.steps,
+    every: scene.every,
+    checkpointEvery: scene.checkpoint_every,
+    initialEnergy: records.find((r) => r.step === 0)?.energy,
+    observers: [writer, ...checkpoints, ...(req.observers ?? [])],
+    shouldStop: req.shouldStop,
+  });
+  return { summary, fromStep, scene };
+}
+
+export function defaultOutDir(sceneId: string): string {
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-').replace('T', '_').slice(0, 19);
+  return join('runs', `${sceneId.replace(/[^A-Za-z0-9_-]/g, '_')}-${stamp}`);
+}

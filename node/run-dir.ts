@@ -1,0 +1,171 @@
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { UsageError, type Simulation } from '../engine/core/simulation.ts';
+import { lineChartsSvg, type Series } from '../engine/plot/line-chart.ts';
+import type { MetricRecord, RunSummary } from '../engine/run/record.ts';
+import type { RunObserver } from '../engine/run/runner.ts';
+import { writeFileAtomic, writeJson, writeNpy } from './files.ts';
+import { WGFLOW_VERSION } from './version.ts';
+
+/** scene.json (DESIGN §5.2). */
+export interface SceneRecord {
+  scene: string;
+  title: string;
+  scene_file?: string;
+  params: Record<string, number | string | boolean>;
+  seed: number;
+  kind: 'particles' | 'grid';
+  dim: number;
+  shape: number[];
+  bounds?: [number, number][];
+  sphere?: boolean;
+  dt: number;
+  steps: number;
+  every: number;
+  checkpoint_every?: number;
+  init?: string;
+  wgflow_version: string;
+  backend: string;
+  /** Where each accelerated kernel runs, as settled before the run (engine/node/backend/plan.ts). */
+  backend_kernels?: Record<string, string>;
+  created: string;
+}
+
+export function frameName(step: number): string {
+  return `${String(step).padStart(6, '0')}.npy`;
+}
+
+/**
+ * `mkdir -p` one level at a time: Node's `mkdirSync(…, { recursive: true })`
+ * never returns for some paths under /proc (it retries ENOENT forever), so an
+ * --out there would hang instead of failing with a clear message.
+ */
+export function makeDirs(dir: string): void {
+  const missing: string[] = [];
+  for (let p = resolve(dir); !existsSync(p); p = dirname(p)) {
+    missing.unshift(p);
+    if (dirname(p) === p) break;
+  }
+  for (const m of missing) mkdirSync(m);
+}
+
+/** Refuses an --out that is a file, unwritable, or already holds a run. */
+export function prepareRunDir(dir: string): void {
+  if (existsSync(dir)) {
+    if (!statSync(dir).isDirectory()) throw new UsageError(`--out '${dir}' is a file, not a directory`);
+    if (existsSync(join(dir, 'scene.json'))) throw new UsageError(`--out '${dir}' already holds a run (use --resume ${dir} to continue it, or another --out)`);
+  }
+  try {
+    makeDirs(join(dir, 'frames'));
+  } catch (e) {
+    throw new UsageError(`cannot create --out '${dir}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+}
+
+/** The state as a frame: particles as float32, grids as float64 (DESIGN §5.2). */
+function frameData(sim: Simulation): Float32Array | Float64Array {
+  return sim.info.kind === 'particles' ? Float32Array.from(sim.state()) : sim.state().slice();
+}
+
+/** Plots energy and the main metric of a run's records. */
+export function energySvg(records: readonly MetricRecord[], title: string, mainMetric?: string): string {
+  const t = records.map((r) => r.t);
+  const series: Series[] = [{ label: 'energy', x: t, y: records.map((r) => r.energy) }];
+  const metric = mainMetric ?? Object.keys(records[0] ?? {}).find((k) => !['step', 't', 'energy', 'energy_terms'].includes(k));
+  if (metric && records.length && typeof records[0][metric] === 'number') {
+    const y = records.map((r) => r[metric] as number);
+    series.push({ label: metric, x: t, y, log: y.every((v) => v > 0) && Math.max(...y) / Math.min(...y) > 100 });
+  }
+  return lineChartsSvg(series, 't', title);
+}
+
+/**
+ * Rewinds a run directory to the state an uninterrupted run had right after
+ * `step` (a checkpoint's step; -1 for "before the start"): metrics lines and
+ * frames of later steps, final.npy and energy.svg are removed, so that the
+ * resumed run rewrites them and the directory ends equal to an uninterrupted
+ * run's. Returns the records kept.
+ */
+export function rewindRunDir(dir: string, step: number): MetricRecord[] {
+  const kept = readMetrics(dir).filter((r) => r.step <= step);
+  writeFileAtomic(join(dir, 'metrics.jsonl'), kept.map((r) => JSON.stringify(r) + '\n').join(''));
+  const frames = join(dir, 'frames');
+  mkdirSync(frames, { recursive: true });
+  for (const f of readdirSync(frames)) {
+    const m = /^(\d+)\.npy/.exec(f);
+    if (!m || Number(m[1]) > step || !f.endsWith('.npy')) rmSync(join(frames, f), { force: true });
+  }
+  for (const f of ['final.npy', 'energy.svg']) rmSync(join(dir, f), { force: true });
+  // Temporary files of atomic writes cut short by a kill.
+  for (const f of readdirSync(dir)) if (/\.tmp-\d+$/.test(f)) rmSync(join(dir, f), { force: true });
+  return kept;
+}
+
+export function readMetrics(dir: string): MetricRecord[] {
+  const path = join(dir, 'metrics.jsonl');
+  if (!existsSync(path)) return [];
+  return readFileLines(path).map((l) => JSON.parse(l) as MetricRecord);
+}
+
+function readFileLines(path: string): string[] {
+  // Tolerates a torn last line (a run killed while appending).
+  const lines = readFileSync(path, 'utf8').split('\n').filter((l) => l.trim().length);
+  const out: string[] = [];
+  for (const l of lines) {
+    try {
+      JSON.parse(l);
+      out.push(l);
+    } catch {
+      break;
+    }
+  }
+  return out;
+}
+
+/**
+ * The observer that writes a run directory: scene.json at the start, a frame and
+ * a metrics line per record, summary.json after every record (status
+ * 'interrupted' until the run ends, so a killed run still leaves a valid
+ * directory), then final.npy, summary.json and energy.svg.
+ */
+export class RunDirWriter implements RunObserver {
+  private records: MetricRecord[];
+  private readonly wallOffset: number;
+
+  constructor(
+    readonly dir: string,
+    readonly scene: SceneRecord,
+    private readonly mainMetric?: string,
+    /** A resumed run: the records already in metrics.jsonl and the wall seconds spent before. */
+    resume?: { records: MetricRecord[]; wallSeconds: number },
+  ) {
+    this.records = resume ? [...resume.records] : [];
+    this.wallOffset = resume?.wallSeconds ?? 0;
+  }
+
+  onStart(sim: Simulation): void {
+    if (!existsSync(join(this.dir, 'scene.json'))) writeJson(join(this.dir, 'scene.json'), this.scene);
+    const ref = sim.reference?.();
+    if (ref) writeNpy(join(this.dir, 'reference.npy'), ref.data, ref.shape);
+    const w = sim.weights?.();
+    if (w && w.some((v) => Math.abs(v - w[0]) > 1e-15)) writeNpy(join(this.dir, 'weights.npy'), w, [w.length]);
+  }
+
+  onRecord(rec: MetricRecord, sim: Simulation): void {
+    if (this.records.length && this.records[this.records.length - 1].step === rec.step) return;
+    writeNpy(join(this.dir, 'frames', frameName(rec.step)), frameData(sim), sim.info.shape);
+    appendFileSync(join(this.dir, 'metrics.jsonl'), JSON.stringify(rec) + '\n');
+    this.records.push(rec);
+    writeJson(join(this.dir, 'summary.json'), { status: 'interrupted', steps: rec.step, t: rec.t, wall_seconds: null, final: rec, message: 'run in progress or killed' });
+  }
+
+  onEnd(summary: RunSummary, sim: Simulation): void {
+    writeNpy(join(this.dir, 'final.npy'), sim.state().slice(), sim.info.shape);
+    // A resumed run counts the wall time spent before, and reports the record
+    // written before the checkpoint when it ends there (same bits as uninterrupted).
+    const last = this.records[this.records.length - 1];
+    const final = last && last.step === summary.steps ? last : summary.final;
+    writeJson(join(this.dir, 'summary.json'), { ...summary, wall_seconds: this.wallOffset + summary.wall_seconds, final });
+    writeFileAtomic(join(this.dir, 'energy.svg'), energySvg(this.records, `${this.scene.scene}: ${summary.status}`, this.mainMetric ?? sim.info.mainMetric));
+  }
+}
