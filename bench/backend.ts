@@ -1,5 +1,5 @@
 import {
-  BlobEntropy, ForwardScheme, Interaction, MlpSimulation, ParticleMeasure, Potential, Rng, activationByName, balancedNeurons,
+  BlobEntropy, forwardScheme, Interaction, mlpSimulation, ParticleMeasure, Potential, Rng, activationByName, balancedNeurons,
   gaussianCloud, logRepulsionKernel, makeMlpData, newtonRepulsionKernel, quadraticPotential, type ParticleEnergy,
 } from '../engine/index.ts';
 import {
@@ -60,8 +60,9 @@ function prepareCase(c: Case, backend: BackendName, n: number, d: number): () =>
   const { value: energies } = withBackend(backend, () => energiesFor(c, d));
   let fn: () => void;
   if (c === 'step') {
-    const scheme = new ForwardScheme(energies, { dt: 1e-3 });
-    fn = () => scheme.step(m, rng);
+    const scheme = forwardScheme({ energies, d, dt: 1e-3 });
+    const state = scheme.init(m.x);
+    fn = () => scheme.step(state);
   } else {
     const v = new Float64Array(n * d);
     fn = () => energies[0].addVelocity(m, v);
@@ -149,7 +150,7 @@ function mlpRows(quick: boolean, platform: string): BenchRow[] {
         const activation = activationByName(act);
         const data = makeMlpData(new Rng(0), { kind: 'sphere', d: 3, teacher: 3, train: N, test: 16, activation });
         const sim = withBackend(b, () =>
-          new MlpSimulation({ theta: balancedNeurons(new Rng(1), m, 3, 0.1), d: 3, activation, data, dt: 0.5, seed: 2, bias: act !== 'relu' })).value;
+          mlpSimulation({ theta: balancedNeurons(new Rng(1), m, 3, 0.1), d: 3, activation, data, dt: 0.5, seed: 2, bias: act !== 'relu' })).value;
         sim.advance(); // warm-up (JIT, kernel compilation)
         return () => sim.advance();
       };

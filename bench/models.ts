@@ -1,5 +1,5 @@
 import {
-  MlpSimulation, Rng, TokenSimulation, activationByName, balancedNeurons, makeAttentionWeights, makeMlpData, uniformSphere,
+  mlpSimulation, Rng, tokenSimulation, type Simulation, type TokenSimulation, activationByName, balancedNeurons, makeAttentionWeights, makeMlpData, uniformSphere,
 } from '../engine/index.ts';
 import { autoTarget, mlpKernelFamily, pairExecutor, withBackend, type BackendName } from '../engine/backend/index.ts';
 import { installNodeBackend } from '../node/backend/install.ts';
@@ -8,16 +8,16 @@ import { pythonHas, runPeer, timeIt, type BenchRow, type BenchSuite } from './ha
 
 function tokenSim(n: number, attention: 'softmax' | 'sinkhorn'): TokenSimulation {
   const rng = new Rng(0);
-  return new TokenSimulation({
+  return tokenSimulation({
     x: uniformSphere(rng, n, 3), w: new Float64Array(n).fill(1 / n), weights: makeAttentionWeights('identity', 3, rng),
     attention, beta: 1, sphere: true, integrator: 'rk4', dt: 0.1, clusterRadius: 0.01, sinkhorn: { tol: 1e-9, maxIter: 1000 },
   });
 }
 
-function mlpSim(m: number, N: number, backend: BackendName = 'ts'): MlpSimulation {
+function mlpSim(m: number, N: number, backend: BackendName = 'ts'): Simulation {
   const activation = activationByName('relu');
   const data = makeMlpData(new Rng(0), { kind: 'sphere', d: 3, teacher: 3, train: N, test: 16, activation });
-  return withBackend(backend, () => new MlpSimulation({ theta: balancedNeurons(new Rng(1), m, 3, 0.1), d: 3, activation, data, dt: 0.5, seed: 2, bias: false })).value;
+  return withBackend(backend, () => mlpSimulation({ theta: balancedNeurons(new Rng(1), m, 3, 0.1), d: 3, activation, data, dt: 0.5, seed: 2, bias: false })).value;
 }
 
 /**

@@ -1,5 +1,5 @@
 import {
-  BlobEntropy, ForwardScheme, Interaction, ParticleMeasure, Potential, Rng, gaussianCloud,
+  BlobEntropy, forwardScheme, Interaction, ParticleMeasure, Potential, Rng, gaussianCloud,
   logRepulsionKernel, newtonRepulsionKernel, quadraticPotential, type ParticleEnergy,
 } from '../engine/index.ts';
 import { pythonHas, runPeer, timeIt, type BenchRow, type BenchSuite } from './harness.ts';
@@ -26,8 +26,9 @@ export const particleSuite: BenchSuite = {
             new Potential(quadraticPotential(1)),
           ];
           if (blob) energies.push(new BlobEntropy(0.1, 0.05));
-          const scheme = new ForwardScheme(energies, { dt: 1e-3 });
-          const ms = timeIt(() => scheme.step(m, rng), n >= 16384 ? 1 : 300, n >= 16384 ? 2 : 3);
+          const scheme = forwardScheme({ energies, d, dt: 1e-3 });
+          const state = scheme.init(m.x);
+          const ms = timeIt(() => scheme.step(state), n >= 16384 ? 1 : 300, n >= 16384 ? 2 : 3);
           const row: BenchRow = { suite: 'particles', case: blob ? 'interaction+potential+blob' : 'interaction+potential', size: `N=${n} d=${d}`, ours_ms: ms, ours: 'ts' };
           if (hasNumpy) {
             const peer = runPeer<{ ms: number }>('particle_step.py', { n, d, blob, reps: n >= 16384 ? 2 : 3 });

@@ -3,11 +3,15 @@ import { join } from 'node:path';
 import { npyToFloat64 } from '../engine/core/npy.ts';
 import { resolveParams, type RawParams } from '../engine/core/params.ts';
 import { UsageError, type SceneDefinition, type Simulation } from '../engine/core/simulation.ts';
+import { firstNonFinite } from '../engine/core/finite.ts';
+import type { Callback } from '../engine/run/callback.ts';
 import type { RunSummary } from '../engine/run/record.ts';
-import { runSimulation, type RunObserver } from '../engine/run/runner.ts';
-import { CheckpointObserver, readCheckpoint } from '../node/checkpoint.ts';
+import { Runner, standardGuards, type RunnerState } from '../engine/run/runner.ts';
+import { everySteps } from '../engine/run/schedule.ts';
+import { Checkpointer, readCheckpoint } from '../node/checkpoint.ts';
 import { readJson, readNpy } from '../node/files.ts';
 import { prepareRunDir, rewindRunDir, RunDirWriter, type SceneRecord } from '../node/run-dir.ts';
+import type { MetricRecord } from '../engine/run/record.ts';
 import { loadScene, type LoadedScene } from './scene-loader.ts';
 import { WGFLOW_VERSION } from '../node/version.ts';
 import { BACKEND_NAMES, parseBackend, withBackend } from '../engine/backend/index.ts';
@@ -22,8 +26,11 @@ export interface RunRequest {
   out: string;
   backend?: string;
   checkpointEvery?: number;
-  observers?: RunObserver[];
+  /** Further outputs (progress bars, ...), called after the run directory's writer and checkpointer. */
+  outputs?: Callback[];
   shouldStop?: () => boolean;
+  /** Where warnings go as they are raised (stderr in the CLI). */
+  onWarning?: (message: string) => void;
 }
 
 export const BACKENDS = BACKEND_NAMES;
@@ -50,11 +57,11 @@ export function prepareRun(req: Omit<RunRequest, 'out'>): PreparedRun {
   if (req.init) {
     const a = readNpy(req.init);
     try {
-      sim.setState(npyToFloat64(a), a.shape);
+      sim.setInitial(npyToFloat64(a), a.shape);
     } catch (e) {
       throw new UsageError(`--init '${req.init}': ${(e as Error).message}`);
     }
-    const bad = npyToFloat64(a).findIndex((v) => !Number.isFinite(v));
+    const bad = firstNonFinite(npyToFloat64(a));
     if (bad >= 0) throw new UsageError(`--init '${req.init}' holds a non-finite value at index ${bad}`);
   }
   const steps = typeof params.steps === 'number' ? params.steps : 100;
@@ -69,6 +76,7 @@ export function prepareRun(req: Omit<RunRequest, 'out'>): PreparedRun {
     kind: sim.info.kind,
     dim: sim.info.dim,
     shape: sim.info.shape,
+    ...(sim.info.view ? { frame_shape: sim.info.view.shape, frame_layout: sim.info.view.description } : {}),
     ...(sim.info.bounds ? { bounds: sim.info.bounds } : {}),
     ...(sim.info.sphere ? { sphere: true } : {}),
     dt: sim.info.dt,
@@ -79,29 +87,39 @@ export function prepareRun(req: Omit<RunRequest, 'out'>): PreparedRun {
     wgflow_version: WGFLOW_VERSION,
     backend,
     ...(Object.keys(backendKernels).length ? { backend_kernels: backendKernels } : {}),
+    ...(sim.info.mainMetric ? { main_metric: sim.info.mainMetric } : {}),
     created: new Date().toISOString(),
   };
   return { sim, record, def };
+}
+
+/** The guards and outputs of a run written to `dir`, and the runner over them. */
+function runnerFor(sim: Simulation, record: SceneRecord, dir: string, opts: {
+  outputs?: Callback[]; onWarning?: (m: string) => void;
+  /** A resumed run: the run loop's state from its checkpoint (absent: restarted from step 0), the records kept, the wall time spent. */
+  resume?: { run?: RunnerState; records: MetricRecord[]; wallSeconds: number };
+}): Runner {
+  const recordSchedule = everySteps(record.every);
+  const guards = standardGuards(recordSchedule);
+  const writer = new RunDirWriter(dir, record, opts.resume);
+  const outputs: Callback[] = [writer, ...(record.checkpoint_every ? [new Checkpointer(dir, record.checkpoint_every, opts.resume?.wallSeconds ?? 0)] : []), ...(opts.outputs ?? [])];
+  // What is computed when, for scene.json (a resumed run keeps the record it has).
+  record.callbacks ??= Object.fromEntries([...guards, ...outputs].map((c) => [c.name, c.schedule.label]));
+  return new Runner(sim, { guards, outputs, recordSchedule, onWarning: opts.onWarning, resume: opts.resume?.run });
 }
 
 /** Runs a scene into a run directory (DESIGN §5.2). */
 export async function executeRun(req: RunRequest): Promise<RunSummary> {
   const { sim, record } = prepareRun(req);
   prepareRunDir(req.out);
-  const writer = new RunDirWriter(req.out, record, sim.info.mainMetric);
-  const checkpoints = req.checkpointEvery ? [new CheckpointObserver(req.out)] : [];
-  return runSimulation(sim, {
-    steps: record.steps,
-    every: record.every,
-    checkpointEvery: req.checkpointEvery,
-    observers: [writer, ...checkpoints, ...(req.observers ?? [])],
-    shouldStop: req.shouldStop,
-  });
+  const runner = runnerFor(sim, record, req.out, { outputs: req.outputs, onWarning: req.onWarning });
+  return runner.run(record.steps, req.shouldStop);
 }
 
 export interface ResumeRequest {
   dir: string;
-  observers?: RunObserver[];
+  outputs?: Callback[];
+  onWarning?: (message: string) => void;
   shouldStop?: () => boolean;
   /** Told the step the run continues from (0: no checkpoint, restarted) before it continues. */
   onResume?: (fromStep: number) => void;
@@ -142,25 +160,19 @@ export async function resumeRun(req: ResumeRequest): Promise<ResumeResult> {
     init: stored ? undefined : scene.init,
   });
   if (stored) {
-    if (stored.shape.join(',') !== sim.info.shape.join(',')) {
-      throw new UsageError(`checkpoint in '${dir}' has shape [${stored.shape.join(', ')}], the scene builds [${sim.info.shape.join(', ')}]; the run directory was left untouched`);
+    const x = stored.state.x;
+    const size = sim.info.shape.reduce((a, b) => a * b, 1);
+    if (!(x instanceof Float64Array) || x.length !== size) {
+      throw new UsageError(`checkpoint in '${dir}' holds a state of ${x instanceof Float64Array ? x.length : 0} values, the scene builds [${sim.info.shape.join(', ')}]; the run directory was left untouched`);
     }
-    sim.restore(stored.checkpoint);
+    sim.restore(stored.state as never);
   }
-  const fromStep = stored ? stored.checkpoint.step : 0;
+  const fromStep = stored ? stored.run.step : 0;
   const records = rewindRunDir(dir, stored ? fromStep : -1);
   const wallSeconds = stored?.wallSeconds ?? 0;
-  const writer = new RunDirWriter(dir, scene, sim.info.mainMetric, { records, wallSeconds });
-  const checkpoints = scene.checkpoint_every ? [new CheckpointObserver(dir, wallSeconds)] : [];
   req.onResume?.(fromStep);
-  const summary = await runSimulation(sim, {
-    steps: scene.steps,
-    every: scene.every,
-    checkpointEvery: scene.checkpoint_every,
-    initialEnergy: records.find((r) => r.step === 0)?.energy,
-    observers: [writer, ...checkpoints, ...(req.observers ?? [])],
-    shouldStop: req.shouldStop,
-  });
+  const runner = runnerFor(sim, scene, dir, { outputs: req.outputs, onWarning: req.onWarning, resume: { run: stored?.run, records, wallSeconds } });
+  const summary = await runner.run(scene.steps, req.shouldStop);
   return { summary, fromStep, scene };
 }
 

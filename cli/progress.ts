@@ -1,17 +1,19 @@
-import cliProgress from 'cli-progress';
-import type { Simulation } from '../engine/core/simulation.ts';
-import type { MetricRecord } from '../engine/run/record.ts';
-import type { RunObserver } from '../engine/run/runner.ts';
+import type cliProgress from 'cli-progress';
+import type { Callback, RunContext } from '../engine/run/callback.ts';
+import { eachStep } from '../engine/run/schedule.ts';
 
 function fmt(v: number): string {
   return Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(3) : v.toPrecision(5);
 }
 
 /**
- * Progress of a run: a bar on a terminal (cli-progress), plain lines at every
- * 10 % otherwise (logs, CI), both on stderr so stdout stays for results.
+ * Progress of a run: a bar on a terminal (cli-progress), plain lines at every 10 %
+ * otherwise (logs, CI), both on stderr so stdout stays for results. It shows the last
+ * recorded energy and never asks for a record itself (that would add work).
  */
-export class ProgressObserver implements RunObserver {
+export class Progress implements Callback {
+  readonly name = 'progress';
+  readonly schedule = eachStep;
   private bar?: cliProgress.SingleBar;
   private nextLine = 0;
   private energy = NaN;
@@ -20,34 +22,35 @@ export class ProgressObserver implements RunObserver {
     private readonly total: number,
     private readonly label: string,
     private readonly tty = Boolean(process.stderr.isTTY),
+    private readonly write: (s: string) => void = (s) => process.stderr.write(s),
   ) {}
 
-  onStart(sim: Simulation, first: MetricRecord): void {
-    this.energy = first.energy;
+  async start(ctx: RunContext): Promise<void> {
     if (this.tty) {
-      this.bar = new cliProgress.SingleBar(
+      // Loaded only for a terminal: logs and CI never pay its import.
+      const { default: bars } = await import('cli-progress');
+      this.bar = new bars.SingleBar(
         { format: `${this.label} |{bar}| {value}/{total} steps  t={t}  energy={energy}  {eta_formatted} left`, stream: process.stderr, hideCursor: true },
-        cliProgress.Presets.shades_classic,
+        bars.Presets.shades_classic,
       );
-      this.bar.start(this.total, sim.step, { t: fmt(sim.t), energy: fmt(this.energy) });
+      this.bar.start(this.total, ctx.step, { t: fmt(ctx.t), energy: fmt(this.energy) });
     }
-    this.nextLine = sim.step;
+    this.nextLine = ctx.step;
   }
 
-  onRecord(rec: MetricRecord): void {
-    this.energy = rec.energy;
-  }
-
-  onStep(sim: Simulation): void {
+  call(ctx: RunContext): void {
+    // The record, if one was made at this step by the writer (run after it), is cached.
+    const e = ctx.recorded()?.energy;
+    if (e !== undefined) this.energy = e;
     if (this.bar) {
-      if (sim.step % 5 === 0 || sim.step === this.total) this.bar.update(sim.step, { t: fmt(sim.t), energy: fmt(this.energy) });
-    } else if (sim.step >= this.nextLine) {
-      process.stderr.write(`${this.label}: step ${sim.step}/${this.total}  t=${fmt(sim.t)}  energy=${fmt(this.energy)}\n`);
-      this.nextLine = sim.step + Math.max(1, Math.ceil(this.total / 10));
+      if (ctx.step % 5 === 0 || ctx.step === this.total) this.bar.update(ctx.step, { t: fmt(ctx.t), energy: fmt(this.energy) });
+    } else if (ctx.step >= this.nextLine && !ctx.clock.start) {
+      this.write(`${this.label}: step ${ctx.step}/${this.total}  t=${fmt(ctx.t)}  energy=${fmt(this.energy)}\n`);
+      this.nextLine = ctx.step + Math.max(1, Math.ceil(this.total / 10));
     }
   }
 
-  onEnd(): void {
+  end(): void {
     this.bar?.stop();
   }
 }

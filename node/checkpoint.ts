@@ -2,26 +2,31 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeNpy, encodeNpy } from '../engine/core/npy.ts';
-import { UsageError, type Checkpoint, type Simulation } from '../engine/core/simulation.ts';
+import { UsageError } from '../engine/core/simulation.ts';
+import { joinState, splitState, type StateRecord } from '../engine/core/state-record.ts';
+import type { Callback, RunContext } from '../engine/run/callback.ts';
 import type { RunSummary } from '../engine/run/record.ts';
-import type { RunObserver } from '../engine/run/runner.ts';
+import type { RunnerState } from '../engine/run/runner.ts';
+import { everySteps } from '../engine/run/schedule.ts';
 import { writeFileAtomic } from './files.ts';
 
 /**
- * Checkpoints of a run directory: the full state of a simulation (`Checkpoint`:
- * step, t, state, RNG state, scheme scalars), so that `wgf run --resume DIR`
- * ends bit-identical to an uninterrupted run.
+ * Checkpoints of a run directory: the scheme's state record (engine/core/state-record.ts:
+ * positions or masses, RNG words, warm potentials, energies' state) and the run loop's
+ * (clock, warnings, guards' baselines), so that `wgf run --resume DIR` ends
+ * bit-identical to an uninterrupted run.
  *
- * On disk: `checkpoint-NNNNNN.npy` (the state, float64) and `checkpoint.json`
- * (everything else, plus the SHA-256 of the NPY bytes). The state file is
- * written first, then checkpoint.json is renamed into place: that rename is the
- * commit point, so a run killed at any instant leaves either the previous
- * checkpoint or the new one, never a mix. A file changed by anything else fails
- * the checksum and is reported instead of resumed from.
+ * On disk: one `checkpoint-NNNNNN.<path>.npy` per float64 array of the record (the
+ * measure is `…x.npy`, of the simulation's shape) and `checkpoint.json` (everything else,
+ * with the SHA-256 of each NPY file). The arrays are written first, then
+ * checkpoint.json is renamed into place: that rename is the commit point, so a run
+ * killed at any instant leaves either the previous checkpoint or the new one, never a
+ * mix. A file changed by anything else fails its checksum and is reported instead of
+ * resumed from.
  */
 export const CHECKPOINT_FILE = 'checkpoint.json';
 const FORMAT = 'wgflow-checkpoint';
-const VERSION = 1;
+const VERSION = 2;
 
 /** checkpoint.json. */
 export interface CheckpointRecord {
@@ -29,57 +34,52 @@ export interface CheckpointRecord {
   version: number;
   step: number;
   t: number;
-  shape: number[];
-  state_file: string;
-  state_sha256: string;
-  rng: Checkpoint['rng'] | null;
-  extra: Checkpoint['extra'] | null;
+  /** The run loop's state (clock, warnings, callbacks' baselines). */
+  run: RunnerState;
+  /** The scheme's state record, each float64 array replaced by { $array: path }. */
+  state: unknown;
+  /** Each array's file, shape and SHA-256. */
+  arrays: Record<string, { file: string; shape: number[]; sha256: string }>;
   /** Wall seconds the run had spent when the checkpoint was taken (summed over resumes). */
   wall_seconds: number;
 }
 
 export interface StoredCheckpoint {
-  checkpoint: Checkpoint;
-  shape: number[];
+  run: RunnerState;
+  state: StateRecord;
   wallSeconds: number;
 }
 
-function stateFileName(step: number): string {
-  return `checkpoint-${String(step).padStart(6, '0')}.npy`;
-}
+const STATE_FILE = /^checkpoint-\d+\.[A-Za-z0-9_.]+\.npy$/;
 
 function sha256(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
-/** Removes state files other than `keep` (older checkpoints, or all when keep is undefined). */
-function removeStateFiles(dir: string, keep?: string): void {
+/** Removes array files not in `keep` (older checkpoints' files, or all when keep is empty). */
+function removeStateFiles(dir: string, keep: ReadonlySet<string> = new Set()): void {
   for (const f of readdirSync(dir)) {
-    if (/^checkpoint-\d+\.npy(\.tmp-\d+)?$/.test(f) && f !== keep) rmSync(join(dir, f), { force: true });
+    const file = f.replace(/\.tmp-\d+$/, '');
+    if ((STATE_FILE.test(file) || /^checkpoint-\d+\.npy$/.test(file)) && !keep.has(f)) rmSync(join(dir, f), { force: true });
   }
 }
 
-/** Writes a checkpoint of `sim` atomically (see the module comment for the protocol). */
-export function writeCheckpoint(dir: string, sim: Simulation, wallSeconds: number): void {
-  const c = sim.checkpoint();
-  const shape = sim.info.shape;
-  const bytes = encodeNpy(c.state, shape);
-  const stateFile = stateFileName(c.step);
-  writeFileAtomic(join(dir, stateFile), bytes);
-  const rec: CheckpointRecord = {
-    format: FORMAT,
-    version: VERSION,
-    step: c.step,
-    t: c.t,
-    shape: [...shape],
-    state_file: stateFile,
-    state_sha256: sha256(bytes),
-    rng: c.rng ?? null,
-    extra: c.extra ?? null,
-    wall_seconds: wallSeconds,
-  };
+/** Writes a checkpoint atomically (see the module comment for the protocol). */
+export function writeCheckpoint(dir: string, ctx: RunContext, wallSeconds: number): void {
+  const { run, state } = ctx.checkpoint();
+  const { tree, arrays } = splitState(state);
+  const files: CheckpointRecord['arrays'] = {};
+  const stamp = String(run.step).padStart(6, '0');
+  for (const [path, a] of arrays) {
+    const shape = path === 'x' ? [...ctx.sim.info.shape] : [a.length];
+    const bytes = encodeNpy(a, shape);
+    const file = `checkpoint-${stamp}.${path}.npy`;
+    writeFileAtomic(join(dir, file), bytes);
+    files[path] = { file, shape, sha256: sha256(bytes) };
+  }
+  const rec: CheckpointRecord = { format: FORMAT, version: VERSION, step: run.step, t: run.t, run, state: tree, arrays: files, wall_seconds: wallSeconds };
   writeFileAtomic(join(dir, CHECKPOINT_FILE), JSON.stringify(rec, null, 2) + '\n');
-  removeStateFiles(dir, stateFile);
+  removeStateFiles(dir, new Set(Object.values(files).map((f) => f.file)));
 }
 
 /** Deletes a run directory's checkpoint (after the run ended for good). */
@@ -89,9 +89,9 @@ export function removeCheckpoint(dir: string): void {
 }
 
 /**
- * Reads and verifies the checkpoint of a run directory: null when there is
- * none; a one-line UsageError naming the problem when it is corrupted (nothing
- * in the directory is changed).
+ * Reads and verifies the checkpoint of a run directory: null when there is none; a
+ * one-line UsageError naming the problem when it is corrupted (nothing in the directory
+ * is changed).
  */
 export function readCheckpoint(dir: string): StoredCheckpoint | null {
   const path = join(dir, CHECKPOINT_FILE);
@@ -106,54 +106,81 @@ export function readCheckpoint(dir: string): StoredCheckpoint | null {
   if (!rec || rec.format !== FORMAT) throw bad(`not a ${FORMAT} file`);
   if (rec.version !== VERSION) throw bad(`format version ${rec.version}, this wgflow reads version ${VERSION}`);
   if (!Number.isInteger(rec.step) || rec.step < 0 || !Number.isFinite(rec.t)) throw bad('step or t missing or invalid');
-  if (!Array.isArray(rec.shape) || typeof rec.state_file !== 'string' || !/^checkpoint-\d+\.npy$/.test(rec.state_file)) throw bad('shape or state_file missing');
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(join(dir, rec.state_file));
-  } catch {
-    throw bad(`state file '${rec.state_file}' is missing`);
+  const run = rec.run;
+  if (!run || run.step !== rec.step || !Number.isFinite(run.anchorT) || !Array.isArray(run.warnings) || typeof run.callbacks !== 'object') throw bad('run state missing or invalid');
+  if (!rec.arrays || typeof rec.arrays !== 'object' || !rec.arrays.x) throw bad('the state has no measure array x');
+  const arrays = new Map<string, Float64Array>();
+  for (const [p, f] of Object.entries(rec.arrays)) {
+    if (!f || typeof f.file !== 'string' || !STATE_FILE.test(f.file) || !Array.isArray(f.shape)) throw bad(`array '${p}' has no valid file entry`);
+    let bytes: Uint8Array;
+    try {
+      bytes = readFileSync(join(dir, f.file));
+    } catch {
+      throw bad(`state file '${f.file}' is missing`);
+    }
+    if (sha256(bytes) !== f.sha256) throw bad(`state file '${f.file}' does not match its SHA-256`);
+    const npy = decodeNpy(bytes);
+    if (!(npy.data instanceof Float64Array) || npy.shape.join(',') !== f.shape.join(',')) throw bad(`state file '${f.file}' is not float64 of the recorded shape`);
+    arrays.set(p, npy.data);
   }
-  if (sha256(bytes) !== rec.state_sha256) throw bad(`state file '${rec.state_file}' does not match its SHA-256`);
-  const npy = decodeNpy(bytes);
-  if (!(npy.data instanceof Float64Array) || npy.shape.join(',') !== rec.shape.join(',')) throw bad('state is not float64 of the recorded shape');
-  const rng = rec.rng ?? undefined;
-  if (rng && (!Array.isArray(rng.s) || rng.s.length !== 4 || !rng.s.every((v) => Number.isInteger(v)))) throw bad('RNG state is invalid');
-  return {
-    checkpoint: { step: rec.step, t: rec.t, state: npy.data, ...(rng ? { rng } : {}), ...(rec.extra ? { extra: rec.extra } : {}) },
-    shape: rec.shape,
-    wallSeconds: Number.isFinite(rec.wall_seconds) ? rec.wall_seconds : 0,
-  };
+  let state: StateRecord;
+  try {
+    state = joinState(rec.state, (p) => {
+      const a = arrays.get(p);
+      if (!a) throw new Error(`array '${p}' is not stored`);
+      return a;
+    });
+  } catch (e) {
+    throw bad((e as Error).message);
+  }
+  return { run, state, wallSeconds: Number.isFinite(rec.wall_seconds) ? rec.wall_seconds : 0 };
+}
+
+/** Shape of the measure array in a stored checkpoint. */
+export function checkpointShape(dir: string): number[] | null {
+  try {
+    const rec = JSON.parse(readFileSync(join(dir, CHECKPOINT_FILE), 'utf8')) as CheckpointRecord;
+    return rec.arrays?.x?.shape ?? null;
+  } catch {
+    return null;
+  }
 }
 
 /**
- * The observer that writes checkpoints on the runner's checkpoint schedule, one
- * more when a run is stopped (SIGINT/SIGTERM, a stopped sweep) so that nothing
- * done is lost, and removes them once a run has ended for good.
+ * Writes checkpoints every `every` steps, one more when a run is stopped
+ * (SIGINT/SIGTERM, a stopped sweep) so that nothing done is lost, and removes them
+ * once a run has ended for good.
  */
-export class CheckpointObserver implements RunObserver {
+export class Checkpointer implements Callback {
+  readonly name = 'checkpoint';
+  readonly schedule;
   private started = 0;
 
   constructor(
     readonly dir: string,
+    every: number,
     /** Wall seconds spent before this session (a resumed run). */
     private readonly wallOffset = 0,
     private readonly now: () => number = () => performance.now(),
-  ) {}
+  ) {
+    this.schedule = everySteps(every, { final: false });
+  }
 
   private wall(): number {
     return this.wallOffset + (this.now() - this.started) / 1000;
   }
 
-  onStart(): void {
+  start(): void {
     this.started = this.now();
   }
 
-  onCheckpoint(sim: Simulation): void {
-    writeCheckpoint(this.dir, sim, this.wall());
+  call(ctx: RunContext): void {
+    // The start of a run (or of a resumed session) is not worth a checkpoint.
+    if (!ctx.clock.start) writeCheckpoint(this.dir, ctx, this.wall());
   }
 
-  onEnd(summary: RunSummary, sim: Simulation): void {
-    if (summary.status === 'interrupted') writeCheckpoint(this.dir, sim, this.wall());
+  end(ctx: RunContext, summary: RunSummary): void {
+    if (summary.status === 'interrupted') writeCheckpoint(this.dir, ctx, this.wall());
     else removeCheckpoint(this.dir);
   }
 }

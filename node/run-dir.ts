@@ -2,8 +2,9 @@ import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSyn
 import { dirname, join, resolve } from 'node:path';
 import { UsageError, type Simulation } from '../engine/core/simulation.ts';
 import { lineChartsSvg, type Series } from '../engine/plot/line-chart.ts';
+import type { Callback, RunContext } from '../engine/run/callback.ts';
 import type { MetricRecord, RunSummary } from '../engine/run/record.ts';
-import type { RunObserver } from '../engine/run/runner.ts';
+import { everySteps, type Schedule } from '../engine/run/schedule.ts';
 import { writeFileAtomic, writeJson, writeNpy } from './files.ts';
 import { WGFLOW_VERSION } from './version.ts';
 
@@ -17,6 +18,9 @@ export interface SceneRecord {
   kind: 'particles' | 'grid';
   dim: number;
   shape: number[];
+  /** Shape of the frames when they hold the scene's view of the state (e.g. network neurons' picture). */
+  frame_shape?: number[];
+  frame_layout?: string;
   bounds?: [number, number][];
   sphere?: boolean;
   dt: number;
@@ -26,8 +30,12 @@ export interface SceneRecord {
   init?: string;
   wgflow_version: string;
   backend: string;
-  /** Where each accelerated kernel runs, as settled before the run (engine/node/backend/plan.ts). */
+  /** Where each accelerated kernel runs, as settled before the run (node/backend/plan.ts). */
   backend_kernels?: Record<string, string>;
+  /** The metric drawn beside the energy (plots, replays). */
+  main_metric?: string;
+  /** What the run loop computes when: each callback's name and schedule. */
+  callbacks?: Record<string, string>;
   created: string;
 }
 
@@ -62,9 +70,10 @@ export function prepareRunDir(dir: string): void {
   }
 }
 
-/** The state as a frame: particles as float32, grids as float64 (DESIGN §5.2). */
-function frameData(sim: Simulation): Float32Array | Float64Array {
-  return sim.info.kind === 'particles' ? Float32Array.from(sim.state()) : sim.state().slice();
+/** The state as a frame: particles as float32, grids as float64 (DESIGN §5.2); the scene's view when it has one. */
+function frameData(sim: Simulation): { data: Float32Array | Float64Array; shape: number[] } {
+  const f = sim.frame();
+  return { data: sim.info.kind === 'particles' ? Float32Array.from(f.data) : f.data.slice(), shape: f.shape };
 }
 
 /** Plots energy and the main metric of a run's records. */
@@ -123,49 +132,54 @@ function readFileLines(path: string): string[] {
 }
 
 /**
- * The observer that writes a run directory: scene.json at the start, a frame and
- * a metrics line per record, summary.json after every record (status
- * 'interrupted' until the run ends, so a killed run still leaves a valid
- * directory), then final.npy, summary.json and energy.svg.
+ * The callback that writes a run directory: scene.json at the start, a frame and a
+ * metrics line per record (on its schedule: every `every` steps and the last),
+ * summary.json after every record (status 'interrupted' until the run ends, so a
+ * killed run still leaves a valid directory), then final.npy, summary.json and
+ * energy.svg at the end.
  */
-export class RunDirWriter implements RunObserver {
+export class RunDirWriter implements Callback {
+  readonly name = 'run directory';
+  readonly schedule: Schedule;
   private records: MetricRecord[];
   private readonly wallOffset: number;
 
   constructor(
     readonly dir: string,
     readonly scene: SceneRecord,
-    private readonly mainMetric?: string,
     /** A resumed run: the records already in metrics.jsonl and the wall seconds spent before. */
     resume?: { records: MetricRecord[]; wallSeconds: number },
   ) {
+    this.schedule = everySteps(scene.every);
     this.records = resume ? [...resume.records] : [];
     this.wallOffset = resume?.wallSeconds ?? 0;
   }
 
-  onStart(sim: Simulation): void {
+  start({ sim }: RunContext): void {
     if (!existsSync(join(this.dir, 'scene.json'))) writeJson(join(this.dir, 'scene.json'), this.scene);
-    const ref = sim.reference?.();
+    const ref = sim.reference();
     if (ref) writeNpy(join(this.dir, 'reference.npy'), ref.data, ref.shape);
-    const w = sim.weights?.();
+    const w = sim.weights();
     if (w && w.some((v) => Math.abs(v - w[0]) > 1e-15)) writeNpy(join(this.dir, 'weights.npy'), w, [w.length]);
   }
 
-  onRecord(rec: MetricRecord, sim: Simulation): void {
+  call(ctx: RunContext): void {
+    const rec = ctx.record();
     if (this.records.length && this.records[this.records.length - 1].step === rec.step) return;
-    writeNpy(join(this.dir, 'frames', frameName(rec.step)), frameData(sim), sim.info.shape);
+    const frame = frameData(ctx.sim);
+    writeNpy(join(this.dir, 'frames', frameName(rec.step)), frame.data, frame.shape);
     appendFileSync(join(this.dir, 'metrics.jsonl'), JSON.stringify(rec) + '\n');
     this.records.push(rec);
     writeJson(join(this.dir, 'summary.json'), { status: 'interrupted', steps: rec.step, t: rec.t, wall_seconds: null, final: rec, message: 'run in progress or killed' });
   }
 
-  onEnd(summary: RunSummary, sim: Simulation): void {
-    writeNpy(join(this.dir, 'final.npy'), sim.state().slice(), sim.info.shape);
+  end({ sim }: RunContext, summary: RunSummary): void {
+    writeNpy(join(this.dir, 'final.npy'), sim.measure().slice(), sim.info.shape);
     // A resumed run counts the wall time spent before, and reports the record
     // written before the checkpoint when it ends there (same bits as uninterrupted).
     const last = this.records[this.records.length - 1];
     const final = last && last.step === summary.steps ? last : summary.final;
     writeJson(join(this.dir, 'summary.json'), { ...summary, wall_seconds: this.wallOffset + summary.wall_seconds, final });
-    writeFileAtomic(join(this.dir, 'energy.svg'), energySvg(this.records, `${this.scene.scene}: ${summary.status}`, this.mainMetric ?? sim.info.mainMetric));
+    writeFileAtomic(join(this.dir, 'energy.svg'), energySvg(this.records, `${this.scene.scene}: ${summary.status}`, this.scene.main_metric ?? sim.info.mainMetric));
   }
 }

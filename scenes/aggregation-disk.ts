@@ -1,5 +1,5 @@
 import {
-  Interaction, ParticleMeasure, ParticleSimulation, Rng, defineScene, gaussianCloud,
+  Interaction, ParticleMeasure, particleSimulation, Rng, defineScene, gaussianCloud,
   logRepulsionKernel, maxRadius, mean, radialKsToUniformBall, radialW1ToUniformBall, slicedW2ToUniformBall, unitSphereOutline,
 } from '../engine/index.ts';
 import { dtParam, everyFor, nParam, seedParam, stepsParam } from './common.ts';
@@ -25,7 +25,7 @@ export default defineScene({
   build(p) {
     const rng = new Rng(p.seed);
     const m = new ParticleMeasure(gaussianCloud(rng, p.n, 2, 0, p.s0), 2);
-    return new ParticleSimulation({
+    return particleSimulation({
       measure: m,
       energies: [new Interaction(logRepulsionKernel())],
       dt: p.dt,
@@ -33,7 +33,7 @@ export default defineScene({
       backtracking: p.backtracking,
       bounds: [[-1.2, 1.2], [-1.2, 1.2]],
       mainMetric: 'radial_w1',
-      metrics: (mm) => {
+      metrics: (mm: ParticleMeasure) => {
         const c = mean(mm);
         return { radial_w1: radialW1ToUniformBall(mm, c), radial_ks: radialKsToUniformBall(mm, c), max_radius: maxRadius(mm, c), sliced_w2_to_ball: slicedW2ToUniformBall(mm, c) };
       },

@@ -1,5 +1,5 @@
 import {
-  Congestion, Grid, GridMeasure, GridPotential, GridSimulation, Obstacles, checkGridMemory, defineScene, geodesicDistance,
+  Congestion, Grid, GridMeasure, GridPotential, gridSimulation, Obstacles, checkGridMemory, defineScene, geodesicDistance,
   jkoOptions, jkoParams, normalizedMasses,
 } from '../engine/index.ts';
 import { everyFor } from './common.ts';
@@ -41,12 +41,12 @@ export default defineScene({
     const crowd = grid.evaluate(([x, y]) => (x >= 0.05 && x <= 0.4 && y >= 0.1 && y <= 0.9 ? 1 : 0)).map((v, i) => (mask[i] ? 0 : v));
     const measure = new GridMeasure(grid, normalizedMasses(crowd, grid, mask), mask);
     const nearDoor = V.map((v, i) => (!mask[i] && v <= 0.1 ? 1 : 0));
-    return new GridSimulation({
+    return gridSimulation({
       ...jkoOptions(p),
       measure,
       energies: [new GridPotential(V), new Congestion(p.kappa), new Obstacles()],
       mainMetric: 'max_density_over_kappa',
-      metrics: (m) => {
+      metrics: (m: GridMeasure) => {
         let atDoor = 0, meanV = 0;
         for (let i = 0; i < m.p.length; i++) {
           if (nearDoor[i]) atDoor += m.p[i];

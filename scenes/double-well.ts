@@ -1,5 +1,5 @@
 import {
-  BlobEntropy, LangevinEntropy, ParticleMeasure, ParticleSimulation, Potential, Rng,
+  BlobEntropy, ParticleMeasure, particleSimulation, kdeEntropy, Potential, Rng,
   defineScene, doubleWellPotential, gaussianCloud,
 } from '../engine/index.ts';
 import { dtParam, everyFor, nParam, seedParam, stepsParam } from './common.ts';
@@ -49,20 +49,22 @@ export default defineScene({
     start[0] = -1;
     const m = new ParticleMeasure(gaussianCloud(rng, n, d, start, 0.15), d);
     const delta = p.delta > 0 ? p.delta : 0.4 * Math.sqrt(sigma) * Math.pow(n, -1 / (d + 4));
-    const entropy = p.entropy === 'blob' ? new BlobEntropy(sigma, delta) : new LangevinEntropy(sigma);
+    const blob = p.entropy === 'blob' ? new BlobEntropy(sigma, delta) : null;
+    const entropyValue = (mm: ParticleMeasure) => (blob ? blob.value(mm) : kdeEntropy(mm, sigma));
     const potential = new Potential(doubleWellPotential(p.height, p.tilt));
     const gibbs = gibbsQuadrature(p.height, p.tilt, sigma, d);
-    return new ParticleSimulation({
+    return particleSimulation({
       measure: m,
-      energies: [potential, entropy],
+      energies: blob ? [potential, blob] : [potential],
+      noise: blob ? undefined : { temperature: sigma },
       dt: p.dt,
       seed: p.seed + 1,
       bounds: d === 1 ? [[-2, 2]] : [[-2, 2], [-2, 2], [-2, 2]].slice(0, d) as [number, number][],
       mainMetric: 'right_mass',
-      metrics: (mm) => {
+      metrics: (mm: ParticleMeasure) => {
         let right = 0;
         for (let i = 0; i < mm.n; i++) if (mm.x[i * d] > 0) right += mm.w[i];
-        const f = potential.value(mm) + entropy.value(mm);
+        const f = potential.value(mm) + entropyValue(mm);
         return { right_mass: right, gibbs_right_mass: gibbs.rightMass, kl_to_gibbs: f / sigma + gibbs.logZ };
       },
     });

@@ -1,5 +1,5 @@
 import {
-  BlobEntropy, LangevinEntropy, ParticleMeasure, ParticleSimulation, Potential, Rng,
+  BlobEntropy, ParticleMeasure, particleSimulation, Potential, Rng,
   covariance, defineScene, gaussianCloud, gaussianW2Squared, mean, quadraticPotential, slicedWassersteinPower,
 } from '../engine/index.ts';
 import { dtParam, everyFor, nParam, seedParam, stepsParam } from './common.ts';
@@ -33,21 +33,22 @@ export default defineScene({
     const rng = new Rng(p.seed);
     const m = new ParticleMeasure(gaussianCloud(rng, n, d, p.m0, p.s0), d);
     const delta = p.delta > 0 ? p.delta : 0.6 * Math.pow(n, -1 / (d + 4));
-    const entropy = p.entropy === 'blob' ? new BlobEntropy(sigma, delta) : new LangevinEntropy(sigma);
+    const blob = p.entropy === 'blob' ? [new BlobEntropy(sigma, delta)] : [];
     const exact = (t: number) => {
       const mu = new Float64Array(d).fill(p.m0 * Math.exp(-t));
       const S = new Float64Array(d * d);
       for (let k = 0; k < d; k++) S[k * d + k] = p.s0 ** 2 * Math.exp(-2 * t) + sigma * (1 - Math.exp(-2 * t));
       return { mu, S };
     };
-    return new ParticleSimulation({
+    return particleSimulation({
       measure: m,
-      energies: [new Potential(quadraticPotential(1)), entropy],
+      energies: [new Potential(quadraticPotential(1)), ...blob],
+      noise: p.entropy === 'langevin' ? { temperature: sigma } : undefined,
       dt: p.dt,
       seed: p.seed + 1,
       backtracking: p.backtracking,
       mainMetric: 'w2_to_exact',
-      metrics: (mm, t) => {
+      metrics: (mm: ParticleMeasure, t: number) => {
         const mu = mean(mm);
         const S = covariance(mm, mu);
         const ex = exact(t);

@@ -1,5 +1,5 @@
 import {
-  Grid, GridEntropy, GridMeasure, GridPotential, GridSimulation, checkGridMemory, defineScene, jkoOptions, jkoParams,
+  Grid, GridEntropy, GridMeasure, GridPotential, gridSimulation, checkGridMemory, defineScene, jkoOptions, jkoParams,
   klDivergence, normalizedMasses,
 } from '../engine/index.ts';
 import { everyFor } from './common.ts';
@@ -32,12 +32,12 @@ export default defineScene({
     const measure = new GridMeasure(grid, normalizedMasses(p0, grid));
     const xs = grid.centres(0);
     const plane = n * n;
-    return new GridSimulation({
+    return gridSimulation({
       ...jkoOptions(p),
       measure,
       energies: [new GridPotential(V), new GridEntropy(p.temperature)],
       mainMetric: 'kl_to_gibbs',
-      metrics: (m, t) => {
+      metrics: (m: GridMeasure, t: number) => {
         let mx = 0, vx = 0;
         for (let i = 0; i < m.p.length; i++) mx += xs[Math.floor(i / plane)] * m.p[i];
         for (let i = 0; i < m.p.length; i++) vx += (xs[Math.floor(i / plane)] - mx) ** 2 * m.p[i];

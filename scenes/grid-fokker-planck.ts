@@ -1,5 +1,5 @@
 import {
-  Grid, GridEntropy, GridMeasure, GridPotential, GridSimulation, checkGridMemory, defineScene, jkoOptions, jkoParams,
+  Grid, GridEntropy, GridMeasure, GridPotential, gridSimulation, checkGridMemory, defineScene, jkoOptions, jkoParams,
   klDivergence, normalizedMasses,
 } from '../engine/index.ts';
 import { everyFor } from './common.ts';
@@ -31,12 +31,12 @@ export default defineScene({
     const p0 = grid.evaluate(([x, y]) => Math.exp(-((x - p.x0) ** 2 + (y - p.y0) ** 2) / (2 * p.s0 * p.s0)));
     const measure = new GridMeasure(grid, normalizedMasses(p0, grid));
     const xs = grid.centres(0);
-    return new GridSimulation({
+    return gridSimulation({
       ...jkoOptions(p),
       measure,
       energies: [new GridPotential(V), new GridEntropy(p.temperature)],
       mainMetric: 'kl_to_gibbs',
-      metrics: (m) => {
+      metrics: (m: GridMeasure) => {
         let right = 0;
         for (let i = 0; i < m.p.length; i++) if (xs[Math.floor(i / p.grid)] > 0) right += m.p[i];
         return { kl_to_gibbs: klDivergence(m.p, gibbs), mass_right_well: right, max_density: m.maxDensity() };

@@ -1,5 +1,5 @@
 import {
-  MlpSimulation, ACTIVATIONS, DATA_KINDS, Rng, activationByName, balancedNeurons, defineScene, makeMlpData,
+  mlpSimulation, ACTIVATIONS, DATA_KINDS, Rng, activationByName, balancedNeurons, defineScene, makeMlpData,
   type DataKind,
 } from '../engine/index.ts';
 import { dtParam, everyFor, seedParam, stepsParam } from './common.ts';
@@ -41,7 +41,7 @@ export default defineScene({
     const activation = activationByName(p.activation);
     const kind = p.data as DataKind;
     const data = makeMlpData(new Rng(p.seed), { kind, d: p.d, teacher: p.teacher, train: p.train, test: p.test, activation });
-    return new MlpSimulation({
+    return mlpSimulation({
       theta: balancedNeurons(new Rng(p.seed + 1), p.m, p.d, p.init_scale),
       d: p.d,
       activation,

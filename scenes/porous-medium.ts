@@ -1,5 +1,5 @@
 import {
-  Grid, GridMeasure, GridSimulation, PorousMedium, barenblatt, checkGridMemory, defineScene, jkoOptions, jkoParams,
+  Grid, GridMeasure, gridSimulation, PorousMedium, barenblatt, checkGridMemory, defineScene, jkoOptions, jkoParams,
   l1Distance, normalizedMasses,
 } from '../engine/index.ts';
 import { everyFor } from './common.ts';
@@ -28,12 +28,12 @@ export default defineScene({
     const at = (t: number) => normalizedMasses(grid.evaluate(([x, y]) => exact(t, x * x + y * y)), grid, undefined, `Barenblatt profile at t=${t}`);
     const measure = new GridMeasure(grid, at(p.t0));
     const tEnd = p.t0 + p.steps * p.dt;
-    return new GridSimulation({
+    return gridSimulation({
       ...jkoOptions(p),
       measure,
       energies: [new PorousMedium(p.m)],
       mainMetric: 'l1_to_barenblatt',
-      metrics: (mm, t) => ({ l1_to_barenblatt: l1Distance(mm.p, at(p.t0 + t)), max_density: mm.maxDensity(), exact_max_density: exact(p.t0 + t, 0) }),
+      metrics: (mm: GridMeasure, t: number) => ({ l1_to_barenblatt: l1Distance(mm.p, at(p.t0 + t)), max_density: mm.maxDensity(), exact_max_density: exact(p.t0 + t, 0) }),
       reference: () => ({ label: `Barenblatt at t0 + steps·dt = ${tEnd.toPrecision(3)} (cell masses)`, data: at(tEnd), shape: [p.grid, p.grid] }),
     });
   },

@@ -1,6 +1,5 @@
 import {
-  ParticleMeasure, ParticleSimulation, Rng, SinkhornDivergenceEnergy, defineScene, gaussianCloud, slicedWassersteinPower,
-  type Checkpoint, type ParticleSimulationOptions,
+  ParticleMeasure, Rng, SinkhornDivergenceEnergy, defineScene, gaussianCloud, particleSimulation, slicedWassersteinPower,
 } from '../engine/index.ts';
 import { dtParam, everyFor, nParam, seedParam, stepsParam } from './common.ts';
 
@@ -35,23 +34,6 @@ export function targetCloud(shape: string, m: number, rng: Rng): Float64Array {
   return y;
 }
 
-/** A particle simulation whose checkpoint also carries the Sinkhorn warm starts (bit-identical resume). */
-class SinkhornFlowSimulation extends ParticleSimulation {
-  constructor(opts: ParticleSimulationOptions, private readonly divergence: SinkhornDivergenceEnergy) {
-    super(opts);
-  }
-
-  override checkpoint(): Checkpoint {
-    const c = super.checkpoint();
-    return { ...c, extra: { ...c.extra, ...this.divergence.checkpointExtra(this.measure.x) } };
-  }
-
-  override restore(c: Checkpoint): void {
-    super.restore(c);
-    this.divergence.restoreExtra(c.extra);
-  }
-}
-
 /**
  * Particles flow by forward Wasserstein gradient descent on F(μ) = S_ε(μ, ν), the
  * Sinkhorn divergence to a target cloud ν (DESIGN §1.1, §2; Feydy et al. 2019): a blob
@@ -79,22 +61,21 @@ export default defineScene({
     const target = targetCloud(p.target, p.m, rng);
     const measure = new ParticleMeasure(gaussianCloud(rng, p.n, 2, 0, p.s0), 2);
     const divergence = new SinkhornDivergenceEnergy({ target, eps: p.eps, d: 2 });
-    return new SinkhornFlowSimulation(
-      {
-        measure,
-        energies: [divergence],
-        dt: p.dt,
-        seed: p.seed + 1,
-        backtracking: p.backtracking,
-        bounds: [[-1.8, 1.8], [-1.8, 1.8]],
-        mainMetric: 'sliced_w2',
-        metrics: (mu) => ({
-          sinkhorn_divergence: divergence.value(mu),
-          sliced_w2: Math.sqrt(slicedWassersteinPower(mu.x, target, 2, { directions: 64, seed: 7, wx: mu.w })),
-        }),
-        reference: () => ({ label: `target (${p.target})`, data: target, shape: [p.m, 2] }),
-      },
-      divergence,
-    );
+    // The divergence's warm starts are part of the scheme's state (its saveState/loadState),
+    // so a checkpoint restores the same Sinkhorn solves bit for bit.
+    return particleSimulation({
+      measure,
+      energies: [divergence],
+      dt: p.dt,
+      seed: p.seed + 1,
+      backtracking: p.backtracking,
+      bounds: [[-1.8, 1.8], [-1.8, 1.8]],
+      mainMetric: 'sliced_w2',
+      metrics: (mu: ParticleMeasure) => ({
+        sinkhorn_divergence: divergence.value(mu),
+        sliced_w2: Math.sqrt(slicedWassersteinPower(mu.x, target, 2, { directions: 64, seed: 7, wx: mu.w })),
+      }),
+      reference: () => ({ label: `target (${p.target})`, data: target, shape: [p.m, 2] }),
+    });
   },
 });

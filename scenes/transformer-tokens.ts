@@ -1,5 +1,5 @@
 import {
-  ATTENTION_KINDS, INTEGRATORS, ParamError, QKV_KINDS, Rng, TokenSimulation, defineScene, gaussianCloud,
+  ATTENTION_KINDS, INTEGRATORS, ParamError, QKV_KINDS, Rng, tokenSimulation, defineScene, gaussianCloud,
   makeAttentionWeights, uniformSphere, type AttentionKind, type IntegratorName, type QkvKind,
 } from '../engine/index.ts';
 import { dtParam, everyFor, nParam, seedParam, stepsParam } from './common.ts';
@@ -36,7 +36,7 @@ export default defineScene({
     const rng = new Rng(p.seed);
     const weights = makeAttentionWeights(p.qkv as QkvKind, p.d, rng);
     const x = p.sphere ? uniformSphere(rng, p.n, p.d) : gaussianCloud(rng, p.n, p.d);
-    return new TokenSimulation({
+    return tokenSimulation({
       x,
       w: new Float64Array(p.n).fill(1 / p.n),
       weights,

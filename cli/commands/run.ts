@@ -5,7 +5,7 @@ import { parseAssignments, type RawParams } from '../../engine/core/params.ts';
 import { UsageError } from '../../engine/core/simulation.ts';
 import type { RunSummary } from '../../engine/run/record.ts';
 import { defaultOutDir, executeRun, resumeRun } from '../execute-run.ts';
-import { ProgressObserver } from '../progress.ts';
+import { Progress } from '../progress.ts';
 import { loadScene } from '../scene-loader.ts';
 import { paramHelp } from './list.ts';
 
@@ -76,7 +76,8 @@ export function registerRun(program: Command): void {
         out,
         backend: opts.backend,
         checkpointEvery: positiveInt('--checkpoint-every', opts.checkpointEvery),
-        observers: opts.quiet ? [] : [new ProgressObserver(steps ?? Number(scene.def.params.steps?.default ?? 0), scene.def.id)],
+        outputs: opts.quiet ? [] : [new Progress(steps ?? Number(scene.def.params.steps?.default ?? 0), scene.def.id)],
+        onWarning: (m) => process.stderr.write(`wgf: warning: ${m}\n`),
         shouldStop: stop,
       });
       release();
@@ -106,7 +107,7 @@ function reportSummary(summary: RunSummary, out: string): void {
   const f = summary.final;
   const metrics = f ? Object.entries(f).filter(([k, v]) => typeof v === 'number' && k !== 'step').map(([k, v]) => `${k}=${(v as number).toPrecision(5)}`).join(' ') : '';
   process.stdout.write(`${summary.status}: ${summary.steps} steps in ${summary.wall_seconds.toFixed(2)} s -> ${out}\n${metrics}\n`);
-  if (summary.status === 'diverged') throw new Error(summary.message ?? 'diverged');
+  if (summary.status === 'diverged' || summary.status === 'error') throw new Error(summary.message ?? summary.status);
   if (summary.status === 'interrupted') process.exitCode = 130;
 }
 
@@ -132,7 +133,8 @@ async function resumeCommand(sceneArg: string | undefined, opts: RunCliOptions):
   const { stop, release } = trapSignals();
   const { summary, fromStep } = await resumeRun({
     dir,
-    observers: opts.quiet ? [] : [new ProgressObserver(scene0Steps(dir), `resume ${dir}`)],
+    outputs: opts.quiet ? [] : [new Progress(scene0Steps(dir), `resume ${dir}`)],
+    onWarning: (m) => process.stderr.write(`wgf: warning: ${m}\n`),
     shouldStop: stop,
     onResume: (from) => {
       if (!opts.quiet) process.stderr.write(from > 0 ? `resuming ${dir} from the checkpoint at step ${from}\n` : `no checkpoint in ${dir}: restarting the run from step 0\n`);

@@ -1,16 +1,21 @@
 import type { ParamSchema, ParamValues } from './params.ts';
-import type { RngState } from './rng.ts';
+import { assignState, copyState } from './state-record.ts';
 
 /**
- * What a running simulation is, whatever discretizes it (particles, grid cells,
- * neurons, tokens). The run loop, the run directory, the viewer and the batch
- * runner only see this interface.
+ * The one simulation shape (issue #13; JAX-MD's `(init, apply)`, Oceananigans'
+ * simulation/clock split): a *scheme* advances a plain *state record* (state-record.ts)
+ * by one step; a `Simulation` composes a scheme with what a scene says about it
+ * (energy, metrics, reference, view); the run loop (engine/run/runner.ts) owns the
+ * clock and calls outputs and guards on their schedules. Particles, grids, network
+ * neurons and tokens differ only in their scheme and state.
  */
+
+/** What a running simulation is, whatever discretizes it (particles, grid cells, neurons, tokens). */
 export interface SimulationInfo {
   kind: 'particles' | 'grid';
   /** Dimension of the space: d for particles, number of grid axes for grids. */
   dim: number;
-  /** Shape of the state: [n, d] for particles, [nx(, ny(, nz))] for grids. */
+  /** Shape of the measure array `state.x`: [n, d] for particles, [nx(, ny(, nz))] for grids. */
   shape: number[];
   /** Box of a grid, one [lo, hi] per axis; for particles, a box the viewer may frame. */
   bounds?: [number, number][];
@@ -20,8 +25,10 @@ export interface SimulationInfo {
   dt: number;
   /** Whether the dynamics is a gradient flow of `energy()` (then energy must decrease). */
   gradientFlow: boolean;
-  /** Name of the metric drawn next to the energy in plots (optional). */
+  /** Name of the metric drawn next to the energy in plots and the viewer. */
   mainMetric?: string;
+  /** The viewer's picture of the state, when it is not the measure array itself (see `ViewProjection`). */
+  view?: { shape: number[]; description: string };
 }
 
 export interface EnergyReport {
@@ -29,48 +36,165 @@ export interface EnergyReport {
   terms: Record<string, number>;
 }
 
-/** Everything needed to continue a run bit-identically. */
-export interface Checkpoint {
-  step: number;
-  t: number;
-  state: Float64Array;
-  rng?: RngState;
-  /** Scheme-specific scalars (e.g. the current step size after backtracking). */
-  extra?: Record<string, number | string | boolean | null>;
-}
-
 /** A reference drawn next to the state (analytic equilibrium, target cloud, ...). */
 export interface Reference {
   label: string;
-  /** Points [m, d] (particles) or a density of the grid's shape. */
+  /** Points [m, d] (particles) or a density of the grid's shape (or of the view's layout). */
   data: Float64Array;
   shape: number[];
 }
 
-export interface Simulation {
-  readonly info: SimulationInfo;
-  readonly step: number;
-  readonly t: number;
-  /** Advances one time step. */
-  advance(): void;
-  /** Current state, row-major of `info.shape` (a view: copy before keeping it). */
-  state(): Float64Array;
-  /** Weights of the particles (length n), when not uniform. */
-  weights?(): Float64Array;
-  /** Replaces the state (for `--init`); throws on a shape mismatch. */
-  setState(x: Float64Array, shape: readonly number[]): void;
-  energy(): EnergyReport;
-  metrics(): Record<string, number>;
-  reference?(): Reference | null;
-  checkpoint(): Checkpoint;
-  restore(c: Checkpoint): void;
+/** The inner solver of an implicit step (a JKO step's Sinkhorn loop, a back-and-forth ascent). */
+export interface SolverReport {
+  name: string;
+  iterations: number;
+  /** Marginal error (Sinkhorn) or dual residual at the last iteration. */
+  residual: number;
+  tolerance: number;
+  converged: boolean;
 }
 
+/** What one step did. */
+export interface StepReport {
+  /** Time advanced: the step size used (τ, smaller than dt after backtracking). */
+  tau: number;
+  solver?: SolverReport;
+}
+
+/**
+ * A time-stepping scheme as a pair of functions: `init` builds the state record from
+ * the initial measure, `step` advances it by one step in place. Everything a step
+ * needs from the past is in the state (RNG words, warm potentials, the current τ), so
+ * a copy of the state is a checkpoint.
+ */
+export interface Scheme<S extends SchemeState> {
+  readonly name: string;
+  /** Nominal step size τ. */
+  readonly dt: number;
+  init(x0: Float64Array): S;
+  step(state: S): StepReport;
+  /** Writes into the state what lives in the scheme's energies or solvers (asked before a snapshot). */
+  persist?(state: S): void;
+  /** The state was replaced from a snapshot: drop caches, reload energies' state. */
+  resume?(state: S): void;
+}
+
+/** Every scheme state holds the measure's array as `x`: positions [n, d] or cell masses. */
+export interface SchemeState {
+  x: Float64Array;
+}
+
+/** The viewer's picture of a state whose mathematical form is not what a person wants to see. */
+export interface ViewProjection<S extends SchemeState> {
+  /** Shape of the picture, e.g. [m, 2d + 2] for network neurons (|a| w first). */
+  shape: number[];
+  description: string;
+  /** Writes the picture of `state` into `out` (length Π shape). */
+  project(state: S, out: Float64Array): void;
+}
+
+/** What a scene builds: a scheme and what the scene says about its state. */
+export interface SimulationSpec<S extends SchemeState> {
+  info: Omit<SimulationInfo, 'view'>;
+  scheme: Scheme<S>;
+  /** The initial measure (positions or cell masses), handed to `scheme.init`. */
+  x0: Float64Array;
+  /** Weights of the particles (length n), when not uniform. */
+  weights?: Float64Array;
+  energy(state: S): EnergyReport;
+  /** Scene metrics of the state at time t (recorded with the energy). */
+  metrics?(state: S, t: number): Record<string, number>;
+  reference?(): Reference | null;
+  view?: ViewProjection<S>;
+  /**
+   * Checks an initial measure given from outside (`--init`, of `shape`) and returns the
+   * array for `scheme.init` (normalized masses, parameters out of a view layout, ...);
+   * throws one line naming what does not fit. Default: the shape must equal info.shape.
+   */
+  initial?(x: Float64Array, shape: readonly number[]): Float64Array;
+}
+
+/** A scheme, its current state and the scene's view of it. The clock (step, t) belongs to the run loop. */
+export class Simulation<S extends SchemeState = SchemeState> {
+  readonly info: SimulationInfo;
+  readonly scheme: Scheme<S>;
+  /** The current state record (advanced in place by the scheme). */
+  state: S;
+  private frameBuffer: Float64Array | null = null;
+
+  constructor(private readonly spec: SimulationSpec<S>) {
+    this.scheme = spec.scheme;
+    this.info = { ...spec.info, ...(spec.view ? { view: { shape: [...spec.view.shape], description: spec.view.description } } : {}) };
+    this.state = spec.scheme.init(spec.x0);
+  }
+
+  /** One step of the scheme. */
+  advance(): StepReport {
+    return this.scheme.step(this.state);
+  }
+
+  /** The measure's array: positions [n, d] or cell masses (a view: copy before keeping it). */
+  measure(): Float64Array {
+    return this.state.x;
+  }
+
+  weights(): Float64Array | undefined {
+    return this.spec.weights;
+  }
+
+  energy(): EnergyReport {
+    return this.spec.energy(this.state);
+  }
+
+  metrics(t: number): Record<string, number> {
+    return this.spec.metrics ? this.spec.metrics(this.state, t) : {};
+  }
+
+  reference(): Reference | null {
+    return this.spec.reference ? this.spec.reference() : null;
+  }
+
+  /** What the viewer and the frames show: the view projection, or the measure itself. */
+  frame(): { data: Float64Array; shape: number[] } {
+    const v = this.spec.view;
+    if (!v) return { data: this.state.x, shape: this.info.shape };
+    const size = v.shape.reduce((a, b) => a * b, 1);
+    if (this.frameBuffer?.length !== size) this.frameBuffer = new Float64Array(size);
+    v.project(this.state, this.frameBuffer);
+    return { data: this.frameBuffer, shape: v.shape };
+  }
+
+  /** Restarts from another initial measure (`--init`): checked by the scene, then `scheme.init`. */
+  setInitial(x: Float64Array, shape: readonly number[]): void {
+    const want = this.info.shape;
+    let x0: Float64Array;
+    if (this.spec.initial) x0 = this.spec.initial(x, shape);
+    else if (shape.length !== want.length || shape.some((n, k) => n !== want[k])) {
+      throw new Error(`initial state has shape [${shape.join(', ')}]; this scene needs [${want.join(', ')}]`);
+    } else x0 = x.slice();
+    this.state = this.scheme.init(x0);
+  }
+
+  /** A deep copy of the state: a checkpoint. */
+  snapshot(): S {
+    this.scheme.persist?.(this.state);
+    return copyState(this.state);
+  }
+
+  /** Continues from a snapshot (arrays overwritten in place, so the scheme's views stay valid). */
+  restore(s: S): void {
+    assignState(this.state, s);
+    this.scheme.resume?.(this.state);
+  }
+}
+
+/** What a scene's builder is given by the platform that runs it. */
 export interface BuildContext {
   /** Backend name for hot loops ('ts' unless a faster one is selected). */
   backend: string;
 }
 
+/** A scene of the catalogue or a user's scene file (DESIGN §5.3). */
 export interface SceneDefinition<S extends ParamSchema = ParamSchema> {
   id: string;
   title: string;
@@ -78,7 +202,7 @@ export interface SceneDefinition<S extends ParamSchema = ParamSchema> {
   params: S;
   /** Default recording period (steps between recorded frames). */
   every?: (p: ParamValues<S>) => number;
-  build(params: ParamValues<S>, ctx: BuildContext): Simulation;
+  build(params: ParamValues<S>, ctx: BuildContext): Simulation<any>;
 }
 
 /** Identity helper that keeps the parameter types of a scene definition. */

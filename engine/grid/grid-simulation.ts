@@ -1,8 +1,21 @@
-import type { Checkpoint, EnergyReport, Reference, Simulation, SimulationInfo } from '../core/simulation.ts';
+import { Simulation, type EnergyReport, type Reference, type Scheme, type StepReport } from '../core/simulation.ts';
 import { EntropicJKO, type EntropicJKOOptions, type JKOStepReport } from './entropic-jko.ts';
 import type { GridEnergy } from './grid-energy.ts';
-import { base64ToFloat64, float64ToBase64 } from './float64-base64.ts';
-import { normalizedMasses, type GridMeasure } from './grid-measure.ts';
+import { GridMeasure, normalizedMasses } from './grid-measure.ts';
+
+/** What the entropic JKO scheme carries from one step to the next (the checkpoint). */
+export interface GridState {
+  /** Cell masses [n0(, n1(, n2))] row-major, Σ = 1. */
+  x: Float64Array;
+  /**
+   * Warm start: the potential g = ε·log b of the previous step's second side (null before
+   * the first step). Mass transported in one step is small, so g changes little between
+   * steps and Sinkhorn restarts close to its fixed point.
+   */
+  warm: Float64Array | null;
+  /** The last step's solver report (sinkhorn_iterations, marginal_error, ... metrics). */
+  last: { iterations: number; marginalError: number; converged: boolean; logApplications: number };
+}
 
 export interface GridSimulationOptions extends EntropicJKOOptions {
   measure: GridMeasure;
@@ -13,103 +26,76 @@ export interface GridSimulationOptions extends EntropicJKOOptions {
   reference?: () => Reference | null;
 }
 
+/** Entropic JKO steps (Peyré 2015, DESIGN §1.2) as a scheme over GridState. */
+export function entropicJkoScheme(o: GridSimulationOptions): Scheme<GridState> & { measureOf(s: GridState): GridMeasure; readonly jko: EntropicJKO } {
+  const jko = new EntropicJKO(o.energies, o.measure, o);
+  const { grid, mask } = o.measure;
+  let measure = o.measure;
+  const measureOf = (s: GridState) => {
+    if (measure.p !== s.x) measure = new GridMeasure(grid, s.x, mask);
+    return measure;
+  };
+  return {
+    name: 'entropic JKO',
+    dt: o.tau,
+    jko,
+    measureOf,
+    init(x0) {
+      jko.warmPotential = null;
+      return { x: x0, warm: null, last: { iterations: 0, marginalError: 0, converged: true, logApplications: 0 } };
+    },
+    step(s): StepReport {
+      jko.warmPotential = s.warm;
+      const r: JKOStepReport = jko.step(measureOf(s));
+      s.warm = jko.warmPotential;
+      s.last = { iterations: r.iterations, marginalError: r.marginalError, converged: r.converged, logApplications: r.logApplications };
+      return { tau: o.tau, solver: { name: 'Sinkhorn (JKO step)', iterations: r.iterations, residual: r.marginalError, tolerance: o.tol ?? 1e-9, converged: r.converged } };
+    },
+    resume(s) {
+      jko.warmPotential = s.warm;
+    },
+  };
+}
+
 /**
  * A density on a 1D/2D/3D grid moved by entropic JKO steps (DESIGN §1.2): the
- * `Simulation` behind every grid scene. State: cell masses [n0(, n1(, n2))]
- * row-major, Σ p = 1. Each step warm-starts Sinkhorn from the previous step's
- * potential; checkpoints carry it (base64 in `extra.warm`), so a resumed run is
- * bit-identical to an uninterrupted one.
+ * simulation behind every grid scene. State: cell masses, Σ p = 1, and the warm start.
  */
-export class GridSimulation implements Simulation {
-  readonly info: SimulationInfo;
-  readonly measure: GridMeasure;
-  readonly scheme: EntropicJKO;
-  step = 0;
-  t = 0;
-  last: JKOStepReport = { iterations: 0, marginalError: 0, converged: true, logApplications: 0 };
-
-  constructor(private readonly opts: GridSimulationOptions) {
-    this.measure = opts.measure;
-    this.scheme = new EntropicJKO(opts.energies, opts.measure, opts);
-    const g = opts.measure.grid;
-    this.info = {
-      kind: 'grid',
-      dim: g.dim,
-      shape: [...g.shape],
-      bounds: g.bounds.map(([lo, hi]) => [lo, hi] as [number, number]),
-      dt: opts.tau,
-      gradientFlow: true,
-      mainMetric: opts.mainMetric,
-    };
-  }
-
-  advance(): void {
-    this.last = this.scheme.step(this.measure, this.step + 1);
-    this.step++;
-    this.t = this.step * this.opts.tau;
-  }
-
-  state(): Float64Array {
-    return this.measure.p;
-  }
-
-  setState(x: Float64Array, shape: readonly number[]): void {
-    const want = this.measure.grid.shape;
-    if (shape.length !== want.length || shape.some((n, k) => n !== want[k])) {
-      const hint = shape.length === want.length && shape.every((n) => n === shape[0]) ? `--set grid=${shape[0]} to match, or resample` : 'resample it';
-      throw new Error(`initial density has shape [${shape.join(', ')}]; this scene's grid is [${want.join(', ')}] (${hint})`);
-    }
-    this.measure.p.set(normalizedMasses(x, this.measure.grid, this.measure.mask));
-  }
-
-  energy(): EnergyReport {
-    const terms: Record<string, number> = {};
-    let total = 0;
-    for (const e of this.opts.energies) {
-      const v = e.value(this.measure);
-      terms[e.name] = (terms[e.name] ?? 0) + v;
-      total += v;
-    }
-    return { total, terms };
-  }
-
-  metrics(): Record<string, number> {
-    const base = {
-      sinkhorn_iterations: this.last.iterations,
-      marginal_error: this.last.marginalError,
-      mass: this.measure.mass(),
-      log_domain_applications: this.last.logApplications,
-    };
-    return { ...base, ...(this.opts.metrics ? this.opts.metrics(this.measure, this.t) : {}) };
-  }
-
-  reference(): Reference | null {
-    return this.opts.reference ? this.opts.reference() : null;
-  }
-
-  checkpoint(): Checkpoint {
-    return {
-      step: this.step,
-      t: this.t,
-      state: this.measure.p.slice(),
-      extra: { iterations: this.last.iterations, marginalError: this.last.marginalError, converged: this.last.converged, logApplications: this.last.logApplications,
-        warm: this.scheme.warmPotential ? float64ToBase64(this.scheme.warmPotential) : null,
-      },
-    };
-  }
-
-  restore(c: Checkpoint): void {
-    this.measure.p.set(c.state);
-    this.step = c.step;
-    this.t = c.t;
-    if (c.extra) {
-      this.last = {
-        iterations: Number(c.extra.iterations ?? 0),
-        marginalError: Number(c.extra.marginalError ?? 0),
-        converged: c.extra.converged !== false,
-        logApplications: Number(c.extra.logApplications ?? 0),
-      };
-      this.scheme.warmPotential = typeof c.extra.warm === 'string' ? base64ToFloat64(c.extra.warm, this.measure.p.length) : null;
-    }
-  }
+export function gridSimulation(o: GridSimulationOptions): GridSimulation {
+  const scheme = entropicJkoScheme(o);
+  const g = o.measure.grid;
+  const sim = new Simulation({
+    info: { kind: 'grid', dim: g.dim, shape: [...g.shape], bounds: g.bounds.map(([lo, hi]) => [lo, hi] as [number, number]), dt: o.tau, gradientFlow: true, mainMetric: o.mainMetric },
+    scheme,
+    x0: o.measure.p,
+    energy(s): EnergyReport {
+      const m = scheme.measureOf(s);
+      const terms: Record<string, number> = {};
+      let total = 0;
+      for (const e of o.energies) {
+        const v = e.value(m);
+        terms[e.name] = (terms[e.name] ?? 0) + v;
+        total += v;
+      }
+      return { total, terms };
+    },
+    metrics(s, t) {
+      const m = scheme.measureOf(s);
+      const base = { sinkhorn_iterations: s.last.iterations, marginal_error: s.last.marginalError, mass: m.mass(), log_domain_applications: s.last.logApplications };
+      return { ...base, ...(o.metrics ? o.metrics(m, t) : {}) };
+    },
+    reference: o.reference,
+    initial(x, shape) {
+      const want = g.shape;
+      if (shape.length !== want.length || shape.some((n, k) => n !== want[k])) {
+        const hint = shape.length === want.length && shape.every((n) => n === shape[0]) ? `--set grid=${shape[0]} to match, or resample` : 'resample it';
+        throw new Error(`initial density has shape [${shape.join(', ')}]; this scene's grid is [${want.join(', ')}] (${hint})`);
+      }
+      return normalizedMasses(x, g, o.measure.mask);
+    },
+  });
+  return Object.assign(sim, { jko: scheme.jko });
 }
+
+/** A grid simulation, with its JKO solver (kernel geometry and notices, for tests and tools). */
+export type GridSimulation = Simulation<GridState> & { readonly jko: EntropicJKO };

@@ -14,6 +14,5 @@ export * from './grid-interaction.ts';
 export * from './entropic-jko.ts';
 export * from './grid-simulation.ts';
 export * from './references.ts';
-export * from './float64-base64.ts';
 export * from './geodesic-distance.ts';
 export * from './jko-params.ts';

@@ -1,3 +1,4 @@
+import type { StateRecord } from '../core/state-record.ts';
 import type { ParticleEnergy } from '../particles/energy.ts';
 import type { ParticleMeasure } from '../particles/measure.ts';
 import { sinkhornDivergence, type DivergenceResult } from './divergence.ts';
@@ -56,21 +57,21 @@ export class SinkhornDivergenceEnergy implements ParticleEnergy {
   }
 
   /**
-   * Scheme state for a checkpoint (the potentials the next solve starts from), as base64
-   * strings in `Checkpoint.extra`: a restored run then repeats the same solves bit for bit.
-   * If the last solve was at the checkpointed positions `x`, the next solve is that one again,
-   * so its own warm start is saved.
+   * The energy's part of the scheme state: the potentials the next solve starts from, so
+   * that a restored run repeats the same solves bit for bit. If the last solve was at the
+   * current positions, the next solve is that one again: its own warm start is kept.
    */
-  checkpointExtra(x: Float64Array): Record<string, string | null> {
-    const warm = this.last && this.lastX && sameArray(this.lastX, x) ? this.warmIn : this.last ? { xy: this.last.xy.g, xx: this.last.xx.g, yy: this.last.yy.g } : this.pending;
-    return { sd_warm_xy: encode(warm?.xy), sd_warm_xx: encode(warm?.xx), sd_warm_yy: encode(warm?.yy) };
+  saveState(mu: ParticleMeasure): StateRecord {
+    const warm = this.last && this.lastX && sameArray(this.lastX, mu.x) ? this.warmIn : this.last ? { xy: this.last.xy.g, xx: this.last.xx.g, yy: this.last.yy.g } : this.pending;
+    return { xy: warm?.xy ?? null, xx: warm?.xx ?? null, yy: warm?.yy ?? null };
   }
 
-  restoreExtra(extra: Record<string, unknown> | undefined): void {
+  loadState(s: StateRecord | undefined): void {
     this.last = null;
     this.lastX = null;
-    const xy = decode(extra?.sd_warm_xy);
-    this.pending = xy ? { xy, xx: decode(extra?.sd_warm_xx), yy: decode(extra?.sd_warm_yy) } : undefined;
+    const arr = (v: unknown) => (v instanceof Float64Array ? v : undefined);
+    const xy = arr(s?.xy);
+    this.pending = xy ? { xy, xx: arr(s?.xx), yy: arr(s?.yy) } : undefined;
   }
 
   value(mu: ParticleMeasure): number {
@@ -93,21 +94,4 @@ function sameArray(a: Float64Array, b: Float64Array): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
-}
-
-/** Float64Array → base64 of its bytes (isomorphic: btoa exists in Node ≥ 16 and browsers). */
-function encode(a: Float64Array | undefined): string | null {
-  if (!a) return null;
-  const bytes = new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
-  let s = '';
-  for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return btoa(s);
-}
-
-function decode(v: unknown): Float64Array | undefined {
-  if (typeof v !== 'string') return undefined;
-  const s = atob(v);
-  const bytes = new Uint8Array(s.length);
-  for (let i = 0; i < s.length; i++) bytes[i] = s.charCodeAt(i);
-  return new Float64Array(bytes.buffer);
 }

@@ -1,3 +1,5 @@
+import type { Rng } from '../core/rng.ts';
+import type { StateRecord } from '../core/state-record.ts';
 import type { ParticleMeasure } from './measure.ts';
 
 /**
@@ -10,11 +12,14 @@ export interface ParticleEnergy {
   value(m: ParticleMeasure): number;
   /** Adds −∇ δF/δμ(x_i) into `v` ([n, d] row-major). */
   addVelocity(m: ParticleMeasure, v: Float64Array): void;
+  /** Called at the start of every step with the scheme's generator (e.g. to draw a minibatch). */
+  beforeStep?(rng: Rng): void;
   /**
-   * Temperature of Brownian noise this energy contributes instead of a velocity
-   * (Langevin discretization of σ∫ρlogρ); 0 or absent for deterministic energies.
+   * Stateful energies (warm-started solvers) expose what a checkpoint must keep of them:
+   * `saveState` is asked when the scheme's state is captured, `loadState` when it is restored.
    */
-  readonly noiseTemperature?: number;
+  saveState?(m: ParticleMeasure): StateRecord;
+  loadState?(s: StateRecord | undefined): void;
 }
 
 /** Value of each term and their sum. */

@@ -1,99 +1,149 @@
-import type { Rng } from '../core/rng.ts';
+import { Rng, type RngState } from '../core/rng.ts';
+import { UsageError, type Scheme, type StepReport } from '../core/simulation.ts';
+import type { StateRecord } from '../core/state-record.ts';
 import { evaluateEnergies, totalVelocity, type ParticleEnergy } from './energy.ts';
-import type { ParticleMeasure } from './measure.ts';
+import { ParticleMeasure } from './measure.ts';
+
+/** What forward Wasserstein gradient descent carries from one step to the next (the checkpoint). */
+export interface ParticleState {
+  /** Positions [n, d] row-major. */
+  x: Float64Array;
+  /** Generator of the Langevin noise and of minibatches. */
+  rng: RngState;
+  /** Step size of the last step (smaller than dt after backtracking). */
+  tau: number;
+  /** The state of stateful energies (warm starts), by energy name. */
+  energies: StateRecord;
+}
 
 export interface ForwardSchemeOptions {
+  energies: readonly ParticleEnergy[];
+  /** Dimension d of the positions [n, d]. */
+  d: number;
+  /** Weights w [n], Σ w = 1 (uniform when absent). */
+  weights?: Float64Array;
   /** Time step τ. */
   dt: number;
+  /** Seed of the scheme's generator (noise, minibatches). */
+  seed?: number;
+  /**
+   * Temperature σ of Brownian noise: the entropy σ∫ρ log ρ discretized by Langevin
+   * dynamics, √(2στ) ξ_i added after the deterministic move (Euler–Maruyama).
+   */
+  temperature?: number;
   /**
    * Armijo backtracking: halve τ until F(x + τv) ≤ F(x) − c τ ‖v‖²_w (c = 1e−4).
-   * Only meaningful for deterministic gradient flows (no Langevin noise).
+   * Only for deterministic gradient flows (no noise, no minibatches).
    */
   backtracking?: boolean;
   /** Particles live on the unit sphere: project velocities, retract x ← x/|x|. */
   sphere?: boolean;
+  /** Applied to the positions at the end of every step (e.g. a coordinate held at 0). */
+  constrain?: (x: Float64Array) => void;
 }
 
 const ARMIJO_C = 1e-4;
 const MAX_HALVINGS = 30;
 
+/** The forward scheme with access to its velocity and measure (for tests and models). */
+export interface ForwardScheme extends Scheme<ParticleState> {
+  readonly energies: readonly ParticleEnergy[];
+  /** The measure over a state's positions (weights shared, no copy). */
+  measureOf(state: ParticleState): ParticleMeasure;
+  /** Velocity field v_i = −∇δF/δμ(x_i) (projected onto the tangent space on the sphere), [n, d]. */
+  velocity(state: ParticleState): Float64Array;
+}
+
 /**
  * Forward Wasserstein gradient descent (DESIGN §1.1): the pushforward
- * μ_{k+1} = (Id − τ∇δF/δμ(μ_k))_# μ_k, i.e. x_i ← x_i + τ v_i, plus √(2στ)ξ_i for
- * energies discretized by Langevin noise (Euler–Maruyama). Buffers are allocated
- * once per particle count.
+ * μ_{k+1} = (Id − τ∇δF/δμ(μ_k))_# μ_k, i.e. x_i ← x_i + τ v_i, plus √(2στ)ξ_i when the
+ * entropy is discretized by noise (Euler–Maruyama). Buffers are allocated once per
+ * particle count.
  */
-export class ForwardScheme {
-  private v = new Float64Array(0);
-  private x0 = new Float64Array(0);
-  /** Step size used by the last step (smaller than dt after backtracking). */
-  lastTau: number;
-
-  constructor(
-    readonly energies: readonly ParticleEnergy[],
-    readonly options: ForwardSchemeOptions,
-  ) {
-    if (!(options.dt > 0) || !Number.isFinite(options.dt)) throw new Error(`dt must be a positive number; got ${options.dt}`);
-    this.lastTau = options.dt;
-    if (options.backtracking && this.noiseTemperature() > 0) {
-      throw new Error('backtracking needs a deterministic flow: Langevin noise makes the energy random (use the blob entropy instead)');
-    }
+export function forwardScheme(o: ForwardSchemeOptions): ForwardScheme {
+  if (!(o.dt > 0) || !Number.isFinite(o.dt)) throw new UsageError(`dt must be a positive number; got ${o.dt}`);
+  const sigma = o.temperature ?? 0;
+  if (o.backtracking && sigma > 0) {
+    throw new UsageError('backtracking needs a deterministic flow: Langevin noise makes the energy random (use the blob entropy, or backtracking=false)');
   }
+  const d = o.d;
+  let measure: ParticleMeasure | null = null;
+  let v = new Float64Array(0);
+  let x0 = new Float64Array(0);
+  const rng = new Rng(0);
 
-  noiseTemperature(): number {
-    let s = 0;
-    for (const e of this.energies) s += e.noiseTemperature ?? 0;
-    return s;
-  }
+  const measureOf = (state: ParticleState): ParticleMeasure => {
+    if (measure?.x !== state.x) measure = new ParticleMeasure(state.x, d, o.weights);
+    return measure;
+  };
+  const velocity = (state: ParticleState): Float64Array => {
+    const m = measureOf(state);
+    if (v.length !== m.x.length) v = new Float64Array(m.x.length);
+    totalVelocity(o.energies, m, v);
+    if (o.sphere) projectTangent(m.x, v, d);
+    return v;
+  };
+  const move = (x: Float64Array, vel: Float64Array, tau: number) => {
+    for (let i = 0; i < x.length; i++) x[i] += tau * vel[i];
+    if (o.sphere) retract(x, d);
+  };
 
-  /** Velocity field v_i = −∇δF/δμ(x_i) (projected onto the tangent space on the sphere). */
-  velocity(m: ParticleMeasure): Float64Array {
-    if (this.v.length !== m.x.length) this.v = new Float64Array(m.x.length);
-    totalVelocity(this.energies, m, this.v);
-    if (this.options.sphere) projectTangent(m.x, this.v, m.d);
-    return this.v;
-  }
-
-  /** One step in place; returns the τ used. */
-  step(m: ParticleMeasure, rng: Rng): number {
-    const v = this.velocity(m);
-    const x = m.x;
-    let tau = this.options.dt;
-    if (this.options.backtracking) {
-      if (this.x0.length !== x.length) this.x0 = new Float64Array(x.length);
-      this.x0.set(x);
-      const f0 = evaluateEnergies(this.energies, m).total;
-      let slope = 0;
-      for (let i = 0; i < m.n; i++) {
-        let s = 0;
-        for (let k = 0; k < m.d; k++) s += v[i * m.d + k] ** 2;
-        slope += m.w[i] * s;
+  return {
+    name: 'forward Wasserstein gradient descent',
+    dt: o.dt,
+    energies: o.energies,
+    measureOf,
+    velocity,
+    init(x: Float64Array): ParticleState {
+      if (x.length % d !== 0) throw new Error(`positions of length ${x.length} are not [n, ${d}]`);
+      const state: ParticleState = { x, rng: new Rng(o.seed ?? 0).getState(), tau: o.dt, energies: {} };
+      if (o.sphere) retract(x, d);
+      return state;
+    },
+    step(state: ParticleState): StepReport {
+      rng.setState(state.rng);
+      for (const e of o.energies) e.beforeStep?.(rng);
+      const m = measureOf(state);
+      const vel = velocity(state);
+      const x = m.x;
+      let tau = o.dt;
+      if (o.backtracking) {
+        if (x0.length !== x.length) x0 = new Float64Array(x.length);
+        x0.set(x);
+        const f0 = evaluateEnergies(o.energies, m).total;
+        let slope = 0;
+        for (let i = 0; i < m.n; i++) {
+          let s = 0;
+          for (let k = 0; k < d; k++) s += vel[i * d + k] ** 2;
+          slope += m.w[i] * s;
+        }
+        for (let h = 0; ; h++) {
+          move(x, vel, tau);
+          const f1 = evaluateEnergies(o.energies, m).total;
+          if (f1 <= f0 - ARMIJO_C * tau * slope || h >= MAX_HALVINGS) break;
+          x.set(x0);
+          tau *= 0.5;
+        }
+      } else {
+        move(x, vel, tau);
       }
-      for (let h = 0; ; h++) {
-        this.move(m, v, tau);
-        const f1 = evaluateEnergies(this.energies, m).total;
-        if (f1 <= f0 - ARMIJO_C * tau * slope || h >= MAX_HALVINGS) break;
-        x.set(this.x0);
-        tau *= 0.5;
+      if (sigma > 0) {
+        const s = Math.sqrt(2 * sigma * tau);
+        for (let i = 0; i < x.length; i++) x[i] += s * rng.normal();
+        if (o.sphere) retract(x, d);
       }
-    } else {
-      this.move(m, v, tau);
-    }
-    const sigma = this.noiseTemperature();
-    if (sigma > 0) {
-      const s = Math.sqrt(2 * sigma * tau);
-      for (let i = 0; i < x.length; i++) x[i] += s * rng.normal();
-      if (this.options.sphere) retract(x, m.d);
-    }
-    this.lastTau = tau;
-    return tau;
-  }
-
-  private move(m: ParticleMeasure, v: Float64Array, tau: number): void {
-    const x = m.x;
-    for (let i = 0; i < x.length; i++) x[i] += tau * v[i];
-    if (this.options.sphere) retract(x, m.d);
-  }
+      o.constrain?.(x);
+      state.rng = rng.getState();
+      state.tau = tau;
+      return { tau };
+    },
+    persist(state: ParticleState): void {
+      for (const e of o.energies) if (e.saveState) state.energies[e.name] = e.saveState(measureOf(state));
+    },
+    resume(state: ParticleState): void {
+      for (const e of o.energies) e.loadState?.(state.energies[e.name] as StateRecord | undefined);
+    },
+  };
 }
 
 /** v_i ← v_i − ⟨v_i, x_i⟩ x_i (x_i on the unit sphere). */

@@ -37,8 +37,4 @@ export class ParticleMeasure {
   }
 }
 
-/** True when every entry is finite. */
-export function allFinite(a: ArrayLike<number>): boolean {
-  for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i])) return false;
-  return true;
-}
+export { allFinite } from '../core/finite.ts';

@@ -1,14 +1,20 @@
-import { Rng } from '../core/rng.ts';
-import type { Checkpoint, EnergyReport, Reference, Simulation, SimulationInfo } from '../core/simulation.ts';
+import { Simulation, type Reference } from '../core/simulation.ts';
 import { evaluateEnergies, type ParticleEnergy } from './energy.ts';
-import { ForwardScheme } from './forward-scheme.ts';
-import type { ParticleMeasure } from './measure.ts';
+import { forwardScheme, type ParticleState } from './forward-scheme.ts';
+import { kdeEntropy } from './langevin-noise.ts';
+import { ParticleMeasure } from './measure.ts';
 
 export interface ParticleSimulationOptions {
   measure: ParticleMeasure;
   energies: ParticleEnergy[];
   dt: number;
   seed: number;
+  /**
+   * The entropy σ∫ρ log ρ discretized by Langevin noise (the scheme adds √(2στ)ξ each step;
+   * the energy record shows its value estimated by a kernel density estimate). For the
+   * deterministic discretization add a `BlobEntropy` to `energies` instead.
+   */
+  noise?: { temperature: number };
   backtracking?: boolean;
   sphere?: boolean;
   /** Not a gradient flow of `energies` (e.g. attention dynamics): no monotonicity is expected. */
@@ -22,76 +28,49 @@ export interface ParticleSimulationOptions {
 
 /**
  * A particle measure moved by forward Wasserstein gradient descent on a sum of
- * energies: the `Simulation` behind every particle scene.
+ * energies (DESIGN §1.1): the simulation behind every particle scene.
  */
-export class ParticleSimulation implements Simulation {
-  readonly info: SimulationInfo;
-  readonly measure: ParticleMeasure;
-  readonly scheme: ForwardScheme;
-  rng: Rng;
-  step = 0;
-  t = 0;
+export function particleSimulation(o: ParticleSimulationOptions): Simulation<ParticleState> {
+  const { n, d } = o.measure;
+  const temperature = o.noise?.temperature ?? 0;
+  const scheme = forwardScheme({
+    energies: o.energies, d, weights: o.measure.w, dt: o.dt, seed: o.seed,
+    temperature, backtracking: o.backtracking, sphere: o.sphere,
+  });
+  let rho = new Float64Array(0);
+  return new Simulation({
+    info: { kind: 'particles', dim: d, shape: [n, d], bounds: o.bounds, sphere: o.sphere ?? false, dt: o.dt, gradientFlow: o.gradientFlow ?? true, mainMetric: o.mainMetric },
+    scheme,
+    x0: o.measure.x,
+    weights: o.measure.w,
+    energy(state) {
+      const m = scheme.measureOf(state);
+      const report = evaluateEnergies(o.energies, m);
+      if (temperature > 0) {
+        if (rho.length !== n) rho = new Float64Array(n);
+        const s = kdeEntropy(m, temperature, rho);
+        report.terms.entropy = (report.terms.entropy ?? 0) + s;
+        report.total += s;
+      }
+      return report;
+    },
+    metrics(state, t) {
+      const out = o.metrics ? o.metrics(scheme.measureOf(state), t) : {};
+      if (o.backtracking) out.tau = state.tau;
+      return out;
+    },
+    reference: o.reference,
+    initial(x, shape) {
+      if (shape.length !== 2 || shape[0] !== n || shape[1] !== d) {
+        throw new Error(`initial state has shape [${shape.join(', ')}]; this scene needs [${n}, ${d}] (set n=${shape[0] ?? '?'} to match)`);
+      }
+      return x.slice();
+    },
+  });
+}
 
-  constructor(private readonly opts: ParticleSimulationOptions) {
-    const m = opts.measure;
-    this.measure = m;
-    this.rng = new Rng(opts.seed);
-    this.scheme = new ForwardScheme(opts.energies, { dt: opts.dt, backtracking: opts.backtracking, sphere: opts.sphere });
-    this.info = {
-      kind: 'particles',
-      dim: m.d,
-      shape: [m.n, m.d],
-      bounds: opts.bounds,
-      sphere: opts.sphere ?? false,
-      dt: opts.dt,
-      gradientFlow: opts.gradientFlow ?? true,
-      mainMetric: opts.mainMetric,
-    };
-  }
-
-  advance(): void {
-    this.t += this.scheme.step(this.measure, this.rng);
-    this.step++;
-  }
-
-  state(): Float64Array {
-    return this.measure.x;
-  }
-
-  weights(): Float64Array {
-    return this.measure.w;
-  }
-
-  setState(x: Float64Array, shape: readonly number[]): void {
-    const { n, d } = this.measure;
-    if (shape.length !== 2 || shape[0] !== n || shape[1] !== d) {
-      throw new Error(`initial state has shape [${shape.join(', ')}]; this scene needs [${n}, ${d}] (set n=${shape[0] ?? '?'} to match)`);
-    }
-    this.measure.x.set(x);
-  }
-
-  energy(): EnergyReport {
-    return evaluateEnergies(this.opts.energies, this.measure);
-  }
-
-  metrics(): Record<string, number> {
-    const out = this.opts.metrics ? this.opts.metrics(this.measure, this.t) : {};
-    if (this.opts.backtracking) out.tau = this.scheme.lastTau;
-    return out;
-  }
-
-  reference(): Reference | null {
-    return this.opts.reference ? this.opts.reference() : null;
-  }
-
-  checkpoint(): Checkpoint {
-    return { step: this.step, t: this.t, state: this.measure.x.slice(), rng: this.rng.getState() };
-  }
-
-  restore(c: Checkpoint): void {
-    this.measure.x.set(c.state);
-    this.step = c.step;
-    this.t = c.t;
-    if (c.rng) this.rng.setState(c.rng);
-  }
+/** The particles of a particle simulation's current state as a measure (positions shared, not copied). */
+export function particlesOf(sim: Simulation): ParticleMeasure {
+  if (sim.info.kind !== 'particles') throw new Error(`particlesOf: a ${sim.info.kind} simulation has no particles`);
+  return new ParticleMeasure(sim.measure(), sim.info.shape[1], sim.weights());
 }

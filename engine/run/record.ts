@@ -8,7 +8,14 @@ export interface MetricRecord {
   [metric: string]: number | Record<string, number>;
 }
 
-export type RunStatus = 'ok' | 'diverged' | 'interrupted';
+/** How a run ended: 'error' when a step threw something other than a divergence. */
+export type RunStatus = 'ok' | 'diverged' | 'interrupted' | 'error';
+
+/** A parameter change that would help, for front ends to phrase (CLI: --set dt=…; viewer: the panel). */
+export interface RunHint {
+  param: string;
+  value: number;
+}
 
 /** summary.json (DESIGN §5.2). */
 export interface RunSummary {
@@ -18,7 +25,12 @@ export interface RunSummary {
   t: number;
   wall_seconds: number;
   final: MetricRecord | null;
-  /** Why the run stopped early, with a hint (diverged, interrupted). */
+  /** Why the run stopped early, with a hint (diverged, interrupted, error). */
   message?: string;
   diverged_step?: number;
+  hint?: RunHint;
+  /** Warnings raised during the run (unconverged solver steps, ...), each once. */
+  warnings?: string[];
+  /** The inner solver of implicit steps over the whole run (JKO schemes). */
+  solver?: { name: string; unconverged_steps: number; worst_residual: number; tolerance: number; first_unconverged_step: number | null };
 }

@@ -1,108 +1,237 @@
-import { DivergenceError, type Simulation } from '../core/simulation.ts';
+import { DivergenceError, type Simulation, type StepReport } from '../core/simulation.ts';
+import type { StateRecord } from '../core/state-record.ts';
+import type { Callback, RunContext, RunnerStateLike, Stop } from './callback.ts';
+import { energyGrowthGuard, nonFiniteGuard, solverGuard } from './guards.ts';
 import type { MetricRecord, RunSummary } from './record.ts';
+import type { Clock, Schedule } from './schedule.ts';
 
 /**
- * Observers of a run, called on schedules by the run loop (the loop owns the
- * clock; outputs, progress and streams are observers, never edits of the loop).
+ * The run loop's own state, saved in checkpoints beside the scheme state: the clock
+ * (t = anchorT + (step − anchorStep)·dt while every step takes τ = dt), the warnings
+ * raised so far and each callback's saved state, by name.
  */
-export interface RunObserver {
-  onStart?(sim: Simulation, first: MetricRecord): void | Promise<void>;
-  /** Every `every` steps and at the last step, with the state at that step. */
-  onRecord?(rec: MetricRecord, sim: Simulation): void | Promise<void>;
-  /** Every `checkpointEvery` steps. */
-  onCheckpoint?(sim: Simulation): void | Promise<void>;
-  /** After every step (cheap observers only: progress bars). */
-  onStep?(sim: Simulation): void;
-  onEnd?(summary: RunSummary, sim: Simulation): void | Promise<void>;
-}
+export type RunnerState = RunnerStateLike;
 
-export interface RunOptions {
-  /** Step index to stop at (total, counted from step 0 of the run). */
-  steps: number;
-  every: number;
-  checkpointEvery?: number;
-  observers?: RunObserver[];
-  /** Polled between steps; returning true ends the run as 'interrupted'. */
-  shouldStop?: () => boolean;
+export interface RunnerOptions {
+  /** Outputs, called after the guards (writer, checkpointer, stream, progress). */
+  outputs?: Callback[];
   /**
-   * Energy at step 0 of the whole run, the baseline of the explosion check; a resumed
-   * run passes the one it recorded, so that it stops exactly where an uninterrupted run would.
+   * Guards, called first after each step; a guard returning a Stop ends the run and the
+   * outputs are not called for that step. Default: `standardGuards(recordSchedule)`.
    */
-  initialEnergy?: number;
-  /** A wall-clock source (performance.now() by default). */
+  guards?: Callback[];
+  /** The schedule on which records (energy, metrics) are made; the energy guard follows it. */
+  recordSchedule?: Schedule;
+  /** Where warnings go as they are raised (stderr in the CLI); they are also kept for the summary. */
+  onWarning?: (message: string) => void;
+  /** Continue a checkpointed run. */
+  resume?: RunnerState;
   now?: () => number;
 }
 
-/** Energy growth beyond this factor of the start marks a gradient flow as exploding. */
-const EXPLOSION_FACTOR = 1e6;
-
-export function recordOf(sim: Simulation): MetricRecord {
-  const e = sim.energy();
-  return { step: sim.step, t: sim.t, energy: e.total, energy_terms: e.terms, ...sim.metrics() };
+/** The default guards: non-finite state, energy growth (gradient flows), solver convergence. */
+export function standardGuards(recordSchedule: Schedule): Callback[] {
+  return [nonFiniteGuard(), energyGrowthGuard(recordSchedule), solverGuard()];
 }
 
-function firstNonFinite(a: Float64Array): number {
-  for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i])) return i;
-  return -1;
+export function recordOf(sim: Simulation, step: number, t: number): MetricRecord {
+  const e = sim.energy();
+  return { step, t, energy: e.total, energy_terms: e.terms, ...sim.metrics(t) };
 }
 
 const yieldToEventLoop: () => Promise<void> =
   typeof setImmediate === 'function' ? () => new Promise((r) => setImmediate(r)) : () => new Promise((r) => setTimeout(r, 0));
 
 /**
- * Runs `sim` from its current step to `opts.steps`, recording every `every`
- * steps. Stops with status 'diverged' (and a hint) when the state becomes
- * non-finite or a gradient flow's energy explodes; 'interrupted' when
- * `shouldStop` says so. Yields to the event loop every ~50 ms so that signals,
- * sockets and UIs stay responsive.
+ * The run loop: it owns the clock (step, t) and calls guards then outputs on their
+ * schedules after every step (Oceananigans' `run!` with callbacks). One Runner lives as
+ * long as its run: the viewer pauses, resumes and single-steps it without losing the
+ * guards' state (the energy baseline is taken once, at step 0).
+ *
+ *     const runner = new Runner(sim, { outputs: [writer, checkpointer] });
+ *     const summary = await runner.run(steps, shouldStop);
+ *
+ * A step that throws a DivergenceError ends the run 'diverged'; any other error ends it
+ * 'error' with the message; `shouldStop` ends it 'interrupted'. The loop yields to the
+ * event loop every ~50 ms so that signals, sockets and UIs stay responsive.
  */
-export async function runSimulation(sim: Simulation, opts: RunOptions): Promise<RunSummary> {
-  const now = opts.now ?? (() => performance.now());
-  const observers = opts.observers ?? [];
-  const started = now();
-  let last = recordOf(sim);
-  const e0 = opts.initialEnergy ?? last.energy;
-  for (const o of observers) await o.onStart?.(sim, last);
-  if (sim.step === 0 || sim.step % opts.every === 0) for (const o of observers) await o.onRecord?.(last, sim);
+export class Runner {
+  readonly sim: Simulation;
+  step = 0;
+  t = 0;
+  private tPrev = 0;
+  private anchorStep = 0;
+  private anchorT = 0;
+  private target = 0;
+  private lastStep: StepReport | null = null;
+  private readonly guards: Callback[];
+  private readonly outputs: Callback[];
+  private readonly warnings: string[] = [];
+  private cached: MetricRecord | null = null;
+  private lastRecord: MetricRecord | null = null;
+  private started = false;
+  private startWall = 0;
+  private readonly now: () => number;
 
-  const finish = async (status: RunSummary['status'], message?: string, divergedStep?: number): Promise<RunSummary> => {
-    const summary: RunSummary = { status, steps: sim.step, t: sim.t, wall_seconds: (now() - started) / 1000, final: last };
-    if (message) summary.message = message;
-    if (divergedStep !== undefined) summary.diverged_step = divergedStep;
-    for (const o of observers) await o.onEnd?.(summary, sim);
-    return summary;
-  };
-
-  let lastYield = now();
-  while (sim.step < opts.steps) {
-    if (opts.shouldStop?.()) return finish('interrupted', `interrupted at step ${sim.step}; resume with --resume if checkpoints were written`);
-    try {
-      sim.advance();
-      const bad = firstNonFinite(sim.state());
-      if (bad >= 0) throw new DivergenceError(sim.step, `state became non-finite at step ${sim.step} (t=${sim.t.toPrecision(4)})`);
-      for (const o of observers) o.onStep?.(sim);
-      const recordNow = sim.step % opts.every === 0 || sim.step === opts.steps;
-      if (recordNow) {
-        const rec = recordOf(sim);
-        if (!Number.isFinite(rec.energy)) throw new DivergenceError(sim.step, `energy became non-finite at step ${sim.step} (t=${sim.t.toPrecision(4)})`);
-        if (sim.info.gradientFlow && rec.energy - e0 > EXPLOSION_FACTOR * (1 + Math.abs(e0))) {
-          throw new DivergenceError(sim.step, `energy exploded at step ${sim.step} (t=${sim.t.toPrecision(4)}): ${rec.energy.toPrecision(4)} from ${e0.toPrecision(4)}`);
-        }
-        last = rec;
-        for (const o of observers) await o.onRecord?.(rec, sim);
-      }
-      if (opts.checkpointEvery && sim.step % opts.checkpointEvery === 0) for (const o of observers) await o.onCheckpoint?.(sim);
-    } catch (err) {
-      if (err instanceof DivergenceError) {
-        const hint = `try a smaller dt (now ${sim.info.dt}), e.g. --set dt=${sim.info.dt / 4}`;
-        return finish('diverged', `${err.message}; ${hint}`, err.step);
-      }
-      throw err;
-    }
-    if (now() - lastYield > 50) {
-      await yieldToEventLoop();
-      lastYield = now();
+  constructor(
+    sim: Simulation,
+    private readonly opts: RunnerOptions = {},
+  ) {
+    this.sim = sim;
+    this.now = opts.now ?? (() => performance.now());
+    this.outputs = opts.outputs ?? [];
+    this.guards = opts.guards ?? standardGuards(opts.recordSchedule ?? { label: 'never', due: () => false });
+    const r = opts.resume;
+    if (r) {
+      this.step = r.step;
+      this.t = this.tPrev = r.t;
+      this.anchorStep = r.anchorStep;
+      this.anchorT = r.anchorT;
+      this.warnings.push(...r.warnings);
+      for (const cb of this.callbacks()) if (cb.restore && r.callbacks[cb.name]) cb.restore(r.callbacks[cb.name]);
     }
   }
-  return finish('ok');
+
+  private callbacks(): Callback[] {
+    return [...this.guards, ...this.outputs];
+  }
+
+  /** The clock, the warnings and every callback's state: what a checkpoint keeps besides the scheme state. */
+  save(): RunnerState {
+    const callbacks: RunnerState['callbacks'] = {};
+    for (const cb of this.callbacks()) if (cb.save) callbacks[cb.name] = cb.save();
+    return { step: this.step, t: this.t, anchorStep: this.anchorStep, anchorT: this.anchorT, warnings: [...this.warnings], callbacks };
+  }
+
+  /** What the callbacks see. */
+  private context(start: boolean): RunContext {
+    const runner = this;
+    const clock: Clock = { step: this.step, t: this.t, tPrev: this.tPrev, start, final: this.step >= this.target };
+    return {
+      sim: this.sim,
+      step: this.step,
+      t: this.t,
+      clock,
+      lastStep: start ? null : this.lastStep,
+      record() {
+        if (!runner.cached) runner.cached = recordOf(runner.sim, runner.step, runner.t);
+        return runner.cached;
+      },
+      recorded: () => runner.cached,
+      warn(message: string) {
+        if (runner.warnings.includes(message)) return;
+        runner.warnings.push(message);
+        runner.opts.onWarning?.(message);
+      },
+      checkpoint() {
+        return { run: runner.save(), state: runner.sim.snapshot() as unknown as StateRecord };
+      },
+    };
+  }
+
+  /** Calls the due guards then outputs; returns a guard's Stop. */
+  private async tick(start: boolean): Promise<Stop | null> {
+    this.cached = null;
+    const ctx = this.context(start);
+    for (const g of this.guards) {
+      if (!g.schedule.due(ctx.clock)) continue;
+      const stop = await g.call(ctx);
+      if (stop) return stop;
+    }
+    for (const o of this.outputs) if (o.schedule.due(ctx.clock)) await o.call(ctx);
+    if (!this.cached && this.opts.recordSchedule?.due(ctx.clock)) ctx.record();
+    if (this.cached) this.lastRecord = this.cached;
+    return null;
+  }
+
+  /** Calls every callback's start, then the tick of the start (step 0 records, resumed runs re-record nothing new). */
+  async start(): Promise<Stop | null> {
+    if (this.started) return null;
+    this.started = true;
+    this.startWall = this.now();
+    this.cached = null;
+    const ctx = this.context(true);
+    for (const cb of this.callbacks()) await cb.start?.(ctx);
+    return this.tick(true);
+  }
+
+  /** One step of the scheme and the clock, then the callbacks; a thrown error becomes a Stop. */
+  private async stepOnceInner(): Promise<Stop | null> {
+    let report: StepReport;
+    try {
+      report = this.sim.advance();
+    } catch (e) {
+      const step = this.step + 1;
+      if (e instanceof DivergenceError) return { status: 'diverged', step, message: e.message, hint: { param: 'dt', value: this.sim.info.dt / 4 } };
+      return { status: 'error', step, message: `step ${step} failed: ${(e as Error).message?.split('\n')[0] ?? String(e)}` };
+    }
+    this.lastStep = report;
+    this.tPrev = this.t;
+    this.step++;
+    const dt = this.sim.info.dt;
+    if (report.tau === dt) {
+      // k·dt from the anchor, not a running sum: no round-off drift over long runs.
+      this.t = this.anchorT + (this.step - this.anchorStep) * dt;
+    } else {
+      // A step of another size (backtracking): time is summed from here on, re-anchored.
+      this.t += report.tau;
+      this.anchorStep = this.step;
+      this.anchorT = this.t;
+    }
+    return this.tick(false);
+  }
+
+  /**
+   * Steps until `until` (a total step count) or until `shouldStop` says so (checked
+   * between steps) or a guard stops the run. Returns null when `until` was reached or
+   * `shouldStop` ended the call (then `stopped` is true), else the guard's Stop.
+   */
+  async advance(until: number, shouldStop?: () => boolean): Promise<{ stop: Stop | null; stopped: boolean }> {
+    this.target = until;
+    const first = await this.start();
+    if (first) return { stop: first, stopped: false };
+    let lastYield = this.now();
+    while (this.step < until) {
+      if (shouldStop?.()) return { stop: null, stopped: true };
+      const stop = await this.stepOnceInner();
+      if (stop) return { stop, stopped: false };
+      if (this.now() - lastYield > 50) {
+        await yieldToEventLoop();
+        lastYield = this.now();
+      }
+    }
+    return { stop: null, stopped: false };
+  }
+
+  /** Exactly one step (the viewer's Step button). */
+  async stepOnce(): Promise<Stop | null> {
+    return (await this.advance(this.step + 1)).stop;
+  }
+
+  /** Ends the run: calls every callback's end with the summary (guards first), and returns it. */
+  async finish(stop: Stop | null, interruptedMessage?: string): Promise<RunSummary> {
+    const status = stop ? stop.status : interruptedMessage ? 'interrupted' : 'ok';
+    const summary: RunSummary = {
+      status,
+      steps: this.step,
+      t: this.t,
+      wall_seconds: (this.now() - this.startWall) / 1000,
+      final: this.lastRecord,
+    };
+    const message = stop?.message ?? interruptedMessage;
+    if (message) summary.message = stop?.hint ? `${message}; try a smaller ${stop.hint.param} (now ${this.sim.info.dt}), e.g. --set ${stop.hint.param}=${stop.hint.value}` : message;
+    if (stop?.status === 'diverged' && stop.step !== undefined) summary.diverged_step = stop.step;
+    if (stop?.hint) summary.hint = stop.hint;
+    if (this.warnings.length) summary.warnings = [...this.warnings];
+    this.cached = null;
+    const ctx = this.context(false);
+    for (const cb of this.callbacks()) await cb.end?.(ctx, summary);
+    return summary;
+  }
+
+  /** start + advance to `steps` + finish: a whole headless run. */
+  async run(steps: number, shouldStop?: () => boolean): Promise<RunSummary> {
+    const { stop, stopped } = await this.advance(steps, shouldStop);
+    return this.finish(stop, stopped ? `interrupted at step ${this.step}; resume with --resume if checkpoints were written` : undefined);
+  }
 }

@@ -5,7 +5,7 @@ import { UsageError } from '../../engine/core/simulation.ts';
 import { activationByName } from '../../engine/models/mlp/activations.ts';
 import { makeMlpData } from '../../engine/models/mlp/dataset.ts';
 import { balancedNeurons } from '../../engine/models/mlp/init.ts';
-import { MlpSimulation } from '../../engine/models/mlp/mlp-simulation.ts';
+import { mlpSimulation } from '../../engine/models/mlp/mlp-simulation.ts';
 import { settleBackends } from '../../node/backend/plan.ts';
 import { failingExecutor } from './executors.ts';
 
@@ -27,7 +27,7 @@ function simulation(act: string, m: number, N: number, d: number, bias: boolean,
   const activation = activationByName(act);
   const data = makeMlpData(new Rng(1), { kind: 'gaussian', d, teacher: 2, train: N, test: 8, activation });
   return withBackend(backend, () =>
-    new MlpSimulation({ theta: balancedNeurons(new Rng(2), m, d, 0.5), d, activation, data, dt: 0.5, seed: 3, bias }));
+    mlpSimulation({ theta: balancedNeurons(new Rng(2), m, d, 0.5), d, activation, data, dt: 0.5, seed: 3, bias }));
 }
 
 describe('MLP kernels: auto falls back when gpu.js cannot create them', () => {
@@ -48,7 +48,7 @@ describe('MLP kernels: auto falls back when gpu.js cannot create them', () => {
         auto.advance();
       }
       expect(calls).toEqual({ prepare: 0, run: 1 });
-      expect(Array.from(auto.state())).toEqual(Array.from(ref.state()));
+      expect(Array.from(auto.measure())).toEqual(Array.from(ref.measure()));
       expect(notices).toEqual([
         `wgflow backend: ${family} (m=${m} × N=${N}, d=3) runs on the float64 TypeScript loop: gpu.js cannot create the kernel (forced: run without a kernel)`,
       ]);
@@ -73,7 +73,7 @@ describe('MLP kernels: auto falls back when gpu.js cannot create them', () => {
     const gpu = simulation('tanh', 9, 31, 4, true, 'gpu').value;
     ref.advance();
     gpu.advance();
-    expect(Array.from(gpu.state())).toEqual(Array.from(ref.state()));
+    expect(Array.from(gpu.measure())).toEqual(Array.from(ref.measure()));
     expect(notices).toEqual(['wgflow backend: mlp-smooth (m=9 × N=31, d=4) runs on the float64 TypeScript loop: gpu.js kernels exist for d ≤ 3']);
     // Enough pairs but too few data points per velocity (AUTO_MIN_POINTS): auto stays on ts, silently.
     const floor = AUTO_MIN_POINTS['node-pool']['mlp-relu'];
@@ -91,12 +91,12 @@ describe('MLP kernels: auto falls back when gpu.js cannot create them', () => {
     const activation = activationByName('relu');
     const data = makeMlpData(new Rng(1), { kind: 'gaussian', d: 3, teacher: 2, train: 4000, test: 8, activation });
     const { value: sim } = withBackend('auto', () =>
-      new MlpSimulation({ theta: balancedNeurons(new Rng(2), 256, 3, 0.5), d: 3, activation, data, dt: 0.5, seed: 3, batch: 100 }));
+      mlpSimulation({ theta: balancedNeurons(new Rng(2), 256, 3, 0.5), d: 3, activation, data, dt: 0.5, seed: 3, batch: 100 }));
     const min = AUTO_MIN_N['node-pool']['mlp-relu'];
     expect(256 * 100 < min && 256 * 4000 >= min).toBe(true);
     expect(settleBackends([sim.risk.backend], sim, 'auto')).toEqual({ 'mlp-relu': 'ts' });
     const full = withBackend('auto', () =>
-      new MlpSimulation({ theta: balancedNeurons(new Rng(2), 256, 3, 0.5), d: 3, activation, data, dt: 0.5, seed: 3 })).value;
+      mlpSimulation({ theta: balancedNeurons(new Rng(2), 256, 3, 0.5), d: 3, activation, data, dt: 0.5, seed: 3 })).value;
     expect(settleBackends([full.risk.backend], full, 'auto')['mlp-relu']).toMatch(/^ts \(gpu.js cannot create/);
     expect(notices).toHaveLength(1);
   });

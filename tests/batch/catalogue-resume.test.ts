@@ -5,6 +5,7 @@ import type { SceneDefinition } from '../../engine/core/simulation.ts';
 import { executeRun, resumeRun } from '../../cli/execute-run.ts';
 import { catalogue } from '../../scenes/index.ts';
 import { fingerprint, tempDir } from './helpers.ts';
+import { stepCounter } from '../run-helpers.ts';
 
 const TIMED = /^(scene|summary)\.json$/;
 
@@ -43,9 +44,9 @@ describe('checkpoint/resume of every catalogue scene', () => {
         }
       }
       expect(raw, 'no small size accepted').toBeDefined();
-      let k = 0;
+      const counter = stepCounter();
       const cut = join(base, 'cut');
-      const stopped = await executeRun({ scene, raw: raw!, out: cut, every: 2, checkpointEvery: 3, observers: [{ onStep: () => void k++ }], shouldStop: () => k >= 4 });
+      const stopped = await executeRun({ scene, raw: raw!, out: cut, every: 2, checkpointEvery: 3, outputs: [counter.callback], shouldStop: () => counter.steps() >= 4 });
       expect(stopped.status).toBe('interrupted');
       const resumed = await resumeRun({ dir: cut });
       expect(resumed.fromStep).toBe(4);

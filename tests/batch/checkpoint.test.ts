@@ -5,6 +5,7 @@ import { executeRun, resumeRun } from '../../cli/execute-run.ts';
 import { readCheckpoint } from '../../node/checkpoint.ts';
 import { loadScene } from '../../cli/scene-loader.ts';
 import { cli, fingerprint, readJsonFile, tempDir, waitFor, wgf, wgfChild } from './helpers.ts';
+import { stepCounter } from '../run-helpers.ts';
 
 // Stochastic (Langevin noise): a resume that lost the RNG state would differ at once.
 // 40000 cheap steps last ~1.5 s, long enough to be killed between checkpoints.
@@ -33,7 +34,7 @@ describe('wgf run --checkpoint-every / --resume', () => {
     await exited;
     // Killed mid-run: a valid but unfinished directory with a checkpoint, metrics past it possibly torn.
     expect(readJsonFile(join(cut, 'summary.json')).status).toBe('interrupted');
-    const at = readCheckpoint(cut)!.checkpoint.step;
+    const at = readCheckpoint(cut)!.run.step;
     expect(at).toBeGreaterThanOrEqual(3000);
     expect(at).toBeLessThan(40000);
     expect(existsSync(join(cut, 'final.npy'))).toBe(false);
@@ -56,10 +57,10 @@ describe('wgf run --checkpoint-every / --resume', () => {
     const cut = join(base, 'cut');
     const full = await executeRun({ scene, raw, out: ref, every: 3, checkpointEvery: 7 });
     expect(full.status).toBe('ok');
-    let steps = 0;
-    const stopped = await executeRun({ scene, raw, out: cut, every: 3, checkpointEvery: 7, observers: [{ onStep: () => void steps++ }], shouldStop: () => steps >= 23 });
+    const counter = stepCounter();
+    const stopped = await executeRun({ scene, raw, out: cut, every: 3, checkpointEvery: 7, outputs: [counter.callback], shouldStop: () => counter.steps() >= 23 });
     expect(stopped.status).toBe('interrupted');
-    expect(readCheckpoint(cut)!.checkpoint.step).toBe(23); // not a multiple of 7: written at the stop
+    expect(readCheckpoint(cut)!.run.step).toBe(23); // not a multiple of 7: written at the stop
     const resumed = await resumeRun({ dir: cut });
     expect(resumed.fromStep).toBe(23);
     expect(resumed.summary.status).toBe('ok');
@@ -72,10 +73,10 @@ describe('wgf run --checkpoint-every / --resume', () => {
   it('a corrupted checkpoint is a one-line error and leaves the run directory untouched', async () => {
     const scene = await loadScene('aggregation-disk');
     const dir = join(tempDir('corrupt'), 'run');
-    let steps = 0;
-    await executeRun({ scene, raw: { n: 40, steps: 30 }, out: dir, every: 2, checkpointEvery: 5, observers: [{ onStep: () => void steps++ }], shouldStop: () => steps >= 17 });
+    const counter = stepCounter();
+    await executeRun({ scene, raw: { n: 40, steps: 30 }, out: dir, every: 2, checkpointEvery: 5, outputs: [counter.callback], shouldStop: () => counter.steps() >= 17 });
     const ck = readJsonFile(join(dir, 'checkpoint.json'));
-    const state = join(dir, ck.state_file);
+    const state = join(dir, ck.arrays.x.file);
     const bytes = readFileSync(state);
     bytes[bytes.length - 3] ^= 0x40; // one flipped bit in the last particle
     writeFileSync(state, bytes);
@@ -115,8 +116,8 @@ describe('wgf run --checkpoint-every / --resume', () => {
     const scene = await loadScene('aggregation-disk');
     const base = tempDir('nockpt');
     await executeRun({ scene, raw: { n: 40, steps: 12 }, out: join(base, 'ref'), every: 2 });
-    let steps = 0;
-    await executeRun({ scene, raw: { n: 40, steps: 12 }, out: join(base, 'cut'), every: 2, observers: [{ onStep: () => void steps++ }], shouldStop: () => steps >= 7 });
+    const counter = stepCounter();
+    await executeRun({ scene, raw: { n: 40, steps: 12 }, out: join(base, 'cut'), every: 2, outputs: [counter.callback], shouldStop: () => counter.steps() >= 7 });
     const r = await resumeRun({ dir: join(base, 'cut') });
     expect(r.fromStep).toBe(0);
     expect(fingerprint(join(base, 'cut'), TIMED)).toEqual(fingerprint(join(base, 'ref'), TIMED));

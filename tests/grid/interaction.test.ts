@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { GridInteraction } from '../../engine/grid/grid-interaction.ts';
 import { Grid } from '../../engine/grid/grid.ts';
 import { GridMeasure, normalizedMasses } from '../../engine/grid/grid-measure.ts';
-import { GridSimulation } from '../../engine/grid/grid-simulation.ts';
+import { gridSimulation } from '../../engine/grid/grid-simulation.ts';
 
 const grid = new Grid([14, 11], [[-1, 1], [-1.5, 0.5]]);
 const pts: Float64Array[] = [];
@@ -36,7 +36,7 @@ describe('grid interaction energy (semi-implicit, W * p without a dense sum)', (
     const g = new Grid([48, 48], [[-3, 3], [-3, 3]]); // wide box: the blob's mass at the walls is ~1e−9
     const m = new GridMeasure(g, normalizedMasses(g.evaluate(([x, y]) => Math.exp(-((x - 0.3) ** 2 + y * y) / (2 * 0.5 ** 2))), g));
     const tau = 0.1, eps = 0.005;
-    const sim = new GridSimulation({ measure: m, energies: [GridInteraction.quadratic(g, 1)], tau, eps, tol: 1e-11 });
+    const sim = gridSimulation({ measure: m, energies: [GridInteraction.quadratic(g, 1)], tau, eps, tol: 1e-11 });
     const xs = g.centres(0);
     const moments = () => {
       let mx = 0, v = 0;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { GridEntropy, GridPotential } from '../../engine/grid/grid-energy.ts';
 import { Grid } from '../../engine/grid/grid.ts';
 import { GridMeasure, normalizedMasses } from '../../engine/grid/grid-measure.ts';
-import { GridSimulation } from '../../engine/grid/grid-simulation.ts';
+import { gridSimulation } from '../../engine/grid/grid-simulation.ts';
 import type { KernelForm } from '../../engine/grid/gibbs-geometry.ts';
 
 /** 2D Fokker–Planck (double well) a few steps in each kernel form. */
@@ -10,15 +10,15 @@ function run(form: KernelForm, eps: number, steps = 4, width = 0.2) {
   const grid = new Grid([20, 22], [[-2, 2], [-2, 2]]);
   const V = grid.evaluate(([x, y]) => (x * x - 1) ** 2 + 0.5 * y * y);
   const p0 = normalizedMasses(grid.evaluate(([x, y]) => Math.exp(-((x - 0.2) ** 2 + (y - 0.5) ** 2) / width)), grid);
-  const sim = new GridSimulation({ measure: new GridMeasure(grid, p0), energies: [new GridPotential(V), new GridEntropy(0.5)], tau: 0.05, eps, form, tol: 1e-12, relaxation: 1 });
+  const sim = gridSimulation({ measure: new GridMeasure(grid, p0), energies: [new GridPotential(V), new GridEntropy(0.5)], tau: 0.05, eps, form, tol: 1e-12, relaxation: 1 });
   const notices: string[] = [];
-  sim.scheme.geometry.onNotice = (m) => notices.push(m);
+  sim.jko.geometry.onNotice = (m) => notices.push(m);
   let logApps = 0;
   for (let k = 0; k < steps; k++) {
     sim.advance();
-    logApps += sim.last.logApplications;
+    logApps += sim.state.last.logApplications;
   }
-  return { p: sim.state().slice(), logApps, iterations: sim.last.iterations, notices };
+  return { p: sim.measure().slice(), logApps, iterations: sim.state.last.iterations, notices };
 }
 
 describe('kernel forms of the JKO step', () => {

@@ -44,9 +44,9 @@ describe('wgf run → run directory (DESIGN §5.2)', () => {
     expect(fin.dtype).toBe('<f8');
     const sim = aggregationDisk.build(resolveParams(aggregationDisk.params, { n: 40, steps: 20, seed: 7 }), { backend: 'ts' });
     for (let k = 0; k < 20; k++) sim.advance();
-    expect(Array.from(fin.data)).toEqual(Array.from(sim.state()));
+    expect(Array.from(fin.data)).toEqual(Array.from(sim.measure()));
     const frame = decodeNpy(readFileSync(join(out, 'frames', '000020.npy')));
-    expect(Array.from(frame.data)).toEqual(Array.from(Float32Array.from(sim.state())));
+    expect(Array.from(frame.data)).toEqual(Array.from(Float32Array.from(sim.measure())));
   });
 
   it('--init starts from given positions, and rejects a wrong shape in one line', () => {
@@ -66,11 +66,11 @@ describe('wgf run → run directory (DESIGN §5.2)', () => {
     const dir = tempDir();
     writeFileSync(
       join(dir, 'my-scene.ts'),
-      `import { defineScene, ParticleMeasure, ParticleSimulation, Potential, quadraticPotential, Rng, gaussianCloud } from 'wgflow';
+      `import { defineScene, ParticleMeasure, particleSimulation, Potential, quadraticPotential, Rng, gaussianCloud } from 'wgflow';
 export default defineScene({
   id: 'my-scene', title: 'mine', description: 'user scene',
   params: { n: { type: 'integer', default: 10, min: 1, description: 'n' }, steps: { type: 'integer', default: 5, min: 0, description: 's' }, seed: { type: 'integer', default: 0, min: 0, description: 'seed' } },
-  build: (p) => new ParticleSimulation({ measure: new ParticleMeasure(gaussianCloud(new Rng(p.seed), p.n, 2, 1, 0.1), 2), energies: [new Potential(quadraticPotential())], dt: 0.5, seed: 0 }),
+  build: (p) => particleSimulation({ measure: new ParticleMeasure(gaussianCloud(new Rng(p.seed), p.n, 2, 1, 0.1), 2), energies: [new Potential(quadraticPotential())], dt: 0.5, seed: 0 }),
 });
 `,
     );

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  ForwardScheme, Interaction, ParticleMeasure, Rng, gaussianCloud, mean, quadraticKernel, radialKsToUniformBall,
+  forwardScheme, Interaction, particlesOf, ParticleMeasure, Rng, gaussianCloud, mean, quadraticKernel, radialKsToUniformBall,
   radialW1ToUniformBall, resolveParams, type SceneDefinition,
 } from '../../engine/index.ts';
 import ball from '../../scenes/aggregation-ball.ts';
@@ -18,8 +18,9 @@ describe('quadratic aggregation W(z) = |z|²/2', () => {
     const m = new ParticleMeasure(gaussianCloud(rng, n, d, [1, -2, 0.5], 1.3), d, w);
     const c0 = mean(m);
     const x0 = m.x.slice();
-    const scheme = new ForwardScheme([new Interaction(quadraticKernel())], { dt: tau });
-    for (let s = 0; s < k; s++) scheme.step(m, rng);
+    const scheme = forwardScheme({ energies: [new Interaction(quadraticKernel())], d, weights: w, dt: tau });
+    const state = scheme.init(m.x);
+    for (let s = 0; s < k; s++) scheme.step(state);
     const c1 = mean(m);
     const f = (1 - tau) ** k;
     let worst = 0;
@@ -34,10 +35,11 @@ describe('quadratic aggregation W(z) = |z|²/2', () => {
 });
 
 function equilibrium(scene: SceneDefinition<any>, n: number, steps: number) {
-  const sim = scene.build(resolveParams(scene.params, { n, steps }), { backend: 'ts' }) as any;
+  const sim = scene.build(resolveParams(scene.params, { n, steps }), { backend: 'ts' });
   for (let k = 0; k < steps; k++) sim.advance();
-  const c = mean(sim.measure);
-  return { w1: radialW1ToUniformBall(sim.measure, c), ks: radialKsToUniformBall(sim.measure, c), m: sim.metrics() };
+  const m = particlesOf(sim);
+  const c = mean(m);
+  return { w1: radialW1ToUniformBall(m, c), ks: radialKsToUniformBall(m, c), m: sim.metrics(steps * sim.info.dt) };
 }
 
 describe('attractive–repulsive equilibria', () => {

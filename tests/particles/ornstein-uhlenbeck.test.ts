@@ -1,16 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { covariance, mean, resolveParams, type Simulation } from '../../engine/index.ts';
+import { covariance, mean, particlesOf, resolveParams } from '../../engine/index.ts';
 import fokkerPlanck from '../../scenes/fokker-planck.ts';
 
 /** Runs the fokker-planck scene for `steps` steps and returns mean/covariance errors to the exact OU law. */
 function runOU(raw: Record<string, number | string>, steps: number) {
   const p = resolveParams(fokkerPlanck.params, raw);
-  const sim = fokkerPlanck.build(p, { backend: 'ts' }) as Simulation & { measure: Parameters<typeof mean>[0] };
+  const sim = fokkerPlanck.build(p, { backend: 'ts' });
   for (let k = 0; k < steps; k++) sim.advance();
-  const t = sim.t;
+  const t = steps * sim.info.dt;
   const d = p.d as number;
-  const mu = mean(sim.measure);
-  const S = covariance(sim.measure, mu);
+  const mu = mean(particlesOf(sim));
+  const S = covariance(particlesOf(sim), mu);
   // Exact OU law from N(m0·1, s0² I) with σ = 1: N(m0 e^{−t}, s0² e^{−2t} + (1 − e^{−2t}) I).
   const m = (p.m0 as number) * Math.exp(-t);
   const v = (p.s0 as number) ** 2 * Math.exp(-2 * t) + (1 - Math.exp(-2 * t));

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { resolveParams, runSimulation, type MetricRecord, type SceneDefinition } from '../../engine/index.ts';
+import { resolveParams, type SceneDefinition } from '../../engine/index.ts';
+import { runCollecting } from '../run-helpers.ts';
 import aggregationDisk from '../../scenes/aggregation-disk.ts';
 import doubleWell from '../../scenes/double-well.ts';
 import fokkerPlanck from '../../scenes/fokker-planck.ts';
@@ -7,8 +8,7 @@ import fokkerPlanck from '../../scenes/fokker-planck.ts';
 async function energies(scene: SceneDefinition<any>, raw: Record<string, string | number | boolean>) {
   const p = resolveParams(scene.params, raw);
   const sim = scene.build(p, { backend: 'ts' });
-  const recs: MetricRecord[] = [];
-  const summary = await runSimulation(sim, { steps: p.steps as number, every: 1, observers: [{ onRecord: (r) => void recs.push(r) }] });
+  const { summary, records: recs } = await runCollecting(sim, p.steps as number);
   return { summary, e: recs.map((r) => r.energy), recs };
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { defineScene, type SceneDefinition, type Simulation } from '../../engine/index.ts';
+import { defineScene, Simulation, type SceneDefinition } from '../../engine/index.ts';
 import { SimDriver } from '../../viewer/driver/sim-driver.ts';
 import { decodeBinary, type BinaryMessage, type ServerMessage } from '../../viewer/protocol.ts';
 import gridScene from '../../viewer/synthetic/grid-scene.ts';
@@ -119,22 +119,18 @@ describe('SimDriver (the play loop behind wgf view and the static site)', () => 
     let k = 0;
     const blowUp = defineScene({
       id: 'blow-up', title: 'blow up', description: '', params: {},
-      build: () => {
-        const x = new Float64Array(2);
-        const sim: Simulation = {
+      build: () =>
+        new Simulation({
           info: { kind: 'particles', dim: 2, shape: [1, 2], dt: 0.5, gradientFlow: true },
-          get step() { return k; },
-          get t() { return k / 2; },
-          advance: () => void (x[0] = ++k >= 3 ? NaN : k),
-          state: () => x, setState: () => {}, energy: () => ({ total: 0, terms: {} }), metrics: () => ({}),
-          checkpoint: () => ({ step: k, t: 0, state: x }), restore: () => {},
-        };
-        return sim;
-      },
+          scheme: { name: 'blow-up', dt: 0.5, init: (x) => ({ x }), step: (s) => ((s.x[0] = ++k >= 3 ? NaN : k), { tau: 0.5 }) },
+          x0: new Float64Array(2),
+          energy: () => ({ total: 0, terms: {} }),
+        }),
     });
     const e = drive(blowUp);
     await until(() => e.lastStatus().status.state === 'diverged', 'diverged');
-    expect(e.lastStatus().status.message).toMatch(/non-finite at step 3.*try a smaller dt/);
+    // The browser is told what to change in its own terms (the panel), not a CLI flag.
+    expect(e.lastStatus().status.message).toMatch(/non-finite at step 3.*lower dt \(now 0.5\), e\.g\. to 0.125, and press Apply/);
     e.driver.handle({ type: 'play' }); // a diverged run only restarts
     expect(e.lastStatus().status.state).toBe('diverged');
     e.driver.close();
@@ -150,14 +146,14 @@ describe('SimDriver (the play loop behind wgf view and the static site)', () => 
         const advance = sim.advance.bind(sim);
         sim.advance = () => {
           if (++calls === 3) throw new Error('Sinkhorn did not converge in 1000 iterations');
-          advance();
+          return advance();
         };
         return sim;
       },
     });
     const d = drive(broken);
     await until(() => d.lastStatus().status.state === 'error', 'error');
-    expect(d.lastStatus().status.message).toBe('Sinkhorn did not converge in 1000 iterations');
+    expect(d.lastStatus().status.message).toBe('step 3 failed: Sinkhorn did not converge in 1000 iterations');
     expect(d.frames.at(-1)!.step).toBe(2);
     d.driver.handle({ type: 'reset' });
     await until(() => d.frames.some((f) => f.runId === 2 && f.step >= 3), 'the new run going past step 3');

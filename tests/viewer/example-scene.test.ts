@@ -1,16 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { resolveParams } from '../../engine/core/params.ts';
 import { loadSceneFile } from '../../cli/scene-loader.ts';
-import type { MetricRecord } from '../../engine/run/record.ts';
-import { runSimulation } from '../../engine/run/runner.ts';
+import { runCollecting } from '../run-helpers.ts';
 
 describe('README example scene (viewer/examples/ring-swarm.ts)', () => {
   it('loads as a user scene file and flows to the ring: energy decreases, mean radius → R', async () => {
     const { def } = await loadSceneFile('viewer/examples/ring-swarm.ts');
     expect(def.id).toBe('ring-swarm');
     const sim = def.build(resolveParams(def.params, { n: 200 }), { backend: 'ts' });
-    const recs: MetricRecord[] = [];
-    const summary = await runSimulation(sim, { steps: 300, every: 50, observers: [{ onRecord: (r) => void recs.push(r) }] });
+    const { summary, records: recs } = await runCollecting(sim, 300, 50);
     expect(summary.status).toBe('ok');
     for (let k = 1; k < recs.length; k++) expect(recs[k].energy).toBeLessThanOrEqual(recs[k - 1].energy + 1e-12);
     expect(recs[0].mean_radius as number).toBeLessThan(0.6); // starts as a blob of std 0.3 at the origin

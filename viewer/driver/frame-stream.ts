@@ -1,20 +1,21 @@
-import type { Simulation } from '../../engine/core/simulation.ts';
-import type { MetricRecord } from '../../engine/run/record.ts';
-import type { RunObserver } from '../../engine/run/runner.ts';
+import type { Callback, RunContext } from '../../engine/run/callback.ts';
+import type { Schedule } from '../../engine/run/schedule.ts';
 import { encodeBinary } from '../protocol.ts';
 
 /** Where encoded frames go: a worker's postMessage (transferring the buffer). */
 export type BinarySink = (buf: ArrayBuffer) => void;
 
 /**
- * The viewer stream as a run observer (the run loop owns the clock; streaming is
- * an observer on the record schedule). Each record becomes one binary frame:
- * the metric record as meta plus the state as float32 [n, d] or the grid's shape.
- * Frames are paced to at most `maxFps` per second (on average) by awaiting in `onRecord`, so a
- * fast simulation never outruns what a screen can show, and the wait is where a
- * worker receives its control messages.
+ * The viewer stream as a callback of the run loop: every `stride()` steps (and the
+ * last) one binary frame, the metric record as meta plus the scene's frame (the state
+ * as float32 [n, d] or the grid's shape, or the scene's view of it). Frames are paced
+ * to at most `maxFps` per second (on average) by awaiting in `call`, so a fast
+ * simulation never outruns what a screen can show, and the wait is where a worker
+ * receives its control messages.
  */
-export class FrameStream implements RunObserver {
+export class FrameStream implements Callback {
+  readonly name = 'viewer stream';
+  readonly schedule: Schedule;
   private lastStep = -1;
   /** When the next frame is due (ms, `now()` clock). */
   private nextAt = -Infinity;
@@ -25,16 +26,22 @@ export class FrameStream implements RunObserver {
     /** Tags every frame, so that a frame of an earlier run is recognised and dropped. */
     private readonly runId: number,
     private readonly maxFps: number,
+    /** Steps between frames, read at every step (the viewer's speed control changes it). */
+    stride: () => number,
     private readonly now: () => number = () => performance.now(),
-  ) {}
+  ) {
+    this.schedule = { label: 'every "steps per frame" steps, at most maxFps per second', due: (c) => c.step % stride() === 0 || c.final };
+  }
 
-  async onRecord(rec: MetricRecord, sim: Simulation): Promise<void> {
-    if (rec.step === this.lastStep) return;
-    this.lastStep = rec.step;
+  async call(ctx: RunContext): Promise<void> {
+    if (ctx.step === this.lastStep) return;
+    this.lastStep = ctx.step;
+    const rec = ctx.record();
     const period = 1000 / this.maxFps;
     const wait = this.nextAt - this.now();
     if (wait > 1) await new Promise((r) => setTimeout(r, wait));
-    this.sink(encodeBinary('frame', sim.state(), sim.info.shape, rec, rec.step, rec.t, this.runId));
+    const frame = ctx.sim.frame();
+    this.sink(encodeBinary('frame', frame.data, frame.shape, rec, rec.step, rec.t, this.runId));
     // A fixed schedule, not "period after the last send": a late timer (a busy machine)
     // shortens the next wait instead of lowering the rate; at most one frame of catch-up.
     const now = this.now();

@@ -1,6 +1,6 @@
 import { ParamError, resolveParams, type RawParams } from '../../engine/core/params.ts';
 import type { SceneDefinition, Simulation } from '../../engine/core/simulation.ts';
-import { runSimulation } from '../../engine/run/runner.ts';
+import { Runner, standardGuards } from '../../engine/run/runner.ts';
 import { parseBackend } from '../../engine/backend/names.ts';
 import { withBackend, type BackendSlot } from '../../engine/backend/scope.ts';
 import { encodeBinary, type ClientMessage, type ControlStatus, type ServerMessage, type ViewInfo } from '../protocol.ts';
@@ -34,15 +34,19 @@ const UNBOUNDED_STEPS = 1e9;
 
 /**
  * Plays one scene interactively: play, pause, single step, reset, speed and
- * parameter changes, streaming frames through a `FrameStream` observer. The run
- * itself is `runSimulation` (with its divergence checks), called again after
- * every interruption: a control message sets `interrupt`, the runner returns
- * 'interrupted' at the next step boundary, and the loop resumes with the new
- * settings. Isomorphic: the same driver runs in a Node worker thread (`wgf view`)
- * and in a browser Web Worker (the static site).
+ * parameter changes, streaming frames through a `FrameStream` callback. Each run
+ * (a build of the scene) has one `Runner` for its whole life: a control message
+ * sets `interrupt`, the runner's `advance` returns at the next step boundary, and
+ * the loop goes on with the new settings — the guards keep their state (the energy
+ * baseline is step 0's, not the last pause's). Reset and new parameters build a new
+ * run. Isomorphic: the same driver runs in a Node worker thread (`wgf view`) and in
+ * a browser Web Worker (the static site).
  */
 export class SimDriver {
   private sim!: Simulation;
+  private runner!: Runner;
+  /** Stream every step while single-stepping, else every `stepsPerFrame` steps. */
+  private singleStepping = false;
   private values: Record<string, number | string | boolean> = {};
   private runId = 0;
   private interrupt = false;
@@ -74,7 +78,8 @@ export class SimDriver {
     this.values = params as Record<string, number | string | boolean>;
     this.runId++;
     this.pendingSteps = 0;
-    this.stream = new FrameStream((b) => this.port.sendBinary(b), this.runId, this.opts.maxFps ?? 60);
+    this.stream = new FrameStream((b) => this.port.sendBinary(b), this.runId, this.opts.maxFps ?? 60, () => (this.singleStepping ? 1 : this.status.stepsPerFrame));
+    this.runner = new Runner(sim, { guards: standardGuards(this.stream.schedule), outputs: [this.stream], recordSchedule: this.stream.schedule });
     this.status.targetSteps = typeof params.steps === 'number' && params.steps > 0 ? params.steps : UNBOUNDED_STEPS;
     this.status.state = this.status.paused ? 'paused' : 'running';
     delete this.status.message;
@@ -85,12 +90,13 @@ export class SimDriver {
   private announce(): void {
     const { sim, def } = this;
     const i = sim.info;
-    const info: ViewInfo = { kind: i.kind, dim: i.dim, shape: i.shape, bounds: i.bounds, sphere: i.sphere, dt: i.dt, mainMetric: i.mainMetric, gradientFlow: i.gradientFlow };
+    // The client lays out what the frames hold: the scene's view of the state when it has one.
+    const info: ViewInfo = { kind: i.kind, dim: i.view ? i.view.shape[1] : i.dim, shape: i.view?.shape ?? i.shape, bounds: i.bounds, sphere: i.sphere, dt: i.dt, mainMetric: i.mainMetric, gradientFlow: i.gradientFlow };
     const scene = { id: def.id, title: def.title, description: def.description, params: def.params };
     this.port.send({ type: 'hello', mode: this.opts.mode, scene, values: this.values, info, runId: this.runId });
-    const ref = sim.reference?.();
+    const ref = sim.reference();
     if (ref) this.port.sendBinary(encodeBinary('reference', ref.data, ref.shape, { label: ref.label }, 0, 0, this.runId));
-    const w = sim.weights?.();
+    const w = sim.weights();
     if (w && w.some((v) => Math.abs(v - w[0]) > 1e-15)) this.port.sendBinary(encodeBinary('weights', w, [w.length], {}, 0, 0, this.runId));
     this.sendStatus();
   }
@@ -108,7 +114,7 @@ export class SimDriver {
     }
     switch (msg.type) {
       case 'play':
-        if (this.sim.step >= this.status.targetSteps) this.status.targetSteps += Math.max(1, Number(this.values.steps) || 100);
+        if (this.runner.step >= this.status.targetSteps) this.status.targetSteps += Math.max(1, Number(this.values.steps) || 100);
         this.status.paused = false;
         this.status.state = 'running';
         break;
@@ -175,36 +181,42 @@ export class SimDriver {
   private async play(): Promise<void> {
     while (!this.closed) {
       this.interrupt = false;
-      const { sim, stream } = this;
+      const { runner } = this;
       if (this.announcedRun !== this.runId) {
-        // The initial state of a new run, even while paused.
+        // The initial state of a new run, even while paused (the stream is due at the start).
         this.announcedRun = this.runId;
-        await runSimulation(sim, { steps: sim.step, every: 1, observers: [stream] });
+        const stop = await runner.start();
+        if (stop) this.stopped(stop);
       }
       const single = this.status.paused && this.pendingSteps > 0;
-      if ((this.status.paused && !single) || this.status.state === 'diverged') {
+      if ((this.status.paused && !single) || this.status.state === 'diverged' || this.status.state === 'error') {
         await new Promise<void>((r) => (this.wake = r));
         this.wake = null;
         continue;
       }
-      const target = single ? sim.step + 1 : this.status.targetSteps;
-      if (sim.step >= target) {
+      const target = single ? runner.step + 1 : this.status.targetSteps;
+      if (runner.step >= target) {
         this.status.paused = true;
         this.status.state = 'done';
         this.sendStatus();
         continue;
       }
-      const before = sim.step;
+      const before = runner.step;
+      this.singleStepping = single;
       // A single step is only cut short by a new run (or close), not by further control messages.
-      const shouldStop = single ? () => this.closed || sim !== this.sim : () => this.interrupt || this.closed;
-      const summary = await runSimulation(sim, { steps: target, every: single ? 1 : this.status.stepsPerFrame, observers: [stream], shouldStop });
-      if (single && sim === this.sim && sim.step > before) this.pendingSteps--;
-      if (summary.status === 'diverged' && sim === this.sim) {
-        this.status.paused = true;
-        this.status.state = 'diverged';
-        this.status.message = summary.message;
-        this.sendStatus();
-      }
+      const shouldStop = single ? () => this.closed || runner !== this.runner : () => this.interrupt || this.closed;
+      const { stop } = await runner.advance(target, shouldStop);
+      this.singleStepping = false;
+      if (single && runner === this.runner && runner.step > before) this.pendingSteps--;
+      if (stop && runner === this.runner) this.stopped(stop);
     }
+  }
+
+  /** A guard ended the run (diverged) or a step threw (error): paused, with the message and the hint. */
+  private stopped(stop: { status: string; message: string; hint?: { param: string; value: number } }): void {
+    this.status.paused = true;
+    this.status.state = stop.status === 'diverged' ? 'diverged' : 'error';
+    this.status.message = stop.hint ? `${stop.message}; lower ${stop.hint.param} (now ${this.sim.info.dt}), e.g. to ${stop.hint.value}, and press Apply` : stop.message;
+    this.sendStatus();
   }
 }

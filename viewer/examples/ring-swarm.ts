@@ -6,7 +6,7 @@
  * In a scene file outside this repository, import from 'wgflow' instead (wgf
  * resolves it to the engine).
  */
-import { defineScene, gaussianCloud, Interaction, morseKernel, ParticleMeasure, ParticleSimulation, Potential, Rng } from '../../engine/index.ts';
+import { defineScene, gaussianCloud, Interaction, morseKernel, ParticleMeasure, particleSimulation, Potential, Rng } from '../../engine/index.ts';
 
 export default defineScene({
   id: 'ring-swarm',
@@ -29,7 +29,7 @@ export default defineScene({
       },
     };
     const measure = new ParticleMeasure(gaussianCloud(new Rng(p.seed), p.n, 2, 0, 0.3), 2);
-    return new ParticleSimulation({
+    return particleSimulation({
       measure,
       energies: [new Potential(ring), new Interaction(morseKernel(1, 2, 1.2, 0.3))],
       dt: p.dt,

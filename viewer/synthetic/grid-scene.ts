@@ -5,86 +5,50 @@
  * as cell masses (Σ p = 1) of shape [grid] · dim over [−4, 4]^dim. Reference:
  * the Gibbs density ∝ e^{−|x|²/2}. Energy: the relative entropy KL(p | Gibbs).
  */
-import { defineScene, type Checkpoint, type Reference, type Simulation, type SimulationInfo } from '../../engine/index.ts';
+import { Simulation, defineScene } from '../../engine/index.ts';
 
-class ExactOuGrid implements Simulation {
-  readonly info: SimulationInfo;
-  step = 0;
-  t = 0;
-  private p: Float64Array;
-
-  constructor(
-    private readonly dim: number,
-    private readonly grid: number,
-    private readonly m0: number,
-    private readonly s0: number,
-    dt: number,
-  ) {
-    this.info = { kind: 'grid', dim, shape: Array(dim).fill(grid), bounds: Array.from({ length: dim }, () => [-4, 4] as [number, number]), dt, gradientFlow: true, mainMetric: 'variance' };
-    this.p = this.density(this.t);
+/** Cell masses of Π_k N(mean, v) on `grid` cells per axis over [−4, 4]^dim (normalised). */
+function gaussian(dim: number, grid: number, mean: number, v: number): Float64Array {
+  const n = grid ** dim;
+  const centre = (i: number) => -4 + ((i + 0.5) * 8) / grid;
+  const p = new Float64Array(n);
+  let s = 0;
+  for (let c = 0; c < n; c++) {
+    let e = 0;
+    for (let k = 0, r = c; k < dim; k++, r = Math.floor(r / grid)) e += (centre(r % grid) - mean) ** 2;
+    p[c] = Math.exp(-e / (2 * v));
+    s += p[c];
   }
+  for (let c = 0; c < n; c++) p[c] /= s;
+  return p;
+}
 
-  private centre(i: number): number {
-    return -4 + ((i + 0.5) * 8) / this.grid;
-  }
-
-  /** Cell masses of Π_k N(mean, v) on the grid (normalised). */
-  private gaussian(mean: number, v: number): Float64Array {
-    const n = this.grid ** this.dim;
-    const p = new Float64Array(n);
-    let s = 0;
-    for (let c = 0; c < n; c++) {
-      let e = 0;
-      for (let k = 0, r = c; k < this.dim; k++, r = Math.floor(r / this.grid)) e += (this.centre(r % this.grid) - mean) ** 2;
-      p[c] = Math.exp(-e / (2 * v));
-      s += p[c];
-    }
-    for (let c = 0; c < n; c++) p[c] /= s;
-    return p;
-  }
-
-  private density(t: number): Float64Array {
-    return this.gaussian(this.m0 * Math.exp(-t), this.s0 ** 2 * Math.exp(-2 * t) + 1 - Math.exp(-2 * t));
-  }
-
-  advance(): void {
-    this.step++;
-    this.t = this.step * this.info.dt;
-    this.p = this.density(this.t);
-  }
-
-  state(): Float64Array {
-    return this.p;
-  }
-
-  setState(x: Float64Array): void {
-    this.p = x.slice();
-  }
-
-  energy() {
-    const g = this.gaussian(0, 1);
-    let kl = 0;
-    for (let c = 0; c < g.length; c++) if (this.p[c] > 0) kl += this.p[c] * Math.log(this.p[c] / g[c]);
-    return { total: kl, terms: { kl } };
-  }
-
-  metrics() {
-    return { variance: this.s0 ** 2 * Math.exp(-2 * this.t) + 1 - Math.exp(-2 * this.t) };
-  }
-
-  reference(): Reference {
-    return { label: 'Gibbs density', data: this.gaussian(0, 1), shape: this.info.shape };
-  }
-
-  checkpoint(): Checkpoint {
-    return { step: this.step, t: this.t, state: this.p.slice() };
-  }
-
-  restore(c: Checkpoint): void {
-    this.step = c.step;
-    this.t = c.t;
-    this.p = c.state.slice();
-  }
+/** The exact OU density: the "scheme" evaluates it at the next step's time; its state counts the steps. */
+function exactOuGrid(dim: number, grid: number, m0: number, s0: number, dt: number): Simulation<{ x: Float64Array; k: number }> {
+  const density = (t: number) => gaussian(dim, grid, m0 * Math.exp(-t), s0 ** 2 * Math.exp(-2 * t) + 1 - Math.exp(-2 * t));
+  const shape = Array(dim).fill(grid);
+  const gibbs = gaussian(dim, grid, 0, 1);
+  return new Simulation({
+    info: { kind: 'grid', dim, shape, bounds: Array.from({ length: dim }, () => [-4, 4] as [number, number]), dt, gradientFlow: true, mainMetric: 'variance' },
+    scheme: {
+      name: 'exact OU density',
+      dt,
+      init: (x) => ({ x, k: 0 }),
+      step(s) {
+        s.k++;
+        s.x.set(density(s.k * dt));
+        return { tau: dt };
+      },
+    },
+    x0: density(0),
+    energy(s) {
+      let kl = 0;
+      for (let c = 0; c < gibbs.length; c++) if (s.x[c] > 0) kl += s.x[c] * Math.log(s.x[c] / gibbs[c]);
+      return { total: kl, terms: { kl } };
+    },
+    metrics: (_s, t) => ({ variance: s0 ** 2 * Math.exp(-2 * t) + 1 - Math.exp(-2 * t) }),
+    reference: () => ({ label: 'Gibbs density', data: gibbs, shape }),
+  });
 }
 
 export default defineScene({
@@ -99,5 +63,5 @@ export default defineScene({
     m0: { type: 'number', default: 1.5, description: 'initial mean along every axis' },
     s0: { type: 'number', default: 0.5, min: 0, minExclusive: true, description: 'initial standard deviation' },
   },
-  build: (p) => new ExactOuGrid(p.dim, p.grid, p.m0, p.s0, p.dt),
+  build: (p) => exactOuGrid(p.dim, p.grid, p.m0, p.s0, p.dt),
 });

@@ -1,10 +1,8 @@
 import { ParamError } from '../../core/params.ts';
-import { Rng } from '../../core/rng.ts';
-import type { Checkpoint, EnergyReport, Reference, Simulation, SimulationInfo } from '../../core/simulation.ts';
-import { LangevinEntropy } from '../../particles/blob-entropy.ts';
+import { Simulation } from '../../core/simulation.ts';
 import { evaluateEnergies, type ParticleEnergy } from '../../particles/energy.ts';
-import { ForwardScheme } from '../../particles/forward-scheme.ts';
-import { ParticleMeasure } from '../../particles/measure.ts';
+import { forwardScheme, type ParticleState } from '../../particles/forward-scheme.ts';
+import { kdeEntropy } from '../../particles/langevin-noise.ts';
 import { Potential, quadraticPotential } from '../../particles/potential.ts';
 import type { Activation } from './activations.ts';
 import type { MlpData } from './dataset.ts';
@@ -33,156 +31,102 @@ export interface MlpSimulationOptions {
 }
 
 /**
+ * Writes the neuron picture rows (|a_i| w_i, a_i, w_i, b_i) of parameters θ [m, d+2] into
+ * out [m, 2d+2]: the 2-homogeneous picture |a| w of ReLU neurons first (Chizat & Bach
+ * 2018, Fig. 1), which the viewer draws, then the parameters themselves.
+ */
+export function neuronPicture(theta: Float64Array, d: number, out: Float64Array): Float64Array {
+  const D = neuronDim(d);
+  const S = d + D;
+  const m = theta.length / D;
+  for (let i = 0; i < m; i++) {
+    const a = Math.abs(theta[i * D]);
+    for (let k = 0; k < d; k++) out[i * S + k] = a * theta[i * D + 1 + k];
+    for (let k = 0; k < D; k++) out[i * S + d + k] = theta[i * D + k];
+  }
+  return out;
+}
+
+/**
  * Training of a mean-field two-layer network as a Wasserstein gradient flow of
  * F(μ) = R(μ) + λ/2 ∫|θ|² dμ + σ ∫ρ log ρ over the measure of neurons (DESIGN §3.1),
- * by forward Wasserstein gradient descent (ForwardScheme) on the parameters.
- *
- * The state (frames, final.npy, checkpoints) is [m, 2d+2], row i = (|a_i| w_i, a_i, w_i, b_i):
- * the neuron picture first — the viewer draws the first three columns, so it shows the
- * 2-homogeneous picture |a| w of ReLU neurons (Chizat & Bach 2018, Fig. 1) — then the
- * exact parameters θ_i, so a checkpoint restores bit-identically and a final.npy can
- * start another run (--init also takes the bare parameters [m, d+2]).
+ * by forward Wasserstein gradient descent on the parameters θ_i = (a_i, w_i, b_i). The
+ * state is the parameters [m, d+2] (final.npy, checkpoints); the viewer and the frames
+ * show the neuron picture [m, 2d+2] (`neuronPicture`). `--init` takes parameters
+ * [m, d+2] or a picture [m, 2d+2] (an older final.npy or a frame).
  */
-export class MlpSimulation implements Simulation {
-  readonly info: SimulationInfo;
-  readonly measure: ParticleMeasure;
-  readonly risk: MeanFieldRisk;
-  readonly scheme: ForwardScheme;
-  private readonly energies: ParticleEnergy[];
-  private readonly embedding: Float64Array;
-  private readonly batchIdx: Int32Array | null;
-  private readonly scratch = new NetworkScratch();
-  private readonly f: Float64Array;
-  rng: Rng;
-  step = 0;
-  t = 0;
-
-  constructor(private readonly o: MlpSimulationOptions) {
-    const D = neuronDim(o.d);
-    if (o.backtracking && ((o.batch ?? 0) > 0 || (o.temperature ?? 0) > 0)) {
-      throw new ParamError(`parameter 'backtracking' needs a deterministic full-batch flow: set batch=0 and temperature=0 (got batch=${o.batch ?? 0}, temperature=${o.temperature ?? 0})`);
-    }
-    if (o.theta.length % D !== 0) throw new Error(`parameters of length ${o.theta.length} are not [m, ${D}]`);
-    this.measure = new ParticleMeasure(o.theta, D, o.omega);
-    const m = this.measure.n;
-    this.risk = new MeanFieldRisk(o.activation, o.data.train, o.bias ?? true, o.batch ?? 0);
-    this.energies = [this.risk];
-    if (o.lambda) this.energies.push(new Potential(quadraticPotential(o.lambda), 'weight_decay'));
-    if (o.temperature) this.energies.push(new LangevinEntropy(o.temperature));
-    this.scheme = new ForwardScheme(this.energies, { dt: o.dt, backtracking: o.backtracking });
-    const B = o.batch ?? 0;
-    this.batchIdx = B > 0 && B < o.data.train.size ? new Int32Array(B) : null;
-    this.rng = new Rng(o.seed);
-    this.embedding = new Float64Array(m * (2 * o.d + 2));
-    this.f = new Float64Array(Math.max(o.data.train.size, o.data.test.size));
-    this.info = {
-      kind: 'particles',
-      dim: 2 * o.d + 2,
-      shape: [m, 2 * o.d + 2],
-      dt: o.dt,
-      gradientFlow: true,
-      mainMetric: 'test_risk',
-    };
+export function mlpSimulation(o: MlpSimulationOptions): MlpSimulation {
+  const D = neuronDim(o.d);
+  if (o.backtracking && ((o.batch ?? 0) > 0 || (o.temperature ?? 0) > 0)) {
+    throw new ParamError(`parameter 'backtracking' needs a deterministic full-batch flow: set batch=0 and temperature=0 (got batch=${o.batch ?? 0}, temperature=${o.temperature ?? 0})`);
   }
-
-  advance(): void {
-    if (this.batchIdx) {
-      const N = this.o.data.train.size;
-      for (let b = 0; b < this.batchIdx.length; b++) this.batchIdx[b] = this.rng.int(N);
-      this.risk.setBatch(this.batchIdx);
-    }
-    this.t += this.scheme.step(this.measure, this.rng);
-    if (this.o.bias === false) {
-      // Noise and weight decay must not create a bias the model does not have.
-      const D = this.measure.d;
-      for (let i = 0; i < this.measure.n; i++) this.measure.x[i * D + D - 1] = 0;
-    }
-    this.step++;
-  }
-
-  /** Rows (|a_i| w_i, a_i, w_i, b_i), [m, 2d+2] (see the class comment). */
-  state(): Float64Array {
-    const { d } = this.o;
-    const D = neuronDim(d);
-    const S = d + D;
-    const x = this.measure.x;
-    for (let i = 0; i < this.measure.n; i++) {
-      const a = Math.abs(x[i * D]);
-      for (let k = 0; k < d; k++) this.embedding[i * S + k] = a * x[i * D + 1 + k];
-      for (let k = 0; k < D; k++) this.embedding[i * S + d + k] = x[i * D + k];
-    }
-    return this.embedding;
-  }
-
-  /** Copies the parameters out of a state [m, 2d+2] or bare parameters [m, d+2]. */
-  private setParameters(x: Float64Array): void {
-    const { n, d: D } = this.measure;
-    if (x.length === n * D) {
-      this.measure.x.set(x);
-      return;
-    }
-    const S = D + this.o.d;
-    for (let i = 0; i < n; i++) for (let k = 0; k < D; k++) this.measure.x[i * D + k] = x[i * S + this.o.d + k];
-  }
-
-  weights(): Float64Array {
-    return this.measure.w;
-  }
-
-  /** --init: parameters [m, d+2] (rows a, w, b) or a state [m, 2d+2] (e.g. a final.npy). */
-  setState(x: Float64Array, shape: readonly number[]): void {
-    const { n, d: D } = this.measure;
-    const S = D + this.o.d;
-    if (shape.length !== 2 || shape[0] !== n || (shape[1] !== D && shape[1] !== S)) {
-      throw new Error(`initial state has shape [${shape.join(', ')}]; this scene needs parameters [${n}, ${D}] = [m, d+2] with rows (a, w_1..w_d, b), or a state [${n}, ${S}] (set m=${shape[0] ?? '?'} to match)`);
-    }
-    this.setParameters(x);
-  }
-
-  energy(): EnergyReport {
-    return evaluateEnergies(this.energies, this.measure);
-  }
-
-  /** Train and test risk; distance to the teacher (sliced W2 of output-mass directions) when there is one. */
-  metrics(): Record<string, number> {
-    const { theta, omega } = { theta: this.measure.x, omega: this.measure.w };
-    const out: Record<string, number> = {
-      train_risk: riskOn(theta, omega, this.o.activation, this.o.data.train, this.f, this.scratch),
-      test_risk: riskOn(theta, omega, this.o.activation, this.o.data.test, this.f, this.scratch),
-    };
-    const T = this.o.data.teacher;
-    if (T) out.teacher_sw2 = teacherSlicedW2(theta, omega, T.theta, T.omega, this.o.d, this.o.bias ?? true);
-    if (this.o.backtracking) out.tau = this.scheme.lastTau;
-    return out;
-  }
-
-  /**
-   * The teacher neurons in the same layout (|a*| w*, a*, w*, b*), [k, 2d+2]: where student
-   * output mass should gather (a student neuron carrying 1/k of the mass at |a||w| = 1).
-   */
-  reference(): Reference | null {
-    const T = this.o.data.teacher;
-    if (!T) return null;
-    const { d } = this.o;
-    const D = neuronDim(d);
-    const S = d + D;
-    const data = new Float64Array(T.k * S);
-    for (let j = 0; j < T.k; j++) {
-      const a = Math.abs(T.theta[j * D]);
-      for (let k = 0; k < d; k++) data[j * S + k] = a * T.theta[j * D + 1 + k];
-      for (let k = 0; k < D; k++) data[j * S + d + k] = T.theta[j * D + k];
-    }
-    return { label: 'teacher neurons |a*| w*', data, shape: [T.k, S] };
-  }
-
-  checkpoint(): Checkpoint {
-    return { step: this.step, t: this.t, state: this.state().slice(), rng: this.rng.getState() };
-  }
-
-  restore(c: Checkpoint): void {
-    this.setParameters(c.state);
-    this.step = c.step;
-    this.t = c.t;
-    if (c.rng) this.rng.setState(c.rng);
-  }
+  if (o.theta.length % D !== 0) throw new Error(`parameters of length ${o.theta.length} are not [m, ${D}]`);
+  const m = o.theta.length / D;
+  const omega = o.omega ?? new Float64Array(m).fill(1 / m);
+  const risk = new MeanFieldRisk(o.activation, o.data.train, o.bias ?? true, o.batch ?? 0);
+  const energies: ParticleEnergy[] = [risk];
+  if (o.lambda) energies.push(new Potential(quadraticPotential(o.lambda), 'weight_decay'));
+  const temperature = o.temperature ?? 0;
+  const noBias = o.bias === false;
+  const scheme = forwardScheme({
+    energies, d: D, weights: omega, dt: o.dt, seed: o.seed, temperature, backtracking: o.backtracking,
+    // Noise and weight decay must not create a bias the model does not have.
+    constrain: noBias ? (x) => { for (let i = 0; i < m; i++) x[i * D + D - 1] = 0; } : undefined,
+  });
+  const scratch = new NetworkScratch();
+  const f = new Float64Array(Math.max(o.data.train.size, o.data.test.size));
+  let rho = new Float64Array(0);
+  const S = o.d + D;
+  const sim = new Simulation({
+    info: { kind: 'particles', dim: D, shape: [m, D], dt: o.dt, gradientFlow: true, mainMetric: 'test_risk' },
+    scheme,
+    x0: o.theta,
+    weights: omega,
+    energy(state) {
+      const mu = scheme.measureOf(state);
+      const report = evaluateEnergies(energies, mu);
+      if (temperature > 0) {
+        if (rho.length !== m) rho = new Float64Array(m);
+        const s = kdeEntropy(mu, temperature, rho);
+        report.terms.entropy = (report.terms.entropy ?? 0) + s;
+        report.total += s;
+      }
+      return report;
+    },
+    /** Train and test risk; distance to the teacher (sliced W2 of output-mass directions) when there is one. */
+    metrics(state) {
+      const out: Record<string, number> = {
+        train_risk: riskOn(state.x, omega, o.activation, o.data.train, f, scratch),
+        test_risk: riskOn(state.x, omega, o.activation, o.data.test, f, scratch),
+      };
+      const T = o.data.teacher;
+      if (T) out.teacher_sw2 = teacherSlicedW2(state.x, omega, T.theta, T.omega, o.d, o.bias ?? true);
+      if (o.backtracking) out.tau = state.tau;
+      return out;
+    },
+    /** The teacher neurons in the picture's layout: where student output mass should gather. */
+    reference() {
+      const T = o.data.teacher;
+      if (!T) return null;
+      return { label: 'teacher neurons |a*| w*', data: neuronPicture(T.theta, o.d, new Float64Array(T.k * S)), shape: [T.k, S] };
+    },
+    view: {
+      shape: [m, S],
+      description: `neuron picture: columns |a|·w (${o.d}), then the parameters a, w (${o.d}), b`,
+      project: (state, out) => neuronPicture(state.x, o.d, out),
+    },
+    initial(x, shape) {
+      if (shape.length !== 2 || shape[0] !== m || (shape[1] !== D && shape[1] !== S)) {
+        throw new Error(`initial state has shape [${shape.join(', ')}]; this scene needs parameters [${m}, ${D}] = [m, d+2] with rows (a, w_1..w_d, b), or a state [${m}, ${S}] (the neuron picture of a frame; set m=${shape[0] ?? '?'} to match)`);
+      }
+      if (shape[1] === D) return x.slice();
+      const theta = new Float64Array(m * D);
+      for (let i = 0; i < m; i++) for (let k = 0; k < D; k++) theta[i * D + k] = x[i * S + o.d + k];
+      return theta;
+    },
+  });
+  return Object.assign(sim, { risk });
 }
+
+/** A network's training as a simulation, with its risk (the energy whose velocity is the hot loop). */
+export type MlpSimulation = Simulation<ParticleState> & { readonly risk: MeanFieldRisk };

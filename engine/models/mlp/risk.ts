@@ -1,5 +1,6 @@
 import { acceleratedMlpVelocity, mlpSlot, type MlpKernelShape } from '../../backend/mlp-hooks.ts';
 import type { BackendSlot } from '../../backend/scope.ts';
+import type { Rng } from '../../core/rng.ts';
 import type { ParticleEnergy } from '../../particles/energy.ts';
 import type { ParticleMeasure } from '../../particles/measure.ts';
 import type { Activation } from './activations.ts';
@@ -48,6 +49,7 @@ export class MeanFieldRisk implements ParticleEnergy {
   /** Data points the velocity gathers over: the rule's size is m times this. */
   private points: number;
   private readonly kernelShape: MlpKernelShape;
+  private readonly batchIdx: Int32Array | null;
   readonly backend: BackendSlot;
 
   /** `batch`: the minibatch size the velocity will use (0 or ≥ N: full batch), known before the run so the backend is settled for it. */
@@ -59,8 +61,17 @@ export class MeanFieldRisk implements ParticleEnergy {
   ) {
     this.batch = train;
     this.points = batch > 0 && batch < train.size ? batch : train.size;
+    this.batchIdx = batch > 0 && batch < train.size ? new Int32Array(batch) : null;
     this.kernelShape = { d: train.d, act: act.name, bias, points: () => this.points };
     this.backend = mlpSlot(this.kernelShape);
+  }
+
+  /** SGD: a fresh minibatch of `batch` points drawn with replacement at the start of every step. */
+  beforeStep(rng: Rng): void {
+    if (!this.batchIdx) return;
+    const N = this.train.size;
+    for (let b = 0; b < this.batchIdx.length; b++) this.batchIdx[b] = rng.int(N);
+    this.setBatch(this.batchIdx);
   }
 
   value(m: ParticleMeasure): number {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  MlpSimulation, ParamError, Rng, activationByName, balancedNeurons, makeMlpData, resolveParams, ACTIVATIONS,
+  mlpSimulation, ParamError, Rng, activationByName, balancedNeurons, makeMlpData, resolveParams, ACTIVATIONS,
   type MlpData,
 } from '../../../engine/index.ts';
 import scene from '../../../scenes/mlp-mean-field.ts';
@@ -20,8 +20,8 @@ describe('mean-field MLP training', () => {
       split.set(theta.subarray(5 * i, 5 * i + 5), 10 * i);
       split.set(theta.subarray(5 * i, 5 * i + 5), 10 * i + 5);
     }
-    const a = new MlpSimulation({ theta, d: 3, activation: act, data, dt: 0.2, seed: 0, bias: true });
-    const b = new MlpSimulation({ theta: split, d: 3, activation: act, data, dt: 0.2, seed: 0, bias: true });
+    const a = mlpSimulation({ theta, d: 3, activation: act, data, dt: 0.2, seed: 0, bias: true });
+    const b = mlpSimulation({ theta: split, d: 3, activation: act, data, dt: 0.2, seed: 0, bias: true });
     for (let k = 0; k < 100; k++) {
       a.advance();
       b.advance();
@@ -32,8 +32,8 @@ describe('mean-field MLP training', () => {
     let err = 0;
     for (let i = 0; i < m; i++)
       for (let c = 0; c < 5; c++) {
-        err = Math.max(err, Math.abs(a.measure.x[5 * i + c] - b.measure.x[10 * i + c]));
-        err = Math.max(err, Math.abs(a.measure.x[5 * i + c] - b.measure.x[10 * i + 5 + c]));
+        err = Math.max(err, Math.abs(a.state.x[5 * i + c] - b.state.x[10 * i + c]));
+        err = Math.max(err, Math.abs(a.state.x[5 * i + c] - b.state.x[10 * i + 5 + c]));
       }
     expect(err).toBeLessThan(1e-12);
     expect(Math.abs(a.energy().total - b.energy().total)).toBeLessThan(1e-14);
@@ -42,7 +42,7 @@ describe('mean-field MLP training', () => {
   for (const name of ACTIVATIONS) {
     it(`risk decreases monotonically under full-batch small-dt flow (${name})`, () => {
       const data = teacherStudent(3, name, 100, 10, 1);
-      const sim = new MlpSimulation({ theta: balancedNeurons(new Rng(2), 32, 3, 0.5), d: 3, activation: activationByName(name), data, dt: 0.05, seed: 0 });
+      const sim = mlpSimulation({ theta: balancedNeurons(new Rng(2), 32, 3, 0.5), d: 3, activation: activationByName(name), data, dt: 0.05, seed: 0 });
       let prev = sim.energy().total;
       const first = prev;
       for (let k = 0; k < 200; k++) {
@@ -58,7 +58,7 @@ describe('mean-field MLP training', () => {
 
   it('Armijo backtracking keeps the risk decreasing at a step far too large for plain descent', () => {
     const data = teacherStudent(3, 'tanh', 60, 10, 2);
-    const make = (backtracking: boolean) => new MlpSimulation({ theta: balancedNeurons(new Rng(3), 16, 3, 0.5), d: 3, activation: activationByName('tanh'), data, dt: 200, seed: 0, backtracking });
+    const make = (backtracking: boolean) => mlpSimulation({ theta: balancedNeurons(new Rng(3), 16, 3, 0.5), d: 3, activation: activationByName('tanh'), data, dt: 200, seed: 0, backtracking });
     const plain = make(false);
     const bt = make(true);
     const e0 = bt.energy().total;
@@ -74,58 +74,59 @@ describe('mean-field MLP training', () => {
       prev = e;
     }
     expect(plainUp).toBe(true); // the test is not vacuous: dt = 200 overshoots without backtracking
-    expect(bt.metrics().tau).toBeLessThan(200);
+    expect(bt.metrics(0).tau).toBeLessThan(200);
     expect(prev).toBeLessThan(e0);
   });
 
   it('m ≫ teacher: test risk falls below 1e-3 of its initial value (ReLU, d = 3, sphere)', () => {
     const data = teacherStudent(3, 'relu', 256, 256, 0);
-    const sim = new MlpSimulation({ theta: balancedNeurons(new Rng(1), 128, 3, 0.1), d: 3, activation: activationByName('relu'), data, dt: 0.5, seed: 2, bias: false });
-    const m0 = sim.metrics();
+    const sim = mlpSimulation({ theta: balancedNeurons(new Rng(1), 128, 3, 0.1), d: 3, activation: activationByName('relu'), data, dt: 0.5, seed: 2, bias: false });
+    const m0 = sim.metrics(0);
     for (let k = 0; k < 1500; k++) sim.advance();
-    const m1 = sim.metrics();
+    const m1 = sim.metrics(0);
     expect(m1.test_risk / m0.test_risk).toBeLessThan(1e-3);
     // The output mass of the student concentrates on the teacher's 3 directions.
     expect(m1.teacher_sw2).toBeLessThan(0.25 * m0.teacher_sw2);
   });
 
-  it('checkpoint/restore continues bit-identically (minibatch SGD + Langevin noise + weight decay)', () => {
+  it('snapshot/restore continues bit-identically (minibatch SGD + Langevin noise + weight decay)', () => {
     const data = teacherStudent(3, 'gelu', 64, 16, 5);
-    const make = () => new MlpSimulation({
+    const make = () => mlpSimulation({
       theta: balancedNeurons(new Rng(6), 16, 3, 0.3), d: 3, activation: activationByName('gelu'), data, dt: 0.1, seed: 7,
       batch: 8, temperature: 1e-3, lambda: 1e-2, bias: true,
     });
     const a = make();
     for (let k = 0; k < 10; k++) a.advance();
-    const c = a.checkpoint();
+    const c = a.snapshot();
     for (let k = 0; k < 10; k++) a.advance();
     const b = make();
     b.restore(structuredClone(c));
     for (let k = 0; k < 10; k++) b.advance();
-    expect(b.step).toBe(a.step);
-    expect(b.t).toBe(a.t);
-    expect(Array.from(b.checkpoint().state)).toEqual(Array.from(a.checkpoint().state));
+    expect(b.snapshot()).toEqual(a.snapshot());
     expect(a.energy().terms).toHaveProperty('weight_decay');
     expect(a.energy().terms).toHaveProperty('entropy');
   });
 
-  it('state() is [m, 2d+2]: the picture |a| w, then the parameters; --init takes either layout', () => {
+  it('the state is the parameters [m, d+2]; frames show the picture [m, 2d+2] (|a| w, then the parameters); --init takes either', () => {
     const sim = scene.build(resolveParams(scene.params, { m: 10, train: 20, test: 20 }), { backend: 'ts' });
-    expect(sim.info.shape).toEqual([10, 8]);
+    expect(sim.info.shape).toEqual([10, 5]);
+    expect(sim.info.view?.shape).toEqual([10, 8]);
     const theta = new Float64Array(50);
     for (let i = 0; i < 10; i++) theta.set([-2, 1, 0.5, 0, 0.25], 5 * i);
-    sim.setState(theta, [10, 5]);
-    expect(Array.from(sim.state().subarray(0, 8))).toEqual([2, 1, 0, -2, 1, 0.5, 0, 0.25]);
-    // A state (e.g. final.npy) round-trips through setState.
-    const state = sim.state().slice();
+    sim.setInitial(theta, [10, 5]);
+    expect(Array.from(sim.measure().subarray(0, 5))).toEqual([-2, 1, 0.5, 0, 0.25]);
+    const frame = sim.frame();
+    expect(frame.shape).toEqual([10, 8]);
+    expect(Array.from(frame.data.subarray(0, 8))).toEqual([2, 1, 0, -2, 1, 0.5, 0, 0.25]);
+    // A frame (the picture) also starts a run: its parameter columns are taken.
     const other = scene.build(resolveParams(scene.params, { m: 10, train: 20, test: 20, seed: 4 }), { backend: 'ts' });
-    other.setState(state, [10, 8]);
-    expect(Array.from(other.state())).toEqual(Array.from(state));
-    // The teacher in the same layout: 3 unit vectors |a*| w* (a* = 1, |w*| = 1).
-    const ref = sim.reference!()!;
+    other.setInitial(frame.data.slice(), [10, 8]);
+    expect(Array.from(other.measure())).toEqual(Array.from(theta));
+    // The teacher in the picture's layout: 3 unit vectors |a*| w* (a* = 1, |w*| = 1).
+    const ref = sim.reference()!;
     expect(ref.shape).toEqual([3, 8]);
     for (let j = 0; j < 3; j++) expect(Math.hypot(ref.data[8 * j], ref.data[8 * j + 1], ref.data[8 * j + 2])).toBeCloseTo(1, 14);
-    expect(() => sim.setState(new Float64Array(30), [10, 3])).toThrow(/\[10, 5\] = \[m, d\+2\].*or a state \[10, 8\]/);
+    expect(() => sim.setInitial(new Float64Array(30), [10, 3])).toThrow(/\[10, 5\] = \[m, d\+2\].*or a state \[10, 8\]/);
   });
 });
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
-  AttentionField, ParamError, Rng, TokenSimulation, attentionEnergy, countClusters, makeAttentionWeights,
-  resolveParams, rk4Integrator, eulerIntegrator, uniformSphere, type Simulation,
+  AttentionField, ParamError, Rng, type TokenSimulation, attentionEnergy, countClusters, makeAttentionWeights,
+  resolveParams, rk4Integrator, eulerIntegrator, uniformSphere,
 } from '../../../engine/index.ts';
 import scene from '../../../scenes/transformer-tokens.ts';
 
@@ -22,15 +22,15 @@ describe('token dynamics on the sphere', () => {
     for (const integrator of ['euler', 'rk4']) {
       it(`tokens stay on the sphere, |x_i| = 1 to 1e-9 (${attention}, ${integrator}), and the field is tangent`, () => {
         const sim = build({ n: 24, d: 3, attention, integrator, qkv: 'random', beta: 2, dt: 0.1, seed: 3 });
-        const F = new Float64Array(sim.x.length);
+        const F = new Float64Array(sim.state.x.length);
         for (let k = 0; k < 40; k++) {
-          sim.field.evaluate(sim.x, F);
+          sim.field.evaluate(sim.state.x, F);
           for (let i = 0; i < 24; i++) {
-            const dot = sim.x[3 * i] * F[3 * i] + sim.x[3 * i + 1] * F[3 * i + 1] + sim.x[3 * i + 2] * F[3 * i + 2];
+            const dot = sim.state.x[3 * i] * F[3 * i] + sim.state.x[3 * i + 1] * F[3 * i + 1] + sim.state.x[3 * i + 2] * F[3 * i + 2];
             expect(Math.abs(dot)).toBeLessThan(1e-13); // P_x removes the normal part exactly up to round-off
           }
           sim.advance();
-          for (const r of norms(sim.x, 3)) expect(Math.abs(r - 1)).toBeLessThan(1e-9);
+          for (const r of norms(sim.state.x, 3)) expect(Math.abs(r - 1)).toBeLessThan(1e-9);
         }
       });
     }
@@ -41,9 +41,9 @@ describe('token dynamics on the sphere', () => {
     // these seeds the diameter drops below 1e-3 at t ≈ 11–12, so t = 20 leaves margin.
     for (const seed of [0, 1, 2]) {
       const sim = build({ n: 32, d: 3, beta: 1, qkv: 'identity', attention: 'softmax', dt: 0.1, seed });
-      expect(sim.metrics().clusters).toBeGreaterThan(20);
-      while (sim.t < 20 - 1e-9) sim.advance();
-      const m = sim.metrics();
+      expect(sim.metrics(0).clusters).toBeGreaterThan(20);
+      for (let k = 0; k < 200; k++) sim.advance(); // t = 20
+      const m = sim.metrics(20);
       expect(m.diameter).toBeLessThan(1e-3);
       expect(m.clusters).toBe(1);
       // One point mass: E_β = e^β / (2β) = e/2.
@@ -91,22 +91,21 @@ describe('token dynamics on the sphere', () => {
     expect(eu[0] / eu[1]).toBeLessThan(2.3);
   });
 
-  it('checkpoint/restore continues bit-identically (sinkhorn, rk4)', () => {
+  it('snapshot/restore continues bit-identically (sinkhorn, rk4)', () => {
     const a = build({ n: 20, d: 3, attention: 'sinkhorn', qkv: 'random', beta: 3, seed: 5 });
     for (let k = 0; k < 5; k++) a.advance();
-    const c = structuredClone(a.checkpoint());
+    const c = structuredClone(a.snapshot());
     for (let k = 0; k < 5; k++) a.advance();
-    const b: Simulation = build({ n: 20, d: 3, attention: 'sinkhorn', qkv: 'random', beta: 3, seed: 5 });
+    const b = build({ n: 20, d: 3, attention: 'sinkhorn', qkv: 'random', beta: 3, seed: 5 });
     b.restore(c);
     for (let k = 0; k < 5; k++) b.advance();
-    expect(b.t).toBe(a.t);
-    expect(Array.from(b.state())).toEqual(Array.from(a.state()));
+    expect(Array.from(b.measure())).toEqual(Array.from(a.measure()));
   });
 
   it('in R^d, a single-point measure moves as x(t) = e^t x0 (softmax, V = I)', () => {
     const sim = build({ n: 5, d: 2, sphere: false, attention: 'softmax', dt: 0.1, seed: 2 });
     const x0 = new Float64Array([0.3, -0.4, 0.3, -0.4, 0.3, -0.4, 0.3, -0.4, 0.3, -0.4]);
-    sim.setState(x0, [5, 2]);
+    sim.setInitial(x0, [5, 2]);
     for (let k = 0; k < 20; k++) sim.advance();
     // A_ij = 1/n for coincident tokens, so ẋ = x. RK4 multiplies x by the Taylor polynomial
     // R(h) = 1 + h + h²/2 + h³/6 + h⁴/24 per step: exactly R(h)^20 up to round-off (1e-13),
@@ -114,9 +113,9 @@ describe('token dynamics on the sphere', () => {
     const h = 0.1;
     const R = (1 + h + h * h / 2 + h ** 3 / 6 + h ** 4 / 24) ** 20;
     for (let i = 0; i < 5; i++) {
-      expect(Math.abs(sim.x[2 * i] / (0.3 * R) - 1)).toBeLessThan(1e-13);
-      expect(Math.abs(sim.x[2 * i + 1] / (-0.4 * R) - 1)).toBeLessThan(1e-13);
-      expect(Math.abs(sim.x[2 * i] / (0.3 * Math.exp(2)) - 1)).toBeLessThan(2e-6);
+      expect(Math.abs(sim.state.x[2 * i] / (0.3 * R) - 1)).toBeLessThan(1e-13);
+      expect(Math.abs(sim.state.x[2 * i + 1] / (-0.4 * R) - 1)).toBeLessThan(1e-13);
+      expect(Math.abs(sim.state.x[2 * i] / (0.3 * Math.exp(2)) - 1)).toBeLessThan(2e-6);
     }
     expect(sim.info.sphere).toBe(false);
   });

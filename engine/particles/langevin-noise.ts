@@ -1,0 +1,33 @@
+import { blobDensity } from './blob-entropy.ts';
+import type { ParticleMeasure } from './measure.ts';
+
+/**
+ * The entropy σ∫ρ log ρ discretized by Brownian noise (Euler–Maruyama for the
+ * McKean–Vlasov SDE, DESIGN §1.1): it adds √(2στ) ξ_i to each particle per step and
+ * no drift. The noise belongs to the scheme (forward-scheme.ts); what is left of the
+ * entropy as an energy is its value for the record, estimated here with a Gaussian
+ * kernel density estimate of Silverman's bandwidth.
+ */
+export function kdeEntropy(m: ParticleMeasure, temperature: number, rho = new Float64Array(m.n)): number {
+  const h = silvermanBandwidth(m);
+  blobDensity(m, h, rho);
+  let s = 0;
+  for (let i = 0; i < m.n; i++) s += m.w[i] * Math.log(rho[i]);
+  return temperature * s;
+}
+
+/** Silverman's rule of thumb for a Gaussian KDE: h = σ̂ (4/((d+2)n))^{1/(d+4)}. */
+export function silvermanBandwidth(m: ParticleMeasure): number {
+  const { n, d, x } = m;
+  let varSum = 0;
+  for (let k = 0; k < d; k++) {
+    let mean = 0;
+    for (let i = 0; i < n; i++) mean += x[i * d + k];
+    mean /= n;
+    let s = 0;
+    for (let i = 0; i < n; i++) s += (x[i * d + k] - mean) ** 2;
+    varSum += s / Math.max(1, n - 1);
+  }
+  const sd = Math.sqrt(varSum / d) || 1;
+  return sd * Math.pow(4 / ((d + 2) * n), 1 / (d + 4));
+}
