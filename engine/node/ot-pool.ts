@@ -20,6 +20,8 @@ const WAIT_MS = 600_000;
  */
 const SOURCE = `
 const { parentPort } = require('node:worker_threads');
+// tsx (esbuild keepNames) wraps named inner functions in __name(fn, name): the identity here.
+const __name = (f) => f;
 const lseRows = ${lseRows.toString()};
 const lseRowsBlocked = ${lseRowsBlocked.toString()};
 const makeExpMethod = ${makeExpMethod.toString()};
