@@ -108,31 +108,31 @@ export interface ExpWatLocals {
  * for −∞ and NaN) selects the lanes that are kept; the others are +0 — their intermediate
  * values may be garbage (the FRAC index is masked to 0..63, so every load is in range).
  */
-export function expNegWat(L: ExpWatLocals, c: (v: number) => string, fracAt: number, keep?: string): string {
+export function expNegWat(L: ExpWatLocals, c: (v: number, name?: string) => string, fracAt: number, keep?: string): string {
   const { t, k, r, s } = L;
   const g = (x: string) => `(local.get ${x})`;
   /** Lane `lane`'s FRAC entry address: fracAt + 8·(k & 63), k's integer bits in L.s. */
   const frac = (lane: number) => `(i32.shl (i32.and (i32.wrap_i64 (i64x2.extract_lane ${lane} ${g(s)})) (i32.const 63)) (i32.const 3))`;
   return `
     ;; k = (ROUND − t·K_SCALE) − ROUND; the first difference holds k in its low mantissa bits
-    (local.set ${s} (f64x2.sub ${c(EXP.ROUND)} (f64x2.mul ${g(t)} ${c(EXP.K_SCALE)})))
-    (local.set ${k} (f64x2.sub ${g(s)} ${c(EXP.ROUND)}))
+    (local.set ${s} (f64x2.sub ${c(EXP.ROUND, 'ROUND')} (f64x2.mul ${g(t)} ${c(EXP.K_SCALE, 'K_SCALE')})))
+    (local.set ${k} (f64x2.sub ${g(s)} ${c(EXP.ROUND, 'ROUND')}))
     ;; r = (t + k·STEP_HI) + k·STEP_LO
-    (local.set ${r} (f64x2.add (f64x2.add ${g(t)} (f64x2.mul ${g(k)} ${c(EXP.STEP_HI)})) (f64x2.mul ${g(k)} ${c(EXP.STEP_LO)})))
+    (local.set ${r} (f64x2.add (f64x2.add ${g(t)} (f64x2.mul ${g(k)} ${c(EXP.STEP_HI, 'STEP_HI')})) (f64x2.mul ${g(k)} ${c(EXP.STEP_LO, 'STEP_LO')})))
     ;; integer k = bits − bits(ROUND)
-    (local.set ${s} (i64x2.sub ${g(s)} ${c(EXP.ROUND)}))
+    (local.set ${s} (i64x2.sub ${g(s)} ${c(EXP.ROUND, 'ROUND')}))
     ;; (2^{−⌊k/64⌋} · FRAC[k & 63]) · P5(r): the power of two from exponent bits 1023 − ⌊k/64⌋
     (v128.and
       (f64x2.mul
         (f64x2.mul
-          (i64x2.shl (i64x2.sub ${c(bitsAsF64(1023))} (i64x2.shr_u ${g(s)} (i32.const 6))) (i32.const 52))
+          (i64x2.shl (i64x2.sub ${c(bitsAsF64(1023), 'bits_1023')} (i64x2.shr_u ${g(s)} (i32.const 6))) (i32.const 52))
           (v128.load64_lane offset=${fracAt} 1 ${frac(1)} (v128.load64_zero offset=${fracAt} ${frac(0)})))
         (f64x2.add ${c(1)} (f64x2.mul ${g(r)}
         (f64x2.add ${c(1)} (f64x2.mul ${g(r)}
         (f64x2.add ${c(0.5)} (f64x2.mul ${g(r)}
-        (f64x2.add ${c(1 / 6)} (f64x2.mul ${g(r)}
-        (f64x2.add ${c(1 / 24)} (f64x2.mul ${g(r)} ${c(1 / 120)})))))))))))
-      ${keep ?? `(f64x2.ge ${g(t)} ${c(EXP_FLOOR)})`})`;
+        (f64x2.add ${c(1 / 6, '1/6')} (f64x2.mul ${g(r)}
+        (f64x2.add ${c(1 / 24, '1/24')} (f64x2.mul ${g(r)} ${c(1 / 120, '1/120')})))))))))))
+      ${keep ?? `(f64x2.ge ${g(t)} ${c(EXP_FLOOR, 'EXP_FLOOR')})`})`;
 }
 
 /** Squarings of the range reduction and degree of the Taylor polynomial of the float32 form. */

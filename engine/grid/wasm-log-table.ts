@@ -49,13 +49,13 @@ export interface LogLanes { x: string; e: string; r: string; logc: string; y2: s
  * From x in L.x: e (as a double) in L.e, r in L.r, log c in L.logc (x stays; L.y2 is
  * scratch); `tableAt` the byte address of logTable() in memory.
  */
-export function logTableHead(L: LogLanes, c: (v: number) => string, tableAt: number): string {
+export function logTableHead(L: LogLanes, c: (v: number, name?: string) => string, tableAt: number): string {
   const g = (x: string) => `(local.get ${x})`;
   // Lane `lane`'s table row: v128.load at tableAt + ((bits >> (52 − BITS)) & (2^BITS − 1))·16.
   const row = (lane: number) => `(v128.load offset=${tableAt} (i32.shl (i32.and (i32.wrap_i64 (i64.shr_u (i64x2.extract_lane ${lane} ${g(L.x)}) (i64.const ${52 - LOG_TABLE_BITS}))) (i32.const ${(1 << LOG_TABLE_BITS) - 1})) (i32.const 4)))`;
   return `
     ;; e as a double: exponent bits | bits of 2^52, minus 2^52 + 1023
-    (local.set ${L.e} (f64x2.sub (v128.or (i64x2.shr_u ${g(L.x)} (i32.const 52)) ${c(TWO52)}) ${c(TWO52 + 1023)}))
+    (local.set ${L.e} (f64x2.sub (v128.or (i64x2.shr_u ${g(L.x)} (i32.const 52)) ${c(TWO52, '2^52')}) ${c(TWO52 + 1023, '2^52+1023')}))
     ;; the rows (1/c, log c) of both lanes, regrouped: the 1/c pair in y2, the log c pair in logc
     (local.set ${L.r} ${row(0)})
     (local.set ${L.logc} ${row(1)})
@@ -63,12 +63,12 @@ export function logTableHead(L: LogLanes, c: (v: number) => string, tableAt: num
     (local.set ${L.logc} (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 ${g(L.r)} ${g(L.logc)}))
     ;; r = (m − c)·(1/c), m − c exact: m = x's mantissa with exponent 0, c = its top bits, then a 1
     (local.set ${L.r} (f64x2.mul
-      (f64x2.sub (v128.or (v128.and ${g(L.x)} ${c(MANTISSA)}) ${c(ONE)}) (v128.or (v128.and ${g(L.x)} ${c(TOP)}) ${c(ONE_HALF_STEP)}))
+      (f64x2.sub (v128.or (v128.and ${g(L.x)} ${c(MANTISSA, 'MANTISSA')}) ${c(ONE, 'ONE')}) (v128.or (v128.and ${g(L.x)} ${c(TOP, 'TOP')}) ${c(ONE_HALF_STEP, 'ONE_HALF_STEP')}))
       ${g(L.y2)}))`;
 }
 
 /** shift + log x from logTableHead's L.x, L.e, L.r, L.logc (f64 `shift` in local `shift`), left on the stack. */
-export function logTableTail(L: LogLanes, c: (v: number) => string, shift: string): string {
+export function logTableTail(L: LogLanes, c: (v: number, name?: string) => string, shift: string): string {
   const g = (x: string) => `(local.get ${x})`;
   return `
     (local.set ${L.y2} (f64x2.mul ${g(L.r)} ${g(L.r)}))
@@ -77,15 +77,15 @@ export function logTableTail(L: LogLanes, c: (v: number) => string, shift: strin
     (local.set ${L.p} (f64x2.add
       (f64x2.mul
         (f64x2.add
-          (f64x2.add (f64x2.add ${c(-0.5)} (f64x2.mul ${c(1 / 3)} ${g(L.r)})) (f64x2.mul (f64x2.add ${c(-0.25)} (f64x2.mul ${c(0.2)} ${g(L.r)})) ${g(L.y2)}))
-          (f64x2.mul ${c(-1 / 6)} ${g(L.y4)}))
+          (f64x2.add (f64x2.add ${c(-0.5)} (f64x2.mul ${c(1 / 3, '1/3')} ${g(L.r)})) (f64x2.mul (f64x2.add ${c(-0.25)} (f64x2.mul ${c(0.2)} ${g(L.r)})) ${g(L.y2)}))
+          (f64x2.mul ${c(-1 / 6, '-1/6')} ${g(L.y4)}))
         ${g(L.y2)})
       ${g(L.r)}))
     ;; shift + (e·LN2_HI + (log c + (e·LN2_LO + p))): e·LN2_HI is exact; x = 0 → −∞
     (v128.bitselect
       (f64x2.add (f64x2.splat ${g(shift)})
-        (f64x2.add (f64x2.mul ${g(L.e)} ${c(EXP.LN2_HI)})
-          (f64x2.add ${g(L.logc)} (f64x2.add (f64x2.mul ${g(L.e)} ${c(EXP.LN2_LO)}) ${g(L.p)}))))
+        (f64x2.add (f64x2.mul ${g(L.e)} ${c(EXP.LN2_HI, 'LN2_HI')})
+          (f64x2.add ${g(L.logc)} (f64x2.add (f64x2.mul ${g(L.e)} ${c(EXP.LN2_LO, 'LN2_LO')}) ${g(L.p)}))))
       ${c(-Infinity)}
       (f64x2.ne ${g(L.x)} ${c(0)}))`;
 }

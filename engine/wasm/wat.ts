@@ -80,17 +80,24 @@ export class ConstantTable {
   }
 }
 
-/** One function's v128 constants: `c(v)` is a `local.get` of a local holding v in both lanes. */
+/**
+ * One function's v128 constants: `c(v, name)` is a `local.get` of a local holding v in both
+ * lanes, named `$name` (default: the value, e.g. `$0.5`, `$-inf`).
+ */
 export class V128Constants {
   private readonly used = new Map<number, string>(); // table address → local name
 
   constructor(private readonly table: ConstantTable) {}
 
-  readonly c = (v: number): string => {
+  readonly c = (v: number, name?: string): string => {
     const a = this.table.slot(v);
-    let name = this.used.get(a);
-    if (name === undefined) this.used.set(a, (name = `$k${this.used.size}`));
-    return `(local.get ${name})`;
+    let local = this.used.get(a);
+    if (local === undefined) {
+      local = `$${name ?? (Number.isFinite(v) ? String(v) : v > 0 ? 'inf' : v < 0 ? '-inf' : 'nan')}`;
+      if ([...this.used.values()].includes(local)) local += `_${this.used.size}`;
+      this.used.set(a, local);
+    }
+    return `(local.get ${local})`;
   };
 
   /** The local declarations. */
