@@ -45,6 +45,8 @@ export async function loadSceneFile(path: string): Promise<LoadedScene> {
       platform: 'neutral',
       outfile: out,
       alias: { wgflow: ENGINE_ENTRY },
+      // The kernels' assembler is the host's (engine/wasm/assembler.ts registers it on globalThis).
+      external: ['wabt'],
       mainFields: ['module', 'main'],
       logLevel: 'silent',
     });

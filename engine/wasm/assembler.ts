@@ -15,16 +15,22 @@
 /** WAT text → binary module bytes; throws on text that does not assemble or validate. */
 export type WatAssembler = (wat: string) => Uint8Array;
 
-let assembler: WatAssembler | null = null;
+/**
+ * The registration lives on globalThis, not in this module: a user scene file is bundled
+ * with its own copy of the engine (engine/node/scene-loader.ts), and that copy's kernels
+ * must see the assembler its host loaded.
+ */
+const KEY = Symbol.for('wgflow.watAssembler');
+const registry = globalThis as { [KEY]?: WatAssembler | null };
 
 /** The registered assembler, or null (kernels then fall back to JavaScript). */
 export function watAssembler(): WatAssembler | null {
-  return assembler;
+  return registry[KEY] ?? null;
 }
 
 /** Registers an assembler (null: none, the JavaScript kernels everywhere). */
 export function setWatAssembler(a: WatAssembler | null): void {
-  assembler = a;
+  registry[KEY] = a;
 }
 
 const FEATURES = { simd: true };
@@ -34,11 +40,12 @@ const FEATURES = { simd: true };
  * JavaScript kernels) where wabt cannot start. The one loading point of the kernels.
  */
 export async function loadWatAssembler(): Promise<WatAssembler | null> {
-  if (assembler) return assembler;
+  const have = watAssembler();
+  if (have) return have;
   try {
     const { default: wabt } = await import('wabt');
     const w = await wabt();
-    assembler = (wat) => {
+    setWatAssembler((wat) => {
       const mod = w.parseWat('kernel.wat', new TextEncoder().encode(wat), FEATURES); // UTF-8 (comments hold formulas)
       try {
         mod.resolveNames();
@@ -47,11 +54,11 @@ export async function loadWatAssembler(): Promise<WatAssembler | null> {
       } finally {
         mod.destroy();
       }
-    };
+    });
   } catch {
-    assembler = null;
+    setWatAssembler(null);
   }
-  return assembler;
+  return watAssembler();
 }
 
 /**
@@ -59,6 +66,7 @@ export async function loadWatAssembler(): Promise<WatAssembler | null> {
  * no WebAssembly SIMD. A text that does not assemble is a bug of its generator: thrown.
  */
 export function compileWat(wat: string): WebAssembly.Module | null {
+  const assembler = watAssembler();
   if (!assembler || typeof WebAssembly !== 'object') return null;
   const bytes = assembler(wat);
   if (!WebAssembly.validate(bytes as Uint8Array<ArrayBuffer>)) return null; // no SIMD in this runtime
