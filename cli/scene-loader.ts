@@ -54,6 +54,8 @@ export async function loadSceneFile(path: string): Promise<LoadedScene> {
       ...(BUILT
         ? { plugins: [{ name: 'wgflow-engine', setup: (b) => b.onResolve({ filter: /^wgflow$/ }, () => ({ path: pathToFileURL(BUILT_ENGINE).href, external: true })) }] }
         : { alias: { wgflow: ENGINE_SOURCE } }),
+      // The kernels' assembler is the host's (engine/wasm/assembler.ts registers it on globalThis).
+      external: ['wabt'],
       mainFields: ['module', 'main'],
       logLevel: 'silent',
     });

@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { lseRows, lseRowsBlocked, makeExpTable } from '../engine/ot/lse-kernel.ts';
+import { EXP, makeExpMethod } from '../engine/core/exp.ts';
+import { lseRows, lseRowsBlocked } from '../engine/ot/lse-kernel.ts';
 import { setLseExecutor, type LseExecutor } from '../engine/ot/point-cloud-geometry.ts';
 import { instantiateWasmLse, wasmLseInstance, wasmLseModule, wasmLseRows } from '../engine/ot/wasm-lse.ts';
 
@@ -19,12 +20,14 @@ const WAIT_MS = 600_000;
  */
 const SOURCE = `
 const { parentPort } = require('node:worker_threads');
+// tsx (esbuild keepNames) wraps named inner functions in __name(fn, name): the identity here.
+const __name = (f) => f;
 const lseRows = ${lseRows.toString()};
 const lseRowsBlocked = ${lseRowsBlocked.toString()};
-const makeExpTable = ${makeExpTable.toString()};
+const makeExpMethod = ${makeExpMethod.toString()};
 const instantiateWasmLse = ${instantiateWasmLse.toString()};
 const wasmLseRows = ${wasmLseRows.toString()};
-const table = makeExpTable();
+const exp = makeExpMethod();
 const wasm = new Map();
 let row = new Float64Array(0);
 let ub = new Float64Array(0);
@@ -41,11 +44,11 @@ parentPort.on('message', (t) => {
       if (row.length < t.nc) row = new Float64Array(t.nc);
       const nb = Math.ceil(t.nc / t.size);
       if (ub.length < nb) ub = new Float64Array(nb);
-      lseRowsBlocked(t.inv, v(t.oX, t.nr * 2), v(t.oSqX, t.nr), v(t.oYs, t.nc * 2), v(t.oHs, t.nc), t.nc, t.r0, t.r1, row, v(t.oOut, t.nr), table,
+      lseRowsBlocked(t.inv, v(t.oX, t.nr * 2), v(t.oSqX, t.nr), v(t.oYs, t.nc * 2), v(t.oHs, t.nc), t.nc, t.r0, t.r1, row, v(t.oOut, t.nr), exp,
         t.size, v(t.oLo, 2 * nb), v(t.oHi, 2 * nb), v(t.oHmax, nb), ub);
     } else {
       if (row.length < t.nc) row = new Float64Array(t.nc);
-      lseRows(t.d, t.p, t.inv, v(t.oX, t.nr * t.d), v(t.oSqX, t.nr), v(t.oYs, t.nc * t.d), v(t.oHs, t.nc), t.nc, t.r0, t.r1, row, v(t.oOut, t.nr), table);
+      lseRows(t.d, t.p, t.inv, v(t.oX, t.nr * t.d), v(t.oSqX, t.nr), v(t.oYs, t.nc * t.d), v(t.oHs, t.nc), t.nc, t.r0, t.r1, row, v(t.oOut, t.nr), exp);
     }
   } catch (e) {
     Atomics.store(ctrl, 1, 1);
@@ -66,7 +69,6 @@ export class LsePool implements LseExecutor {
   private readonly workers: Worker[] = [];
   private readonly ctrl = new Int32Array(new SharedArrayBuffer(8));
   private buf = new SharedArrayBuffer(0);
-  private readonly table = makeExpTable();
   private row = new Float64Array(0);
   /** The dimensions whose WebAssembly kernel each worker has received. */
   private readonly sent: Set<number>[] = [];
@@ -105,8 +107,8 @@ export class LsePool implements LseExecutor {
       wasm
         ? wasmLseRows(wasm, d, inv, Xv, sqXv, Ysv, hsv, nr, nc, r0, r1, o, size, lo, hi, hm)
         : size > 0
-        ? lseRowsBlocked(inv, Xv, sqXv, Ysv, hsv, nc, r0, r1, this.row, o, this.table, size, lo!, hi!, hm!, this.ub)
-        : lseRows(d, p, inv, Xv, sqXv, Ysv, hsv, nc, r0, r1, this.row, o, this.table);
+        ? lseRowsBlocked(inv, Xv, sqXv, Ysv, hsv, nc, r0, r1, this.row, o, EXP, size, lo!, hi!, hm!, this.ub)
+        : lseRows(d, p, inv, Xv, sqXv, Ysv, hsv, nc, r0, r1, this.row, o, EXP);
     const T = nr * nc < MIN_PAIRS_FOR_THREADS ? 1 : Math.min(this.threads, nr);
     if (T === 1) return rows(X, sqX, Ys, hs, 0, nr, out, bLo, bHi, hmax);
     // Layout (in doubles): X | sqX | Ys | hs | out | block lo | block hi | hmax.

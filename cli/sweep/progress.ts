@@ -3,7 +3,7 @@ import type { RunOutcome } from './run-one.ts';
 
 /**
  * Progress over the runs of a sweep, on stderr: a bar on a terminal
- * (cli-progress, as engine/node/progress.ts does for steps), one line per
+ * (cli-progress, as cli/progress.ts does for steps), one line per
  * finished run otherwise (logs of cluster jobs).
  */
 export class SweepProgress {

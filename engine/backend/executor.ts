@@ -2,7 +2,7 @@
  * The seam between the isomorphic backend layer and whatever runs gpu.js kernels
  * on this platform: the gpu.js executor in one thread (WebGL2/WebGPU in the
  * browser, see gpujs-executor.ts) or the Node worker pool that splits rows over
- * worker_threads (engine/node/backend/, registered by the Node edge).
+ * worker_threads (node/backend/, registered by the Node edge).
  *
  * A pair kernel is a gpu.js source with signature (...inputs, n, i0) and one
  * thread per row i ∈ [0, n) (kernel-sources.ts); it writes `outDim` floats per row.

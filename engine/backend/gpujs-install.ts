@@ -6,7 +6,7 @@ import { GpuJsExecutor, type GpuJsConstructor } from './gpujs-executor.ts';
  * pair kernels: the browser path (the viewer's in-browser mode imports `GPU`
  * from 'gpu.js', whose browser build picks WebGL2, then WebGL; WebGPU only under
  * gpu.js's async contract, which the synchronous step does not use). Node
- * registers its worker pool instead (engine/node/backend/install.ts).
+ * registers its worker pool instead (node/backend/install.ts).
  *
  *   import { GPU } from 'gpu.js';
  *   installGpuJsBackend(GPU);

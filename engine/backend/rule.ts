@@ -26,7 +26,7 @@ export const AUTO_MIN_POINTS: Readonly<Record<string, Readonly<Record<string, nu
  *
  * Platform classes (PairExecutor.platform):
  * - 'node-pool': Node, gpu.js WebAssembly SIMD kernels split by rows over a
- *   worker_threads pool (engine/node/backend). The gather kernels do twice the pair
+ *   worker_threads pool (node/backend). The gather kernels do twice the pair
  *   work of the symmetric TS loop and pay a worker round trip per call; measured on
  *   the shared 2-core machine (alternating runs, noisy), ts/gpu at N = 512: 0.9–1.7
  *   (interaction), 0.9–1.9 (blob); at N = 1024: 1.3–1.8 (interaction, d = 1–3),

@@ -1,6 +1,6 @@
 import { UsageError } from '../core/simulation.ts';
 import type { SinkhornGeometry } from '../ot/geometry.ts';
-import { expShifted } from './exp-range.ts';
+import { expShifted } from '../core/exp.ts';
 import { ConvolutionalGibbsKernel, type GibbsKernelOptions } from './gibbs-kernel.ts';
 import type { Grid } from './grid.ts';
 

@@ -4,7 +4,6 @@ export * from './grid-measure.ts';
 export * from './gaussian-taps.ts';
 export * from './separable-convolution.ts';
 export * from './log-convolution.ts';
-export * from './exp-range.ts';
 export * from './gibbs-kernel.ts';
 export * from './gibbs-geometry.ts';
 export * from './pointwise-model.ts';

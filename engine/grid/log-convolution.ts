@@ -1,4 +1,4 @@
-import { expRange } from './exp-range.ts';
+import { expNeg } from '../core/exp.ts';
 
 /**
  * Log-domain (stabilized) convolution along one axis: for log-values u (may be −∞),
@@ -85,7 +85,7 @@ export function lseLine(u: Float64Array, out: Float64Array, n: number, taps: Flo
   for (let q = 0; q < nb; q++) {
     const lo = q * B, hi = Math.min(n, lo + B), sq = shifts[q];
     if (sq === -Infinity) for (let j = lo; j < hi; j++) v[j] = 0;
-    else for (let j = lo; j < hi; j++) v[j] = expRange(u[j] - sq);
+    else for (let j = lo; j < hi; j++) v[j] = expNeg(u[j] - sq);
   }
   for (let q = 0; q < nb; q++) {
     const lo = q * B, hi = Math.min(n, lo + B);
@@ -97,7 +97,7 @@ export function lseLine(u: Float64Array, out: Float64Array, n: number, taps: Flo
     }
     // t[w + j] = v_j e^{s_b(j) − M} over the window of the block's outputs (zero padding outside the line).
     const jlo = Math.max(0, lo - w), jhi = Math.min(n, hi + w);
-    const cl = expRange(sl - M), cc = expRange(sc - M), cr = expRange(sr - M);
+    const cl = expNeg(sl - M), cc = expNeg(sc - M), cr = expNeg(sr - M);
     for (let j = lo - w; j < jlo; j++) t[w + j] = 0;
     for (let j = jlo; j < lo; j++) t[w + j] = v[j] * cl;
     for (let j = lo; j < hi; j++) t[w + j] = v[j] * cc;

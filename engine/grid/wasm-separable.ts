@@ -91,7 +91,7 @@ export class WasmSeparable {
     align();
     const scanAt = at;
     at += 32;
-    const scratchAt = at; // the split exp / log loops' scratch row (wasm-convolution.ts)
+    const scratchAt = at; // the split log loops' scratch row (wasm-convolution.ts)
     at += Math.ceil(shape[d - 1] / 2) * 64; // four v128 per pair
     const accAt = at; // the wide kernels' accumulator row
     at += Math.ceil(shape[d - 1] / 2) * 16;
@@ -141,7 +141,7 @@ export class WasmSeparable {
 
   /**
    * out = shift + log(K e^{h − shift}) for the array h last `stage`d (the plain form of
-   * the soft C-transform, gibbs-geometry.ts), exp and log in SIMD (wasm-exp-log.ts).
+   * the soft C-transform, gibbs-geometry.ts), exp (engine/core/exp.ts) and log (wasm-log-table.ts) in SIMD.
    */
   logApplyStaged(shift: number, out: Float64Array): void {
     this.spread(true, shift);
@@ -154,7 +154,7 @@ export class WasmSeparable {
     const d = this.shape.length;
     const from = this.layouts[d], to = this.layouts[d - 1];
     for (const g of this.spreadGroups) {
-      if (exp) this.wasm.expIn(g.src, g.dst, this.rows, pitch(from), pitch(to), this.len, shift, this.scratchAt);
+      if (exp) this.wasm.expIn(g.src, g.dst, this.rows, pitch(from), pitch(to), this.len, shift);
       else this.wasm.copyIn(g.src, g.dst, this.rows, pitch(from), pitch(to), this.len);
     }
   }

@@ -1,5 +1,5 @@
 import type { SinkhornGeometry } from './geometry.ts';
-import { expTable, makeExpTable } from './lse-kernel.ts';
+import { expNeg, LSE_FLOOR } from '../core/exp.ts';
 import type { PointCloudGeometry } from './point-cloud-geometry.ts';
 
 /** Largest n·m for which a stored kernel is reasonable (2²⁵ doubles = 256 MiB). */
@@ -33,8 +33,7 @@ const TINY = 1e-280;
  * Entries below e^{−CUT} of their row maximum are stored as 0: with |h − β̂| ≤ DRIFT they
  * stay below e^{−CUT + 2·DRIFT} = e^{−45} of a row's largest term (< m·e^{−45} relative).
  */
-const CUT = 45 + 2 * DRIFT;
-const TABLE = makeExpTable();
+const CUT = -LSE_FLOOR + 2 * DRIFT;
 
 /**
  * Stored, *absorbed* Gibbs kernel (Schmitzer 2019, "stabilized sparse scaling"):
@@ -96,7 +95,7 @@ export class KernelGeometry implements SinkhornGeometry {
       rho[i] = mx;
       for (let j = 0; j < m; j++) {
         const t = K[o + j] - mx;
-        K[o + j] = t < -CUT ? 0 : expTable(t, TABLE);
+        K[o + j] = t < -CUT ? 0 : expNeg(t);
       }
     }
     this.builtEps = eps;

@@ -1,3 +1,5 @@
+import type { ExpMethod } from '../core/exp.ts';
+
 /**
  * The hot loop of the online point-cloud geometry: for rows i in [r0, r1),
  *
@@ -5,29 +7,25 @@
  *   e_ij = hs[j] + x_i·Ys[j]                    (p = 2: hs = h − |y|²/(2ε), Ys = y/ε, base_i = |x_i|²/(2ε))
  *   e_ij = hs[j] − |x_i − Ys[j]|^p / (pε)       (other p: hs = h, Ys = y, base_i = 0)
  *
- * X [nr, d], sqX [nr], Ys [nc, d], hs [nc], row: scratch [nc], table: makeExpTable().
+ * X [nr, d], sqX [nr], Ys [nc, d], hs [nc], row: scratch [nc], exp: the exponential
+ * (engine/core/exp.ts, EXP; passed in rather than imported, see below).
  *
- * Self-contained on purpose (no imports, no module constants): engine/node/ot-pool.ts
+ * Self-contained on purpose (no imports, no module constants): node/ot-pool.ts
  * ships this function's source to worker threads, so threads and the main thread run
  * the same code and every row is one sequential sum — the same bits for any split.
  *
  * Two passes per row over an O(nc) buffer: the row maximum, then Σ e^{e − max} over the
- * terms above max − 45 (skipped terms change the sum by < nc·e^{−45} ≈ nc·2.9e−20
- * relative), so at small ε most exponentials are skipped. e^t uses the table + degree-5
- * polynomial of fast-exp.ts (offset table, valid on [−110, 16]). (A one-pass variant shifted
- * by the previous call's answer was measured no faster in V8 and was dropped.)
+ * terms above max + LSE_FLOOR = max − 45 (skipped terms change the sum by < nc·e^{−45} ≈
+ * nc·2.9e−20 relative), so at small ε most exponentials are skipped. (A one-pass variant
+ * shifted by the previous call's answer was measured no faster in V8 and was dropped.)
  * For p = 2, wasm-lse.ts runs these rows in WebAssembly SIMD with the same exponents, the
  * same exp and the same culling; this function is its fallback and its reference.
  */
 export function lseRows(
   d: number, p: number, inv: number, X: Float64Array, sqX: Float64Array, Ys: Float64Array, hs: Float64Array,
-  nc: number, r0: number, r1: number, row: Float64Array, out: Float64Array, table: Float64Array,
+  nc: number, r0: number, r1: number, row: Float64Array, out: Float64Array, exp: ExpMethod,
 ): void {
-  const KS = 92.33248261689366; // 64 / ln 2
-  const HI = 6.9314718036912381649e-1 / 64; // fdlibm ln2_hi / 64 (exact division; k·HI exact)
-  const LO = 1.90821492927058770002e-10 / 64; // fdlibm ln2_lo / 64
-  const MAGIC = 6755399441055744; // 1.5·2^52: adding and subtracting it rounds to an integer
-  const K0 = 1478; // table offset: round(16 · 64/ln 2)
+  const expNeg = exp.expNeg, floor = exp.LSE_FLOOR;
   const quadratic = p === 2;
   const c = inv / p;
   for (let i = r0; i < r1; i++) {
@@ -61,16 +59,11 @@ export function lseRows(
       out[i] = -Infinity;
       continue;
     }
-    const lo = mx - 45;
+    const lo = mx + floor;
     let sum = 0;
     for (let j = 0; j < nc; j++) {
       const e = row[j];
-      if (e > lo) {
-        const t = e - mx;
-        const kk = MAGIC - t * KS - MAGIC;
-        const r = t + kk * HI + kk * LO;
-        sum += table[kk + K0] * (1 + r * (1 + r * (0.5 + r * (1 / 6 + r * (1 / 24 + r * (1 / 120))))));
-      }
+      if (e > lo) sum += expNeg(e - mx);
     }
     out[i] = mx + Math.log(sum) - base;
   }
@@ -79,7 +72,7 @@ export function lseRows(
 /**
  * lseRows for p = 2 in 2D with the columns in blocks of `size` consecutive points (sorted
  * along a Morton curve by the geometry, so each block is spatially compact): a block whose
- * upper bound  hmax_b − dist²(x_i, box_b)/(2ε)  is more than 45 below the row maximum holds
+ * upper bound  hmax_b − dist²(x_i, box_b)/(2ε)  is more than 45 (−LSE_FLOOR) below the row maximum holds
  * only terms the two-pass sum skips anyway, so it is skipped whole — in both passes. The
  * block with the largest bound goes first, to raise the running maximum early. Same terms,
  * same order as lseRows on the same column order: the same bits. Pays off at small ε.
@@ -87,13 +80,9 @@ export function lseRows(
  */
 export function lseRowsBlocked(
   inv: number, X: Float64Array, sqX: Float64Array, Ys: Float64Array, hs: Float64Array, nc: number, r0: number, r1: number,
-  row: Float64Array, out: Float64Array, table: Float64Array, size: number, bLo: Float64Array, bHi: Float64Array, hmax: Float64Array, ub: Float64Array,
+  row: Float64Array, out: Float64Array, exp: ExpMethod, size: number, bLo: Float64Array, bHi: Float64Array, hmax: Float64Array, ub: Float64Array,
 ): void {
-  const KS = 92.33248261689366;
-  const HI = 6.9314718036912381649e-1 / 64;
-  const LO = 1.90821492927058770002e-10 / 64;
-  const MAGIC = 6755399441055744;
-  const K0 = 1478;
+  const expNeg = exp.expNeg, floor = exp.LSE_FLOOR;
   const nb = Math.ceil(nc / size);
   for (let i = r0; i < r1; i++) {
     const a0 = X[2 * i], a1 = X[2 * i + 1];
@@ -118,7 +107,7 @@ export function lseRowsBlocked(
     for (let q = -1; q < nb; q++) {
       const b = q < 0 ? bb : q;
       if (q === bb) continue;
-      if (!(ub[b] > mx - 45)) {
+      if (!(ub[b] > mx + floor)) {
         ub[b] = -Infinity;
         continue;
       }
@@ -129,36 +118,16 @@ export function lseRowsBlocked(
         if (e > mx) mx = e;
       }
     }
-    const lo = mx - 45;
+    const lo = mx + floor;
     let sum = 0;
     for (let b = 0; b < nb; b++) {
       if (!(ub[b] > lo)) continue;
       const j1 = Math.min(nc, (b + 1) * size);
       for (let j = b * size; j < j1; j++) {
         const e = row[j];
-        if (e > lo) {
-          const t = e - mx;
-          const kk = MAGIC - t * KS - MAGIC;
-          const r = t + kk * HI + kk * LO;
-          sum += table[kk + K0] * (1 + r * (1 + r * (0.5 + r * (1 / 6 + r * (1 / 24 + r * (1 / 120))))));
-        }
+        if (e > lo) sum += expNeg(e - mx);
       }
     }
     out[i] = mx + Math.log(sum) - base;
   }
-}
-
-/** table[k] = 2^{(1478 − k)/64} for k = 0 … 1478 + ⌈110·64/ln 2⌉ + 1: e^t on [−110, 16]. */
-export function makeExpTable(): Float64Array {
-  const size = 1478 + Math.ceil(110 * (64 / Math.LN2)) + 2;
-  const t = new Float64Array(size);
-  for (let k = 0; k < size; k++) t[k] = Math.pow(2, (1478 - k) / 64);
-  return t;
-}
-
-/** e^t for t in [−110, 16] with `table` = makeExpTable() (the same formula as lseRows, ≤ 3 ulp). */
-export function expTable(t: number, table: Float64Array): number {
-  const kk = 6755399441055744 - t * 92.33248261689366 - 6755399441055744;
-  const r = t + kk * (6.9314718036912381649e-1 / 64) + kk * (1.90821492927058770002e-10 / 64);
-  return table[kk + 1478] * (1 + r * (1 + r * (0.5 + r * (1 / 6 + r * (1 / 24 + r * (1 / 120))))));
 }

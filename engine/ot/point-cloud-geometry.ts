@@ -1,11 +1,12 @@
 import { UsageError } from '../core/simulation.ts';
 import type { SinkhornGeometry } from './geometry.ts';
-import { lseRows, lseRowsBlocked, makeExpTable } from './lse-kernel.ts';
+import { EXP } from '../core/exp.ts';
+import { lseRows, lseRowsBlocked } from './lse-kernel.ts';
 import { mortonOrder } from './morton.ts';
 import { wasmLseInstance, wasmLseRows } from './wasm-lse.ts';
 
 /**
- * Runs lseRows over all rows [0, nr). The default is this thread; engine/node/ot-pool.ts
+ * Runs lseRows over all rows [0, nr). The default is this thread; node/ot-pool.ts
  * installs a worker-thread pool with setLseExecutor (same kernel, same bits). For p = 2
  * both run the WebAssembly SIMD kernel (wasm-lse.ts) where it is available, else the
  * JavaScript one.
@@ -16,7 +17,6 @@ export interface LseExecutor {
   runBlocked(inv: number, X: Float64Array, sqX: Float64Array, Ys: Float64Array, hs: Float64Array, nr: number, nc: number, out: Float64Array, size: number, bLo: Float64Array, bHi: Float64Array, hmax: Float64Array): void;
 }
 
-const TABLE = makeExpTable();
 let scratch = new Float64Array(0);
 
 let ubScratch = new Float64Array(0);
@@ -26,14 +26,14 @@ const sequential: LseExecutor = {
     const w = p === 2 ? wasmLseInstance(d) : null;
     if (w) return wasmLseRows(w, d, inv, X, sqX, Ys, hs, nr, nc, 0, nr, out, 0, null, null, null);
     if (scratch.length < nc) scratch = new Float64Array(nc);
-    lseRows(d, p, inv, X, sqX, Ys, hs, nc, 0, nr, scratch, out, TABLE);
+    lseRows(d, p, inv, X, sqX, Ys, hs, nc, 0, nr, scratch, out, EXP);
   },
   runBlocked(inv, X, sqX, Ys, hs, nr, nc, out, size, bLo, bHi, hmax) {
     const w = wasmLseInstance(2);
     if (w) return wasmLseRows(w, 2, inv, X, sqX, Ys, hs, nr, nc, 0, nr, out, size, bLo, bHi, hmax);
     if (scratch.length < nc) scratch = new Float64Array(nc);
     if (ubScratch.length < hmax.length) ubScratch = new Float64Array(hmax.length);
-    lseRowsBlocked(inv, X, sqX, Ys, hs, nc, 0, nr, scratch, out, TABLE, size, bLo, bHi, hmax, ubScratch);
+    lseRowsBlocked(inv, X, sqX, Ys, hs, nc, 0, nr, scratch, out, EXP, size, bLo, bHi, hmax, ubScratch);
   },
 };
 

@@ -1,10 +1,12 @@
-import { ConstantTable, V128Constants, i32const } from '../grid/wasm-constants.ts';
-import { F64, I32, V128, f64c, get, i32c, name, op, section, set, simd, splat, uleb } from '../grid/wasm-encoding.ts';
+import { EXP, expNegWat } from '../core/exp.ts';
+import { compileWat, watAssembler } from '../wasm/assembler.ts';
+import { ConstantTable, whileLoop } from '../wasm/wat.ts';
 
 /**
  * The online p = 2 log-sum-exp rows of lse-kernel.ts (lseRowsBlocked, and lseRows with
- * one block) as a WebAssembly SIMD kernel on f64x2 lanes, emitted here byte by byte and
- * specialised to the dimension d (the x_i·Ys[j] products are unrolled):
+ * one block) as a WebAssembly SIMD kernel on f64x2 lanes, written as WAT text (assembled
+ * by engine/wasm/assembler.ts) and specialised to the dimension d (the x_i·Ys[j] products
+ * are unrolled):
  *
  *   out[i] = log Σ_j exp(e_ij) − base_i,   e_ij = hs[j] + Σ_k x_ik Ys[j][k],   base_i = |x_i|²/(2ε)
  *
@@ -14,216 +16,144 @@ import { F64, I32, V128, f64c, get, i32c, name, op, section, set, simd, splat, u
  *
  * Per row, as lseRowsBlocked (same bounds, same order, so the same blocks are culled):
  *   1. block bounds ub_b = hmax_b − dist²(x_i, box_b)/(2ε) + base_i; the best block first;
- *   2. pass 1 over the blocks with ub_b > (running max) − 45: e_ij into a row buffer and a
- *      running f64x2 maximum (e_ij itself has the bits of the JavaScript kernel);
+ *   2. pass 1 over the blocks with ub_b > (running max) + LSE_FLOOR: e_ij into a row buffer
+ *      and a running f64x2 maximum (e_ij itself has the bits of the JavaScript kernel);
  *   3. pass 2 over the surviving blocks: four running sums (two v128 accumulators, four
- *      columns per iteration) of e^{e − max}, added as (s0 + s2) + (s1 + s3) at the end.
- * The exp is lse-kernel.ts's own (fast-exp.ts: 1.5·2^52 rounding, Cody–Waite with ln2/64,
- * 2^{−k/64} from a table, degree-5 Taylor by Horner; ≤ 3 ulp), lane by lane with the same
- * operations in the same order, so every term has the JavaScript kernel's bits; the two
- * table entries of a pair are fetched by scalar loads. A term is skipped (its table entry
- * is 0) when k = round(64(max − e)/ln2) > 4155, i.e. more than 45 ± 0.006 below the max,
- * where lseRows skips e ≤ max − 45: terms within 0.006 of the cut-off may be counted in one
- * kernel and not the other, each < 3e−20 of the sum. So the two kernels differ by the order
- * of the sum only (tests/ot/wasm-lse.test.ts). A degree-13 polynomial exp without a table
- * (wasm-exp-log.ts) took 1.45× as long here (same-process A/B): the exp is most of the work.
- * Every row is one sequential computation of one thread: the same bits for any split.
+ *      columns per iteration) of e^{e − max} over the terms with e > max + LSE_FLOOR — the
+ *      JavaScript test — added as (s0 + s2) + (s1 + s3) at the end.
+ * The exp is engine/core/exp.ts's f64x2 form (expNegWat), lane by lane the operations of
+ * the JavaScript expNeg, so every term has the JavaScript kernel's bits and the same terms
+ * are skipped: the two kernels differ by the order of the sum only (tests/ot/wasm-lse.test.ts).
+ * A degree-13 polynomial exp without a table took 1.45× as long here (same-process A/B):
+ * the exp is most of the work. Every row is one sequential computation of one thread: the
+ * same bits for any split.
  *
  * Without blocks (d ≠ 2, or unsorted columns) the glue passes one block with an infinite
  * box and hmax = +∞: it is never culled, and the kernel is the plain two-pass lseRows.
  * WebAssembly spec: SIMD (v128, f64x2); Math.log is imported for the one log per row.
  */
 
-/**
- * Parameters of `rows` (all i32 but inv): rows [r0, r1), nb blocks of `size` columns, ncp
- * padded columns, byte offsets of the arrays, `cols` = doubles between the column arrays.
- */
-const [R0, R1, NB, SIZE, NCP, OX, OSQ, OOUT, OH, OROW, OLO, OHI, OHMAX, OUB, COLS, OTAB, INV] = Array.from({ length: 17 }, (_, k) => k);
-const NPARAMS = 17;
-/** Largest d emitted: local indices stay below 128 (one LEB byte each, as `get`/`set` write them). */
+/** Largest d emitted (the x_i·y_j products are unrolled: d v128 locals and loads per pair). */
 export const WASM_LSE_MAX_D = 16;
 
-
-const f64 = { load: (off = 0) => [0x2b, 3, ...uleb(off)], store: [0x39, 3, 0], add: 0xa0, sub: 0xa1, mul: 0xa2, max: 0xa5, gt: 0x64, eq: 0x61 };
-const i32 = { mul: 0x6c, ltS: 0x48, geS: 0x4e, eq: 0x46, eqz: 0x45, select: 0x1b };
-const v128Load = (off: number) => [...simd(0x00), 3, ...uleb(off)];
-const v128Store = (off: number) => [...simd(0x0b), 3, ...uleb(off)];
-/** f64x2.pmax: a < b ? b : a per lane (one maxpd on x64). */
-const pmax = simd(0xf7);
-const lane = (k: number) => [...simd(0x21), k]; // f64x2.extract_lane
-const NEG_INF = f64c(-Infinity);
-// The constants of lse-kernel.ts's exp: 64/ln2, fdlibm's ln2 head and tail over 64, 1.5·2^52.
-/** Largest table index summed: round(64·45/ln2), so terms more than 45 (± 0.006) below the max are skipped. */
-const SKIP_INDEX = 4155;
-const KS = 92.33248261689366, HI = 6.9314718036912381649e-1 / 64, LO = 1.90821492927058770002e-10 / 64, MAGIC = 6755399441055744;
-const addr = (baseLocal: number, index: number[], scale: number) => [...get(baseLocal), ...index, ...i32c(scale), i32.mul, op.add];
-
-function rowsBody(d: number, table: ConstantTable): { code: number[]; locals: number[] } {
-  // i32 locals
-  const [I, B, Q, C, CE, BB, PX] = Array.from({ length: 7 }, (_, k) => NPARAMS + k);
-  const PY = Array.from({ length: d }, (_, k) => NPARAMS + 7 + k); // byte address of column array Ys[·][k]
-  // f64 locals
-  const IDX = NPARAMS + 7 + d; // table index of one lane
-  const f0 = NPARAMS + 8 + d;
-  const [BASE, BEST, U, MX, DIST, DK] = Array.from({ length: 6 }, (_, k) => f0 + k);
-  const XK = Array.from({ length: d }, (_, k) => f0 + 6 + k);
-  // v128 locals
-  const v0 = f0 + 6 + d;
-  const [VMAX, ACC0, ACC1, E, VMX] = Array.from({ length: 5 }, (_, k) => v0 + k);
-  const VX = Array.from({ length: d }, (_, k) => v0 + 5 + k);
-  const lane4 = (at: number) => ({ X: at, T: at + 1, K: at + 2, R: at + 3 });
-  const LA = lane4(v0 + 5 + d), LB = lane4(v0 + 9 + d);
-  const pool = new V128Constants(table, v0 + 13 + d);
-  const k = pool.k;
-
-  const bytes8 = (l: number) => [...get(l), ...i32c(3), op.shl]; // local · 8
-  // c = b·size·8, ce = min(ncp, (b + 1)·size)·8: the byte range of block b in a column array.
-  const blockRange = [
-    ...get(B), ...get(SIZE), i32.mul, ...i32c(3), op.shl, ...set(C),
-    ...get(B), ...i32c(1), op.add, ...get(SIZE), i32.mul, ...get(NCP),
-    ...get(B), ...i32c(1), op.add, ...get(SIZE), i32.mul, ...get(NCP), i32.ltS, i32.select, ...i32c(3), op.shl, ...set(CE),
-  ];
-  // e (two columns at byte offset c + off) = hs + x_0 y_0 + … (the JavaScript order), stored in the row buffer.
-  const pass1Pair = (off: number) => [
-    ...get(OROW), ...get(C), op.add,
-    ...get(OH), ...get(C), op.add, ...v128Load(off),
-    ...Array.from({ length: d }, (_, q) => [...get(VX[q]), ...get(PY[q]), ...get(C), op.add, ...v128Load(off), ...op.f64x2Mul, ...op.f64x2Add]).flat(),
-    0x22, E, // local.tee
-    ...v128Store(off),
-    ...get(VMAX), ...get(E), ...pmax, ...set(VMAX),
-  ];
-  // Entry kk of the table, or its zero entry where kk > SKIP_INDEX (the term is more than ~45 below
-  // the max: lseRows skips it). The index test runs on the integer side, off the vector pipes.
-  const tableLane = (L: typeof LA, q: number) => [
-    ...get(OTAB),
-    ...i32const(SKIP_INDEX + 1), ...get(L.K), ...simd(0x1d), q, 0xa7, 0x22, IDX, ...get(IDX), ...i32const(SKIP_INDEX), 0x4b, i32.select, // i64x2.extract_lane, i32.wrap_i64; i32.gt_u
-    ...i32c(3), op.shl, op.add, ...f64.load(),
-  ];
-  // acc += e^{e − max} for two columns: expTable of lse-kernel.ts lane by lane (same operations
-  // in the same order, so every term has the bits of the JavaScript kernel).
-  const pass2Pair = (L: typeof LA, acc: number, off: number) => [
-    ...get(OROW), ...get(C), op.add, ...v128Load(off), ...set(L.X),
-    // t = e − max, clamped to ≥ −46 (−∞ for dead columns) so that the table index stays in range; those lanes read the zero entry
-    ...k(-46), ...get(L.X), ...get(VMX), ...op.f64x2Sub, ...pmax, ...set(L.T),
-    // MAGIC − t·KS holds round(−t·KS) in its low mantissa bits: the table index; kk = that − MAGIC
-    ...k(MAGIC), ...get(L.T), ...k(KS), ...op.f64x2Mul, ...op.f64x2Sub, 0x22, L.K, ...k(MAGIC), ...op.f64x2Sub, ...set(L.R),
-    ...get(L.T), ...get(L.R), ...k(HI), ...op.f64x2Mul, ...op.f64x2Add, ...get(L.R), ...k(LO), ...op.f64x2Mul, ...op.f64x2Add, ...set(L.R),
-    ...get(acc),
-    ...tableLane(L, 0), ...op.f64x2Splat, ...tableLane(L, 1), ...simd(0x22), 1, // f64x2.replace_lane 1
-    ...k(1), ...get(L.R), ...k(1), ...get(L.R), ...k(0.5), ...get(L.R), ...k(1 / 6), ...get(L.R), ...k(1 / 24), ...get(L.R), ...k(1 / 120),
-    ...[0, 1, 2, 3, 4].flatMap(() => [...op.f64x2Mul, ...op.f64x2Add]), // Horner, innermost first
-    ...op.f64x2Mul,
-    ...op.f64x2Add, ...set(acc),
-  ];
-  const columnLoop = (body: number[]) => [
-    0x02, 0x40, 0x03, 0x40,
-    ...get(C), ...get(CE), op.geU, 0x0d, 1,
-    ...body,
-    ...get(C), ...i32c(32), op.add, ...set(C),
-    0x0c, 0, 0x0b, 0x0b,
-  ];
-  const ubAt = addr(OUB, get(B), 8);
-
-  const row = [
-    // x_i, base_i
-    ...get(OX), ...get(I), ...i32const(8 * d), i32.mul, op.add, ...set(PX),
-    ...XK.flatMap((x, q) => [...get(PX), ...f64.load(8 * q), 0x22, x, ...op.f64x2Splat, ...set(VX[q])]),
-    ...f64c(0.5), ...get(INV), f64.mul, ...get(OSQ), ...bytes8(I), op.add, ...f64.load(), f64.mul, ...set(BASE),
-    // 1. bounds: dist_k = max(0, lo_k − x_k, x_k − hi_k) (the value of lseRowsBlocked's branches)
-    ...NEG_INF, ...set(BEST), 0x41, 0x7f, ...set(BB), // bb = −1
-    ...i32c(0), ...set(B),
-    0x02, 0x40, 0x03, 0x40,
-    ...get(B), ...get(NB), op.geU, 0x0d, 1,
-    ...f64c(0), ...set(DIST),
-    ...XK.flatMap((x, q) => [
-      ...f64c(0),
-      ...get(OLO), ...get(B), ...i32const(8 * d), i32.mul, op.add, ...f64.load(8 * q), ...get(x), f64.sub, f64.max,
-      ...get(x), ...get(OHI), ...get(B), ...i32const(8 * d), i32.mul, op.add, ...f64.load(8 * q), f64.sub, f64.max,
-      0x22, DK, ...get(DK), f64.mul, ...get(DIST), f64.add, ...set(DIST), // 0 + dx² + dy²: lseRowsBlocked's bits
-    ]),
-    ...addr(OHMAX, get(B), 8), ...f64.load(), ...f64c(0.5), ...get(INV), f64.mul, ...get(DIST), f64.mul, f64.sub, ...get(BASE), f64.add, ...set(U),
-    ...ubAt, ...get(U), ...f64.store,
-    ...get(U), ...get(BEST), f64.gt, 0x04, 0x40, ...get(U), ...set(BEST), ...get(B), ...set(BB), 0x0b,
-    ...get(B), ...i32c(1), op.add, ...set(B),
-    0x0c, 0, 0x0b, 0x0b,
-    // no block with a finite bound: every term is zero
-    ...get(BB), ...i32c(0), i32.ltS, 0x04, 0x40, ...addr(OOUT, get(I), 8), ...NEG_INF, ...f64.store, 0x0c, 1, 0x0b,
-    // 2. pass 1: the best block, then the others in order, culled against the running max
-    ...splat(-Infinity), ...set(VMAX), ...NEG_INF, ...set(MX),
-    0x41, 0x7f, ...set(Q),
-    0x02, 0x40, 0x03, 0x40,
-    ...get(Q), ...get(NB), i32.geS, 0x0d, 1,
-    ...get(BB), ...get(Q), ...get(Q), ...i32c(0), i32.ltS, i32.select, ...set(B),
-    0x02, 0x40,
-    ...get(Q), ...get(BB), i32.eq, 0x0d, 0,
-    ...ubAt, ...f64.load(), ...get(MX), ...f64c(45), f64.sub, f64.gt, i32.eqz,
-    0x04, 0x40, ...ubAt, ...NEG_INF, ...f64.store, 0x0c, 1, 0x0b,
-    ...blockRange,
-    ...columnLoop([...pass1Pair(0), ...pass1Pair(16)]),
-    ...get(VMAX), ...lane(0), ...get(VMAX), ...lane(1), f64.max, ...set(MX),
-    0x0b,
-    ...get(Q), ...i32c(1), op.add, ...set(Q),
-    0x0c, 0, 0x0b, 0x0b,
-    // all terms −∞ (possible only without blocks: hmax = +∞)
-    ...get(MX), ...NEG_INF, f64.eq, 0x04, 0x40, ...addr(OOUT, get(I), 8), ...NEG_INF, ...f64.store, 0x0c, 1, 0x0b,
-    // 3. pass 2: Σ e^{e − max} over the blocks whose bound is above max − 45
-    ...splat(0), 0x22, ACC0, ...set(ACC1),
-    ...get(MX), ...op.f64x2Splat, ...set(VMX),
-    ...i32c(0), ...set(B),
-    0x02, 0x40, 0x03, 0x40,
-    ...get(B), ...get(NB), op.geU, 0x0d, 1,
-    ...ubAt, ...f64.load(), ...get(MX), ...f64c(45), f64.sub, f64.gt,
-    0x04, 0x40,
-    ...blockRange,
-    ...columnLoop([...pass2Pair(LA, ACC0, 0), ...pass2Pair(LB, ACC1, 16)]),
-    0x0b,
-    ...get(B), ...i32c(1), op.add, ...set(B),
-    0x0c, 0, 0x0b, 0x0b,
-    // out = mx + log(sum) − base
-    ...addr(OOUT, get(I), 8),
-    ...get(MX),
-    ...get(ACC0), ...lane(0), ...get(ACC1), ...lane(0), f64.add,
-    ...get(ACC0), ...lane(1), ...get(ACC1), ...lane(1), f64.add, f64.add,
-    0x10, 0, // call log (import 0)
-    f64.add, ...get(BASE), f64.sub, ...f64.store,
-  ];
-  const code = [
-    ...Array.from({ length: d }, (_, q) => [...get(OH), ...get(COLS), ...i32const(8 * (q + 1)), i32.mul, op.add, ...set(PY[q])]).flat(),
-    ...pool.init(),
-    ...get(R0), ...set(I),
-    0x02, 0x40, 0x03, 0x40,
-    ...get(I), ...get(R1), op.geU, 0x0d, 1,
-    0x02, 0x40, ...row, 0x0b, // a `br 1` inside `row` ends the row early (branch depth counted from the row's ifs)
-    ...get(I), ...i32c(1), op.add, ...set(I),
-    0x0c, 0, 0x0b, 0x0b,
-    0x0b,
-  ];
-  return { code, locals: [3, 8 + d, I32, 6 + d, F64, 13 + d + pool.count, V128] };
-}
-
-function moduleBytes(d: number): Uint8Array<ArrayBuffer> {
+/** The WAT text of the kernel for dimension d. */
+export function wasmLseWat(d: number): string {
   const table = new ConstantTable();
-  const { code, locals } = rowsBody(d, table);
-  const body = [...locals, ...code];
-  return new Uint8Array([
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, [2, 0x60, NPARAMS, ...Array(NPARAMS - 1).fill(I32), F64, 0, 0x60, 1, F64, 1, F64]),
-    ...section(2, [1, ...name('m'), ...name('log'), 0x00, 1]),
-    ...section(3, [1, 0]),
-    ...section(5, [1, 0x00, 1]),
-    ...section(6, [1, I32, 0x00, ...i32const(table.size), 0x0b]), // `base`: first byte after the constants
-    ...section(7, [3, ...name('rows'), 0x00, 1, ...name('memory'), 0x02, 0, ...name('base'), 0x03, 0]),
-    ...section(10, [1, ...uleb(body.length), ...body]),
-    ...table.section(),
-  ]);
+  const fracAt = table.block(EXP.FRAC);
+  const K = table.locals();
+  const { c } = K;
+  const ks = Array.from({ length: d }, (_, k) => k);
+  const g = (x: string) => `(local.get $${x})`;
+  const f64At = (base: string, index: string, offset = 0) => `(f64.load offset=${offset} (i32.add ${g(base)} (i32.shl ${index} (i32.const 3))))`;
+  /** ub[b] (address). */
+  const ubAt = `(i32.add ${g('oUb')} (i32.shl ${g('b')} (i32.const 3)))`;
+  /** c = b·size·8, ce = min(ncp, (b + 1)·size)·8: the byte range of block b in a column array. */
+  const blockRange = `
+        (local.set $c (i32.shl (i32.mul ${g('b')} ${g('size')}) (i32.const 3)))
+        (local.set $ce (i32.mul (i32.add ${g('b')} (i32.const 1)) ${g('size')}))
+        (local.set $ce (i32.shl (select ${g('ce')} ${g('ncp')} (i32.lt_s ${g('ce')} ${g('ncp')})) (i32.const 3)))`;
+  const columns = (label: string, body: string) =>
+    whileLoop(label, `(i32.ge_u ${g('c')} ${g('ce')})`, `${body}
+        (local.set $c (i32.add ${g('c')} (i32.const 32)))`);
+  /** e (two columns at byte c + off) = hs + x_0 y_0 + … (the JavaScript order), into the row buffer and the running max. */
+  const pass1Pair = (off: number) => {
+    let e = `(v128.load offset=${off} (i32.add ${g('oH')} ${g('c')}))`;
+    for (const k of ks) e = `(f64x2.add ${e} (f64x2.mul ${g(`vx${k}`)} (v128.load offset=${off} (i32.add ${g(`py${k}`)} ${g('c')}))))`;
+    return `
+          (local.set $e ${e})
+          (v128.store offset=${off} (i32.add ${g('oRow')} ${g('c')}) ${g('e')})
+          (local.set $vmax (f64x2.pmax ${g('vmax')} ${g('e')}))`;
+  };
+  /** acc += e^{e − max} for two columns, the terms with e > max + LSE_FLOOR only (others add +0). */
+  const pass2Pair = (L: string, acc: string, off: number) => `
+          (local.set $e${L} (v128.load offset=${off} (i32.add ${g('oRow')} ${g('c')})))
+          (local.set $t${L} (f64x2.sub ${g(`e${L}`)} ${g('vmx')}))
+          (local.set $${acc} (f64x2.add ${g(acc)} ${expNegWat({ t: `$t${L}`, k: `$k${L}`, r: `$r${L}`, s: `$s${L}` }, c, fracAt, `(f64x2.gt ${g(`e${L}`)} ${g('vlo')})`)}))`;
+  const negInf = '(f64.const -inf)';
+  const rowBody = `
+      ;; x_i, splatted; base_i = (0.5·inv)·|x_i|²
+      (local.set $px (i32.add ${g('oX')} (i32.mul ${g('i')} (i32.const ${8 * d}))))
+      ${ks.map((k) => `(local.set $x${k} (f64.load offset=${8 * k} ${g('px')})) (local.set $vx${k} (f64x2.splat ${g(`x${k}`)}))`).join('\n      ')}
+      (local.set $base (f64.mul (f64.mul (f64.const 0.5) ${g('inv')}) ${f64At('oSq', g('i'))}))
+      ;; 1. bounds ub_b = hmax_b − (0.5·inv)·dist² + base, dist_k = max(0, lo_k − x_k, x_k − hi_k); bb = the best block
+      (local.set $best ${negInf})
+      (local.set $bb (i32.const -1))
+      (local.set $b (i32.const 0))
+      ${whileLoop('bounds', `(i32.ge_u ${g('b')} ${g('nb')})`, `
+        (local.set $box (i32.add ${g('oLo')} (i32.mul ${g('b')} (i32.const ${8 * d}))))
+        (local.set $box2 (i32.add ${g('oHi')} (i32.mul ${g('b')} (i32.const ${8 * d}))))
+        (local.set $dist (f64.const 0))
+        ${ks.map((k) => `(local.set $dk (f64.max (f64.max (f64.const 0) (f64.sub (f64.load offset=${8 * k} ${g('box')}) ${g(`x${k}`)})) (f64.sub ${g(`x${k}`)} (f64.load offset=${8 * k} ${g('box2')}))))
+        (local.set $dist (f64.add (f64.mul ${g('dk')} ${g('dk')}) ${g('dist')}))`).join('\n        ')}
+        (local.set $u (f64.add (f64.sub ${f64At('oHmax', g('b'))} (f64.mul (f64.mul (f64.const 0.5) ${g('inv')}) ${g('dist')})) ${g('base')}))
+        (f64.store ${ubAt} ${g('u')})
+        (if (f64.gt ${g('u')} ${g('best')}) (then (local.set $best ${g('u')}) (local.set $bb ${g('b')})))
+        (local.set $b (i32.add ${g('b')} (i32.const 1)))`)}
+      ;; no block with a finite bound: every term is zero
+      (if (i32.lt_s ${g('bb')} (i32.const 0)) (then (f64.store ${`(i32.add ${g('oOut')} (i32.shl ${g('i')} (i32.const 3)))`} ${negInf}) (br $row)))
+      ;; 2. pass 1: block bb, then the others in order, each unless its bound is below (running max) + LSE_FLOOR
+      (local.set $vmax (f64x2.splat ${negInf}))
+      (local.set $mx ${negInf})
+      (local.set $q (i32.const -1))
+      ${whileLoop('pass1', `(i32.ge_s ${g('q')} ${g('nb')})`, `
+        (block $skip
+          (br_if $skip (i32.eq ${g('q')} ${g('bb')}))
+          (local.set $b (select ${g('bb')} ${g('q')} (i32.lt_s ${g('q')} (i32.const 0))))
+          (if (i32.eqz (f64.gt (f64.load ${ubAt}) (f64.add ${g('mx')} (f64.const ${EXP.LSE_FLOOR}))))
+            (then (f64.store ${ubAt} ${negInf}) (br $skip)))
+          ${blockRange}
+          ${columns('cols1', `${pass1Pair(0)}${pass1Pair(16)}`)}
+          (local.set $mx (f64.max (f64x2.extract_lane 0 ${g('vmax')}) (f64x2.extract_lane 1 ${g('vmax')}))))
+        (local.set $q (i32.add ${g('q')} (i32.const 1)))`)}
+      ;; all terms −∞ (possible only without blocks: hmax = +∞)
+      (if (f64.eq ${g('mx')} ${negInf}) (then (f64.store ${`(i32.add ${g('oOut')} (i32.shl ${g('i')} (i32.const 3)))`} ${negInf}) (br $row)))
+      ;; 3. pass 2: Σ e^{e − max} over the terms with e > lo = max + LSE_FLOOR, in the blocks whose bound is above lo
+      (local.set $acc0 (v128.const i64x2 0 0))
+      (local.set $acc1 (v128.const i64x2 0 0))
+      (local.set $vmx (f64x2.splat ${g('mx')}))
+      (local.set $lo (f64.add ${g('mx')} (f64.const ${EXP.LSE_FLOOR})))
+      (local.set $vlo (f64x2.splat ${g('lo')}))
+      (local.set $b (i32.const 0))
+      ${whileLoop('pass2', `(i32.ge_u ${g('b')} ${g('nb')})`, `
+        (if (f64.gt (f64.load ${ubAt}) ${g('lo')}) (then
+          ${blockRange}
+          ${columns('cols2', `${pass2Pair('a', 'acc0', 0)}${pass2Pair('b', 'acc1', 16)}`)}))
+        (local.set $b (i32.add ${g('b')} (i32.const 1)))`)}
+      ;; out = (mx + log((s0 + s2) + (s1 + s3))) − base
+      (f64.store (i32.add ${g('oOut')} (i32.shl ${g('i')} (i32.const 3)))
+        (f64.sub
+          (f64.add ${g('mx')} (call $log (f64.add
+            (f64.add (f64x2.extract_lane 0 ${g('acc0')}) (f64x2.extract_lane 0 ${g('acc1')}))
+            (f64.add (f64x2.extract_lane 1 ${g('acc0')}) (f64x2.extract_lane 1 ${g('acc1')})))))
+          ${g('base')}))`;
+  const body = `
+    ${ks.map((k) => `(local.set $py${k} (i32.add ${g('oH')} (i32.mul ${g('cols')} (i32.const ${8 * (k + 1)}))))`).join('\n    ')}
+    ${K.init()}
+    (local.set $i ${g('r0')})
+    ${whileLoop('rows', `(i32.ge_u ${g('i')} ${g('r1')})`, `(block $row ${rowBody})
+      (local.set $i (i32.add ${g('i')} (i32.const 1)))`)}`;
+  const params = ['r0', 'r1', 'nb', 'size', 'ncp', 'oX', 'oSq', 'oOut', 'oH', 'oRow', 'oLo', 'oHi', 'oHmax', 'oUb', 'cols'].map((p) => `(param $${p} i32)`).join(' ');
+  const locals = [
+    ...['i', 'b', 'q', 'c', 'ce', 'bb', 'px', 'box', 'box2', ...ks.map((k) => `py${k}`)].map((n) => `(local $${n} i32)`),
+    ...['base', 'best', 'u', 'mx', 'lo', 'dist', 'dk', ...ks.map((k) => `x${k}`)].map((n) => `(local $${n} f64)`),
+    ...['vmax', 'acc0', 'acc1', 'e', 'vmx', 'vlo', ...ks.map((k) => `vx${k}`), ...['a', 'b'].flatMap((L) => [`e${L}`, `t${L}`, `k${L}`, `r${L}`, `s${L}`])].map((n) => `(local $${n} v128)`),
+  ].join(' ');
+  return `(module
+  (import "m" "log" (func $log (param f64) (result f64)))
+  (memory (export "memory") 1)
+  ;; the first byte after the constants and the exp table
+  (global (export "base") i32 (i32.const ${table.bytes}))
+  (func (export "rows") ${params} (param $inv f64)
+    ${locals} ${K.decls()}
+    ${body})
+  ${table.data()})`;
 }
 
 /** One instance of the kernel (own memory) with the views its glue keeps between calls. */
 export interface WasmLseInstance {
   rows: (...args: number[]) => void;
   memory: WebAssembly.Memory;
-  /** Byte address of the exp table, and the first byte after it. */
-  table: number;
+  /** The first byte after the kernel's constants and exp table. */
   base: number;
   /** Views X, sqX, out, hs, Ys[·][0 … d−1], block lo, hi, hmax; null until the first call. */
   views: Float64Array[] | null;
@@ -234,18 +164,11 @@ export interface WasmLseInstance {
 
 /**
  * A fresh instance of a compiled kernel. Self-contained (no module references):
- * engine/node/ot-pool.ts inlines its source into the worker threads.
+ * node/ot-pool.ts inlines its source into the worker threads.
  */
 export function instantiateWasmLse(mod: WebAssembly.Module): WasmLseInstance {
   const ex = new WebAssembly.Instance(mod, { m: { log: Math.log } }).exports;
-  const memory = ex.memory as WebAssembly.Memory;
-  // The exp table after the constants: 2^{−j/64} for j = 0 … 4250 (t ≥ −46), entry 1478 + j
-  // of makeExpTable computed by the same expression, so the same bits.
-  const table = Math.ceil((ex.base as WebAssembly.Global).value / 16) * 16, size = 4157;
-  if (table + 8 * size > memory.buffer.byteLength) memory.grow(Math.ceil((table + 8 * size - memory.buffer.byteLength) / 65536));
-  const t = new Float64Array(memory.buffer, table, size);
-  for (let j = 0; j < size - 1; j++) t[j] = Math.pow(2, (1478 - (1478 + j)) / 64);
-  return { rows: ex.rows as (...args: number[]) => void, memory, table, base: table + 8 * size, views: null, caps: [0, 0, 0], offsets: [] };
+  return { rows: ex.rows as (...args: number[]) => void, memory: ex.memory as WebAssembly.Memory, base: (ex.base as WebAssembly.Global).value as number, views: null, caps: [0, 0, 0], offsets: [] };
 }
 
 /**
@@ -307,11 +230,11 @@ export function wasmLseRows(
     hm[0] = Infinity;
   }
   const o = w.offsets;
-  w.rows(r0, r1, nb, size > 0 ? size : ncp, ncp, o[0], o[1], o[2], o[3], o[4], o[5], o[6], o[7], o[8], cc, w.table, inv);
+  w.rows(r0, r1, nb, size > 0 ? size : ncp, ncp, o[0], o[1], o[2], o[3], o[4], o[5], o[6], o[7], o[8], cc, inv);
   out.set(v[2].subarray(r0, r1), r0);
 }
 
-const modules = new Map<number, WebAssembly.Module | null>();
+const modules = new Map<number, WebAssembly.Module>();
 const instances = new Map<number, WasmLseInstance>();
 let enabled = true;
 
@@ -320,18 +243,13 @@ export function setWasmLseEnabled(on: boolean): void {
   enabled = on;
 }
 
-/** The compiled kernel for dimension d, or null: disabled, d out of range, or WebAssembly SIMD unavailable. */
+/** The compiled kernel for dimension d, or null: disabled, d out of range, no assembler loaded or no WebAssembly SIMD. */
 export function wasmLseModule(d: number): WebAssembly.Module | null {
-  if (!enabled || !Number.isInteger(d) || d < 1 || d > WASM_LSE_MAX_D) return null;
-  let mod = modules.get(d);
-  if (mod === undefined) {
-    try {
-      const bytes = moduleBytes(d);
-      mod = typeof WebAssembly === 'object' && WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
-    } catch {
-      mod = null;
-    }
-    modules.set(d, mod);
+  if (!enabled || !watAssembler() || !Number.isInteger(d) || d < 1 || d > WASM_LSE_MAX_D) return null;
+  let mod = modules.get(d) ?? null;
+  if (!mod) {
+    mod = compileWat(wasmLseWat(d));
+    if (mod) modules.set(d, mod); // not cached while no assembler is loaded: a later load takes effect
   }
   return mod;
 }

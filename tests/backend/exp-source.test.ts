@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import { EXP_CUTOFF, expNegSource, GpuJsExecutor, type GpuJsConstructor } from '../../engine/backend/index.ts';
+import { F32_EXP_FLOOR, expNegSource, GpuJsExecutor, type GpuJsConstructor } from '../../engine/backend/index.ts';
 
 /** The inline e^y of the blob kernels, compiled by gpu.js (wasm), against Math.exp in float64. */
 describe('expNegSource', () => {
@@ -14,7 +14,7 @@ describe('expNegSource', () => {
     ex.run(src, 1, [y, new Float32Array(n)], n, out);
     let worst = 0;
     for (let i = 0; i < n; i++) {
-      if (y[i] > EXP_CUTOFF) worst = Math.max(worst, Math.abs(out[i] - Math.exp(y[i])) / Math.exp(y[i]));
+      if (y[i] > F32_EXP_FLOOR) worst = Math.max(worst, Math.abs(out[i] - Math.exp(y[i])) / Math.exp(y[i]));
       else expect(out[i]).toBe(0);
     }
     expect(worst).toBeLessThan(2e-5);

@@ -38,7 +38,7 @@ export function wgf(args: string[], env: Record<string, string> = {}): Promise<C
 const SCHEDULER_VARS = ['SLURM_ARRAY_TASK_ID', 'SLURM_ARRAY_TASK_COUNT', 'SLURM_ARRAY_TASK_MIN', 'JOB_COMPLETION_INDEX', 'WGF_SHARD_COUNT'];
 
 /**
- * Runs the CLI in this process (`main` of engine/node/cli.ts), capturing what it
+ * Runs the CLI in this process (`main` of cli/main.ts), capturing what it
  * writes: the same code path as `node bin/wgf.mjs` without starting a process.
  * Environment variables given are set only for the call.
  */

@@ -1,10 +1,11 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { Rng } from '../../engine/core/rng.ts';
 import { ConvolutionalGibbsKernel } from '../../engine/grid/gibbs-kernel.ts';
 import { Grid } from '../../engine/grid/grid.ts';
 import { wasmConvolution } from '../../engine/grid/wasm-convolution.ts';
+import { loadWatAssembler, setWatAssembler, watAssembler } from '../../engine/wasm/assembler.ts';
 
-// Node ≥ 16 always has WebAssembly SIMD; the skip only guards exotic runtimes.
+// Node ≥ 16 always has WebAssembly SIMD and tests/setup-assembler.ts loads the assembler; the skip only guards exotic runtimes.
 const noSimd = wasmConvolution([{ w: 1, strideBytes: 8 }]) === null;
 
 describe('WebAssembly SIMD convolution', () => {
@@ -73,4 +74,28 @@ describe('SIMD range scan of the plain form', () => {
       expect([s.max, s.min]).toEqual([max, min]);
     });
   }
+});
+
+describe('without an assembler', () => {
+  afterEach(async () => {
+    await loadWatAssembler();
+  });
+
+  it('the kernel falls back to the JavaScript loops (the same bits), and takes the SIMD path once one is loaded', async () => {
+    const grid = new Grid([23, 31], [[0, 1], [0, 1]]);
+    const eps = 2e-3;
+    const rng = new Rng(3);
+    const u = new Float64Array(grid.size).map(() => rng.uniform());
+    const withSimd = new ConvolutionalGibbsKernel(grid, eps);
+    setWatAssembler(null);
+    expect(watAssembler()).toBeNull();
+    const without = new ConvolutionalGibbsKernel(grid, eps);
+    expect(without.simd).toBeNull();
+    const a = new Float64Array(grid.size), b = new Float64Array(grid.size);
+    without.apply(u, a);
+    withSimd.apply(u, b);
+    expect(Array.from(a)).toEqual(Array.from(b));
+    await loadWatAssembler();
+    expect(new ConvolutionalGibbsKernel(grid, eps).simd).not.toBeNull(); // nothing stale was cached
+  });
 });

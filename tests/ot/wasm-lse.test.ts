@@ -1,22 +1,22 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Rng } from '../../engine/core/rng.ts';
 import { LsePool, MIN_PAIRS_FOR_THREADS } from '../../node/ot-pool.ts';
-import { lseRows, lseRowsBlocked, makeExpTable } from '../../engine/ot/lse-kernel.ts';
+import { EXP } from '../../engine/core/exp.ts';
+import { lseRows, lseRowsBlocked } from '../../engine/ot/lse-kernel.ts';
 import { PointCloudGeometry, type LseExecutor } from '../../engine/ot/point-cloud-geometry.ts';
 import { sinkhorn } from '../../engine/ot/sinkhorn.ts';
 import { setWasmLseEnabled, wasmLseInstance, wasmLseModule, wasmLseRows } from '../../engine/ot/wasm-lse.ts';
 import { uniformCloud } from './clouds.ts';
 
 const U = 2 ** -53;
-const TABLE = makeExpTable();
 
 /** The JavaScript kernels, called directly: the reference for the WebAssembly path. */
 const jsExecutor: LseExecutor = {
   run(d, p, inv, X, sqX, Ys, hs, nr, nc, out) {
-    lseRows(d, p, inv, X, sqX, Ys, hs, nc, 0, nr, new Float64Array(nc), out, TABLE);
+    lseRows(d, p, inv, X, sqX, Ys, hs, nc, 0, nr, new Float64Array(nc), out, EXP);
   },
   runBlocked(inv, X, sqX, Ys, hs, nr, nc, out, size, bLo, bHi, hmax) {
-    lseRowsBlocked(inv, X, sqX, Ys, hs, nc, 0, nr, new Float64Array(nc), out, TABLE, size, bLo, bHi, hmax, new Float64Array(hmax.length));
+    lseRowsBlocked(inv, X, sqX, Ys, hs, nc, 0, nr, new Float64Array(nc), out, EXP, size, bLo, bHi, hmax, new Float64Array(hmax.length));
   },
 };
 
@@ -39,8 +39,9 @@ function problem(seed: number, d: number, nr: number, nc: number, inv: number, d
 }
 
 /**
- * Every term e^{e − max} has the same bits in both kernels (same exponents, same table exp,
- * same terms skipped), so they differ only in the order of the sum: nc positive terms summed
+ * Every term e^{e − max} has the same bits in both kernels (same exponents, the same exp —
+ * engine/core/exp.ts in JavaScript and as WAT — and the same test e > max + LSE_FLOOR for
+ * the terms skipped), so they differ only in the order of the sum: nc positive terms summed
  * in any order are within (nc − 1)u relative of the exact sum, so the two logs differ by at
  * most 2(nc − 1)u; then mx + log(S) − base rounds twice, by u times the magnitudes involved.
  */
@@ -80,7 +81,7 @@ describe('WebAssembly SIMD log-sum-exp rows (wasm-lse.ts)', () => {
           const p = problem(100 * d + nr, d, nr, nc, inv, dead);
           const a = new Float64Array(nr);
           const b = new Float64Array(nr).fill(7); // stale values must not leak into the result
-          lseRows(d, 2, inv, p.X, p.sqX, p.Ys, p.hs, nc, 0, nr, new Float64Array(nc), a, TABLE);
+          lseRows(d, 2, inv, p.X, p.sqX, p.Ys, p.hs, nc, 0, nr, new Float64Array(nc), a, EXP);
           wasmLseRows(wasmLseInstance(d)!, d, inv, p.X, p.sqX, p.Ys, p.hs, nr, nc, 0, nr, b, 0, null, null, null);
           expectClose(p, a, b);
         }
@@ -106,7 +107,7 @@ describe('WebAssembly SIMD log-sum-exp rows (wasm-lse.ts)', () => {
       }
       for (let b = 0; b < nb; b++) hmax[b] += 1e-9;
       const a = new Float64Array(nr), out = new Float64Array(nr);
-      lseRowsBlocked(inv, p.X, p.sqX, p.Ys, p.hs, nc, 0, nr, new Float64Array(nc), a, TABLE, size, bLo, bHi, hmax, new Float64Array(nb));
+      lseRowsBlocked(inv, p.X, p.sqX, p.Ys, p.hs, nc, 0, nr, new Float64Array(nc), a, EXP, size, bLo, bHi, hmax, new Float64Array(nb));
       const w = wasmLseInstance(2)!;
       wasmLseRows(w, 2, inv, p.X, p.sqX, p.Ys, p.hs, nr, nc, 0, 20, out, size, bLo, bHi, hmax);
       wasmLseRows(w, 2, inv, p.X, p.sqX, p.Ys, p.hs, nr, nc, 20, nr, out, size, bLo, bHi, hmax);

@@ -10,9 +10,12 @@ import type { LocalCommand } from './sources/worker-source.ts';
 import { GPU } from 'gpu.js';
 import { installGpuJsBackend } from '../../engine/backend/gpujs-install.ts';
 import type { GpuJsConstructor } from '../../engine/backend/gpujs-executor.ts';
+import { loadWatAssembler } from '../../engine/wasm/assembler.ts';
 
 // Hot loops on gpu.js in the page (WebGL2 via OffscreenCanvas; `auto` keeps TS where the rule says so or gpu.js fails).
 installGpuJsBackend(GPU as unknown as GpuJsConstructor);
+// The SIMD kernels' assembler (grid and OT kernels; JavaScript loops until it is there or where it fails).
+const assembler = loadWatAssembler();
 
 const ctx = self as unknown as { postMessage(m: unknown, transfer?: Transferable[]): void; onmessage: ((ev: MessageEvent<LocalCommand>) => void) | null };
 let driver: SimDriver | null = null;
@@ -32,8 +35,15 @@ ctx.onmessage = (ev) => {
       // A closed driver may still finish one frame: only the current one's messages go out.
       const token = (current = {});
       const port = { send: (x: unknown) => current === token && ctx.postMessage(x), sendBinary: (b: ArrayBuffer) => current === token && ctx.postMessage(b, [b]) };
-      driver = new SimDriver(def, port, { mode: 'local', backend: 'auto' });
-      driver.run().catch(fail);
+      driver = null;
+      // Built once the assembler is there (the kernels are made at build time); a newer scene wins.
+      void assembler
+        .then(() => {
+          if (current !== token) return;
+          driver = new SimDriver(def, port, { mode: 'local', backend: 'auto' });
+          return driver.run();
+        })
+        .catch(fail);
     } else driver?.handle(parseClientMessage(JSON.stringify(m)));
   } catch (e) {
     fail(e);

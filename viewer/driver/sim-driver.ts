@@ -20,7 +20,7 @@ export interface DriverOptions {
   backend?: string;
   /**
    * Called after each build with the backend slots the scene opened, to settle
-   * where its kernels run before the first step (Node: engine/node/backend/plan.ts).
+   * where its kernels run before the first step (Node: node/backend/plan.ts).
    */
   settle?: (slots: readonly BackendSlot[], sim: Simulation) => void;
   stepsPerFrame?: number;

@@ -33,6 +33,8 @@ export async function bundleSite(mode: SiteMode, minify = true): Promise<Map<str
     sourcemap: false,
     logLevel: 'silent',
     define: { 'process.env.NODE_ENV': '"production"' },
+    // wabt (the SIMD kernels' assembler, engine/wasm/assembler.ts) requires 'fs' only on Node.
+    external: ['fs'],
   });
   const assets = new Map<string, Asset>();
   for (const f of result.outputFiles) assets.set(f.path, { type: 'text/javascript; charset=utf-8', body: f.contents });

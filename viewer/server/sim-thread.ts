@@ -6,6 +6,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { ensureNodeBackend, settleBackends } from '../../node/backend/plan.ts';
 import { loadScene } from '../../cli/scene-loader.ts';
+import { loadWatAssembler } from '../../engine/wasm/assembler.ts';
 import type { ClientMessage } from '../protocol.ts';
 import { SimDriver, type DriverOptions } from '../driver/sim-driver.ts';
 
@@ -18,6 +19,7 @@ const port = parentPort!;
 const data = workerData as SimThreadData;
 
 try {
+  await loadWatAssembler(); // the SIMD kernels, as in `wgf run`
   const { def } = await loadScene(data.scene);
   // The same backend set-up as `wgf run`: gpu.js kernels on the Node executor, settled at each build.
   ensureNodeBackend();

@@ -15,11 +15,12 @@
  * so E_ij e^{−c} ≤ 1 never overflows, and it is ≥ e^{−2c}: with 2c ≤ 600 no row can
  * underflow. Otherwise (M not symmetric, or 2c > 600) each row is shifted by its own
  * maximum (two passes per row, exps once).
- * In the d = 3 pair loop, when every exponent lies in [−2c, 0] ⊂ [−EXP_CUTOFF, 0] (softmax
- * with 2c ≤ 45: β ≤ 22.5 for Q = K = I on the sphere) the OT core's inlined table exp
- * (engine/ot/fast-exp.ts, ≤ 4 ulp) replaces Math.exp: it is never cut off in that range.
+ * In the d = 3 pair loop of softmax every exponent lies in [−2c, 0] ⊂ [EXP_FLOOR, 0]
+ * (2c ≤ 600), so the engine's table exp (engine/core/exp.ts, ≤ 3 ulp, inlined by V8)
+ * replaces Math.exp: it is never cut off in that range. USA (c = 0) has exponents of
+ * either sign and keeps Math.exp.
  */
-import { EXP_CUTOFF, EXP_K_SCALE, EXP_STEP_HI, EXP_STEP_LO, EXP_TABLE, ROUND_MAGIC } from '../../ot/fast-exp.ts';
+import { expNeg } from '../../core/exp.ts';
 
 export type PlainAttention = 'softmax' | 'usa';
 
@@ -46,7 +47,7 @@ export function plainAttention(
     c = beta * Math.sqrt(mx * mk);
   }
   if (symmetric && 2 * c <= MAX_GLOBAL_SHIFT_RANGE) {
-    if (d === 3) pairs3(beta, c, kind === 'softmax' && 2 * c <= EXP_CUTOFF, x, kx, vx, w, n, out, Z);
+    if (d === 3) pairs3(beta, c, kind === 'softmax', x, kx, vx, w, n, out, Z);
     else pairsD(beta, c, x, kx, vx, w, n, d, out, Z);
   } else {
     rows(kind, beta, x, kx, vx, w, n, d, out, Z);
@@ -62,7 +63,6 @@ export function plainAttention(
 function pairs3(beta: number, c: number, fast: boolean, x: Float64Array, kx: Float64Array, vx: Float64Array, w: Float64Array, n: number, out: Float64Array, Z: Float64Array): void {
   out.fill(0, 0, 3 * n);
   Z.fill(0, 0, n);
-  const table = EXP_TABLE, kScale = EXP_K_SCALE, hi = EXP_STEP_HI, lo = EXP_STEP_LO, magic = ROUND_MAGIC; // locals: cheaper than module bindings in the hot loop
   for (let i = 0; i < n; i++) {
     const x0 = x[3 * i], x1 = x[3 * i + 1], x2 = x[3 * i + 2];
     const v0 = vx[3 * i], v1 = vx[3 * i + 1], v2 = vx[3 * i + 2];
@@ -71,15 +71,7 @@ function pairs3(beta: number, c: number, fast: boolean, x: Float64Array, kx: Flo
     let zi = wi * eii, o0 = zi * v0, o1 = zi * v1, o2 = zi * v2;
     for (let j = i + 1; j < n; j++) {
       const t = beta * (x0 * kx[3 * j] + x1 * kx[3 * j + 1] + x2 * kx[3 * j + 2]) - c;
-      let e: number;
-      if (fast) {
-        // e^t = 2^{−k/64} P5(r), t = −k ln2/64 + r (fast-exp.ts, Tang 1989), t ∈ [−45, 0].
-        const k = magic - t * kScale - magic;
-        const r = t + k * hi + k * lo;
-        e = table[k | 0] * (1 + r * (1 + r * (0.5 + r * (1 / 6 + r * (1 / 24 + r * (1 / 120))))));
-      } else {
-        e = Math.exp(t);
-      }
+      const e = fast ? expNeg(t) : Math.exp(t);
       const a = w[j] * e;
       zi += a;
       o0 += a * vx[3 * j];

@@ -1,31 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { EXP_CUTOFF, expNeg } from '../../engine/ot/fast-exp.ts';
-
-describe('expNeg (table + polynomial exp)', () => {
-  it('matches Math.exp within 3 ulp on [−EXP_CUTOFF, 0]', () => {
-    // Truncation of the degree-5 polynomial is < 3.5e-17 and the table entries are
-    // within 1 ulp; the Horner roundings add about 1 ulp, and Math.exp itself is only
-    // within 1 ulp: 3 ulp = 6.7e-16 relative bounds the difference.
-    let worst = 0;
-    for (let k = 0; k <= 200_000; k++) {
-      const t = -EXP_CUTOFF * (k / 200_000) ** 0.7;
-      worst = Math.max(worst, Math.abs(expNeg(t) / Math.exp(t) - 1));
-    }
-    expect(worst).toBeLessThan(6.7e-16);
-    expect(expNeg(0)).toBe(1);
-  });
-});
+import { EXP } from '../../engine/core/exp.ts';
 
 describe('lseRows (the online log-sum-exp kernel)', () => {
   it('matches a Math.exp log-sum-exp (1e-14 relative + the p = 2 cancellation bound), 2D, 3D, p = 1', async () => {
-    // Both compute max + log Σ e^{e − max}; the table exp is within 3 ulp and the skipped
+    // Both compute max + log Σ e^{e − max}; the table exp (engine/core/exp.ts) is within 3 ulp and the skipped
     // terms (below max − 45) weigh < 400·e^{-45} ≈ 1e-17 relative. For p = 2 the kernel expands
     // |x − y|² = |x|² + |y|² − 2x·y: terms of size R²/ε (R² = d/4 here) cancel, costing a few
     // ulp of R²/ε in absolute error — the documented 1e-16·R²/ε bound.
-    const { lseRows, makeExpTable } = await import('../../engine/ot/lse-kernel.ts');
+    const { lseRows } = await import('../../engine/ot/lse-kernel.ts');
     const { Rng } = await import('../../engine/core/rng.ts');
     const rng = new Rng(5);
-    const table = makeExpTable();
     for (const [d, p, eps] of [[2, 2, 1e-2], [2, 2, 1e-3], [3, 2, 1e-2], [2, 1, 1e-2]]) {
       const nr = 50, nc = 400, inv = 1 / eps;
       const X = new Float64Array(nr * d).map(() => rng.uniform() - 0.5);
@@ -36,7 +20,7 @@ describe('lseRows (the online log-sum-exp kernel)', () => {
       const Ys = p === 2 ? Y.map((v) => v * inv) : Y;
       const hs = p === 2 ? h.map((v, j) => v - 0.5 * inv * sq(Y, j)) : h;
       const out = new Float64Array(nr);
-      lseRows(d, p, inv, X, sqX, Ys, hs, nc, 0, nr, new Float64Array(nc), out, table);
+      lseRows(d, p, inv, X, sqX, Ys, hs, nc, 0, nr, new Float64Array(nc), out, EXP);
       for (let i = 0; i < nr; i++) {
         const e = Array.from(h, (hj, j) => {
           let r2 = 0;
