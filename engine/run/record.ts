@@ -21,4 +21,10 @@ export interface RunSummary {
   /** Why the run stopped early, with a hint (diverged, interrupted). */
   message?: string;
   diverged_step?: number;
+  /**
+   * A diverged run's remedy as data, for UIs that are not the CLI (the viewer says
+   * "lower dt to `value`" next to its parameter field): `cause` is the message without
+   * the command-line suggestion.
+   */
+  hint?: { param: 'dt'; value: number; cause: string };
 }

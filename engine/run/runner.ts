@@ -65,10 +65,11 @@ export async function runSimulation(sim: Simulation, opts: RunOptions): Promise<
   for (const o of observers) await o.onStart?.(sim, last);
   if (sim.step === 0 || sim.step % opts.every === 0) for (const o of observers) await o.onRecord?.(last, sim);
 
-  const finish = async (status: RunSummary['status'], message?: string, divergedStep?: number): Promise<RunSummary> => {
+  const finish = async (status: RunSummary['status'], message?: string, divergedStep?: number, hint?: RunSummary['hint']): Promise<RunSummary> => {
     const summary: RunSummary = { status, steps: sim.step, t: sim.t, wall_seconds: (now() - started) / 1000, final: last };
     if (message) summary.message = message;
     if (divergedStep !== undefined) summary.diverged_step = divergedStep;
+    if (hint) summary.hint = hint;
     for (const o of observers) await o.onEnd?.(summary, sim);
     return summary;
   };
@@ -94,8 +95,9 @@ export async function runSimulation(sim: Simulation, opts: RunOptions): Promise<
       if (opts.checkpointEvery && sim.step % opts.checkpointEvery === 0) for (const o of observers) await o.onCheckpoint?.(sim);
     } catch (err) {
       if (err instanceof DivergenceError) {
-        const hint = `try a smaller dt (now ${sim.info.dt}), e.g. --set dt=${sim.info.dt / 4}`;
-        return finish('diverged', `${err.message}; ${hint}`, err.step);
+        const smaller = sim.info.dt / 4;
+        const hint = { param: 'dt' as const, value: smaller, cause: err.message };
+        return finish('diverged', `${err.message}; try a smaller dt (now ${sim.info.dt}), e.g. --set dt=${smaller}`, err.step, hint);
       }
       throw err;
     }

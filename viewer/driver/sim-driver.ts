@@ -3,7 +3,8 @@ import type { SceneDefinition, Simulation } from '../../engine/core/simulation.t
 import { runSimulation } from '../../engine/run/runner.ts';
 import { parseBackend } from '../../engine/backend/names.ts';
 import { withBackend, type BackendSlot } from '../../engine/backend/scope.ts';
-import { encodeBinary, type ClientMessage, type ControlStatus, type ServerMessage, type ViewInfo } from '../protocol.ts';
+import { GridSimulation } from '../../engine/grid/grid-simulation.ts';
+import { encodeBinary, maskRuns, type ClientMessage, type ControlStatus, type ServerMessage, type ViewInfo } from '../protocol.ts';
 import { FrameStream } from './frame-stream.ts';
 
 /** How a driver talks to its clients (a worker thread's or a Web Worker's postMessage). */
@@ -27,6 +28,11 @@ export interface DriverOptions {
   maxFps?: number;
   /** Start paused (tests and screenshots). */
   paused?: boolean;
+}
+
+/** A grid's obstacle mask, drawn by the viewer: it cannot tell a wall from an empty cell by the density. */
+function obstacleMask(sim: Simulation): Uint8Array | undefined {
+  return sim instanceof GridSimulation ? sim.measure.mask : undefined;
 }
 
 /** Steps played when a scene has no `steps` parameter. */
@@ -78,6 +84,7 @@ export class SimDriver {
     this.status.targetSteps = typeof params.steps === 'number' && params.steps > 0 ? params.steps : UNBOUNDED_STEPS;
     this.status.state = this.status.paused ? 'paused' : 'running';
     delete this.status.message;
+    delete this.status.hint;
     this.announce();
   }
 
@@ -86,6 +93,8 @@ export class SimDriver {
     const { sim, def } = this;
     const i = sim.info;
     const info: ViewInfo = { kind: i.kind, dim: i.dim, shape: i.shape, bounds: i.bounds, sphere: i.sphere, dt: i.dt, mainMetric: i.mainMetric, gradientFlow: i.gradientFlow };
+    const mask = obstacleMask(sim);
+    if (mask) info.mask = maskRuns(mask);
     const scene = { id: def.id, title: def.title, description: def.description, params: def.params };
     this.port.send({ type: 'hello', mode: this.opts.mode, scene, values: this.values, info, runId: this.runId });
     const ref = sim.reference?.();
@@ -203,6 +212,7 @@ export class SimDriver {
         this.status.paused = true;
         this.status.state = 'diverged';
         this.status.message = summary.message;
+        if (summary.hint) this.status.hint = summary.hint;
         this.sendStatus();
       }
     }
