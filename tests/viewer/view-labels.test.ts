@@ -4,7 +4,7 @@ import { GridScale } from '../../viewer/client/render/colour-scale.ts';
 import { frameBox, grownBox } from '../../viewer/client/render/embed.ts';
 import { contourSegments } from '../../viewer/client/render/grid-heatmap.ts';
 import { logTicks, niceTicks, tickLabel } from '../../viewer/client/render/ticks.ts';
-import { timeAxis, valueAxis } from '../../viewer/client/ui/chart.ts';
+import { columnExtremes, timeAxis, valueAxis } from '../../viewer/client/ui/chart.ts';
 import { maskFromRuns, maskRuns } from '../../viewer/protocol.ts';
 import { RecordHistory } from '../../viewer/record-history.ts';
 
@@ -40,6 +40,16 @@ describe('viewer labels: ticks, chart axes, colour scales (pure functions of the
     expect(log.ticks).toEqual([1e-4, 1e-3, 1e-2, 1e-1, 1].filter((_, k) => k % 2 === 0));
     expect(valueAxis([1, 0.5, -1]).log).toBe(false);
     expect(timeAxis(0, 0.3).ticks).toEqual([0, 0.05, 0.1, 0.15000000000000002, 0.2, 0.25, 0.30000000000000004].filter((v) => v <= 0.3 + 1e-9));
+  });
+
+  it('a long series is drawn through the extremes of each pixel column, spikes kept', () => {
+    const pts: [number, number][] = Array.from({ length: 4000 }, (_, k) => [k / 10, k === 1234 ? 99 : Math.sin(k / 100)]);
+    const line = columnExtremes(pts);
+    expect(line.length).toBeLessThanOrEqual(4 * 400);
+    expect(line).toContainEqual([123.4, 99]);
+    expect(line[0]).toEqual(pts[0]);
+    expect(line[line.length - 1]).toEqual(pts[3999]);
+    for (let k = 1; k < line.length; k++) expect(line[k][0]).toBeGreaterThan(line[k - 1][0]);
   });
 
   it('a grid scale: per frame, fixed at the first frame, or the largest so far', () => {

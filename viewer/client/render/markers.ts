@@ -8,7 +8,7 @@ export const MARKER_COLOUR = '#ff4f8b';
 /**
  * A few reference points (e.g. the teacher neurons |a*|·w* of mlp-mean-field)
  * drawn so they cannot be missed among the particles: a diamond (octahedron,
- * 3 % of the frame) at each point, a stem from the origin to it and a fainter
+ * 3.5 % of the frame, drawn over the particles) at each point, a stem from the origin to it and a fainter
  * ray on to the edge of the frame, since in the 2-homogeneous picture a
  * neuron's direction is what the students gather along (their lengths vary;
  * their summed output mass matches the teacher's). `x` is [m, d]; the first
@@ -18,13 +18,15 @@ export function referenceMarkers(x: Float32Array, d: number, box: Box): THREE.Gr
   const g = new THREE.Group();
   const m = x.length / d;
   const colour = new THREE.Color(MARKER_COLOUR);
-  const diamond = new THREE.OctahedronGeometry(0.03 * boxExtent(box));
-  const material = new THREE.MeshBasicMaterial({ color: colour });
+  const diamond = new THREE.OctahedronGeometry(0.035 * boxExtent(box));
+  // Drawn over the particles (students gather right on top of their teacher).
+  const material = new THREE.MeshBasicMaterial({ color: colour, depthTest: false });
   const stems: number[] = [], rays: number[] = [];
   for (let i = 0; i < m; i++) {
     const p = [x[i * d], d >= 2 ? x[i * d + 1] : 0, d >= 3 ? x[i * d + 2] : 0];
     const mesh = new THREE.Mesh(diamond, material);
     mesh.position.set(p[0], p[1], p[2]);
+    mesh.renderOrder = 10;
     g.add(mesh);
     stems.push(0, 0, 0, ...p);
     // On along the same direction to where it leaves the box: s·p with s the largest factor inside.

@@ -123,7 +123,7 @@ export class Stage {
     // Room for the tick values and axis names around a planar box (they reach 0.1 of its extent out).
     const room = 0.2 * boxExtent(box);
     const [wx, wy] = [box.hi[0] - box.lo[0] + room, box.hi[1] - box.lo[1] + room];
-    const dist = planar ? 1.12 * Math.max(wy / t, wx / (t * aspect), 1e-6) : (1.9 * boxExtent(box)) / (t * Math.min(1, aspect));
+    const dist = planar ? 1.12 * Math.max(wy / t, wx / (t * aspect), 1e-6) : ((aspect < 1 ? 2.2 : 1.9) * boxExtent(box)) / (t * Math.min(1, aspect));
     this.camera.position.copy(this.controls.target).add(direction.clone().normalize().multiplyScalar(dist));
     this.camera.near = dist / 100;
     this.camera.far = dist * 100;

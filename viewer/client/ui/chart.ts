@@ -45,6 +45,26 @@ export function timeAxis(t0: number, t1: number): AxisRange {
   return { lo: t0, hi: t1, ticks: niceTicks(t0, t1, 5), log: false };
 }
 
+/**
+ * Screen points [x, y] (x ascending) thinned to the first, lowest, highest and
+ * last point of each pixel column: what a line through all of them would
+ * draw, spikes included, in O(columns) SVG points however long the run.
+ */
+export function columnExtremes(pts: [number, number][]): [number, number][] {
+  const out: [number, number][] = [];
+  for (let i = 0; i < pts.length; ) {
+    const col = Math.floor(pts[i][0]);
+    let lo = i, hi = i, j = i;
+    for (; j < pts.length && Math.floor(pts[j][0]) === col; j++) {
+      if (pts[j][1] < pts[lo][1]) lo = j;
+      if (pts[j][1] > pts[hi][1]) hi = j;
+    }
+    for (const k of [...new Set([i, Math.min(lo, hi), Math.max(lo, hi), j - 1])]) out.push(pts[k]);
+    i = j;
+  }
+  return out;
+}
+
 function el<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<string, string | number>, text?: string): SVGElementTagNameMap[K] {
   const e = document.createElementNS(SVG, tag);
   for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, String(v));
@@ -128,7 +148,10 @@ export class LiveChart {
     svg.append(el('line', { x1: left, x2: right, y1: bottom, y2: bottom, class: 'chart-axis-line' }));
     svg.append(el('text', { x: right, y: H - 2, class: 'chart-axis', 'data-testid': 'chart-axis-label' }, 't'));
     if (pts.length === 1) svg.append(el('circle', { cx: X(pts[0][0]), cy: Y(pts[0][1]), r: 3, fill: colour }));
-    else svg.append(el('polyline', { points: pts.map(([t, v]) => `${X(t).toFixed(1)},${Y(v).toFixed(1)}`).join(' '), fill: 'none', stroke: colour, 'stroke-width': 1.5 }));
+    else {
+      const line = columnExtremes(pts.map(([t, v]) => [X(t), Y(v)]));
+      svg.append(el('polyline', { points: line.map(([x, y]) => `${x.toFixed(1)},${y.toFixed(1)}`).join(' '), fill: 'none', stroke: colour, 'stroke-width': 1.5 }));
+    }
     if (this.cursor !== null && this.cursor >= xAxis.lo && this.cursor <= xAxis.hi) {
       svg.append(el('line', { x1: X(this.cursor), x2: X(this.cursor), y1: top, y2: bottom, class: 'chart-cursor' }));
     }
