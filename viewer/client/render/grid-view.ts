@@ -26,10 +26,28 @@ export interface GridViewOptions {
   mask: Uint8Array | null;
 }
 
+/** The strip between a profile's vertices (x_i, y_i) and the axis y = 0, coloured like the profile. */
+function areaUnder(profile: THREE.BufferGeometry): THREE.BufferGeometry {
+  const P = profile.getAttribute('position').array as Float32Array, C = profile.getAttribute('color').array as Float32Array;
+  const n = P.length / 3;
+  const pos = new Float32Array(6 * n), col = new Float32Array(6 * n);
+  const index: number[] = [];
+  for (let i = 0; i < n; i++) {
+    pos.set([P[3 * i], 0, 0, P[3 * i], P[3 * i + 1], 0], 6 * i);
+    col.set([C[3 * i], C[3 * i + 1], C[3 * i + 2], C[3 * i], C[3 * i + 1], C[3 * i + 2]], 6 * i);
+    if (i + 1 < n) index.push(2 * i, 2 * i + 2, 2 * i + 1, 2 * i + 1, 2 * i + 2, 2 * i + 3);
+  }
+  const g = new THREE.BufferGeometry();
+  g.setAttribute('position', new THREE.BufferAttribute(pos, 3));
+  g.setAttribute('color', new THREE.BufferAttribute(col, 3));
+  g.setIndex(index);
+  return g;
+}
+
 /**
  * A grid density p of shape [nx], [nx, ny] or [nx, ny, nz] (row-major, cell
  * masses) over the scene's box:
- * - 1D: the profile p_i as a curve over the cell centres;
+ * - 1D: the profile p_i as a curve over the cell centres, the area under it shaded;
  * - 2D: a heat map seen from above (`GridHeatmap`), or a lit height field (`GridHeightField`);
  * - 3D: a volume point cloud, one sprite per cell with colour and opacity
  *   growing with p_ijk (cells under 2 % of the top are hidden), or three
@@ -47,6 +65,8 @@ export class GridView implements StateView {
   private readonly cellVolume: number;
   private refMax = 0;
   private line: THREE.Line | null = null;
+  /** The area under a 1D profile, translucent: a thin curve alone is hard to see on a large canvas. */
+  private fill: THREE.Mesh | null = null;
   private heights: GridHeightField | null = null;
   private heatmap: GridHeatmap | null = null;
   private volume: PointCloud | null = null;
@@ -67,7 +87,8 @@ export class GridView implements StateView {
     const dim = this.shape.length;
     if (dim === 1) {
       this.line = new THREE.Line(this.profileGeometry(new Float32Array(this.shape[0]), 1), new THREE.LineBasicMaterial({ vertexColors: true }));
-      this.root.add(this.line);
+      this.fill = new THREE.Mesh(areaUnder(this.line.geometry), new THREE.MeshBasicMaterial({ vertexColors: true, transparent: true, opacity: 0.35, depthWrite: false, side: THREE.DoubleSide }));
+      this.root.add(this.fill, this.line);
     } else if (dim === 2 && opts.mode === 'height field') {
       this.heights = new GridHeightField(this.shape, box, this.height, opts.mask);
       this.root.add(this.heights.mesh);
@@ -143,6 +164,8 @@ export class GridView implements StateView {
       const g = this.profileGeometry(p, topHeight, undefined, top);
       this.line.geometry.dispose();
       this.line.geometry = g;
+      this.fill!.geometry.dispose();
+      this.fill!.geometry = areaUnder(g);
     } else if (this.heights) {
       this.heights.update(p, topHeight, top);
     } else if (this.heatmap) {
@@ -195,6 +218,7 @@ export class GridView implements StateView {
 
   dispose(): void {
     this.line?.geometry.dispose();
+    this.fill?.geometry.dispose();
     this.heights?.dispose();
     this.heatmap?.dispose();
     this.volume?.dispose();
