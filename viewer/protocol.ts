@@ -21,7 +21,7 @@
  * validated by `parseClientMessage`; anything else is rejected with one line.
  */
 import type { ParamSchema, RawParams } from '../engine/core/params.ts';
-import type { MetricRecord } from '../engine/run/record.ts';
+import type { MetricRecord, RunSummary } from '../engine/run/record.ts';
 
 export const FRAME_MAGIC = 0x31464757;
 export const HEADER_BYTES = 24;
@@ -116,6 +116,41 @@ export interface ViewInfo {
   dt: number;
   mainMetric?: string;
   gradientFlow: boolean;
+  /** A grid's obstacle mask (cells where no mass may go), run-length encoded by `maskRuns`. */
+  mask?: number[];
+}
+
+/**
+ * Run-length code of a 0/1 mask (row-major like the grid): lengths of alternating
+ * runs of free (0) and blocked (≠ 0) cells, starting with free (a leading run may be 0).
+ * A wall or a pillar is a handful of runs per row, so the mask travels in the JSON hello.
+ */
+export function maskRuns(mask: ArrayLike<number>): number[] {
+  const runs: number[] = [];
+  let current = 0, length = 0;
+  for (let i = 0; i < mask.length; i++) {
+    const v = mask[i] ? 1 : 0;
+    if (v !== current) {
+      runs.push(length);
+      current = v;
+      length = 0;
+    }
+    length++;
+  }
+  runs.push(length);
+  return runs;
+}
+
+/** Inverse of `maskRuns`: the mask of `n` cells; throws when the runs do not add up to n. */
+export function maskFromRuns(runs: readonly number[], n: number): Uint8Array {
+  const mask = new Uint8Array(n);
+  let at = 0;
+  runs.forEach((length, k) => {
+    if (k % 2 === 1) mask.fill(1, at, Math.min(n, at + length));
+    at += length;
+  });
+  if (at !== n) throw new Error(`mask runs cover ${at} cells; the grid has ${n}`);
+  return mask;
 }
 
 export interface SceneMeta {
@@ -135,6 +170,8 @@ export interface ControlStatus {
   /** 'running' | 'paused' | 'done' | 'diverged' | the last error. */
   state: string;
   message?: string;
+  /** A diverged run's remedy (RunSummary.hint): the viewer offers it in the parameter panel. */
+  hint?: RunSummary['hint'];
 }
 
 /** Server (or worker) → client JSON messages. */
@@ -142,6 +179,8 @@ export type ServerMessage =
   | { type: 'hello'; mode: 'live' | 'local'; scene: SceneMeta; values: Record<string, number | string | boolean>; info: ViewInfo; runId: number }
   | { type: 'status'; status: ControlStatus; runId: number }
   | { type: 'paramError'; message: string }
+  /** The run's metric records so far (thinned evenly), sent to a client that joins late. */
+  | { type: 'history'; runId: number; records: MetricRecord[] }
   | { type: 'error'; message: string };
 
 /** Client → server control messages. */

@@ -106,6 +106,8 @@ export interface SimulationSpec<S extends SchemeState> {
   metrics?(state: S, t: number): Record<string, number>;
   reference?(): Reference | null;
   view?: ViewProjection<S>;
+  /** Grid cells blocked by obstacles (1 = blocked), [Π shape]: drawn by the viewer, stored in run directories. */
+  obstacles?: Uint8Array;
   /**
    * Checks an initial measure given from outside (`--init`, of `shape`) and returns the
    * array for `scheme.init` (normalized masses, parameters out of a view layout, ...);
@@ -152,6 +154,11 @@ export class Simulation<S extends SchemeState = SchemeState> {
 
   reference(): Reference | null {
     return this.spec.reference ? this.spec.reference() : null;
+  }
+
+  /** Blocked grid cells (1 = obstacle), when the scene has obstacles. */
+  obstacles(): Uint8Array | undefined {
+    return this.spec.obstacles;
   }
 
   /** What the viewer and the frames show: the view projection, or the measure itself. */

@@ -85,6 +85,7 @@ export function gridSimulation(o: GridSimulationOptions): GridSimulation {
       return { ...base, ...(o.metrics ? o.metrics(m, t) : {}) };
     },
     reference: o.reference,
+    obstacles: o.measure.mask,
     initial(x, shape) {
       const want = g.shape;
       if (shape.length !== want.length || shape.some((n, k) => n !== want[k])) {

@@ -11,10 +11,12 @@ export interface MetricRecord {
 /** How a run ended: 'error' when a step threw something other than a divergence. */
 export type RunStatus = 'ok' | 'diverged' | 'interrupted' | 'error';
 
-/** A parameter change that would help, for front ends to phrase (CLI: --set dt=…; viewer: the panel). */
+/** A parameter change that would help, for front ends to phrase (CLI: --set dt=…; viewer: a button in the panel). */
 export interface RunHint {
   param: string;
   value: number;
+  /** What went wrong, without any front end's phrasing of the remedy. */
+  cause?: string;
 }
 
 /** summary.json (DESIGN §5.2). */

@@ -2,7 +2,8 @@
  * End to end in a real browser: Debian's Chromium (headless, WebGL through
  * SwiftShader) driven by playwright-core against `wgf view`'s server. Skipped
  * only when /usr/bin/chromium is missing (.ci/run installs it with apt-get).
- * Screenshots land in tests/artifacts/viewer/.
+ * Every catalogue scene is looked at 1280×720, 1920×1080 and 390×844 (a phone);
+ * the screenshots land in tests/artifacts/viewer/<case>-<size>.png.
  */
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,7 +16,8 @@ import gridScene from '../../viewer/synthetic/grid-scene.ts';
 import { hasChromium, launchChromium, openViewer, pixelStats, probe, waitFor } from '../../viewer/scripts/browser.ts';
 import { SCENE_CASES, VIEW_CASES } from '../../viewer/scripts/cases.ts';
 import { serveLive, serveReplay } from '../../viewer/scripts/serve.ts';
-import { shootCase } from '../../viewer/scripts/shoot.ts';
+import { settled, shootCase, VIEWPORTS } from '../../viewer/scripts/shoot.ts';
+import { expectationsFor, expectLabels, expectLayout } from './page-checks.ts';
 
 const ARTIFACTS = join(process.cwd(), 'tests', 'artifacts', 'viewer');
 
@@ -94,12 +96,77 @@ describe.skipIf(!hasChromium())('viewer in headless Chromium', () => {
     }
   });
 
-  it.each([...VIEW_CASES, ...SCENE_CASES].map((c) => [c.name, c] as const))('%s: frames arrive and the canvas is drawn', async (_name, c) => {
-    const shot = await shootCase(browser, c);
-    writeFileSync(join(ARTIFACTS, `${c.name}.png`), shot.png);
-    expect(shot.state.step).toBeGreaterThanOrEqual(c.atStep);
-    expect(shot.state.lastError).toBe('');
-    expectNotBlank(shot.pixels, c.name);
+  it.each([...VIEW_CASES, ...SCENE_CASES].map((c) => [c.name, c] as const))('%s: drawn and labelled at laptop, desktop and phone sizes', async (_name, c) => {
+    const expected = await expectationsFor(c.scene, c.raw);
+    const gridViews = c.kind === 'grid' && c.dim >= 2;
+    const shots = await shootCase(browser, c, VIEWPORTS, async (page, size) => {
+      await expectLabels(page, expected, `${c.name} at ${size}`);
+      await expectLayout(page, size !== 'phone', gridViews, `${c.name} at ${size}`);
+      // 2D grids are seen from above; porous-medium keeps the first frame's scale, so its peak is seen to fall.
+      if (c.kind === 'grid' && c.dim === 2) expect(await page.inputValue('[data-testid=grid-mode]')).toBe('heat map');
+      if (c.scene === 'porous-medium') expect(await page.inputValue('[data-testid=scale]')).toBe('first');
+      // A few reference points (the teacher neurons) are markers, not a faint cloud.
+      if (c.scene === 'mlp-mean-field') expect(await page.locator('[data-testid=reference-key] .swatch-diamond').count()).toBe(1);
+    });
+    for (const shot of shots) {
+      writeFileSync(join(ARTIFACTS, `${c.name}-${shot.size}.png`), shot.png);
+      expect(shot.state.step).toBeGreaterThanOrEqual(c.atStep);
+      expect(shot.state.lastError).toBe('');
+      expectNotBlank(shot.pixels, `${c.name} at ${shot.size}`);
+    }
+  });
+
+  it('a late or reloaded page charts the run from step 0, and a reset starts the chart again at t = 0', async () => {
+    const server = await serveLive('fokker-planck', { raw: { n: 200, steps: 100000 } });
+    let first: Page | null = null, late: Page | null = null;
+    try {
+      first = await openViewer(browser, server.url);
+      await waitFor(first, (s) => s.step >= 30, 30_000, 'thirty steps');
+      await first.click('[data-testid=play]');
+      const paused = await waitFor(first, (s) => s.status?.paused === true, 10_000, 'pause');
+      // Paused, the run sends no more frames: what the late page charts beyond one frame is history.
+      late = await openViewer(browser, server.url);
+      const joined = await waitFor(late, (s) => s.charted >= paused.step, 10_000, `a history of ${paused.step} records`);
+      expect(joined.received).toBeLessThanOrEqual(2);
+      await settled(late);
+      const xTicks = await late.$$eval('[data-testid=chart-panel-energy] .chart-tick.x', (els) => els.map((e) => e.textContent));
+      expect(xTicks[0]).toBe('0');
+
+      await late.click('[data-testid=reset]');
+      await waitFor(late, (s) => s.runId === 2 && s.step === 0, 20_000, 'the reset run');
+      await settled(late);
+      // One record at t = 0: the time axis says 0 and nothing else (no 1e-12 range).
+      expect(await late.$$eval('[data-testid=chart-panel-energy] .chart-tick.x', (els) => els.map((e) => e.textContent))).toEqual(['0']);
+      expect(await late.textContent('#chart')).not.toMatch(/e-1[0-9]/);
+      writeFileSync(join(ARTIFACTS, 'chart-after-reset.png'), await late.screenshot());
+    } finally {
+      await late?.close();
+      await first?.close();
+      await server.close();
+    }
+  });
+
+  it('a diverged run says why in the page and offers the smaller dt, without a command-line hint', async () => {
+    const server = await serveLive('aggregation-disk', { raw: { n: 100, dt: 10, steps: 100000 } });
+    let page: Page | null = null;
+    try {
+      page = await openViewer(browser, server.url, VIEWPORTS['1280x720']);
+      await waitFor(page, (s) => s.status?.state === 'diverged', 30_000, 'divergence');
+      const problem = page.locator('[data-testid=hud-problem]');
+      expect(await problem.textContent()).toMatch(/^diverged: energy exploded at step \d+ .*Lower dt to 2\.5 in the parameter panel/);
+      expect(await problem.textContent()).not.toContain('--set');
+      // The message stays in the strip above the picture.
+      const hud = (await page.locator('#hud').boundingBox())!, stage = (await page.locator('#stage').boundingBox())!;
+      expect(hud.y + hud.height).toBeLessThanOrEqual(stage.y + 1);
+      expect(hud.width).toBeLessThanOrEqual(1280);
+      writeFileSync(join(ARTIFACTS, 'diverged.png'), await page.screenshot());
+      await page.click('[data-testid=apply-hint]');
+      await waitFor(page, (s) => s.runId === 2, 20_000, 'the run restarted with the smaller dt');
+      expect(await page.inputValue('[data-testid=param-dt]')).toBe('2.5');
+    } finally {
+      await page?.close();
+      await server.close();
+    }
   });
 
   it('3D grid: the slices view draws three planes through the maximum instead of the volume', async () => {
@@ -110,10 +177,10 @@ describe.skipIf(!hasChromium())('viewer in headless Chromium', () => {
       await waitFor(page, (s) => s.step >= 5, 30_000, 'five steps');
       await page.click('[data-testid=play]');
       await waitFor(page, (s) => s.status?.paused === true, 10_000, 'pause');
-      await page.waitForTimeout(200);
+      await settled(page);
       const volume = await pixelStats(page);
       await page.selectOption('[data-testid=grid-mode]', 'slices');
-      await page.waitForTimeout(200);
+      await settled(page);
       const slices = await pixelStats(page);
       expectNotBlank(slices, 'slices');
       // Opaque slices cover far more of the canvas than the faint volume cloud.
@@ -166,12 +233,12 @@ describe.skipIf(!hasChromium())('viewer in headless Chromium', () => {
       const slider = page.locator('[data-testid=timeline]');
       await slider.fill('0');
       await waitFor(page, (s) => s.step === 0, 10_000, 'frame 0');
-      await page.waitForTimeout(100);
+      await settled(page);
       const first = await pixelStats(page);
       expectNotBlank(first, 'grid replay, frame 0');
       await slider.fill('10');
       await waitFor(page, (s) => s.step === 100, 10_000, 'the last frame');
-      await page.waitForTimeout(100);
+      await settled(page);
       const last = await pixelStats(page);
       expectNotBlank(last, 'grid replay, last frame');
       // The bump spreads from variance 0.25 to ~0.87: more of the surface is lifted and coloured.

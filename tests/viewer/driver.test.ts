@@ -129,8 +129,10 @@ describe('SimDriver (the play loop behind wgf view and the static site)', () => 
     });
     const e = drive(blowUp);
     await until(() => e.lastStatus().status.state === 'diverged', 'diverged');
-    // The browser is told what to change in its own terms (the panel), not a CLI flag.
-    expect(e.lastStatus().status.message).toMatch(/non-finite at step 3.*lower dt \(now 0.5\), e\.g\. to 0.125, and press Apply/);
+    // The browser gets the remedy as data (the HUD offers it as a button), not a CLI flag.
+    expect(e.lastStatus().status.message).toMatch(/non-finite at step 3/);
+    expect(e.lastStatus().status.message).not.toMatch(/--set/);
+    expect(e.lastStatus().status.hint).toMatchObject({ param: 'dt', value: 0.125 });
     e.driver.handle({ type: 'play' }); // a diverged run only restarts
     expect(e.lastStatus().status.state).toBe('diverged');
     e.driver.close();

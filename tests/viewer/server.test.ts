@@ -136,7 +136,7 @@ describe('live server', () => {
     const texts: string[] = [];
     const again = await connect(server.url, texts);
     await tick(50);
-    expect(texts.map((t) => JSON.parse(t).type)).toEqual(['hello']);
+    expect(texts.map((t) => JSON.parse(t).type)).toEqual(['hello', 'history']);
     again.close();
   });
 

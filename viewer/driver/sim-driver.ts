@@ -3,7 +3,7 @@ import type { SceneDefinition, Simulation } from '../../engine/core/simulation.t
 import { Runner, standardGuards } from '../../engine/run/runner.ts';
 import { parseBackend } from '../../engine/backend/names.ts';
 import { withBackend, type BackendSlot } from '../../engine/backend/scope.ts';
-import { encodeBinary, type ClientMessage, type ControlStatus, type ServerMessage, type ViewInfo } from '../protocol.ts';
+import { encodeBinary, maskRuns, type ClientMessage, type ControlStatus, type ServerMessage, type ViewInfo } from '../protocol.ts';
 import { FrameStream } from './frame-stream.ts';
 
 /** How a driver talks to its clients (a worker thread's or a Web Worker's postMessage). */
@@ -29,6 +29,7 @@ export interface DriverOptions {
   paused?: boolean;
 }
 
+/** A grid's obstacle mask, drawn by the viewer: it cannot tell a wall from an empty cell by the density. */
 /** Steps played when a scene has no `steps` parameter. */
 const UNBOUNDED_STEPS = 1e9;
 
@@ -83,6 +84,7 @@ export class SimDriver {
     this.status.targetSteps = typeof params.steps === 'number' && params.steps > 0 ? params.steps : UNBOUNDED_STEPS;
     this.status.state = this.status.paused ? 'paused' : 'running';
     delete this.status.message;
+    delete this.status.hint;
     this.announce();
   }
 
@@ -92,6 +94,8 @@ export class SimDriver {
     const i = sim.info;
     // The client lays out what the frames hold: the scene's view of the state when it has one.
     const info: ViewInfo = { kind: i.kind, dim: i.view ? i.view.shape[1] : i.dim, shape: i.view?.shape ?? i.shape, bounds: i.bounds, sphere: i.sphere, dt: i.dt, mainMetric: i.mainMetric, gradientFlow: i.gradientFlow };
+    const mask = sim.obstacles();
+    if (mask) info.mask = maskRuns(mask);
     const scene = { id: def.id, title: def.title, description: def.description, params: def.params };
     this.port.send({ type: 'hello', mode: this.opts.mode, scene, values: this.values, info, runId: this.runId });
     const ref = sim.reference();
@@ -216,7 +220,9 @@ export class SimDriver {
   private stopped(stop: { status: string; message: string; hint?: { param: string; value: number } }): void {
     this.status.paused = true;
     this.status.state = stop.status === 'diverged' ? 'diverged' : 'error';
-    this.status.message = stop.hint ? `${stop.message}; lower ${stop.hint.param} (now ${this.sim.info.dt}), e.g. to ${stop.hint.value}, and press Apply` : stop.message;
+    // The browser phrases the remedy itself (a button in the HUD), never a command-line flag.
+    this.status.message = stop.message;
+    if (stop.hint) this.status.hint = { ...stop.hint, cause: stop.message };
     this.sendStatus();
   }
 }

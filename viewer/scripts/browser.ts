@@ -31,7 +31,7 @@ export type ProbeState = Omit<ViewerProbe, 'pixelStats' | 'screenshot' | 'render
 export async function probe(page: Page): Promise<ProbeState> {
   return page.evaluate(() => {
     const p = (window as unknown as { __wgf: ViewerProbe }).__wgf;
-    return { mode: p.mode, scene: p.scene, runId: p.runId, step: p.step, received: p.received, rendered: p.rendered, updateMs: p.updateMs, renderMs: p.renderMs, status: p.status, lastError: p.lastError };
+    return { mode: p.mode, scene: p.scene, runId: p.runId, step: p.step, received: p.received, rendered: p.rendered, charted: p.charted, updateMs: p.updateMs, renderMs: p.renderMs, status: p.status, lastError: p.lastError };
   });
 }
 

@@ -21,10 +21,10 @@ export interface ViewCase {
 
 export const VIEW_CASES: ViewCase[] = [
   { name: 'particles-2d', caption: 'Particles in 2D: Fokker–Planck (blob entropy) relaxing to the Gibbs law (orange: reference samples), coloured by speed', scene: 'fokker-planck', raw: { n: 600, steps: 100000 }, atStep: 40, kind: 'particles', dim: 2 },
-  { name: 'particles-3d', caption: 'Particles in 3D: attractive–repulsive aggregation filling the unit ball', scene: 'aggregation-ball', raw: { n: 800, steps: 100000 }, atStep: 60, kind: 'particles', dim: 3 },
+  { name: 'particles-3d', caption: 'Particles in 3D: attractive–repulsive aggregation filling the unit ball (orange: the unit sphere)', scene: 'aggregation-ball', raw: { n: 800, steps: 100000 }, atStep: 60, kind: 'particles', dim: 3 },
   { name: 'sphere', caption: 'Tokens on the sphere (transformer-tokens): softmax self-attention gathering tokens into clusters', scene: 'transformer-tokens', raw: { n: 400, beta: 4 }, atStep: 60, kind: 'particles', dim: 3 },
   { name: 'grid-1d', caption: 'Grid 1D (synthetic exact OU density): profile and the Gibbs reference (dashed)', scene: 'viewer/synthetic/grid-scene.ts', raw: { dim: 1, grid: 128 }, atStep: 30, kind: 'grid', dim: 1 },
-  { name: 'grid-2d', caption: 'Grid 2D (grid-fokker-planck): entropic JKO density as a height field, the Gibbs law of a double well as white mesh lines', scene: 'grid-fokker-planck', raw: { grid: 64 }, atStep: 15, kind: 'grid', dim: 2 },
+  { name: 'grid-2d', caption: 'Grid 2D (grid-fokker-planck): entropic JKO density as a heat map seen from above, the Gibbs law of a double well as white contours', scene: 'grid-fokker-planck', raw: { grid: 64 }, atStep: 15, kind: 'grid', dim: 2 },
   { name: 'grid-3d', caption: 'Grid 3D (grid-diffusion-3d): a Gaussian blob relaxing by JKO steps, as a volume point cloud', scene: 'grid-diffusion-3d', raw: { grid: 20 }, atStep: 10, kind: 'grid', dim: 3 },
 ];
 

@@ -1,5 +1,7 @@
 import type { WebSocket } from 'ws';
-import { parseClientMessage, type ClientMessage, type ServerMessage } from '../protocol.ts';
+import type { MetricRecord } from '../../engine/run/record.ts';
+import { decodeBinary, parseClientMessage, type ClientMessage, type ServerMessage } from '../protocol.ts';
+import { RecordHistory } from '../record-history.ts';
 
 /** A client that lets this many bytes pile up in its socket (control messages only) is dropped. */
 const MAX_BUFFERED_BYTES = 32 << 20;
@@ -73,6 +75,8 @@ export class WsHub {
   private reference: ArrayBuffer | null = null;
   private weights: ArrayBuffer | null = null;
   private lastFrame: ArrayBuffer | null = null;
+  /** The current run's frame records (at most 2000, evenly thinned): a late client's chart starts at step 0. */
+  private readonly history = new RecordHistory(2000);
 
   constructor(private readonly control: (m: ClientMessage) => void) {}
 
@@ -83,6 +87,7 @@ export class WsHub {
       if (type === 2) this.reference = m;
       else if (type === 3) this.weights = m;
       else this.lastFrame = m;
+      if (type === 1 && this.hello?.type === 'hello' && new DataView(m).getUint32(12, true) === this.hello.runId) this.history.push(decodeBinary(m).meta as unknown as MetricRecord);
       for (const s of this.slots) {
         if (type === 1) s.push(m);
         else this.sendRaw(s, m);
@@ -93,6 +98,7 @@ export class WsHub {
       this.hello = m;
       this.error = null;
       this.reference = this.weights = this.lastFrame = null;
+      this.history.clear();
       for (const s of this.slots) s.clear();
     }
     if (m.type === 'status') this.status = m;
@@ -114,6 +120,7 @@ export class WsHub {
     const slot = new ClientSlot(ws);
     this.slots.add(slot);
     for (const m of [this.hello, this.status, this.error]) if (m) ws.send(JSON.stringify(m));
+    if (this.hello?.type === 'hello') ws.send(JSON.stringify({ type: 'history', runId: this.hello.runId, records: this.history.records() } satisfies ServerMessage));
     for (const b of [this.reference, this.weights]) if (b) ws.send(b);
     if (this.lastFrame) slot.push(this.lastFrame);
     ws.on('message', (data, isBinary) => {

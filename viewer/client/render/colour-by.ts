@@ -1,4 +1,5 @@
 import { categorical, robustMax, viridis } from './colormap.ts';
+import type { ColourKey } from './colour-scale.ts';
 
 /** What particles are coloured by. */
 export type ColourBy = 'speed' | 'weight' | 'cluster' | 'none';
@@ -58,26 +59,36 @@ export function leaderClusters(x: Float32Array, d: number, radius: number, maxCl
   return labels;
 }
 
-/** Fills `colours` [n, 3] for particles `x` [n, d] by the chosen quantity. */
+/** Fills `colours` [n, 3] for particles `x` [n, d] by the chosen quantity; returns what the colours mean. */
 export function colourParticles(
   by: ColourBy,
   x: Float32Array,
   d: number,
   colours: Float32Array,
   ctx: { prev: Float32Array | null; dt: number; weights: Float32Array | null; clusterRadius: number },
-): void {
+): ColourKey {
   const n = x.length / d;
   if (by === 'speed') {
     const v = speeds(x, ctx.prev, d, ctx.dt);
     const top = robustMax(v);
     for (let i = 0; i < n; i++) viridis(0.15 + 0.85 * (v[i] / top), colours, 3 * i);
-  } else if (by === 'weight' && ctx.weights && ctx.weights.length === n) {
+    const note = ctx.prev ? 'between the last two frames; top: 98th percentile' : 'needs two frames';
+    return { kind: 'ramp', label: 'speed |Δx|/Δt', lo: 0, hi: ctx.prev ? top : 0, from: 0.15, to: 1, note };
+  }
+  if (by === 'weight' && ctx.weights && ctx.weights.length === n) {
     const top = robustMax(ctx.weights, 1);
     for (let i = 0; i < n; i++) viridis(ctx.weights[i] / top, colours, 3 * i);
-  } else if (by === 'cluster') {
-    const labels = leaderClusters(x, d, ctx.clusterRadius);
-    for (let i = 0; i < n; i++) categorical(labels[i], colours, 3 * i);
-  } else {
-    for (let i = 0; i < n; i++) viridis(0.6, colours, 3 * i);
+    return { kind: 'ramp', label: 'weight w_i', lo: 0, hi: top, from: 0, to: 1, note: '' };
   }
+  if (by === 'cluster') {
+    const labels = leaderClusters(x, d, ctx.clusterRadius);
+    let count = 0;
+    for (let i = 0; i < n; i++) {
+      categorical(labels[i], colours, 3 * i);
+      count = Math.max(count, labels[i] + 1);
+    }
+    return { kind: 'categories', label: 'cluster', count };
+  }
+  for (let i = 0; i < n; i++) viridis(0.6, colours, 3 * i);
+  return { kind: 'flat', label: by === 'weight' ? 'equal weights' : 'particles' };
 }

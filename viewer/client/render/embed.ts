@@ -11,11 +11,14 @@ export interface Box {
  * extent of the first frame and the reference cloud together (where the measure
  * starts and where it should end) plus a 15 % margin. `x` and `ref` are
  * row-major [n, d]; axes beyond the third are not drawn, missing ones are [0, 0].
+ * `centred`: the cube [−R, R]^min(d,3), R = 1.15 · max |x_ik| over both clouds
+ * (a picture about directions from the origin, e.g. neurons |a|·w).
  */
-export function frameBox(info: ViewInfo, x: Float32Array | null, ref: Float32Array | null = null): Box {
+export function frameBox(info: ViewInfo, x: Float32Array | null, ref: Float32Array | null = null, centred = false): Box {
   const lo: [number, number, number] = [0, 0, 0];
   const hi: [number, number, number] = [0, 0, 0];
   const d = info.dim;
+  if (centred && x && info.kind === 'particles' && !info.sphere) return centredBox(Math.max(maxAbs(x, d), ref ? maxAbs(ref, d) : 0), d, 1.15);
   for (let k = 0; k < Math.min(3, d); k++) {
     if (info.sphere) {
       lo[k] = -1;
@@ -49,9 +52,10 @@ export function frameBox(info: ViewInfo, x: Float32Array | null, ref: Float32Arr
 /**
  * When more than 1 % of the particles x [n, d] have left `box` (a scene without
  * bounds whose measure travels), the union of the box and their extent plus a
- * 15 % margin; otherwise null (keep the camera where it is).
+ * 15 % margin (a centred box: the cube of 1.5 times its size at least); otherwise
+ * null (keep the camera where it is). Boxes only grow: the frame never shrinks.
  */
-export function grownBox(box: Box, x: Float32Array, d: number): Box | null {
+export function grownBox(box: Box, x: Float32Array, d: number, centred = false): Box | null {
   const n = x.length / d, m = Math.min(3, d);
   let outside = 0;
   for (let i = 0; i < n; i++) {
@@ -64,6 +68,8 @@ export function grownBox(box: Box, x: Float32Array, d: number): Box | null {
     }
   }
   if (outside <= 0.01 * n) return null;
+  // A centred frame grows by half again at least, so that a growing picture is reframed rarely.
+  if (centred) return centredBox(Math.max(1.5 * box.hi[0], 1.15 * maxAbs(x, d)), d, 1);
   const lo = [...box.lo] as Box['lo'], hi = [...box.hi] as Box['hi'];
   for (let k = 0; k < m; k++) {
     let a = lo[k], b = hi[k];
@@ -76,6 +82,21 @@ export function grownBox(box: Box, x: Float32Array, d: number): Box | null {
     hi[k] = b > hi[k] ? b + margin : hi[k];
   }
   if (d === 1) hi[1] = 0.5 * (hi[0] - lo[0]);
+  return { lo, hi };
+}
+
+/** max |x_ik| over the first min(d, 3) coordinates of x [n, d]. */
+function maxAbs(x: Float32Array, d: number): number {
+  let m = 0;
+  for (let i = 0; i < x.length; i += d) for (let k = 0; k < Math.min(3, d); k++) m = Math.max(m, Math.abs(x[i + k]));
+  return m;
+}
+
+/** The cube [−R·margin, R·margin]^min(d,3) (R > 0 enforced), other axes [0, 0]. */
+function centredBox(R: number, d: number, margin: number): Box {
+  const r = margin * Math.max(R, 1e-6);
+  const lo: Box['lo'] = [0, 0, 0], hi: Box['hi'] = [0, 0, 0];
+  for (let k = 0; k < Math.min(3, d); k++) (lo[k] = -r), (hi[k] = r);
   return { lo, hi };
 }
 

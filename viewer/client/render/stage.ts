@@ -1,18 +1,27 @@
 import * as THREE from 'three';
 import { OrbitControls } from 'three/examples/jsm/controls/OrbitControls.js';
-import type { ViewInfo } from '../../protocol.ts';
-import { backdrop, isPlanar } from './backdrop.ts';
+import { CSS2DRenderer } from 'three/examples/jsm/renderers/CSS2DRenderer.js';
+import { removeLabels } from './axes.ts';
 import { boxExtent, type Box } from './embed.ts';
+
+/**
+ * How `Stage.show` treats the camera: 'reset' aims it at the box from the
+ * default direction; 'zoom' keeps the user's direction and fits the box (a
+ * frame that grew); 'keep' leaves it (the same box drawn another way).
+ */
+export type Reframe = 'reset' | 'zoom' | 'keep';
 
 /**
  * The three.js stage: WebGL renderer (screenshots and pixel checks render and
  * read back in the same task, so the drawing buffer need not be preserved),
  * perspective camera framed on the
- * run's box, orbit controls, lights, and the render loop, which counts the
- * frames it draws for the HUD.
+ * run's box, orbit controls, lights, a DOM label layer (CSS2DRenderer: axis
+ * ticks are text the browser draws, crisp at any size and visible to tests),
+ * and the render loop, which counts the frames it draws for the HUD.
  */
 export class Stage {
   readonly renderer: THREE.WebGLRenderer;
+  readonly labels = new CSS2DRenderer();
   readonly scene = new THREE.Scene();
   readonly camera = new THREE.PerspectiveCamera(45, 1, 0.01, 1000);
   private controls: OrbitControls | null = null;
@@ -22,6 +31,8 @@ export class Stage {
   /** Exponential moving average of the time spent in renderer.render (ms). */
   renderMs = 0;
   private dirty = true;
+  /** The box the camera frames and whether it is seen from above. */
+  private framed: { box: Box; planar: boolean } | null = null;
 
   constructor(private readonly container: HTMLElement) {
     // No MSAA unless ?aa=1: with software GL (SwiftShader) it costs more than the rest of a frame.
@@ -29,7 +40,8 @@ export class Stage {
     this.renderer = new THREE.WebGLRenderer({ antialias: aa });
     this.renderer.setPixelRatio(Math.min(2, window.devicePixelRatio || 1));
     this.renderer.setClearColor(0x0e1116);
-    container.append(this.renderer.domElement);
+    this.labels.domElement.className = 'labels';
+    container.append(this.renderer.domElement, this.labels.domElement);
     this.scene.add(new THREE.AmbientLight(0xffffff, 0.55));
     const sun = new THREE.DirectionalLight(0xffffff, 0.9);
     sun.position.set(2, -3, 5);
@@ -41,6 +53,7 @@ export class Stage {
       if (this.dirty) {
         const t0 = performance.now();
         this.renderer.render(this.scene, this.camera);
+        this.labels.render(this.scene, this.camera);
         this.renderMs = 0.9 * this.renderMs + 0.1 * (performance.now() - t0);
         this.rendered++;
         this.dirty = false;
@@ -62,38 +75,59 @@ export class Stage {
   private resize(): void {
     const w = this.container.clientWidth || 800, h = this.container.clientHeight || 600;
     this.renderer.setSize(w, h);
+    this.labels.setSize(w, h);
     this.camera.aspect = w / h;
     this.camera.updateProjectionMatrix();
+    if (this.controls) this.aim(new THREE.Vector3().subVectors(this.camera.position, this.controls.target));
     this.invalidate();
   }
 
-  /** Replaces what is drawn and (unless `reframe` is false) frames the camera on `box`. */
-  show(content: THREE.Object3D, info: ViewInfo, box: Box, reframe = true): void {
+  /** Replaces what is drawn and its guides (box, axes), framing the camera on `box` as `reframe` says. */
+  show(content: THREE.Object3D, guides: THREE.Object3D, box: Box, planar: boolean, reframe: Reframe): void {
     if (this.content) this.scene.remove(this.content);
-    if (this.guides) this.scene.remove(this.guides);
+    if (this.guides) {
+      this.scene.remove(this.guides);
+      removeLabels(this.guides);
+    }
     this.content = content;
-    this.guides = backdrop(info, box);
+    this.guides = guides;
     this.scene.add(this.guides, content);
     this.invalidate();
-    if (!reframe && this.controls) return;
-    const c = new THREE.Vector3((box.lo[0] + box.hi[0]) / 2, (box.lo[1] + box.hi[1]) / 2, (box.lo[2] + box.hi[2]) / 2);
-    // Far enough that the box fits: its width when seen from above, its diagonal when oblique.
-    const dist = ((isPlanar(info) ? 1.25 : 1.9) * boxExtent(box)) / (2 * Math.tan((this.camera.fov * Math.PI) / 360));
-    if (isPlanar(info)) {
-      this.camera.up.set(0, 1, 0);
-      this.camera.position.set(c.x, c.y, c.z + dist);
-    } else {
-      this.camera.up.set(0, 0, 1);
-      this.camera.position.copy(c).add(new THREE.Vector3(0.75, -1.2, 0.75).normalize().multiplyScalar(dist));
-    }
+    if (reframe === 'keep' && this.controls) return;
+    const direction = new THREE.Vector3();
+    if (reframe === 'zoom' && this.controls) direction.subVectors(this.camera.position, this.controls.target).normalize();
+    else if (planar) direction.set(0, 0, 1);
+    else direction.set(0.75, -1.2, 0.75).normalize();
+    this.framed = { box, planar };
+    this.camera.up.set(0, planar ? 1 : 0, planar ? 0 : 1);
+    this.controls?.dispose();
+    this.controls = new OrbitControls(this.camera, this.renderer.domElement);
+    this.controls.target.set((box.lo[0] + box.hi[0]) / 2, (box.lo[1] + box.hi[1]) / 2, (box.lo[2] + box.hi[2]) / 2);
+    this.controls.enableDamping = true;
+    // A planar view stays planar: pan and zoom, no tilt.
+    if (planar) this.controls.enableRotate = false;
+    this.controls.addEventListener('change', () => this.invalidate());
+    this.aim(direction);
+  }
+
+  /**
+   * Puts the camera on the ray from the target along `direction`, far enough
+   * that the framed box and its labels fit the canvas: its width and height
+   * when seen from above, its diagonal when oblique (narrow canvases: the width
+   * decides). Also after a resize, so a phone turned sideways still sees it all.
+   */
+  private aim(direction: THREE.Vector3): void {
+    if (!this.framed || !this.controls) return;
+    const { box, planar } = this.framed;
+    const t = 2 * Math.tan((this.camera.fov * Math.PI) / 360), aspect = this.camera.aspect;
+    // Room for the tick values and axis names around a planar box (they reach 0.1 of its extent out).
+    const room = 0.2 * boxExtent(box);
+    const [wx, wy] = [box.hi[0] - box.lo[0] + room, box.hi[1] - box.lo[1] + room];
+    const dist = planar ? 1.12 * Math.max(wy / t, wx / (t * aspect), 1e-6) : ((aspect < 1 ? 2.2 : 1.9) * boxExtent(box)) / (t * Math.min(1, aspect));
+    this.camera.position.copy(this.controls.target).add(direction.clone().normalize().multiplyScalar(dist));
     this.camera.near = dist / 100;
     this.camera.far = dist * 100;
     this.camera.updateProjectionMatrix();
-    this.controls?.dispose();
-    this.controls = new OrbitControls(this.camera, this.renderer.domElement);
-    this.controls.target.copy(c);
-    this.controls.enableDamping = true;
-    this.controls.addEventListener('change', () => this.invalidate());
     this.controls.update();
     this.invalidate();
   }
@@ -127,6 +161,7 @@ export class Stage {
   /** The canvas as a PNG data URL (what is on screen now). */
   screenshot(): string {
     this.renderer.render(this.scene, this.camera);
+    this.labels.render(this.scene, this.camera);
     return this.renderer.domElement.toDataURL('image/png');
   }
 

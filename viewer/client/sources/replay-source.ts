@@ -73,10 +73,14 @@ export class ReplaySource implements Source {
     const next = (await (await fetch(`${this.base}/api/session`)).json()) as RunIndexJson;
     const steps = this.index.frames;
     const fresh = next.frames.filter((s) => s > steps[steps.length - 1]);
-    this.growing = next.summary?.status !== 'ok' && next.summary?.status !== 'diverged';
+    const growing = next.summary?.status !== 'ok' && next.summary?.status !== 'diverged';
+    if (fresh.length) {
+      await this.loadRecords();
+      steps.push(...fresh); // the timeline holds this same array
+    }
+    // Only now: "finished" seen before the last frames are on the timeline would stop playback short of them.
+    this.growing = growing;
     if (!fresh.length) return;
-    await this.loadRecords();
-    steps.push(...fresh); // the timeline holds this same array
     this.status.targetSteps = steps[steps.length - 1];
     this.h.grown?.();
   }

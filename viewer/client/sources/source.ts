@@ -1,3 +1,4 @@
+import type { MetricRecord } from '../../../engine/run/record.ts';
 import { decodeBinary, type BinaryMessage, type ClientMessage, type ControlStatus, type ServerMessage } from '../../protocol.ts';
 
 export type Hello = Extract<ServerMessage, { type: 'hello' }> | ReplayHello;
@@ -17,6 +18,8 @@ export interface SourceHandlers {
   hello(h: Hello): void;
   status(s: ControlStatus, runId: number): void;
   binary(m: BinaryMessage): void;
+  /** A late join's chart history: the run's metric records before this client came. */
+  history?(runId: number, records: MetricRecord[]): void;
   paramError(message: string): void;
   error(message: string): void;
   /** Replay of a run still being written: more frames and records arrived. */
@@ -50,6 +53,9 @@ export function dispatch(m: ServerMessage | ArrayBuffer, h: SourceHandlers): voi
       break;
     case 'status':
       h.status(m.status, m.runId);
+      break;
+    case 'history':
+      h.history?.(m.runId, m.records);
       break;
     case 'paramError':
       h.paramError(m.message);

@@ -12,6 +12,7 @@ export class ParamPanel {
   private inputs = new Map<string, HTMLInputElement | HTMLSelectElement>();
   private errors = new Map<string, HTMLElement>();
   private general = h('div', { class: 'error', 'data-testid': 'param-error' });
+  private schema: ParamSchema = {};
 
   constructor(
     private readonly root: HTMLElement,
@@ -23,6 +24,7 @@ export class ParamPanel {
     this.inputs.clear();
     this.errors.clear();
     this.general.textContent = '';
+    this.schema = schema;
     const form = h('form', { 'data-testid': 'params' });
     form.append(h('h3', {}, readOnly ? 'Parameters (recorded)' : 'Parameters'));
     const names = readOnly ? Object.keys(values) : Object.keys(schema);
@@ -45,7 +47,8 @@ export class ParamPanel {
       this.errors.set(name, err);
     }
     if (!readOnly) {
-      form.append(h('div', { class: 'row' }, h('button', { type: 'submit', 'data-testid': 'param-apply' }, 'Apply (restart)')), this.general);
+      // Sticky at the bottom of the side panel: reachable without scrolling past every field.
+      form.append(h('div', { class: 'apply-row' }, h('button', { type: 'submit', 'data-testid': 'param-apply' }, 'Apply (restart)'), this.general));
       form.addEventListener('submit', (ev) => {
         ev.preventDefault();
         this.submit(schema);
@@ -79,6 +82,14 @@ export class ParamPanel {
     }
     this.general.textContent = ok ? '' : 'fix the fields marked in red; nothing was changed';
     if (ok) this.apply(values);
+  }
+
+  /** Sets one field (e.g. the remedy of a diverged run) and applies the form as the user would. */
+  applyValue(name: string, value: number): void {
+    const input = this.inputs.get(name);
+    if (!input) return this.showError(`this scene has no parameter '${name}'`);
+    input.value = String(value);
+    this.submit(this.schema);
   }
 
   /** An error reported by the simulation side (e.g. a value valid alone but not together). */
