@@ -6,7 +6,7 @@ import { makeIntegrator, type Integrator, type IntegratorName } from './integrat
 import { applyMatrix } from './qkv.ts';
 import { AttentionField, type AttentionFieldOptions } from './token-field.ts';
 import { attentionSums } from './attention-sums.ts';
-import { attentionEnergy, countClusters } from './token-metrics.ts';
+import { countClusters, logAttentionEnergy } from './token-metrics.ts';
 
 export interface TokenSimulationOptions extends AttentionFieldOptions {
   /** Initial tokens [n, d] (taken over, not copied); on the sphere they are normalized. */
@@ -35,6 +35,7 @@ export class TokenSimulation implements Simulation {
   private readonly stagedField: (x: Float64Array, out: Float64Array) => void;
   step = 0;
   t = 0;
+  private logE = { step: -1, value: NaN };
 
   constructor(private readonly o: TokenSimulationOptions) {
     const d = o.weights.d;
@@ -92,12 +93,26 @@ export class TokenSimulation implements Simulation {
     }
     this.x.set(x);
     if (this.o.sphere) retract(this.x, d);
+    this.logE.step = -1;
   }
 
+  /**
+   * E_β (DESIGN §3.2). It overflows to +∞ when tokens in R^d grow large, while the state is
+   * fine: the run loop does not stop a non-gradient flow on its energy, and `log_E_beta`
+   * (a metric) stays finite.
+   */
   energy(): EnergyReport {
-    const { weights, beta, w } = this.o;
-    const E = attentionEnergy(this.x, w, weights.M, weights.d, beta);
+    const E = Math.exp(this.logEnergy());
     return { total: E, terms: { E_beta: E } };
+  }
+
+  /** log E_β at the current tokens, computed once per step (energy and metrics both use it). */
+  private logEnergy(): number {
+    if (this.logE.step !== this.step) {
+      const { weights, beta, w } = this.o;
+      this.logE = { step: this.step, value: logAttentionEnergy(this.x, w, weights.M, weights.d, beta) };
+    }
+    return this.logE.value;
   }
 
   /** Clusters at the stated radius, diameter, and the attention matrix's row/column sums. */
@@ -109,6 +124,7 @@ export class TokenSimulation implements Simulation {
     const sums = attentionSums(attention, beta, this.x, kx, w, d, sinkhorn, weights.symmetricLogits, this.field.sinkhorn ?? undefined);
     const out: Record<string, number> = {
       clusters: countClusters(this.x, d, this.o.clusterRadius),
+      log_E_beta: this.logEnergy(),
       diameter: diameter(new ParticleMeasure(this.x, d, w)),
       row_sum_min: sums.rowMin,
       row_sum_max: sums.rowMax,
@@ -127,6 +143,7 @@ export class TokenSimulation implements Simulation {
   }
 
   restore(c: Checkpoint): void {
+    this.logE.step = -1;
     this.x.set(c.state);
     this.step = c.step;
     this.t = c.t;
