@@ -22,6 +22,26 @@ export interface SimulationInfo {
   gradientFlow: boolean;
   /** Name of the metric drawn next to the energy in plots (optional). */
   mainMetric?: string;
+  /**
+   * Known limits of this configuration, stated when it is built (e.g. a biased default):
+   * the run loop prints them on stderr and records them in summary.json `warnings`.
+   */
+  warnings?: string[];
+}
+
+/**
+ * How well the last step solved what the scheme promises (e.g. the inner Sinkhorn of an
+ * entropic JKO step): `converged` is false when the step ended with `residual ≥ tolerance`
+ * (iteration budget spent). Distinct from divergence (non-finite values), which stops a run.
+ */
+export interface SimulationHealth {
+  converged: boolean;
+  residual: number;
+  tolerance: number;
+  /** What `residual` measures, e.g. 'JKO Sinkhorn marginal error ‖π1 − p_k‖₁'. */
+  label?: string;
+  /** What to change so that steps converge. */
+  hint?: string;
 }
 
 export interface EnergyReport {
@@ -62,6 +82,8 @@ export interface Simulation {
   energy(): EnergyReport;
   metrics(): Record<string, number>;
   reference?(): Reference | null;
+  /** Health of the last step (null before the first step, or when there is nothing to check). */
+  health?(): SimulationHealth | null;
   checkpoint(): Checkpoint;
   restore(c: Checkpoint): void;
 }

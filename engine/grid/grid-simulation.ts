@@ -1,5 +1,5 @@
-import type { Checkpoint, EnergyReport, Reference, Simulation, SimulationInfo } from '../core/simulation.ts';
-import { EntropicJKO, type EntropicJKOOptions, type JKOStepReport } from './entropic-jko.ts';
+import type { Checkpoint, EnergyReport, Reference, Simulation, SimulationHealth, SimulationInfo } from '../core/simulation.ts';
+import { EntropicJKO, jkoHealth, type EntropicJKOOptions, type JKOStepReport } from './entropic-jko.ts';
 import type { GridEnergy } from './grid-energy.ts';
 import { base64ToFloat64, float64ToBase64 } from './float64-base64.ts';
 import { normalizedMasses, type GridMeasure } from './grid-measure.ts';
@@ -85,6 +85,12 @@ export class GridSimulation implements Simulation {
 
   reference(): Reference | null {
     return this.opts.reference ? this.opts.reference() : null;
+  }
+
+  /** Whether the last JKO step's Sinkhorn reached its tolerance (null before the first step). */
+  health(): SimulationHealth | null {
+    if (this.step === 0) return null;
+    return jkoHealth(this.last, this.scheme);
   }
 
   checkpoint(): Checkpoint {

@@ -21,4 +21,16 @@ export interface RunSummary {
   /** Why the run stopped early, with a hint (diverged, interrupted). */
   message?: string;
   diverged_step?: number;
+  /** Everything the run warned about on stderr (build-time limits, unconverged steps). */
+  warnings?: string[];
+  /**
+   * For simulations that report step health (grid JKO steps): whether every step converged.
+   * A run with unconverged steps still ends 'ok' (README, grid engine); these fields say how bad.
+   */
+  converged?: boolean;
+  unconverged_steps?: number;
+  /** Largest residual of an unconverged step, its step and the tolerance it missed. */
+  worst_residual?: number;
+  worst_residual_step?: number;
+  residual_tolerance?: number;
 }

@@ -1,4 +1,5 @@
 import { DivergenceError, type Simulation } from '../core/simulation.ts';
+import { HealthLog } from './health-log.ts';
 import type { MetricRecord, RunSummary } from './record.ts';
 
 /**
@@ -31,6 +32,8 @@ export interface RunOptions {
   initialEnergy?: number;
   /** A wall-clock source (performance.now() by default). */
   now?: () => number;
+  /** Where warnings go (build-time limits, unconverged steps); console.warn (stderr in Node) by default. */
+  warn?: (message: string) => void;
 }
 
 /** Energy growth beyond this factor of the start marks a gradient flow as exploding. */
@@ -52,7 +55,8 @@ const yieldToEventLoop: () => Promise<void> =
 /**
  * Runs `sim` from its current step to `opts.steps`, recording every `every`
  * steps. Stops with status 'diverged' (and a hint) when the state becomes
- * non-finite or a gradient flow's energy explodes; 'interrupted' when
+ * non-finite or a gradient flow's energy becomes non-finite or explodes (a
+ * non-gradient dynamics is never stopped by its energy); 'interrupted' when
  * `shouldStop` says so. Yields to the event loop every ~50 ms so that signals,
  * sockets and UIs stay responsive.
  */
@@ -62,6 +66,11 @@ export async function runSimulation(sim: Simulation, opts: RunOptions): Promise<
   const started = now();
   let last = recordOf(sim);
   const e0 = opts.initialEnergy ?? last.energy;
+  // [H3, issue #11] Step health and build-time warnings (engine/run/health-log.ts); to be
+  // moved into the convergence guard of the scheduled run loop.
+  const health = new HealthLog(opts.warn ?? ((m) => console.warn(m)));
+  const firstStep = sim.step;
+  health.start(sim);
   for (const o of observers) await o.onStart?.(sim, last);
   if (sim.step === 0 || sim.step % opts.every === 0) for (const o of observers) await o.onRecord?.(last, sim);
 
@@ -69,6 +78,7 @@ export async function runSimulation(sim: Simulation, opts: RunOptions): Promise<
     const summary: RunSummary = { status, steps: sim.step, t: sim.t, wall_seconds: (now() - started) / 1000, final: last };
     if (message) summary.message = message;
     if (divergedStep !== undefined) summary.diverged_step = divergedStep;
+    health.finish(summary, sim.step - firstStep);
     for (const o of observers) await o.onEnd?.(summary, sim);
     return summary;
   };
@@ -80,11 +90,15 @@ export async function runSimulation(sim: Simulation, opts: RunOptions): Promise<
       sim.advance();
       const bad = firstNonFinite(sim.state());
       if (bad >= 0) throw new DivergenceError(sim.step, `state became non-finite at step ${sim.step} (t=${sim.t.toPrecision(4)})`);
+      health.afterStep(sim);
       for (const o of observers) o.onStep?.(sim);
       const recordNow = sim.step % opts.every === 0 || sim.step === opts.steps;
       if (recordNow) {
         const rec = recordOf(sim);
-        if (!Number.isFinite(rec.energy)) throw new DivergenceError(sim.step, `energy became non-finite at step ${sim.step} (t=${sim.t.toPrecision(4)})`);
+        // [H3, issue #11] Only a gradient flow is judged by its energy: for other dynamics
+        // (attention) the energy is a diagnostic that may overflow while the state is fine;
+        // it is recorded as non-finite (null in metrics.jsonl) and the run goes on.
+        if (sim.info.gradientFlow && !Number.isFinite(rec.energy)) throw new DivergenceError(sim.step, `energy became non-finite at step ${sim.step} (t=${sim.t.toPrecision(4)})`);
         if (sim.info.gradientFlow && rec.energy - e0 > EXPLOSION_FACTOR * (1 + Math.abs(e0))) {
           throw new DivergenceError(sim.step, `energy exploded at step ${sim.step} (t=${sim.t.toPrecision(4)}): ${rec.energy.toPrecision(4)} from ${e0.toPrecision(4)}`);
         }
