@@ -42,6 +42,9 @@ describe('wgf ot', () => {
     const r = wgf(fa, fb, '--method', 'exact1d');
     expect(r.status, r.stderr).toBe(0);
     expect(Number(r.stdout)).toBeCloseTo(0.5 * wassersteinPower1d(a, b, 2), 14);
+    const j = JSON.parse(wgf(fa, fb, '--method', 'exact1d', '--p', '3', '--json').stdout);
+    expect(j.value).toBeCloseTo(wassersteinPower1d(a, b, 3) / 3, 14); // W_p^p/p, the cost convention
+    expect(j.distance).toBeCloseTo(Math.cbrt(wassersteinPower1d(a, b, 3)), 12); // W_p
     const s = JSON.parse(wgf(x, y, '--method', 'sliced', '--directions', '16', '--json').stdout);
     expect(s.value).toBeGreaterThan(0);
     expect(s.distance).toBeCloseTo(Math.sqrt(2 * s.value), 12);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ParticleMeasure, Rng, gaussianCloud, resolveParams, type ParticleSimulation } from '../../engine/index.ts';
+import { ParticleMeasure, Rng, gaussianCloud, resolveParams, runSimulation, type ParticleSimulation } from '../../engine/index.ts';
 import { blobVirialRatio } from '../../engine/particles/blob-entropy.ts';
 import { BLOB_VARIANCE_TOLERANCE, blobContinuumRatio, blobParticlesNeeded, defaultBlobWidth } from '../../engine/particles/blob-width.ts';
 import fokkerPlanck from '../../scenes/fokker-planck.ts';
@@ -97,5 +97,15 @@ describe('blob entropy: default width and the bias of its stationary law (issue 
     const v = 1 + delta * delta;
     // Monte Carlo + self term (κ ≈ 1e-3 here): 1% tolerance.
     expect(Math.abs(blobVirialRatio(m, delta) - (1 - delta ** 4 / v ** 2))).toBeLessThan(0.01);
+  });
+
+  it('the run prints the warning on stderr and keeps it in the summary', async () => {
+    const sim = fokkerPlanck.build(resolveParams(fokkerPlanck.params, { n: 100, d: 5, steps: 1 }), { backend: 'ts' });
+    const printed: string[] = [];
+    const summary = await runSimulation(sim, { steps: 1, every: 1, warn: (m) => printed.push(m) });
+    expect(summary.status).toBe('ok');
+    expect(printed).toEqual([`wgf: warning: ${sim.info.warnings![0]}`]);
+    expect(summary.warnings).toEqual(sim.info.warnings);
+    expect(summary.converged).toBeUndefined(); // particles report no step health
   });
 });
