@@ -87,9 +87,9 @@ function blobBiasWarning(n: number, d: number, sigma: number, delta: number, exp
   const ratio = blobStationaryRatio(n, d, delta / Math.sqrt(sigma));
   if (1 - ratio <= BLOB_VARIANCE_TOLERANCE) return null;
   const best = defaultBlobWidth(n, d, sigma);
-  const fix = 1 - best.predictedRatio <= BLOB_VARIANCE_TOLERANCE
-    ? `use delta=0 (automatic: δ = ${best.delta.toPrecision(3)})`
-    : `use n ≥ ${blobParticlesNeeded(d)}`;
+  const widthOnly = 1 - best.predictedRatio <= BLOB_VARIANCE_TOLERANCE;
+  const why = widthOnly ? 'this δ is far from the best width for n and d' : 'n is too small for d: the self term of the blob density dominates';
+  const fix = widthOnly ? `use delta=0 (automatic: δ = ${best.delta.toPrecision(3)})` : `use n ≥ ${blobParticlesNeeded(d)}`;
   return `fokker-planck: the blob entropy with n=${n}, d=${d}, δ=${delta.toPrecision(3)}${explicit ? '' : ' (automatic)'} relaxes to a variance of about ${ratio.toFixed(2)}σ, not σ `
-    + `(tolerance ${BLOB_VARIANCE_TOLERANCE * 100}%: the self term of the blob density dominates in high d); ${fix}, or entropy=langevin (unbiased, stochastic)`;
+    + `(tolerance ${BLOB_VARIANCE_TOLERANCE * 100}%; ${why}); ${fix}, or entropy=langevin (unbiased, stochastic)`;
 }
