@@ -29,6 +29,11 @@ export interface SimulationInfo {
   mainMetric?: string;
   /** The viewer's picture of the state, when it is not the measure array itself (see `ViewProjection`). */
   view?: { shape: number[]; description: string };
+  /**
+   * Known limits of this configuration, stated when it is built (e.g. a biased default):
+   * the run loop prints them on stderr and records them in summary.json `warnings`.
+   */
+  warnings?: string[];
 }
 
 export interface EnergyReport {
@@ -52,6 +57,10 @@ export interface SolverReport {
   residual: number;
   tolerance: number;
   converged: boolean;
+  /** What `residual` measures, e.g. 'JKO Sinkhorn marginal error'. */
+  label?: string;
+  /** What to change so that steps converge. */
+  hint?: string;
 }
 
 /** What one step did. */

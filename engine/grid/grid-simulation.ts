@@ -1,5 +1,5 @@
 import { Simulation, type EnergyReport, type Reference, type Scheme, type StepReport } from '../core/simulation.ts';
-import { EntropicJKO, type EntropicJKOOptions, type JKOStepReport } from './entropic-jko.ts';
+import { EntropicJKO, jkoHealth, type EntropicJKOOptions, type JKOStepReport } from './entropic-jko.ts';
 import type { GridEnergy } from './grid-energy.ts';
 import { GridMeasure, normalizedMasses } from './grid-measure.ts';
 
@@ -49,7 +49,7 @@ export function entropicJkoScheme(o: GridSimulationOptions): Scheme<GridState> &
       const r: JKOStepReport = jko.step(measureOf(s));
       s.warm = jko.warmPotential;
       s.last = { iterations: r.iterations, marginalError: r.marginalError, converged: r.converged, logApplications: r.logApplications };
-      return { tau: o.tau, solver: { name: 'Sinkhorn (JKO step)', iterations: r.iterations, residual: r.marginalError, tolerance: o.tol ?? 1e-9, converged: r.converged } };
+      return { tau: o.tau, solver: { name: 'Sinkhorn (JKO step)', iterations: r.iterations, ...jkoHealth(r, jko) } };
     },
     resume(s) {
       jko.warmPotential = s.warm;

@@ -12,17 +12,19 @@ const CUTOFF2 = 2 * 37; // r²/δ² beyond which e^{−r²/(2δ²)} < e^{−37} 
 
 /**
  * Blob densities ρ_i = (φ_δ * μ)(x_i) = Σ_j w_j φ_δ(x_i − x_j), self term included.
- * Symmetric pairs are visited once.
+ * With `moment`, also M_i = Σ_j w_j (|x_i − x_j|²/δ²) φ_δ(x_i − x_j) (the virial ratio's
+ * numerator). Symmetric pairs are visited once.
  */
-export function blobDensity(m: ParticleMeasure, delta: number, rho: Float64Array): Float64Array {
+export function blobDensity(m: ParticleMeasure, delta: number, rho: Float64Array, moment?: Float64Array): Float64Array {
   const { n, d, x, w } = m;
   const c = 1 / (2 * delta * delta);
   const norm = Math.pow(2 * Math.PI * delta * delta, -d / 2);
   const cut = CUTOFF2 * delta * delta;
   for (let i = 0; i < n; i++) rho[i] = w[i];
+  moment?.fill(0);
   for (let i = 0; i < n; i++) {
     const wi = w[i];
-    let ri = 0;
+    let ri = 0, mi = 0;
     for (let j = i + 1; j < n; j++) {
       let r2 = 0;
       for (let k = 0; k < d; k++) {
@@ -33,10 +35,17 @@ export function blobDensity(m: ParticleMeasure, delta: number, rho: Float64Array
       const phi = Math.exp(-c * r2);
       ri += w[j] * phi;
       rho[j] += wi * phi;
+      if (moment) {
+        const t = 2 * c * r2 * phi;
+        mi += w[j] * t;
+        moment[j] += wi * t;
+      }
     }
     rho[i] += ri;
+    if (moment) moment[i] += mi;
   }
   for (let i = 0; i < n; i++) rho[i] *= norm;
+  if (moment) for (let i = 0; i < n; i++) moment[i] *= norm;
   return rho;
 }
 
@@ -108,4 +117,22 @@ export class BlobEntropy implements ParticleEnergy {
       }
     }
   }
+}
+
+/**
+ * Virial ratio of the blob entropy (blob-width.ts): with ρ_i the blob densities (self term
+ * included),
+ *   R = (1/d) Σ_i w_i [Σ_j w_j (|x_i − x_j|²/δ²) φ_δ(x_i − x_j)] / ρ_i.
+ * At a stationary state of V + blob entropy, Σ_i w_i x_i·∇V(x_i) = σ d R (take the inner
+ * product of the velocity with x and symmetrize the pair sum); the exact law has
+ * E[x·∇V] = σ d. So R is the measured stationary variance / σ for V = |x|²/2, whatever the
+ * cause of the bias (smoothing, self term). O(n² d) time, O(n) memory. x [n, d], w [n].
+ */
+export function blobVirialRatio(m: ParticleMeasure, delta: number): number {
+  const rho = new Float64Array(m.n);
+  const moment = new Float64Array(m.n);
+  blobDensity(m, delta, rho, moment);
+  let R = 0;
+  for (let i = 0; i < m.n; i++) R += (m.w[i] * moment[i]) / rho[i];
+  return R / m.d;
 }
