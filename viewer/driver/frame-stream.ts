@@ -10,9 +10,10 @@ export type BinarySink = (buf: ArrayBuffer) => void;
  * The viewer stream as a run observer (the run loop owns the clock; streaming is
  * an observer on the record schedule). Each record becomes one binary frame:
  * the metric record as meta plus the state as float32 [n, d] or the grid's shape.
- * Frames are paced to at most `maxFps` per second (on average) by awaiting in `onRecord`, so a
- * fast simulation never outruns what a screen can show, and the wait is where a
- * worker receives its control messages.
+ * Frames are paced to at most `maxFps` per second and `maxBytesPerSecond` bytes per second
+ * (on average) by awaiting in `onRecord`, so a fast simulation never outruns what a screen
+ * can show nor encodes 10⁶-particle frames (8 MB) faster than they can be streamed, and the
+ * wait is where a worker receives its control messages.
  */
 export class FrameStream implements RunObserver {
   private lastStep = -1;
@@ -25,16 +26,18 @@ export class FrameStream implements RunObserver {
     /** Tags every frame, so that a frame of an earlier run is recognised and dropped. */
     private readonly runId: number,
     private readonly maxFps: number,
+    private readonly maxBytesPerSecond = Infinity,
     private readonly now: () => number = () => performance.now(),
   ) {}
 
   async onRecord(rec: MetricRecord, sim: Simulation): Promise<void> {
     if (rec.step === this.lastStep) return;
     this.lastStep = rec.step;
-    const period = 1000 / this.maxFps;
     const wait = this.nextAt - this.now();
     if (wait > 1) await new Promise((r) => setTimeout(r, wait));
-    this.sink(encodeBinary('frame', sim.state(), sim.info.shape, rec, rec.step, rec.t, this.runId));
+    const frame = encodeBinary('frame', sim.state(), sim.info.shape, rec, rec.step, rec.t, this.runId);
+    const period = Math.max(1000 / this.maxFps, (1000 * frame.byteLength) / this.maxBytesPerSecond);
+    this.sink(frame);
     // A fixed schedule, not "period after the last send": a late timer (a busy machine)
     // shortens the next wait instead of lowering the rate; at most one frame of catch-up.
     const now = this.now();
