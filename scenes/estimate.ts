@@ -18,7 +18,7 @@ export const NOMINAL_ITERATIONS = 100;
  * densities, radii sorted for the radial CDFs, sliced projections).
  */
 export function particleBytes(n: number, d: number): number {
-  return F64 * n * (6 * d + 8);
+  return F64 * n * (8 * d + 12);
 }
 
 /**
@@ -37,10 +37,10 @@ export function slicedWork(n: number, d: number, directions: number): number {
 /** Backtracking evaluates the energy again on every trial step: count two. */
 export const trials = (backtracking: boolean) => (backtracking ? 2 : 1);
 
-/** A sum of parts with a note naming the dominant one. */
-export function dominant(parts: Record<string, number>, bytes: number): SceneEstimate {
+/** Work as a sum of named parts; the note says what holds the memory and which part of the work dominates. */
+export function dominant(parts: Record<string, number>, bytes: number, memory = 'positions and work arrays [n, d]'): SceneEstimate {
   const [name] = Object.entries(parts).sort((a, b) => b[1] - a[1])[0];
-  return { bytes, workPerStep: Object.values(parts).reduce((a, b) => a + b, 0), note: name };
+  return { bytes, workPerStep: Object.values(parts).reduce((a, b) => a + b, 0), note: `memory: ${memory}; work: ${name}` };
 }
 
 export interface JkoCost {
@@ -63,6 +63,6 @@ export function jkoEstimate(p: JkoCost, dims: number, side: number, metricPasses
   return {
     bytes: cells * GRID_BYTES_PER_CELL,
     workPerStep: NOMINAL_ITERATIONS * iteration + metricPasses * cells,
-    note: `${p.grid}^${dims} cells × ${dims} axes × ${2 * w + 1} kernel taps × ${NOMINAL_ITERATIONS} scaling iterations`,
+    note: `memory: ${GRID_BYTES_PER_CELL} bytes per cell; work: ${p.grid}^${dims} cells × ${dims} axes × ${2 * w + 1} kernel taps × ${NOMINAL_ITERATIONS} scaling iterations`,
   };
 }

@@ -52,6 +52,7 @@ export default defineScene({
         'entropy value: m² pair sums': p.temperature > 0 ? pairPass(p.m, p.d + 2) : 0,
       },
       data + neurons,
+      'data (train + test) × (d+1) float64',
     );
   },
   build(p) {

@@ -84,6 +84,7 @@ export default defineScene({
         'sliced W2 metric (64 directions)': slicedWork(p.n + p.m, 2, 64),
       },
       particleBytes(p.n, 2) + particleBytes(p.m, 2),
+      'points and potentials [n + m], costs computed on the fly',
     ),
   build(p) {
     const rng = new Rng(p.seed);

@@ -45,6 +45,7 @@ export default defineScene({
     return dominant(
       { [`attention over n² pairs × ${stages} stage(s)${p.attention === 'sinkhorn' ? ` × ${iterations} Sinkhorn iterations` : ''}`]: stages * solve, 'clusters, diameter, energy and attention sums': 1.5 * pairs * (p.d + 2) + solve },
       8 * p.n * (12 * p.d + 8) + stored,
+      stored ? 'the stored n×n attention kernel' : 'tokens and stage arrays [n, d]',
     );
   },
   build(p) {
