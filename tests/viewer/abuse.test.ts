@@ -8,18 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { openClient, rawRequest, startWgfView, upgradeRequest, type ViewProcess } from './wgf-view-process.ts';
+import { until } from './wait.ts';
 
 const report = (what: string, mib: Record<string, number>) =>
   console.log(`[abuse] ${what}: ${Object.entries(mib).map(([k, v]) => `${k} ${v.toFixed(0)} MiB`).join(', ')}`);
-
-/** Waits until `ok()` holds, polling (for conditions outside any socket, e.g. a file); rejects after `ms`. */
-async function poll(ok: () => boolean, what: string, ms = 60_000): Promise<void> {
-  const t0 = Date.now();
-  while (!ok()) {
-    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe('wgf view under abuse', () => {
   let view: ViewProcess | null = null;
@@ -73,7 +65,7 @@ describe('wgf view under abuse', () => {
       if (c.ws.bufferedAmount > 8 << 20) await new Promise((r) => setTimeout(r, 5));
     }
     // Every message has reached the server (or the server closed this client).
-    await poll(() => c.ws.bufferedAmount === 0 || c.ws.readyState !== c.ws.OPEN, 'the flood to be sent');
+    await until(() => c.ws.bufferedAmount === 0 || c.ws.readyState !== c.ws.OPEN, 'the flood to be sent');
     // A request round trip: the server has handled everything before it.
     expect((await fetch(view.url + 'api/session')).status).toBe(200);
     const after = view.rssMiB();
@@ -113,7 +105,7 @@ describe('wgf view under abuse', () => {
     let peak = before;
     const sampler = setInterval(() => (peak = Math.max(peak, view!.rssMiB())), 50);
     for (let round = 0; round < 100; round++) for (const c of clients) c.ws.send('{"type":"reset"}');
-    await poll(() => clients.every((c) => c.ws.bufferedAmount === 0 || c.ws.readyState !== c.ws.OPEN), 'the resets to be sent');
+    await until(() => clients.every((c) => c.ws.bufferedAmount === 0 || c.ws.readyState !== c.ws.OPEN), 'the resets to be sent');
     expect((await fetch(view.url + 'api/session')).status).toBe(200);
     // The simulation thread takes control messages in order: once it has applied this speed change, it has
     // seen every reset the server let through.
@@ -177,7 +169,7 @@ describe('wgf view with a step that blocks (gated scene file)', () => {
     const firstRun: number = c.json.find((m) => m.type === 'hello')!.runId;
     // The first client starts the run: step 0 passes the gate, step 1 blocks inside advance().
     await c.until(() => c.json.some((m) => m.type === 'status' && m.status.state === 'running'), 'the run to start');
-    await poll(() => {
+    await until(() => {
       try {
         return readFileSync(`${gate}.at`, 'utf8') === '1';
       } catch {

@@ -5,17 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadScene } from '../../cli/scene-loader.ts';
 import { decodeBinary, type ServerMessage } from '../../viewer/protocol.ts';
 import { startLiveRun, type LiveRun } from '../../viewer/server/live-run.ts';
+import { until } from './wait.ts';
 
 const SCENE = 'tests/viewer/fixtures/gated-scene.ts';
-
-/** Waits until `ok()` holds (checked every few ms); rejects after `ms` (a hung test only). */
-async function until(ok: () => boolean, what: string, ms = 60_000): Promise<void> {
-  const t0 = Date.now();
-  while (!ok()) {
-    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 describe('LiveRun (the supervised simulation thread of wgf view)', () => {
   let dir: string, gate: string, run: LiveRun;

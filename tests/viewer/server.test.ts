@@ -8,6 +8,7 @@ import { encodeBinary, MAX_CLIENT_MESSAGE_BYTES, type ClientMessage, type Server
 import { indexRunDir } from '../../viewer/server/run-index.ts';
 import { startViewServer, type ViewServer } from '../../viewer/server/view-server.ts';
 import type { LiveSource } from '../../viewer/server/live-run.ts';
+import { until } from './wait.ts';
 
 /** A live source driven by the test: it publishes what the test says and records control messages. */
 function fakeSource() {
@@ -54,15 +55,6 @@ function connect(url: string, texts: string[] = []): Promise<WebSocket> {
 const text = (d: unknown) => Buffer.from(d as ArrayBuffer).toString('utf8');
 
 const tick = (ms = 0) => new Promise((r) => setTimeout(r, ms));
-
-/** Waits until `ok()` holds (checked every few ms); rejects after `ms` (a hung test only). */
-async function until(ok: () => boolean, what: string, ms = 20_000): Promise<void> {
-  const t0 = Date.now();
-  while (!ok()) {
-    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
-    await tick(5);
-  }
-}
 
 /** Stops (or resumes) reading a client's socket, as a stalled browser tab would. */
 const reading = (ws: WebSocket, on: boolean) => {

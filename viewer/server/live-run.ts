@@ -213,7 +213,7 @@ export class LiveRun implements LiveSource {
     if (m.type === 'paramError' && !this.rebuildQueued) this.wanted = this.current;
     if (m.type === 'status') {
       this.lastStatus = m.status;
-      this.owed = false;
+      if (this.thread.pendingSince() === null) this.owed = false;
       // The thread's own state (e.g. paused at 'done') is authoritative unless newer requests are on their way to it.
       if (this.thread.pendingSince() === null) {
         this.control.paused = m.status.paused;

@@ -65,8 +65,10 @@ function serveRunFile(res: ServerResponse, root: string, rel: string): void {
 /**
  * The viewer's HTTP + WebSocket server: the bundled client, the session
  * description (/api/session), a live stream (/ws) or a replayed run directory
- * (/run/…). Nothing else is served: every other path is a 404, and the path is
- * never joined to a directory unless it is a run-directory file name.
+ * (/run/…). Nothing else is served: a request whose Host does not name this server
+ * is a 403 (DNS rebinding), a target that is not `/path?query` a 400 (upgrades
+ * included: no URL parser sees it), every other path a 404, and the path is never
+ * joined to a directory unless it is a run-directory file name.
  */
 export async function startViewServer(opts: ViewServerOptions): Promise<ViewServer> {
   const replayRoot = opts.replay ? realpathSync(opts.replay.dir) : '';
