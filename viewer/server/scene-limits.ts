@@ -14,8 +14,9 @@ export interface SceneLimits {
 }
 
 /**
- * 2 GiB of simulation memory; 10¹¹ operations per step (~1 min of one core at the
- * ~2·10⁹ simple operations per second the plain TypeScript loops reach).
+ * 2 GiB of simulation memory; 10¹¹ operations per step: a minute or more of one core
+ * (the estimates of scenes/estimate.ts ran at 10⁸–2·10⁹ operations per second on the
+ * plain TypeScript backend, on a loaded 2-core machine).
  */
 export const DEFAULT_LIMITS: SceneLimits = { maxBytes: 2 * 2 ** 30, maxWork: 1e11 };
 
