@@ -158,7 +158,7 @@ export class LiveRun implements LiveSource {
     const old = this.thread;
     this.rebuildPosted = this.rebuildQueued = false;
     this.runBase = this.lastRunId;
-    this.answer('restarting', 'the current step did not end in time: restarting the simulation thread');
+    this.answer('restarting', `the simulation did not take the change within ${this.ackMs} ms (a long step or build): restarting its thread`);
     this.thread = this.spawn(this.wanted);
     void old.terminate();
   }
