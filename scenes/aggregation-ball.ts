@@ -3,6 +3,7 @@ import {
   maxRadius, mean, newtonRepulsionKernel, radialKsToUniformBall, radialW1ToUniformBall, slicedW2ToUniformBall, unitSphereOutline,
 } from '../engine/index.ts';
 import { dtParam, everyFor, nParam, seedParam, stepsParam } from './common.ts';
+import { dominant, pairPass, particleBytes, slicedWork, trials } from './estimate.ts';
 
 /**
  * Attractive–repulsive aggregation in 3D, W(z) = |z|²/2 + 1/|z|: the equilibrium
@@ -22,6 +23,9 @@ export default defineScene({
     backtracking: { type: 'boolean', default: false, description: 'Armijo backtracking on energy increase' },
   },
   every: everyFor,
+  // Interaction: velocity and energy, one pair pass each; radial CDFs sort the radii, the sliced metric projects.
+  estimate: (p) =>
+    dominant({ 'interaction: n² pair sums': 2 * trials(p.backtracking) * pairPass(p.n, 3), 'radial and sliced metrics': slicedWork(p.n, 3, 64) }, particleBytes(p.n, 3)),
   build(p) {
     const rng = new Rng(p.seed);
     const m = new ParticleMeasure(gaussianCloud(rng, p.n, 3, 0, p.s0), 3);

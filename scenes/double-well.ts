@@ -3,6 +3,7 @@ import {
   defineScene, doubleWellPotential, gaussianCloud,
 } from '../engine/index.ts';
 import { dtParam, everyFor, nParam, seedParam, stepsParam } from './common.ts';
+import { dominant, pairPass, particleBytes } from './estimate.ts';
 
 /**
  * Relaxation to a bimodal Gibbs law: F(μ) = ∫V dμ + σ∫ρ log ρ = σ KL(μ | e^{−V/σ}/Z) − σ log Z
@@ -41,6 +42,10 @@ export default defineScene({
     delta: { type: 'number', default: 0, min: 0, max: 10, description: 'blob width δ (0: automatic)' },
   },
   every: everyFor,
+  // Blob entropy: densities and velocity (2 pair passes); the entropy's value (blob or Langevin's KDE) in the
+  // energy and in the KL metric, 2 more.
+  estimate: (p) =>
+    dominant({ 'entropy: n² pair sums': ((p.entropy === 'blob' ? 2 : 0) + 2) * pairPass(p.n, p.d), 'potential and noise': 20 * p.n * p.d }, particleBytes(p.n, p.d)),
   build(p) {
     const { n, d } = p;
     const sigma = p.temperature;

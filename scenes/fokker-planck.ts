@@ -5,6 +5,7 @@ import {
 import { BLOB_VARIANCE_TOLERANCE, blobParticlesNeeded, blobStationaryRatio, defaultBlobWidth } from '../engine/particles/blob-width.ts';
 import { blobVirialRatio } from '../engine/particles/blob-entropy.ts';
 import { dtParam, everyFor, nParam, seedParam, stepsParam } from './common.ts';
+import { dominant, pairPass, particleBytes, slicedWork, trials } from './estimate.ts';
 
 /**
  * Ornstein–Uhlenbeck: F(μ) = ∫|x|²/2 dμ + σ∫ρ log ρ. From N(m0·1, s0² I) the exact
@@ -29,6 +30,16 @@ export default defineScene({
     backtracking: { type: 'boolean', default: false, description: 'Armijo backtracking on energy increase (blob only)' },
   },
   every: everyFor,
+  // Blob entropy: densities and velocity (2 pair passes); the entropy's value (blob or Langevin's KDE) 1 more;
+  // the sliced W2 metric draws n exact samples.
+  estimate: (p) =>
+    dominant(
+      {
+        'entropy: n² pair sums': ((p.entropy === 'blob' ? 2 : 0) + 1) * trials(p.backtracking) * pairPass(p.n, p.d),
+        'sliced W2 metric (32 directions)': slicedWork(p.n, p.d, 32) + 10 * p.n * p.d,
+      },
+      particleBytes(p.n, p.d) + 16 * p.n * p.d,
+    ),
   build(p) {
     const { n, d } = p;
     const sigma = p.temperature;

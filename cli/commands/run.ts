@@ -1,12 +1,13 @@
 import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseAssignments, type RawParams } from '../../engine/core/params.ts';
+import { parseAssignments, resolveParams, type RawParams } from '../../engine/core/params.ts';
 import { UsageError } from '../../engine/core/simulation.ts';
 import type { RunSummary } from '../../engine/run/record.ts';
 import { defaultOutDir, executeRun, resumeRun } from '../execute-run.ts';
 import { Progress } from '../progress.ts';
 import { loadScene } from '../scene-loader.ts';
+import { DEFAULT_LIMITS, exceedsLimits } from '../../viewer/server/scene-limits.ts';
 import { paramHelp } from './list.ts';
 
 export interface RunCliOptions {
@@ -65,6 +66,9 @@ export function registerRun(program: Command): void {
         return;
       }
       const raw = rawParamsOf(opts);
+      // The viewer's limits, as a warning: a batch run may mean it.
+      const excess = exceedsLimits(scene.def, resolveParams(scene.def.params, raw), DEFAULT_LIMITS);
+      if (excess) process.stderr.write(`wgf: warning: ${excess.message}\n`);
       const out = opts.out ?? defaultOutDir(scene.def.id);
       const { stop, release } = trapSignals();
       const steps = typeof raw.steps === 'number' ? raw.steps : undefined;

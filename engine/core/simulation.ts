@@ -210,6 +210,23 @@ export interface BuildContext {
   backend: string;
 }
 
+/**
+ * What a scene will cost, stated from its parameters before anything is allocated, so
+ * that `wgf view` can refuse (and `wgf run` warn about) sizes that would exhaust memory
+ * or freeze a step. Orders of magnitude, not measurements.
+ */
+export interface SceneEstimate {
+  /** Bytes the simulation holds: state, work arrays, data sets, stored kernels. */
+  bytes: number;
+  /**
+   * Elementary operations (multiply-adds, exps) of one step plus its metric record;
+   * iterative solvers counted at a nominal iteration count (say which in `note`).
+   */
+  workPerStep: number;
+  /** What dominates, e.g. "n² pair sums" or "training data train × (d+1) float64". */
+  note?: string;
+}
+
 /** A scene of the catalogue or a user's scene file (DESIGN §5.3). */
 export interface SceneDefinition<S extends ParamSchema = ParamSchema> {
   id: string;
@@ -218,6 +235,8 @@ export interface SceneDefinition<S extends ParamSchema = ParamSchema> {
   params: S;
   /** Default recording period (steps between recorded frames). */
   every?: (p: ParamValues<S>) => number;
+  /** Memory and work per step for these parameters (see `SceneEstimate`). */
+  estimate?: (p: ParamValues<S>) => SceneEstimate;
   build(params: ParamValues<S>, ctx: BuildContext): Simulation<any>;
 }
 
