@@ -31,10 +31,14 @@ export interface ExactJKOState {
 export interface ExactJKOStepReport extends JKOStepReport {
   /** Dual value Σ μ φ^c − F₁*(−φ) at the end of the step (a lower bound of the JKO objective). */
   dualValue: number;
+  /** How many of the `iterations` (ascent half-steps) were back half-steps. */
+  backAndForth: number;
 }
 
 /** Step sizes: grown while the marginal error falls, halved when it rises; kept in [SIGMA_MIN, SIGMA_MAX]. */
 const GROW = 1.1, SHRINK = 0.5, SIGMA_MIN = 1e-4, SIGMA_MAX = 1.5, SLACK = 1.1;
+/** Back half-steps in a row that do not lower the best marginal error before the step goes on with forth half-steps alone. */
+const STALLS = 2;
 
 /**
  * One exact (unregularized) JKO step on a grid by the back-and-forth method
@@ -48,25 +52,30 @@ const GROW = 1.1, SHRINK = 0.5, SIGMA_MIN = 1e-4, SIGMA_MAX = 1.5, SLACK = 1.1;
  *
  *     J(φ) = Σ μ φ^c − F₁*(−φ),     I(ψ) = Σ μ ψ − F₁*(−ψ^c),
  *
- * alternating H¹-preconditioned gradient ascent steps on J and on I, each followed by
- * a c-transform (which only raises the dual and keeps the pair c-concave):
+ * by H¹-preconditioned gradient ascent alternating between the two (forth, then back):
  *
- *     φ ← φ + σ_φ P⁻¹ (ρ(φ) − T#μ),   ψ ← φ^c,  φ ← ψ^c,
- *     ψ ← ψ + σ_ψ P⁻¹ (μ − S#ρ(φ)),   φ ← ψ^c.
+ *     φ ← φ + σ_φ P⁻¹ (ρ(φ) − T#μ),
+ *     ψ ← φ^c,  ψ ← ψ + σ_ψ P⁻¹ (μ − S#ρ(φ)),  φ ← ψ^c.
  *
- * P = θ₁ + θ₂(−Δ) (h1-preconditioner.ts) matches the curvature of the two dual terms:
- * θ₁ = dρ/dφ of the pointwise conjugate at the largest cell mass, θ₂ = τ·max μ.
- * ρ(φ) = ∂F₁*(−φ) (pointwise-dual.ts) carries the mass constraint, so Σρ = 1 to
- * round-off, ρ ≥ 0, ρ ≤ κ. The c-transforms are exact on the grid (c-transform.ts).
- * The push-forwards use the map S = Id − τ∇φ (potential-map.ts): T#μ = (S⁻¹)#μ in
- * change-of-variables form, and the back gradient in the form μ − S#ρ = S#(T#μ − ρ)
- * (exact for a c-concave pair, where S = T⁻¹), so that both half-steps share one
- * discrete fixed point: the marginal error ‖ρ(φ) − T#μ‖₁, the stopping test.
- * (Evaluating S#ρ with ψ's own differences instead, as the authors' code does, leaves
- * the two half-steps with fixed points a few 1e−2 apart at a free boundary: measured.)
+ * ρ(φ) = ∂F₁*(−φ) (pointwise-dual.ts) carries the mass constraint: Σρ = 1 to round-off,
+ * ρ ≥ 0, ρ ≤ κ; the output is ρ(φ). The c-transforms are exact on the grid
+ * (c-transform.ts). Push-forwards use the map S = Id − τ∇φ (potential-map.ts): T#μ as
+ * (S⁻¹)#μ in change-of-variables form, and the back gradient as μ − S#ρ = S#(T#μ − ρ)
+ * (exact for a c-concave pair, S = T⁻¹), so that both half-steps share one discrete
+ * fixed point, marginal error ‖ρ(φ) − T#μ‖₁ = 0, the stopping test. (With S#ρ from
+ * ψ's own differences, as in the authors' code, the two fixed points sit ~1e−2 apart
+ * at a free boundary: measured.) P (h1-preconditioner.ts): see setPreconditioner.
+ *
+ * The grid c-transform is exact for grid points, but a c-concave function on the grid
+ * is a poor representation of a potential whose map compresses cells (det DS < 1):
+ * ψ^c then flattens φ between the cells that no grid point selects, and a back
+ * half-step can raise the marginal error (measured: ×2 on the early Barenblatt profile
+ * at 96²). So the back half-steps run while they lower the best marginal error; after
+ * STALLS that do not, the step goes on from the best potential with forth half-steps
+ * alone (plain preconditioned ascent on J, same fixed point) to the tolerance.
+ * `iterations` counts half-steps; `backAndForth` how many of them were back.
  * Energies: the entropic scheme's pointwise model (potential, entropy, porous medium,
- * congestion, obstacles, interaction through V = W*ρ_k).
- * Cells [size] row-major, 1 to 3 axes.
+ * congestion, obstacles, interaction through V = W*ρ_k). Cells [size] row-major, 1–3 axes.
  */
 export class ExactJKO {
   state: ExactJKOState = { phi: null, sigmaForth: 1, sigmaBack: 1 };
@@ -75,8 +84,9 @@ export class ExactJKO {
   private readonly map: PotentialMap;
   private readonly precond: H1Preconditioner;
   private readonly conj: PointwiseConjugate;
-  private readonly buf: Record<'mu' | 'phi' | 'psi' | 'rho' | 'push' | 'r' | 'dir', Float64Array>;
+  private readonly buf: Record<'mu' | 'phi' | 'psi' | 'rho' | 'push' | 'r' | 'dir' | 'best', Float64Array>;
   private lambda = NaN;
+  private theta: [number, number] = [0, 0];
   private conjugateValue = 0;
 
   constructor(
@@ -93,7 +103,7 @@ export class ExactJKO {
     this.map = new PotentialMap(grid, opts.tau);
     this.precond = new H1Preconditioner(grid);
     const n = grid.size;
-    this.buf = { mu: new Float64Array(n), phi: new Float64Array(n), psi: new Float64Array(n), rho: new Float64Array(n), push: new Float64Array(n), r: new Float64Array(n), dir: new Float64Array(n) };
+    this.buf = { mu: new Float64Array(n), phi: new Float64Array(n), psi: new Float64Array(n), rho: new Float64Array(n), push: new Float64Array(n), r: new Float64Array(n), dir: new Float64Array(n), best: new Float64Array(n) };
   }
 
   /** Advances `measure` by one step (in place). Throws DivergenceError when the ascent diverges. */
@@ -107,33 +117,52 @@ export class ExactJKO {
     else this.initialPotential(mu, phi);
     this.cConcave(phi);
     const muMax = max(mu);
-    const theta1 = this.conj.slopeAt(muMax), theta2 = this.opts.tau * muMax;
+    this.setPreconditioner(muMax);
     let { sigmaForth, sigmaBack } = this.state;
     let error = this.residual(phi);
-    let iterations = 0, converged = error < tol;
-    while (!converged && iterations < maxIter && Number.isFinite(error)) {
-      iterations++;
-      // Forth: φ ← φ + σ P⁻¹(ρ(φ) − T#μ), then the c-concave pair (φ^c, φ^cc).
-      this.precond.solve(r, dir, theta1, theta2);
+    let best = error, steps = 0, bfm = 0, stalls = 0, polishing = false;
+    const keep = this.buf.best;
+    keep.set(phi);
+    while (error >= tol && steps < maxIter && Number.isFinite(error)) {
+      // Forth: φ ← φ + σ P⁻¹(ρ(φ) − T#μ).
+      this.forthDirection(dir);
       for (let i = 0; i < phi.length; i++) phi[i] += sigmaForth * dir[i];
-      this.cConcave(phi);
-      const mid = this.residual(phi);
-      sigmaForth = adapt(sigmaForth, error, mid);
-      if (mid < tol || !Number.isFinite(mid)) {
-        error = mid;
-        converged = mid < tol;
-        break;
+      const before = error;
+      error = this.residual(phi);
+      sigmaForth = adapt(sigmaForth, before, error);
+      steps++;
+      if (error < best) {
+        best = error;
+        keep.set(phi);
       }
-      // Back: ψ ← ψ + σ P⁻¹(μ − S#ρ) with μ − S#ρ = −S#r, then φ ← ψ^c.
-      this.map.push(r, dir);
-      for (let i = 0; i < dir.length; i++) dir[i] = -dir[i];
-      this.precond.solve(dir, dir, theta1, theta2);
+      if (polishing || error < tol || !Number.isFinite(error) || steps >= maxIter) continue;
+      // Back: ψ ← φ^c, ψ ← ψ + σ P⁻¹(μ − S#ρ) with μ − S#ρ = −S#r, φ ← ψ^c.
+      this.ctransform.apply(phi, psi, mask);
+      this.backDirection(dir);
       for (let i = 0; i < psi.length; i++) psi[i] += sigmaBack * dir[i];
       this.ctransform.apply(psi, phi);
+      const mid = error;
       error = this.residual(phi);
       sigmaBack = adapt(sigmaBack, mid, error);
-      converged = error < tol;
+      steps++;
+      bfm++;
+      if (error < best) {
+        best = error;
+        keep.set(phi);
+        stalls = 0;
+      } else if (++stalls >= STALLS) {
+        // The grid c-transform no longer resolves the map (see the class comment):
+        // go on from the best potential with forth half-steps alone.
+        polishing = true;
+        phi.set(keep);
+        error = this.residual(phi);
+      }
     }
+    if (Number.isFinite(error) && error > best) {
+      phi.set(keep);
+      error = this.residual(phi);
+    }
+    const converged = error < tol;
     if (!Number.isFinite(error)) {
       throw new DivergenceError(stepIndex, `back-and-forth diverged in the exact JKO step (marginal error ${error}); try a smaller dt`);
     }
@@ -141,7 +170,32 @@ export class ExactJKO {
     const dualValue = dot(mu, psi) - this.conjugateValue;
     measure.p.set(rho);
     this.state = { phi: phi.slice(), sigmaForth, sigmaBack };
-    return { iterations, marginalError: error, converged, logApplications: 0, dualValue };
+    return { iterations: steps, marginalError: error, converged, logApplications: 0, dualValue, backAndForth: bfm };
+  }
+
+  /**
+   * P ≈ the curvature of the dual, χ + τ(−div μ∇) with χ = dρ/dφ of the pointwise
+   * conjugate, bounded above by P = χ(max μ) + τ·max μ·(−Δ) (so σ ≲ 1 is stable).
+   * For porous media and congestion χ is flat on the support and this is close; with
+   * entropy χ = ρ/T falls off in the tails, where the steps are then too short: the
+   * marginal error stalls near 1e−3 (measured on Fokker–Planck, reported as not
+   * converged). Weighting P by ρ, or stepping on log ρ as Sinkhorn does, was unstable
+   * in the tails in our trials.
+   */
+  private setPreconditioner(muMax: number): void {
+    this.theta = [this.conj.slopeAt(muMax), this.opts.tau * muMax];
+  }
+
+  /** The ascent direction of the forth half-step from the last residual(): P⁻¹r, into out. */
+  private forthDirection(out: Float64Array): void {
+    this.precond.solve(this.buf.r, out, this.theta[0], this.theta[1]);
+  }
+
+  /** The ascent direction of the back half-step, P⁻¹(μ − S#ρ) = −P⁻¹ S#r, into out. */
+  private backDirection(out: Float64Array): void {
+    this.map.push(this.buf.r, out);
+    for (let i = 0; i < out.length; i++) out[i] = -out[i];
+    this.precond.solve(out, out, this.theta[0], this.theta[1]);
   }
 
   /** ψ ← φ^c (obstacle cells left out of the minimum), φ ← ψ^c: φ^cc ≥ φ, which raises J. */
@@ -167,7 +221,8 @@ export class ExactJKO {
     const scale = 1 / total;
     let err = 0;
     for (let i = 0; i < r.length; i++) {
-      r[i] = rho[i] - push[i] * scale;
+      push[i] *= scale;
+      r[i] = rho[i] - push[i];
       err += Math.abs(r[i]);
     }
     return err;

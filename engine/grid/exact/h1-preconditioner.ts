@@ -1,11 +1,11 @@
-import { dctN, idctN } from '../../fourier/dct.ts';
+import { dctPairedN, idctPairedN } from '../../fourier/paired-dct.ts';
 import type { Grid } from '../grid.ts';
 
 /**
  * The H¹ preconditioner of the back-and-forth method (Jacobs & Léger 2020, §4;
  * Jacobs, Lee & Léger 2021, §4.2): u = (θ₁ I + θ₂ (−Δ_h))⁻¹ g, where Δ_h is the
  * 2d+1-point Laplacian with zero-flux (Neumann) boundaries on the cell centres.
- * The cosine transform (DCT-II, engine/fourier/dct.ts) diagonalizes it, with
+ * The cosine transform (DCT-II, engine/fourier/paired-dct.ts) diagonalizes it, with
  * eigenvalues
  *
  *     θ₁ + θ₂ Σ_k (2 − 2 cos(π j_k / n_k)) / h_k²,      j_k = 0 … n_k − 1,
@@ -37,13 +37,13 @@ export class H1Preconditioner {
   solve(g: Float64Array, out: Float64Array, theta1: number, theta2: number): number {
     const w = this.work;
     w.set(g);
-    dctN(w, this.grid.shape);
+    dctPairedN(w, this.grid.shape);
     const L = this.laplacian;
     for (let i = 0; i < w.length; i++) {
       const e = theta1 + theta2 * L[i];
       w[i] = e > 0 ? w[i] / e : 0;
     }
-    idctN(w, this.grid.shape);
+    idctPairedN(w, this.grid.shape);
     let dot = 0;
     for (let i = 0; i < w.length; i++) dot += g[i] * w[i];
     out.set(w);
