@@ -11,7 +11,7 @@ import { PotentialMap } from './potential-map.ts';
 export interface ExactJKOOptions {
   /** Time step τ of the flow. */
   tau: number;
-  /** Stop when the marginal error ‖ρ(φ) − T#μ‖₁ (cell masses) is below tol. Default 1e-6. */
+  /** Stop when the marginal error ‖ρ(φ) − T#μ‖₁ (cell masses) is below tol. Default 1e-5. */
   tol?: number;
   /** Back-and-forth iterations per step. Default 500. */
   maxIter?: number;
@@ -111,8 +111,9 @@ export class ExactJKO {
     this.buildModel(measure);
     const { mu, phi, psi, rho, r, dir } = this.buf;
     const mask = this.model.mask;
-    const tol = this.opts.tol ?? 1e-6, maxIter = this.opts.maxIter ?? 500;
+    const tol = this.opts.tol ?? 1e-5, maxIter = this.opts.maxIter ?? 500;
     mu.set(measure.p);
+    this.lambda = NaN; // the multiplier's warm start lives within a step: a step depends on `state` alone
     if (this.state.phi) phi.set(this.state.phi);
     else this.initialPotential(mu, phi);
     this.cConcave(phi);
