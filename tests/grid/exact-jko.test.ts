@@ -109,7 +109,8 @@ describe('exact JKO: invariants', () => {
     V[5] = NaN;
     const bad = new ExactJKO([new GridPotential(V), new GridEntropy(1)], new GridMeasure(grid, p0.slice()), { tau: 1e-3 });
     expect(() => bad.step(new GridMeasure(grid, p0.slice()), 7)).toThrow(DivergenceError);
-    expect(() => new ExactJKO([new GridPotential(V)], new GridMeasure(grid, p0.slice()), { tau: 1e-3 })).toThrow(/entropy, porous-medium or congestion/);
+    expect(() => new ExactJKO([new GridPotential(V)], new GridMeasure(grid, p0.slice()), { tau: 1e-3 })).toThrow(/entropy or porous-medium term/);
+    expect(() => new ExactJKO([new GridPotential(new Float64Array(32)), new Congestion(100)], new GridMeasure(grid, p0.slice()), { tau: 1e-3 })).toThrow(/incompressible/);
   });
 
   it('resumes from a checkpoint bit-identically (state, warm potential, step sizes)', () => {

@@ -27,19 +27,21 @@ export interface ConjugateResult {
  *   entropy (c = 0):   q = e^{s/T − 1}
  *   porous (T = 0):    q = (s₊ (m−1)/(c m))^{1/(m−1)}
  *   both:              log q solves T log q + T + c m/(m−1) q^{m−1} = s (Lambert W, kl-prox.ts)
- *   then q ← min(q, cap). Congestion alone (T = c = 0) is the linear program over
- *   {0 ≤ q ≤ cap, Σq = 1}: cap on the largest w, bang-bang (the incompressible case).
+ *   then q ← min(q, cap) (congestion next to entropy or a porous term).
  * λ solves Σq(λ) = 1 (q decreases in λ) by Newton inside a bracket; the last ulps of mass
  * go to the cells below the cap, so Σρ = 1 to round-off. Because of the mass
  * constraint, F₁*(−φ − C) = F₁*(−φ) − C: the dual does not see constants.
- * A potential alone (f linear, no bound) has no single maximizer: refused.
+ * Without an entropy or porous term (f linear, or linear with a bound: the
+ * incompressible limit) ρ(φ) is not single-valued or is bang-bang: refused.
  */
 export class PointwiseConjugate {
-  private sorted: Float64Array | null = null;
-
   constructor(private readonly model: PointwiseModel) {
-    if (!(model.temperature > 0) && !(model.porous.coef > 0) && !(model.cap < Infinity)) {
-      throw new UsageError('scheme=exact needs an entropy, porous-medium or congestion term: with a potential alone the exact JKO dual has no unique density (use scheme=entropic)');
+    if (!(model.temperature > 0) && !(model.porous.coef > 0)) {
+      throw new UsageError(
+        model.cap < Infinity
+          ? 'scheme=exact needs an entropy or porous-medium term next to congestion: with a potential and congestion alone (the incompressible limit) ρ(φ) is bang-bang and the back-and-forth iteration does not converge on the grid (measured); use scheme=entropic'
+          : 'scheme=exact needs an entropy or porous-medium term: with a potential alone the exact JKO dual has no unique density (use scheme=entropic)',
+      );
     }
   }
 
@@ -60,7 +62,6 @@ export class PointwiseConjugate {
   evaluate(phi: Float64Array, q: Float64Array, guess = NaN): ConjugateResult {
     const { V, mask, temperature: T, cap } = this.model;
     const c = this.model.porous.coef, m = this.model.porous.m, B = this.porousB;
-    if (!(T > 0) && !(c > 0)) return this.fillCap(phi, q);
     let wMin = Infinity, wMax = -Infinity, free = 0;
     for (let i = 0; i < phi.length; i++) {
       if (mask && mask[i]) continue;
@@ -167,39 +168,5 @@ export class PointwiseConjugate {
     let Z = 0;
     for (let i = 0; i < phi.length; i++) if (!(mask && mask[i])) Z += Math.exp((-phi[i] - V[i] - wMax) / T);
     return wMax + T * (Math.log(Z) - 1);
-  }
-
-  /**
-   * Congestion alone (f_i = V_i q + ι{0 ≤ q ≤ cap}): the linear program over
-   * {0 ≤ q ≤ cap, Σq = 1} puts cap on the k = ⌊1/cap⌋ largest w and the remainder
-   * 1 − k·cap on the next; cells tied at that level share what is left equally.
-   */
-  private fillCap(phi: Float64Array, q: Float64Array): ConjugateResult {
-    const { V, mask, cap } = this.model;
-    const n = phi.length;
-    if (!this.sorted || this.sorted.length !== n) this.sorted = new Float64Array(n);
-    let free = 0;
-    for (let i = 0; i < n; i++) if (!(mask && mask[i])) this.sorted[free++] = -phi[i] - V[i];
-    const w = this.sorted.subarray(0, free).sort();
-    const k = Math.min(Math.floor(1 / cap), free - 1);
-    const level = w[free - 1 - k]; // the (k+1)-th largest
-    let above = 0, tied = 0;
-    for (let i = 0; i < n; i++) {
-      if (mask && mask[i]) continue;
-      const wi = -phi[i] - V[i];
-      if (wi > level) above++;
-      else if (wi === level) tied++;
-    }
-    const share = (1 - above * cap) / tied;
-    let value = 0;
-    for (let i = 0; i < n; i++) {
-      q[i] = 0;
-      if (mask && mask[i]) continue;
-      const wi = -phi[i] - V[i];
-      if (wi > level) q[i] = cap;
-      else if (wi === level) q[i] = share;
-      value += wi * q[i];
-    }
-    return { lambda: level, value };
   }
 }
