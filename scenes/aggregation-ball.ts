@@ -1,8 +1,8 @@
 import {
-  Interaction, ParticleMeasure, ParticleSimulation, Rng, defineScene, gaussianCloud,
+  Interaction, ParticleMeasure, type InteractionMethodRequest, ParticleSimulation, Rng, defineScene, gaussianCloud,
   maxRadius, mean, newtonRepulsionKernel, radialKsToUniformBall, radialW1ToUniformBall, slicedW2ToUniformBall, unitSphereOutline,
 } from '../engine/index.ts';
-import { dtParam, everyFor, nParam, seedParam, stepsParam } from './common.ts';
+import { dtParam, everyFor, interactionMethodParam, nParam, seedParam, stepsParam } from './common.ts';
 
 /**
  * Attractive–repulsive aggregation in 3D, W(z) = |z|²/2 + 1/|z|: the equilibrium
@@ -20,6 +20,7 @@ export default defineScene({
     seed: seedParam,
     s0: { type: 'number', default: 0.3, min: 0, minExclusive: true, description: 'initial standard deviation' },
     backtracking: { type: 'boolean', default: false, description: 'Armijo backtracking on energy increase' },
+    interaction: interactionMethodParam,
   },
   every: everyFor,
   build(p) {
@@ -27,7 +28,7 @@ export default defineScene({
     const m = new ParticleMeasure(gaussianCloud(rng, p.n, 3, 0, p.s0), 3);
     return new ParticleSimulation({
       measure: m,
-      energies: [new Interaction(newtonRepulsionKernel())],
+      energies: [new Interaction(newtonRepulsionKernel(), { method: p.interaction as InteractionMethodRequest })],
       dt: p.dt,
       seed: p.seed + 1,
       backtracking: p.backtracking,

@@ -1,8 +1,8 @@
 import {
-  BlobEntropy, LangevinEntropy, ParticleMeasure, ParticleSimulation, Potential, Rng,
+  BlobEntropy, LangevinEntropy, type BlobMethodRequest, ParticleMeasure, ParticleSimulation, Potential, Rng,
   defineScene, doubleWellPotential, gaussianCloud,
 } from '../engine/index.ts';
-import { dtParam, everyFor, nParam, seedParam, stepsParam } from './common.ts';
+import { dtParam, entropyMethodParam, everyFor, nParam, seedParam, stepsParam } from './common.ts';
 
 /**
  * Relaxation to a bimodal Gibbs law: F(μ) = ∫V dμ + σ∫ρ log ρ = σ KL(μ | e^{−V/σ}/Z) − σ log Z
@@ -38,6 +38,7 @@ export default defineScene({
     height: { type: 'number', default: 1, min: 0, max: 100, description: 'barrier height h' },
     tilt: { type: 'number', default: 0, min: -10, max: 10, description: 'linear tilt along x₁ (0: symmetric wells)' },
     entropy: { type: 'choice', default: 'blob', values: ['blob', 'langevin'], description: 'entropy discretization' },
+    entropy_method: entropyMethodParam,
     delta: { type: 'number', default: 0, min: 0, max: 10, description: 'blob width δ (0: automatic)' },
   },
   every: everyFor,
@@ -49,7 +50,8 @@ export default defineScene({
     start[0] = -1;
     const m = new ParticleMeasure(gaussianCloud(rng, n, d, start, 0.15), d);
     const delta = p.delta > 0 ? p.delta : 0.4 * Math.sqrt(sigma) * Math.pow(n, -1 / (d + 4));
-    const entropy = p.entropy === 'blob' ? new BlobEntropy(sigma, delta) : new LangevinEntropy(sigma);
+    const method = { method: p.entropy_method as BlobMethodRequest };
+    const entropy = p.entropy === 'blob' ? new BlobEntropy(sigma, delta, method) : new LangevinEntropy(sigma, method);
     const potential = new Potential(doubleWellPotential(p.height, p.tilt));
     const gibbs = gibbsQuadrature(p.height, p.tilt, sigma, d);
     return new ParticleSimulation({

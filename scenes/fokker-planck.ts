@@ -1,8 +1,8 @@
 import {
-  BlobEntropy, LangevinEntropy, ParticleMeasure, ParticleSimulation, Potential, Rng,
+  BlobEntropy, LangevinEntropy, type BlobMethodRequest, ParticleMeasure, ParticleSimulation, Potential, Rng,
   covariance, defineScene, gaussianCloud, gaussianW2Squared, mean, quadraticPotential, slicedWassersteinPower,
 } from '../engine/index.ts';
-import { dtParam, everyFor, nParam, seedParam, stepsParam } from './common.ts';
+import { dtParam, entropyMethodParam, everyFor, nParam, seedParam, stepsParam } from './common.ts';
 
 /**
  * Ornstein–Uhlenbeck: F(μ) = ∫|x|²/2 dμ + σ∫ρ log ρ. From N(m0·1, s0² I) the exact
@@ -21,6 +21,7 @@ export default defineScene({
     seed: seedParam,
     temperature: { type: 'number', default: 1, min: 0, minExclusive: true, max: 100, description: 'temperature σ' },
     entropy: { type: 'choice', default: 'blob', values: ['blob', 'langevin'], description: 'entropy discretization' },
+    entropy_method: entropyMethodParam,
     delta: { type: 'number', default: 0, min: 0, max: 10, description: 'blob width δ (0: automatic, 0.6 n^(−1/(d+4)))' },
     m0: { type: 'number', default: 2, description: 'initial mean along every axis' },
     s0: { type: 'number', default: 0.5, min: 0, minExclusive: true, description: 'initial standard deviation' },
@@ -33,7 +34,8 @@ export default defineScene({
     const rng = new Rng(p.seed);
     const m = new ParticleMeasure(gaussianCloud(rng, n, d, p.m0, p.s0), d);
     const delta = p.delta > 0 ? p.delta : 0.6 * Math.pow(n, -1 / (d + 4));
-    const entropy = p.entropy === 'blob' ? new BlobEntropy(sigma, delta) : new LangevinEntropy(sigma);
+    const method = { method: p.entropy_method as BlobMethodRequest };
+    const entropy = p.entropy === 'blob' ? new BlobEntropy(sigma, delta, method) : new LangevinEntropy(sigma, method);
     const exact = (t: number) => {
       const mu = new Float64Array(d).fill(p.m0 * Math.exp(-t));
       const S = new Float64Array(d * d);

@@ -22,6 +22,8 @@ export interface SimulationInfo {
   gradientFlow: boolean;
   /** Name of the metric drawn next to the energy in plots (optional). */
   mainMetric?: string;
+  /** How each energy's sums are evaluated (direct, pm, p3m, cells, mesh …, resolved from `auto`), by energy name. */
+  methods?: Record<string, string>;
 }
 
 export interface EnergyReport {

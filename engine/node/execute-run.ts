@@ -79,6 +79,7 @@ export function prepareRun(req: Omit<RunRequest, 'out'>): PreparedRun {
     wgflow_version: WGFLOW_VERSION,
     backend,
     ...(Object.keys(backendKernels).length ? { backend_kernels: backendKernels } : {}),
+    ...(sim.info.methods ? { methods: sim.info.methods } : {}),
     created: new Date().toISOString(),
   };
   return { sim, record, def };

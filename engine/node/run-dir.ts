@@ -28,6 +28,8 @@ export interface SceneRecord {
   backend: string;
   /** Where each accelerated kernel runs, as settled before the run (engine/node/backend/plan.ts). */
   backend_kernels?: Record<string, string>;
+  /** How each energy's sums are evaluated, `auto` resolved (SimulationInfo.methods). */
+  methods?: Record<string, string>;
   created: string;
 }
 

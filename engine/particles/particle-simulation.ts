@@ -1,6 +1,6 @@
 import { Rng } from '../core/rng.ts';
 import type { Checkpoint, EnergyReport, Reference, Simulation, SimulationInfo } from '../core/simulation.ts';
-import { evaluateEnergies, type ParticleEnergy } from './energy.ts';
+import { energyMethods, evaluateEnergies, type ParticleEnergy } from './energy.ts';
 import { ForwardScheme } from './forward-scheme.ts';
 import type { ParticleMeasure } from './measure.ts';
 
@@ -47,6 +47,8 @@ export class ParticleSimulation implements Simulation {
       gradientFlow: opts.gradientFlow ?? true,
       mainMetric: opts.mainMetric,
     };
+    const methods = energyMethods(opts.energies, m.n, m.d);
+    if (Object.keys(methods).length) this.info.methods = methods;
   }
 
   advance(): void {
