@@ -1,6 +1,7 @@
 import erf from '@stdlib/math-base-special-erf';
 import erfc from '@stdlib/math-base-special-erfc';
 import type { RadialKernel } from '../radial-kernels.ts';
+import { HermiteTable } from './hermite-table.ts';
 
 /** A radial function in r² = |z|², with gradFactor(r²) = f′(r)/r as in RadialKernel. */
 export interface RadialPart {
@@ -72,8 +73,15 @@ function logSeries(x: number): number {
  * logarithm): L = −½ log r² − ½E₁(s), s = r²/α², is entire in r² with
  * L(0) = ½γ − log α, ∇L = −z(1 − e^{−s})/r², and S, ∇S = −z e^{−s}/r² decay like e^{−s}.
  */
-function logSplit(alpha: number): [RadialPart, RadialPart] {
+function logSplit(alpha: number, kappa: number): [RadialPart, RadialPart] {
   const ia2 = 1 / (alpha * alpha);
+  // ½E₁(s) + ½ log s = −½γ − ½Σ(−s)^k/(k·k!) is entire in s: tabulated over the cutoff.
+  const smax = 1.05 * kappa * kappa;
+  const entire = new HermiteTable(
+    (s) => (s <= 1 ? -0.5 * EULER_GAMMA - 0.5 * logSeries(s) : 0.5 * expint1(s) + 0.5 * Math.log(s)),
+    (s) => (s === 0 ? 0.5 : -0.5 * Math.exp(-s) / s + 0.5 / s),
+    smax,
+  );
   const long: RadialPart = {
     value: (r2) => {
       const s = r2 * ia2;
@@ -85,7 +93,10 @@ function logSplit(alpha: number): [RadialPart, RadialPart] {
     },
   };
   const short: RadialPart = {
-    value: (r2) => 0.5 * expint1(r2 * ia2),
+    value: (r2) => {
+      const s = r2 * ia2;
+      return s < smax ? entire.at(s) - 0.5 * Math.log(s) : 0.5 * expint1(s);
+    },
     gradFactor: (r2) => -Math.exp(-r2 * ia2) / r2,
   };
   return [long, short];
@@ -97,9 +108,13 @@ const TWO_OVER_SQRT_PI = 2 / Math.sqrt(Math.PI);
  * 1/r = erf(r/α)/r + erfc(r/α)/r (the Ewald split): the long part is entire in r²,
  * L(0) = 2/(α√π); ∇L = z [ (2/(α√π)) e^{−s} − erf(r/α)/r ] / r², s = r²/α².
  */
-function coulombSplit(alpha: number): [RadialPart, RadialPart] {
+function coulombSplit(alpha: number, kappa: number): [RadialPart, RadialPart] {
   const ia2 = 1 / (alpha * alpha);
   const c = TWO_OVER_SQRT_PI / alpha;
+  // erfc(t), t = r/α, tabulated over the cutoff (erfc per pair dominated the short-range sum).
+  const tmax = 1.05 * kappa;
+  const erfcTable = new HermiteTable((t) => erfc(t), (t) => -TWO_OVER_SQRT_PI * Math.exp(-t * t), tmax);
+  const erfcOf = (t: number) => (t < tmax ? erfcTable.at(t) : erfc(t));
   const long: RadialPart = {
     value: (r2) => {
       const s = r2 * ia2;
@@ -118,11 +133,11 @@ function coulombSplit(alpha: number): [RadialPart, RadialPart] {
   const short: RadialPart = {
     value: (r2) => {
       const r = Math.sqrt(r2);
-      return erfc(r / alpha) / r;
+      return erfcOf(r / alpha) / r;
     },
     gradFactor: (r2) => {
       const r = Math.sqrt(r2);
-      return -(c * Math.exp(-r2 * ia2) + erfc(r / alpha) / r) / r2;
+      return -(c * Math.exp(-r2 * ia2) + erfcOf(r / alpha) / r) / r2;
     },
   };
   return [long, short];
@@ -229,7 +244,7 @@ export function splitKernel(W: RadialKernel, alpha: number, kappa: number | unde
   const rest: RadialPart = { value: (r2) => W.value(r2) - 0.5 * quadratic * r2 - constant, gradFactor: (r2) => W.gradFactor(r2) - quadratic };
   if (meshOnly) return { ...base, quadratic, constant, long: rest, short: null, cutoff: 0 };
   const ewald = family === 'log' || family === 'coulomb';
-  const [long, short] = family === 'log' ? logSplit(alpha) : family === 'coulomb' ? coulombSplit(alpha) : screenedSplit(rest, alpha);
   kappa ??= ewald ? EWALD_CUTOFF : SCREENED_CUTOFF;
+  const [long, short] = family === 'log' ? logSplit(alpha, kappa) : family === 'coulomb' ? coulombSplit(alpha, kappa) : screenedSplit(rest, alpha);
   return { ...base, quadratic, constant, long, short, cutoff: kappa * alpha };
 }
