@@ -5,7 +5,7 @@ import { backendSlot } from '../backend/scope.ts';
 import { ParamError } from '../core/params.ts';
 import { BLOB_CUTOFF2, addBlobVelocityCells, blobDensityCells } from './blob-cells.ts';
 import type { CellList } from './cell-list.ts';
-import { BlobMesh, type BlobMeshOptions } from './mesh/blob-mesh.ts';
+import { BlobMesh, defaultBlobResolution, type BlobMeshOptions } from './mesh/blob-mesh.ts';
 import { resolveBlobMethod, type BlobMethod, type BlobMethodRequest } from './mesh/method-rule.ts';
 
 /** How the blob sums are evaluated (mesh/method-rule.ts) and the mesh accuracy (mesh/blob-mesh.ts). */
@@ -43,7 +43,7 @@ class BlobSums {
     const method = this.methodFor(n, d);
     if (method !== 'mesh') return method;
     const r = this.meshOptions.resolution;
-    return `mesh (δ/h = ${r ?? (d >= 3 ? 1.5 : 2)}, B-spline order ${this.meshOptions.order ?? 4}${this.request === 'auto' ? '; cells when the mesh would exceed its cell limit' : ''})`;
+    return `mesh (δ/h = ${r ?? defaultBlobResolution(d)}, B-spline order ${this.meshOptions.order ?? 4}${this.request === 'auto' ? '; cells when the mesh would exceed its cell limit' : ''})`;
   }
 
   /** 'mesh' unless auto's mesh would be too large (then 'cells'); the geometry check is the mesh's own. */

@@ -5,12 +5,15 @@ import { DEFAULT_MAX_MESH_CELLS, meshGeometryForSpacing, type MeshGeometry } fro
 import { ParticleMesh } from './particle-mesh.ts';
 
 /**
- * Accuracy of the blob entropy on a mesh: `resolution` = δ/h, mesh cells per blob
- * width (default 2 in 1D/2D, 1.5 in 3D). The Gaussian's spectrum e^{−k²δ²/2} is
- * negligible beyond the mesh's Nyquist frequency π/h (e^{−π²r²/2}: 3e−9 at r = 2,
- * 1.5e−5 at r = 1.5), so the error is the cubic-spline interpolation error of a
- * Gaussian sampled at r points per width: measured relative RMS error of the
- * velocity ≈ 1e−4 at r = 2, 1e−3 at r = 1.5 (tests/particles/blob-methods.test.ts).
+ * Accuracy of the blob entropy on a mesh: `resolution` r = δ/h, mesh cells per blob
+ * width (default 3 in 1D/2D, 1.5 in 3D). The Gaussian's spectrum e^{−k²δ²/2} is
+ * negligible beyond the mesh's Nyquist frequency π/h (e^{−π²r²/2}), so the error is
+ * the cubic-spline interpolation error of a Gaussian sampled at r points per width,
+ * O(r^{−4}) on the sums; relative to the small densities of the tails it is larger.
+ * Measured relative RMS error of the velocity on Gaussian clouds (N = 3000, the
+ * scenes' δ rule): r = 3: 7e−4 (1D), 1.1e−3 (2D), 1.6e−3 (3D); r = 2: 3e−3 … 7e−3;
+ * r = 1.5: 1e−2 … 2e−2 (tests/particles/blob-methods.test.ts). 3D uses 1.5 so that
+ * N = 10⁶ with the default δ fits a 256³ mesh.
  */
 export interface BlobMeshOptions {
   resolution?: number;
@@ -20,7 +23,7 @@ export interface BlobMeshOptions {
 
 /** δ/h by dimension: 3D at N = 10⁶ (δ ≈ 0.09 on a cloud ≈ 11 wide) must fit 256³. */
 export function defaultBlobResolution(d: number): number {
-  return d >= 3 ? 1.5 : 2;
+  return d >= 3 ? 1.5 : 3;
 }
 
 /** e^{−r²/(2δ²)} is below e^{−37} beyond √74 δ: the mesh's padding, as the direct loop's cutoff. */
