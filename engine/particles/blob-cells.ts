@@ -14,27 +14,12 @@ export const BLOB_CUTOFF2 = 2 * 37;
 export function blobDensityCells(m: ParticleMeasure, delta: number, rho: Float64Array, cl = new CellList(m.x, m.n, m.d, Math.sqrt(BLOB_CUTOFF2) * delta)): CellList {
   const { n, d, w } = m;
   const c = 1 / (2 * delta * delta);
-  const cut = BLOB_CUTOFF2 * delta * delta;
   const ws = cl.sorted(w, 1);
   const s = Float64Array.from(ws);
-  const xs = cl.xs;
-  cl.forEachCellPair((a0, a1, b0, b1) => {
-    const same = a0 === b0;
-    for (let p = a0; p < a1; p++) {
-      let sp = 0;
-      for (let q = same ? p + 1 : b0; q < b1; q++) {
-        let r2 = 0;
-        for (let k = 0; k < d; k++) {
-          const z = xs[p * d + k] - xs[q * d + k];
-          r2 += z * z;
-        }
-        if (r2 > cut) continue;
-        const phi = Math.exp(-c * r2);
-        sp += ws[q] * phi;
-        s[q] += ws[p] * phi;
-      }
-      s[p] += sp;
-    }
+  cl.forEachPair((p, q, r2) => {
+    const phi = Math.exp(-c * r2);
+    s[p] += ws[q] * phi;
+    s[q] += ws[p] * phi;
   });
   const norm = Math.pow(2 * Math.PI * delta * delta, -d / 2);
   rho.fill(0);
@@ -48,31 +33,19 @@ export function addBlobVelocityCells(m: ParticleMeasure, delta: number, temperat
   const { n, d, w } = m;
   const delta2 = delta * delta;
   const c = 1 / (2 * delta2);
-  const cut = BLOB_CUTOFF2 * delta2;
   const scale = (temperature * Math.pow(2 * Math.PI * delta2, -d / 2)) / delta2;
   const ws = cl.sorted(w, 1);
   const inv = cl.sorted(rho, 1);
   for (let s = 0; s < n; s++) inv[s] = 1 / inv[s];
   const vs = new Float64Array(n * d);
   const xs = cl.xs;
-  cl.forEachCellPair((a0, a1, b0, b1) => {
-    const same = a0 === b0;
-    for (let p = a0; p < a1; p++) {
-      for (let q = same ? p + 1 : b0; q < b1; q++) {
-        let r2 = 0;
-        for (let k = 0; k < d; k++) {
-          const z = xs[p * d + k] - xs[q * d + k];
-          r2 += z * z;
-        }
-        if (r2 > cut) continue;
-        const f = scale * Math.exp(-c * r2) * (inv[p] + inv[q]);
-        const fp = ws[q] * f, fq = ws[p] * f;
-        for (let k = 0; k < d; k++) {
-          const z = xs[p * d + k] - xs[q * d + k];
-          vs[p * d + k] += fp * z;
-          vs[q * d + k] -= fq * z;
-        }
-      }
+  cl.forEachPair((p, q, r2) => {
+    const f = scale * Math.exp(-c * r2) * (inv[p] + inv[q]);
+    const fp = ws[q] * f, fq = ws[p] * f;
+    for (let k = 0; k < d; k++) {
+      const z = xs[p * d + k] - xs[q * d + k];
+      vs[p * d + k] += fp * z;
+      vs[q * d + k] -= fq * z;
     }
   });
   cl.addUnsorted(vs, d, v);

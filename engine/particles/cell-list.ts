@@ -31,14 +31,7 @@ export class CellList {
     this.d = d;
     this.n = n;
     this.cutoff = cutoff;
-    const lo = new Array(d).fill(Infinity), hi = new Array(d).fill(-Infinity);
-    for (let i = 0; i < n; i++)
-      for (let k = 0; k < d; k++) {
-        const v = x[i * d + k];
-        if (v < lo[k]) lo[k] = v;
-        if (v > hi[k]) hi[k] = v;
-      }
-    if (n === 0) lo.fill(0), hi.fill(0);
+    const { lo, hi } = boundingBox(x, n, d);
     let side = cutoff;
     const cellsFor = (s: number) => lo.map((l, k) => Math.max(1, Math.min(2 ** 20, Math.floor((hi[k] - l) / s) + 1)));
     let dims = cellsFor(side);
@@ -107,6 +100,26 @@ export class CellList {
     }
   }
 
+  /**
+   * Calls f(s, t, r²) for every pair of sorted particles s ≠ t closer than the cutoff
+   * (r² < cutoff²), each once.
+   */
+  forEachPair(f: (s: number, t: number, r2: number) => void): void {
+    const { d, xs } = this;
+    const cut2 = this.cutoff * this.cutoff;
+    this.forEachCellPair((a0, a1, b0, b1) => {
+      for (let s = a0; s < a1; s++)
+        for (let t = a0 === b0 ? s + 1 : b0; t < b1; t++) {
+          let r2 = 0;
+          for (let k = 0; k < d; k++) {
+            const z = xs[s * d + k] - xs[t * d + k];
+            r2 += z * z;
+          }
+          if (r2 < cut2) f(s, t, r2);
+        }
+    });
+  }
+
   /** Scatters a sorted per-particle array ([n, width]) back to original order, adding into `out`. */
   addUnsorted(sorted: Float64Array, width: number, out: Float64Array): void {
     const { order, n } = this;
@@ -125,6 +138,19 @@ export class CellList {
     }
     return out;
   }
+}
+
+/** Bounding box [lo, hi] per axis of positions x [n, d] (zeros for n = 0). */
+export function boundingBox(x: Float64Array, n: number, d: number): { lo: number[]; hi: number[] } {
+  const lo = new Array(d).fill(Infinity), hi = new Array(d).fill(-Infinity);
+  for (let i = 0; i < n; i++)
+    for (let k = 0; k < d; k++) {
+      const v = x[i * d + k];
+      if (v < lo[k]) lo[k] = v;
+      if (v > hi[k]) hi[k] = v;
+    }
+  if (n === 0) lo.fill(0), hi.fill(0);
+  return { lo, hi };
 }
 
 /** Offsets in {−1, 0, 1}^d that are zero or whose first non-zero entry is +1 (self first). */

@@ -1,5 +1,6 @@
 import { ParamError } from '../../core/params.ts';
 import { nextPowerOfTwo } from '../../fourier/fft.ts';
+import { boundingBox } from '../cell-list.ts';
 import type { SplineOrder } from './bspline.ts';
 
 /**
@@ -55,19 +56,6 @@ export const DEFAULT_MAX_MESH_CELLS = 2 ** 24;
 /** Bytes of float64 buffers one PM pass holds per padded cell: mesh (8), half spectrum (8), Green's function (4). */
 export const BYTES_PER_MESH_CELL = 20;
 
-/** Bounding box of positions x [n, d]. */
-function bounds(x: Float64Array, n: number, d: number): { lo: number[]; hi: number[] } {
-  const lo = new Array(d).fill(Infinity), hi = new Array(d).fill(-Infinity);
-  for (let i = 0; i < n; i++)
-    for (let k = 0; k < d; k++) {
-      const v = x[i * d + k];
-      if (v < lo[k]) lo[k] = v;
-      if (v > hi[k]) hi[k] = v;
-    }
-  if (n === 0) lo.fill(0), hi.fill(0);
-  return { lo, hi };
-}
-
 /**
  * The geometry for positions x [n, d] on a padded mesh whose longest axis has
  * `size` cells (a power of two), for a kernel of unbounded reach (padding ×2).
@@ -75,7 +63,7 @@ function bounds(x: Float64Array, n: number, d: number): { lo: number[]; hi: numb
  */
 export function meshGeometry(x: Float64Array, n: number, d: number, size: number, order: SplineOrder, maxCells = DEFAULT_MAX_MESH_CELLS): MeshGeometry {
   if (!(size >= 16) || nextPowerOfTwo(size) !== size) throw new ParamError(`mesh size must be a power of two ≥ 16; got ${size}`);
-  const { lo, hi } = bounds(x, n, d);
+  const { lo, hi } = boundingBox(x, n, d);
   let ext = 0;
   for (let k = 0; k < d; k++) ext = Math.max(ext, hi[k] - lo[k]);
   if (!(ext > 0) || !Number.isFinite(ext)) ext = 1;
@@ -91,7 +79,7 @@ export function meshGeometry(x: Float64Array, n: number, d: number, size: number
  * convolution of length M ≥ span + reach sees no wrapped contribution.
  */
 export function meshGeometryForSpacing(x: Float64Array, n: number, d: number, h: number, reach: number, order: SplineOrder, maxCells = DEFAULT_MAX_MESH_CELLS): MeshGeometry {
-  const { lo, hi } = bounds(x, n, d);
+  const { lo, hi } = boundingBox(x, n, d);
   return layout(lo, hi, h, reach, order, maxCells);
 }
 
