@@ -23,7 +23,9 @@ export function greenSpectrum(K: (r2: number) => number, g: MeshGeometry): Float
   // K is even on every axis: evaluate the orthant of offsets 0 … M_a/2 once and mirror it.
   const G = new Float64Array(size);
   const h2 = h * h;
-  const mirror = (i: number, M: number) => (i === 0 || i === M / 2 ? [i] : [i, M - i]);
+  // mirrors[a][i]: the indices on axis a with offset ±i (one at 0 and M/2, two elsewhere), built once.
+  const mirrors = shape.map((M) => Array.from({ length: M / 2 + 1 }, (_, i) => (i === 0 || i === M / 2 ? [i] : [i, M - i])));
+  const mirror = (i: number, M: number) => mirrors[shape.indexOf(M)][i];
   if (d === 1) {
     for (let i = 0; i <= shape[0] / 2; i++) for (const a of mirror(i, shape[0])) G[a] = K(i * i * h2);
   } else if (d === 2) {
