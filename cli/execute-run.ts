@@ -88,6 +88,7 @@ export function prepareRun(req: Omit<RunRequest, 'out'>): PreparedRun {
     backend,
     ...(Object.keys(backendKernels).length ? { backend_kernels: backendKernels } : {}),
     ...(sim.info.mainMetric ? { main_metric: sim.info.mainMetric } : {}),
+    ...(sim.info.methods ? { methods: sim.info.methods } : {}),
     created: new Date().toISOString(),
   };
   return { sim, record, def };

@@ -36,6 +36,8 @@ export interface SceneRecord {
   main_metric?: string;
   /** What the run loop computes when: each callback's name and schedule. */
   callbacks?: Record<string, string>;
+  /** How each energy's sums are evaluated, `auto` resolved (SimulationInfo.methods). */
+  methods?: Record<string, string>;
   created: string;
 }
 

@@ -1,10 +1,10 @@
 import {
-  BlobEntropy, ParticleMeasure, particleSimulation, Potential, Rng,
+  BlobEntropy, type BlobMethodRequest, ParticleMeasure, particleSimulation, Potential, Rng,
   covariance, defineScene, gaussianCloud, gaussianW2Squared, mean, quadraticPotential, slicedWassersteinPower,
 } from '../engine/index.ts';
 import { BLOB_VARIANCE_TOLERANCE, blobParticlesNeeded, blobStationaryRatio, defaultBlobWidth } from '../engine/particles/blob-width.ts';
 import { blobVirialRatio } from '../engine/particles/blob-entropy.ts';
-import { dtParam, everyFor, nParam, seedParam, stepsParam } from './common.ts';
+import { dtParam, entropyMethodParam, everyFor, nParam, seedParam, stepsParam } from './common.ts';
 import { dominant, pairPass, particleBytes, slicedWork, trials } from './estimate.ts';
 
 /**
@@ -24,6 +24,7 @@ export default defineScene({
     seed: seedParam,
     temperature: { type: 'number', default: 1, min: 0, minExclusive: true, max: 100, description: 'temperature σ' },
     entropy: { type: 'choice', default: 'blob', values: ['blob', 'langevin'], description: 'entropy discretization' },
+    entropy_method: entropyMethodParam,
     delta: { type: 'number', default: 0, min: 0, max: 10, description: 'blob width δ (0: automatic, the width of least predicted stationary bias for n, d, σ; README)' },
     m0: { type: 'number', default: 2, description: 'initial mean along every axis' },
     s0: { type: 'number', default: 0.5, min: 0, minExclusive: true, description: 'initial standard deviation' },
@@ -47,6 +48,7 @@ export default defineScene({
     const m = new ParticleMeasure(gaussianCloud(rng, n, d, p.m0, p.s0), d);
     const blob = p.entropy === 'blob';
     const delta = p.delta > 0 ? p.delta : defaultBlobWidth(n, d, sigma).delta;
+    const method = p.entropy_method as BlobMethodRequest;
     const exact = (t: number) => {
       const mu = new Float64Array(d).fill(p.m0 * Math.exp(-t));
       const S = new Float64Array(d * d);
@@ -55,8 +57,8 @@ export default defineScene({
     };
     const sim = particleSimulation({
       measure: m,
-      energies: [new Potential(quadraticPotential(1)), ...(blob ? [new BlobEntropy(sigma, delta)] : [])],
-      noise: p.entropy === 'langevin' ? { temperature: sigma } : undefined,
+      energies: [new Potential(quadraticPotential(1)), ...(blob ? [new BlobEntropy(sigma, delta, { method })] : [])],
+      noise: p.entropy === 'langevin' ? { temperature: sigma, method } : undefined,
       dt: p.dt,
       seed: p.seed + 1,
       backtracking: p.backtracking,

@@ -34,6 +34,8 @@ export interface SimulationInfo {
    * the run loop prints them on stderr and records them in summary.json `warnings`.
    */
   warnings?: string[];
+  /** How each energy's sums are evaluated (direct, pm, p3m, cells, mesh …, resolved from `auto`), by energy name. */
+  methods?: Record<string, string>;
 }
 
 export interface EnergyReport {
