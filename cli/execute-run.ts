@@ -6,8 +6,11 @@ import { UsageError, type SceneDefinition, type Simulation } from '../engine/cor
 import type { RunSummary } from '../engine/run/record.ts';
 import { runSimulation, type RunObserver } from '../engine/run/runner.ts';
 import { CheckpointObserver, readCheckpoint } from '../node/checkpoint.ts';
-import { readJson, readNpy } from '../node/files.ts';
-import { prepareRunDir, rewindRunDir, RunDirWriter, type SceneRecord } from '../node/run-dir.ts';
+import { readNpy } from '../node/files.ts';
+import type { Lock } from '../node/lock.ts';
+import { RunDirWriter, type SceneRecord } from '../node/run-dir.ts';
+import { checkDirArgument, hasEnded, lockRunDir, openRunDir, readSceneRecord, readSummary } from '../node/run-dir-open.ts';
+import { completeFinish, rewindRunDir } from '../node/run-dir-rewind.ts';
 import { loadScene, type LoadedScene } from './scene-loader.ts';
 import { WGFLOW_VERSION } from '../node/version.ts';
 import { BACKEND_NAMES, parseBackend, withBackend } from '../engine/backend/index.ts';
@@ -24,6 +27,8 @@ export interface RunRequest {
   checkpointEvery?: number;
   observers?: RunObserver[];
   shouldStop?: () => boolean;
+  /** The caller holds the run directory's lock (a sweep locks its runs in its main thread). */
+  callerHoldsLock?: boolean;
 }
 
 export const BACKENDS = BACKEND_NAMES;
@@ -84,18 +89,31 @@ export function prepareRun(req: Omit<RunRequest, 'out'>): PreparedRun {
   return { sim, record, def };
 }
 
-/** Runs a scene into a run directory (DESIGN §5.2). */
+/** Runs `body` holding `lock` (null: the caller holds it), releasing it however the body ends. */
+async function holding<T>(lock: Lock | null, body: () => Promise<T>): Promise<T> {
+  try {
+    return await body();
+  } finally {
+    lock?.release();
+  }
+}
+
+/** Runs a scene into a new run directory (DESIGN §5.2), holding the directory's lock throughout. */
 export async function executeRun(req: RunRequest): Promise<RunSummary> {
+  checkDirArgument('--out', req.out);
   const { sim, record } = prepareRun(req);
-  prepareRunDir(req.out);
-  const writer = new RunDirWriter(req.out, record, sim.info.mainMetric);
-  const checkpoints = req.checkpointEvery ? [new CheckpointObserver(req.out)] : [];
-  return runSimulation(sim, {
-    steps: record.steps,
-    every: record.every,
-    checkpointEvery: req.checkpointEvery,
-    observers: [writer, ...checkpoints, ...(req.observers ?? [])],
-    shouldStop: req.shouldStop,
+  const lock = openRunDir(req.out, req.callerHoldsLock);
+  return holding(lock, () => {
+    const writer = new RunDirWriter(req.out, record, sim.info.mainMetric);
+    // After the writer: the checkpoint goes only once summary.json says the run ended.
+    const checkpoints = req.checkpointEvery ? [new CheckpointObserver(req.out)] : [];
+    return runSimulation(sim, {
+      steps: record.steps,
+      every: record.every,
+      checkpointEvery: req.checkpointEvery,
+      observers: [writer, ...checkpoints, ...(req.observers ?? [])],
+      shouldStop: req.shouldStop,
+    });
   });
 }
 
@@ -105,6 +123,8 @@ export interface ResumeRequest {
   shouldStop?: () => boolean;
   /** Told the step the run continues from (0: no checkpoint, restarted) before it continues. */
   onResume?: (fromStep: number) => void;
+  /** The caller holds the run directory's lock (a sweep). */
+  callerHoldsLock?: boolean;
 }
 
 /** What a resume did: continued from `fromStep` (0: restarted, no checkpoint), or nothing (the run had ended). */
@@ -113,23 +133,34 @@ export interface ResumeResult {
   /** Step the run continued from; null when the run had already ended. */
   fromStep: number | null;
   scene: SceneRecord;
+  /** For a run that had ended: what was left of its end and was completed now (empty: nothing). */
+  completed?: string[];
 }
 
 /**
- * Continues the run in `dir` as recorded in its scene.json (`wgf run --resume`):
- * from its checkpoint when there is one (restoring state, time and RNG state, so
- * that it ends bit-identical to an uninterrupted run), else from step 0. Metrics
- * and frames written after the checkpoint are dropped first. A run that ended
- * (ok, diverged) is left alone. A corrupted checkpoint throws before anything
- * in the directory changes.
+ * Continues the run in `dir` as recorded in its scene.json (`wgf run --resume`),
+ * holding the directory's lock: from its checkpoint when there is one (restoring
+ * state, time and RNG state, so that it ends bit-identical to an uninterrupted
+ * run), else from step 0. Metrics and frames written after the checkpoint are
+ * dropped first. A run that ended (ok, diverged) is not run again, but what a kill
+ * left of its end (checkpoint, temporary files) is removed. A corrupted
+ * scene.json, summary.json, checkpoint or metrics.jsonl throws a one-line error
+ * naming the file before anything in the directory changes.
  */
 export async function resumeRun(req: ResumeRequest): Promise<ResumeResult> {
   const { dir } = req;
+  checkDirArgument('--resume', dir);
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UsageError(`--resume '${dir}' is not a directory`);
   if (!existsSync(join(dir, 'scene.json'))) throw new UsageError(`--resume '${dir}' is not a run directory (no scene.json)`);
-  const scene = readJson<SceneRecord>(join(dir, 'scene.json'));
-  const previous = existsSync(join(dir, 'summary.json')) ? readJson<RunSummary>(join(dir, 'summary.json')) : null;
-  if (previous && previous.status !== 'interrupted') return { summary: previous, fromStep: null, scene };
+  const lock = req.callerHoldsLock ? null : lockRunDir(dir);
+  return holding(lock, () => resumeLocked(req));
+}
+
+async function resumeLocked(req: ResumeRequest): Promise<ResumeResult> {
+  const { dir } = req;
+  const scene = readSceneRecord(dir);
+  const previous = readSummary(dir);
+  if (hasEnded(previous)) return { summary: previous!, fromStep: null, scene, completed: completeFinish(dir) };
   const stored = readCheckpoint(dir);
   const loaded = await loadScene(scene.scene_file ?? scene.scene);
   const { sim } = prepareRun({
@@ -148,7 +179,7 @@ export async function resumeRun(req: ResumeRequest): Promise<ResumeResult> {
     sim.restore(stored.checkpoint);
   }
   const fromStep = stored ? stored.checkpoint.step : 0;
-  const records = rewindRunDir(dir, stored ? fromStep : -1);
+  const records = rewindRunDir(dir, stored ? fromStep : -1, scene);
   const wallSeconds = stored?.wallSeconds ?? 0;
   const writer = new RunDirWriter(dir, scene, sim.info.mainMetric, { records, wallSeconds });
   const checkpoints = scene.checkpoint_every ? [new CheckpointObserver(dir, wallSeconds)] : [];

@@ -2,6 +2,7 @@ import cliProgress from 'cli-progress';
 import type { Simulation } from '../engine/core/simulation.ts';
 import type { MetricRecord } from '../engine/run/record.ts';
 import type { RunObserver } from '../engine/run/runner.ts';
+import type { OutStream } from './io.ts';
 
 function fmt(v: number): string {
   return Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(3) : v.toPrecision(5);
@@ -19,14 +20,15 @@ export class ProgressObserver implements RunObserver {
   constructor(
     private readonly total: number,
     private readonly label: string,
-    private readonly tty = Boolean(process.stderr.isTTY),
+    /** stderr: stdout stays for results. */
+    private readonly stream: OutStream,
   ) {}
 
   onStart(sim: Simulation, first: MetricRecord): void {
     this.energy = first.energy;
-    if (this.tty) {
+    if (this.stream.isTTY) {
       this.bar = new cliProgress.SingleBar(
-        { format: `${this.label} |{bar}| {value}/{total} steps  t={t}  energy={energy}  {eta_formatted} left`, stream: process.stderr, hideCursor: true },
+        { format: `${this.label} |{bar}| {value}/{total} steps  t={t}  energy={energy}  {eta_formatted} left`, stream: this.stream as NodeJS.WritableStream, hideCursor: true },
         cliProgress.Presets.shades_classic,
       );
       this.bar.start(this.total, sim.step, { t: fmt(sim.t), energy: fmt(this.energy) });
@@ -42,7 +44,7 @@ export class ProgressObserver implements RunObserver {
     if (this.bar) {
       if (sim.step % 5 === 0 || sim.step === this.total) this.bar.update(sim.step, { t: fmt(sim.t), energy: fmt(this.energy) });
     } else if (sim.step >= this.nextLine) {
-      process.stderr.write(`${this.label}: step ${sim.step}/${this.total}  t=${fmt(sim.t)}  energy=${fmt(this.energy)}\n`);
+      this.stream.write(`${this.label}: step ${sim.step}/${this.total}  t=${fmt(sim.t)}  energy=${fmt(this.energy)}\n`);
       this.nextLine = sim.step + Math.max(1, Math.ceil(this.total / 10));
     }
   }

@@ -5,7 +5,7 @@ import { decodeNpy, encodeNpy } from '../engine/core/npy.ts';
 import { UsageError, type Checkpoint, type Simulation } from '../engine/core/simulation.ts';
 import type { RunSummary } from '../engine/run/record.ts';
 import type { RunObserver } from '../engine/run/runner.ts';
-import { writeFileAtomic } from './files.ts';
+import { TMP_FILE, writeFileAtomic } from './files.ts';
 
 /**
  * Checkpoints of a run directory: the full state of a simulation (`Checkpoint`:
@@ -52,10 +52,27 @@ function sha256(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
-/** Removes state files other than `keep` (older checkpoints, or all when keep is undefined). */
+const STATE_FILE = /^checkpoint-\d+\.npy$/;
+
+/** Removes state files other than `keep` (older checkpoints, or all when keep is undefined), and their temporary files. */
 function removeStateFiles(dir: string, keep?: string): void {
   for (const f of readdirSync(dir)) {
-    if (/^checkpoint-\d+\.npy(\.tmp-\d+)?$/.test(f) && f !== keep) rmSync(join(dir, f), { force: true });
+    const base = f.replace(TMP_FILE, '');
+    if (STATE_FILE.test(base) && f !== keep) rmSync(join(dir, f), { force: true });
+  }
+}
+
+/** Whether `dir` holds checkpoint files (checkpoint.json or state files). */
+export function hasCheckpointFiles(dir: string): boolean {
+  return readdirSync(dir).some((f) => f === CHECKPOINT_FILE || STATE_FILE.test(f.replace(TMP_FILE, '')));
+}
+
+/** The state file checkpoint.json names now (null when there is none or it is unreadable). */
+function committedStateFile(dir: string): string | null {
+  try {
+    return (JSON.parse(readFileSync(join(dir, CHECKPOINT_FILE), 'utf8')) as CheckpointRecord).state_file ?? null;
+  } catch {
+    return null;
   }
 }
 
@@ -65,6 +82,7 @@ export function writeCheckpoint(dir: string, sim: Simulation, wallSeconds: numbe
   const shape = sim.info.shape;
   const bytes = encodeNpy(c.state, shape);
   const stateFile = stateFileName(c.step);
+  const previous = committedStateFile(dir);
   writeFileAtomic(join(dir, stateFile), bytes);
   const rec: CheckpointRecord = {
     format: FORMAT,
@@ -78,7 +96,13 @@ export function writeCheckpoint(dir: string, sim: Simulation, wallSeconds: numbe
     extra: c.extra ?? null,
     wall_seconds: wallSeconds,
   };
-  writeFileAtomic(join(dir, CHECKPOINT_FILE), JSON.stringify(rec, null, 2) + '\n');
+  try {
+    writeFileAtomic(join(dir, CHECKPOINT_FILE), JSON.stringify(rec, null, 2) + '\n');
+  } catch (e) {
+    // Not committed (a full disk): the previous checkpoint stands; drop the new state file it does not use.
+    if (stateFile !== previous) rmSync(join(dir, stateFile), { force: true });
+    throw e;
+  }
   removeStateFiles(dir, stateFile);
 }
 
@@ -128,7 +152,11 @@ export function readCheckpoint(dir: string): StoredCheckpoint | null {
 /**
  * The observer that writes checkpoints on the runner's checkpoint schedule, one
  * more when a run is stopped (SIGINT/SIGTERM, a stopped sweep) so that nothing
- * done is lost, and removes them once a run has ended for good.
+ * done is lost, keeps the last one when a step threw ('error': the state may be
+ * half-updated, the resume starts from before it), and removes them once a run has
+ * ended for good. Placed after the RunDirWriter, so that the removal follows the
+ * final summary.json: a kill in between leaves an ended run with a stale
+ * checkpoint, which `--resume` and a sweep's re-launch remove.
  */
 export class CheckpointObserver implements RunObserver {
   private started = 0;
@@ -154,6 +182,6 @@ export class CheckpointObserver implements RunObserver {
 
   onEnd(summary: RunSummary, sim: Simulation): void {
     if (summary.status === 'interrupted') writeCheckpoint(this.dir, sim, this.wall());
-    else removeCheckpoint(this.dir);
+    else if (summary.status !== 'error') removeCheckpoint(this.dir);
   }
 }

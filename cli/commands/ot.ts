@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { availableParallelism } from 'node:os';
 import type { NpyArray } from '../../engine/core/npy.ts';
+import type { CliContext } from '../io.ts';
 import { UsageError } from '../../engine/core/simulation.ts';
 import { sinkhornDivergence } from '../../engine/ot/divergence.ts';
 import { wassersteinPower1d } from '../../engine/ot/exact1d.ts';
@@ -52,6 +53,39 @@ function readWeights(path: string | undefined, n: number, flag: string): Float64
 
 function checkFloat(path: string, a: NpyArray): void {
   if (a.dtype !== '<f8' && a.dtype !== '<f4') throw new UsageError(`'${path}' has dtype ${a.dtype}; expected float32 (<f4) or float64 (<f8)`);
+  const bad = (a.data as Float64Array | Float32Array).findIndex((v) => !Number.isFinite(v));
+  if (bad >= 0) throw new UsageError(`'${path}' holds a non-finite value at index ${bad}`);
+}
+
+/**
+ * Diagonal of the box holding both clouds, computed without squaring the raw ranges
+ * (coordinates near 1e200 would overflow |x − y|² before the check could name them).
+ */
+function boxDiagonal(a: Float64Array, b: Float64Array, d: number): number {
+  const ranges: number[] = [];
+  for (let k = 0; k < d; k++) {
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (const z of [a, b]) for (let i = k; i < z.length; i += d) (lo = Math.min(lo, z[i])), (hi = Math.max(hi, z[i]));
+    ranges.push(hi - lo);
+  }
+  const top = Math.max(...ranges);
+  if (!(top > 0)) return top === Infinity ? Infinity : 0;
+  return top * Math.sqrt(ranges.reduce((s, r) => s + (r / top) ** 2, 0));
+}
+
+/**
+ * Refuses clouds and exponents whose largest cost diam^p/p is not a normal float64:
+ * above ~1.8e308 every cost is Infinity and the solver would fail (and blame ε); below
+ * 1e-300 every cost underflows to 0 and the value (and W_p = (p·value)^{1/p}) would be 0.
+ */
+function checkCostRange(x: Float64Array, y: Float64Array, d: number, p: number, xPath: string, yPath: string): void {
+  const diam = boxDiagonal(x, y, d);
+  if (diam === 0) return; // every point equal: all costs are exactly 0
+  const largest = Math.pow(diam, p) / p;
+  const where = `the clouds '${xPath}' and '${yPath}' span ${diam.toPrecision(3)} and --p is ${p}`;
+  if (!Number.isFinite(largest)) throw new UsageError(`the cost |x−y|^p/p overflows float64: ${where}; rescale the coordinates or lower --p`);
+  if (largest < 1e-300) throw new UsageError(`the cost |x−y|^p/p underflows float64 (largest cost below 1e-300): ${where}; rescale the coordinates or lower --p`);
 }
 
 function number(flag: string, v: string, check: (x: number) => boolean, allowed: string): number {
@@ -68,6 +102,7 @@ export function otCommand(xPath: string, yPath: string, opts: OtCliOptions): Rec
   const X = readCloud(xPath);
   const Y = readCloud(yPath);
   if (X.d !== Y.d) throw new UsageError(`dimension mismatch: '${xPath}' has d = ${X.d}, '${yPath}' has d = ${Y.d}; both clouds need the same d`);
+  checkCostRange(X.x, Y.x, X.d, p, xPath, yPath);
   const wx = readWeights(opts.wx, X.n, '--wx');
   const wy = readWeights(opts.wy, Y.n, '--wy');
   const base = { method, p, n: X.n, m: Y.n, d: X.d };
@@ -104,7 +139,8 @@ export function otCommand(xPath: string, yPath: string, opts: OtCliOptions): Rec
   };
 }
 
-export function registerOt(program: Command): void {
+export function registerOt(program: Command, ctx: CliContext): void {
+  const { io } = ctx;
   program
     .command('ot')
     .description('optimal transport between two point clouds (NPY [n, d]); cost |x−y|^p/p')
@@ -124,12 +160,12 @@ export function registerOt(program: Command): void {
     .option('--json', 'print one JSON object')
     .action((x: string, y: string, opts: OtCliOptions) => {
       const out = otCommand(x, y, opts);
-      process.stdout.write(opts.json ? JSON.stringify(out) + '\n' : `${out.value}\n`);
+      io.stdout.write(opts.json ? JSON.stringify(out) + '\n' : `${out.value}\n`);
       if (out.diverged) {
-        process.stderr.write(`wgf: ot diverged (non-finite values) after ${out.iterations} iterations; try a larger --eps\n`);
-        process.exitCode = 3;
+        io.stderr.write(`wgf: ot diverged (non-finite values) after ${out.iterations} iterations; try a larger --eps\n`);
+        ctx.exitCode = 3;
       } else if (!out.converged) {
-        process.stderr.write(`wgf: warning: not converged in ${out.iterations} iterations (marginal error ${out.marginal_error} ≥ tol ${opts.tol}); raise --max-iter or --eps\n`);
+        io.stderr.write(`wgf: warning: not converged in ${out.iterations} iterations (marginal error ${out.marginal_error} ≥ tol ${opts.tol}); raise --max-iter or --eps\n`);
       }
     });
 }

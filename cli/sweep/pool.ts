@@ -12,6 +12,11 @@ export interface PoolOptions {
   scene: string;
   /** Called as each run ends (in completion order). */
   onOutcome?: (o: RunOutcome) => void;
+  /**
+   * Called in this thread just before a job is handed to a worker: false skips the
+   * job (its run directory is locked by another launch).
+   */
+  claim?: (job: RunJob) => boolean;
 }
 
 export interface PoolReport {
@@ -63,7 +68,11 @@ export class WorkerPool {
         live++;
         this.workers.add(w);
         const next = () => {
-          current = this.stopped ? undefined : queue.shift();
+          current = undefined;
+          while (!this.stopped && !current && queue.length) {
+            const job = queue.shift()!;
+            if (!this.opts.claim || this.opts.claim(job)) current = job;
+          }
           if (current) w.postMessage({ type: 'run', job: current } satisfies ToWorker);
           else void w.terminate();
         };
@@ -75,7 +84,11 @@ export class WorkerPool {
           if (current) {
             const message = why ?? 'worker thread exited';
             // The thread died before it could record the failure in the run's directory.
-            writeJson(join(current.dir, FAILED_FILE), { status: 'failed', message });
+            try {
+              writeJson(join(current.dir, FAILED_FILE), { status: 'failed', message });
+            } catch {
+              // Cannot be written (a full disk): the outcome still carries the message to the index.
+            }
             finishOne({ name: current.name, status: 'failed', action: 'failed', message });
           }
           current = undefined;

@@ -8,7 +8,12 @@ export interface MetricRecord {
   [metric: string]: number | Record<string, number>;
 }
 
-export type RunStatus = 'ok' | 'diverged' | 'interrupted';
+/**
+ * How a run ended: 'ok' (all steps), 'diverged' (non-finite state or exploding energy),
+ * 'interrupted' (stopped on request, or still running / killed: resumable), 'error' (a
+ * step threw; the message says what; resumable from the last checkpoint).
+ */
+export type RunStatus = 'ok' | 'diverged' | 'interrupted' | 'error';
 
 /** summary.json (DESIGN §5.2). */
 export interface RunSummary {
@@ -18,7 +23,7 @@ export interface RunSummary {
   t: number;
   wall_seconds: number;
   final: MetricRecord | null;
-  /** Why the run stopped early, with a hint (diverged, interrupted). */
+  /** Why the run stopped early, with a hint (diverged, interrupted, error). */
   message?: string;
   diverged_step?: number;
 }

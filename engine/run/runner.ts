@@ -53,7 +53,8 @@ const yieldToEventLoop: () => Promise<void> =
  * Runs `sim` from its current step to `opts.steps`, recording every `every`
  * steps. Stops with status 'diverged' (and a hint) when the state becomes
  * non-finite or a gradient flow's energy explodes; 'interrupted' when
- * `shouldStop` says so. Yields to the event loop every ~50 ms so that signals,
+ * `shouldStop` says so; 'error' with the message when a step throws (errors of
+ * observers, such as a full disk, propagate). Yields to the event loop every ~50 ms so that signals,
  * sockets and UIs stay responsive.
  */
 export async function runSimulation(sim: Simulation, opts: RunOptions): Promise<RunSummary> {
@@ -77,7 +78,14 @@ export async function runSimulation(sim: Simulation, opts: RunOptions): Promise<
   while (sim.step < opts.steps) {
     if (opts.shouldStop?.()) return finish('interrupted', `interrupted at step ${sim.step}; resume with --resume if checkpoints were written`);
     try {
-      sim.advance();
+      const before = sim.step;
+      try {
+        sim.advance();
+      } catch (err) {
+        if (err instanceof DivergenceError) throw err;
+        // A step that throws ends the run with its message (not as if it had been stopped).
+        return finish('error', `step ${before + 1} failed: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
+      }
       const bad = firstNonFinite(sim.state());
       if (bad >= 0) throw new DivergenceError(sim.step, `state became non-finite at step ${sim.step} (t=${sim.t.toPrecision(4)})`);
       for (const o of observers) o.onStep?.(sim);

@@ -182,7 +182,7 @@ export class SimDriver {
         await runSimulation(sim, { steps: sim.step, every: 1, observers: [stream] });
       }
       const single = this.status.paused && this.pendingSteps > 0;
-      if ((this.status.paused && !single) || this.status.state === 'diverged') {
+      if ((this.status.paused && !single) || this.status.state === 'diverged' || this.status.state === 'error') {
         await new Promise<void>((r) => (this.wake = r));
         this.wake = null;
         continue;
@@ -199,9 +199,10 @@ export class SimDriver {
       const shouldStop = single ? () => this.closed || sim !== this.sim : () => this.interrupt || this.closed;
       const summary = await runSimulation(sim, { steps: target, every: single ? 1 : this.status.stepsPerFrame, observers: [stream], shouldStop });
       if (single && sim === this.sim && sim.step > before) this.pendingSteps--;
-      if (summary.status === 'diverged' && sim === this.sim) {
+      // A step that threw ends the run as 'error' (engine/run/runner.ts): stop like a divergence, not retry it forever.
+      if ((summary.status === 'diverged' || summary.status === 'error') && sim === this.sim) {
         this.status.paused = true;
-        this.status.state = 'diverged';
+        this.status.state = summary.status;
         this.status.message = summary.message;
         this.sendStatus();
       }
