@@ -101,7 +101,7 @@ export function registerSweep(program: Command, ctx: CliContext): void {
                 ? `index: ${opts.out}/index.csv\n`
                 : `this shard's index: ${opts.out}/shards/; run wgf sweep --merge ${opts.out} when all shards have finished\n`),
         );
-        if (report.indexError) io.stderr.write(`wgf: the index was not written: ${report.indexError}; the runs' directories hold the results: once that is fixed, wgf sweep --merge ${opts.out} writes it\n`);
+        if (report.indexError) io.stderr.write(`wgf: could not write the sweep's index: ${report.indexError}; the runs' directories hold the results: once that is fixed, wgf sweep --merge ${opts.out} writes it\n`);
         if (count((o) => o.status === 'failed' || o.status === 'error') || report.indexError) ctx.exitCode = 1;
         if (stopping || count((o) => o.status === 'interrupted')) ctx.exitCode = 130;
       } finally {

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { executeRun, resumeRun } from '../../cli/execute-run.ts';
 import { readCheckpoint } from '../../node/checkpoint.ts';
 import { loadScene } from '../../cli/scene-loader.ts';
-import { fingerprint, readJsonFile, runCli, runCliProcess, spawnCli, tempDir, waitFor } from '../cli-harness.ts';
+import { exitOf, fingerprint, readJsonFile, runCli, spawnCli, tempDir, waitFor } from '../cli-harness.ts';
 
 // Stochastic (Langevin noise): a resume that lost the RNG state would differ at once.
 // 40000 cheap steps last ~1.5 s, long enough to be killed between checkpoints.
@@ -23,10 +23,10 @@ describe('wgf run --checkpoint-every / --resume', () => {
     const base = tempDir('kill');
     const ref = join(base, 'ref');
     const cut = join(base, 'cut');
-    expect((await runCliProcess(['run', ...LANGEVIN, '--out', ref])).code).toBe(0);
+    expect((await runCli(['run', ...LANGEVIN, '--out', ref])).code).toBe(0);
 
-    const child = spawnCli(['run', ...LANGEVIN, '--out', cut]);
-    const exited = new Promise<void>((r) => child.on('exit', () => r()));
+    const child = spawnCli(['run', ...LANGEVIN, '--out', cut], { stdio: 'ignore' });
+    const exited = exitOf(child);
     const ckpt = join(cut, 'checkpoint.json');
     await waitFor(() => existsSync(ckpt) && readJsonFile(ckpt).step >= 3000, 30_000, 'a checkpoint at step 3000');
     child.kill('SIGKILL');
@@ -38,7 +38,9 @@ describe('wgf run --checkpoint-every / --resume', () => {
     expect(at).toBeLessThan(40000);
     expect(existsSync(join(cut, 'final.npy'))).toBe(false);
 
-    const r = await runCliProcess(['run', '--resume', cut, '--quiet']);
+    // The killed run's lock (a dead pid) is taken over at once.
+    expect(readJsonFile(join(cut, '.wgf.lock')).pid).toBe(child.pid);
+    const r = await runCli(['run', '--resume', cut, '--quiet']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^ok: 40000 steps/);
     expect(fingerprint(cut, TIMED)).toEqual(fingerprint(ref, TIMED));

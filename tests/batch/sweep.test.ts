@@ -1,8 +1,7 @@
-import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ROOT, WGF, fingerprint, readJsonFile, runCli, runCliProcess, tempDir, waitFor } from '../cli-harness.ts';
+import { exitOf, fingerprint, readJsonFile, runCli, runCliProcess, spawnCli, tempDir, waitFor } from '../cli-harness.ts';
 
 const SWEEP = ['aggregation-disk', '--grid', 'dt=0.01,0.02', '--grid', 's0=0.2,0.4', '--seeds', '2', '--set', 'n=50', '--steps', '20', '--quiet'];
 const NAMES = ['0.01', '0.02'].flatMap((dt) => ['0.2', '0.4'].flatMap((s0) => [0, 1].map((seed) => `dt=${dt}_s0=${s0}_seed=${seed}`)));
@@ -101,14 +100,9 @@ describe('wgf sweep', () => {
 
   it('two launches at once on the same DIR never run the same run twice', async () => {
     const dir = join(tempDir('twice'), 'sweep');
-    const args = [WGF, 'sweep', 'aggregation-disk', '--grid', 'seed=1,2,3,4,5,6', '--set', 'n=150', '--steps', '150', '--jobs', '1', '--out', dir, '--quiet'];
-    const launch = () =>
-      new Promise<string>((resolve) => {
-        const c = spawn(process.execPath, args, { cwd: ROOT });
-        let out = '';
-        c.stdout.on('data', (d) => (out += d));
-        c.on('exit', () => resolve(out));
-      });
+    const args = ['sweep', 'aggregation-disk', '--grid', 'seed=1,2,3,4,5,6', '--set', 'n=150', '--steps', '150', '--jobs', '1', '--out', dir, '--quiet'];
+    // Two processes (the point of the test): each has its own locks' holder pid.
+    const launch = async () => (await runCliProcess(args)).stdout;
     const [a, b] = await Promise.all([launch(), launch()]);
     // Every run ran exactly once: in one launch, and was skipped or held (locked) in the other.
     expect(count(a, 'ran') + count(b, 'ran')).toBe(6);
@@ -123,8 +117,8 @@ describe('wgf sweep', () => {
     const ref = join(base, 'ref');
     const cut = join(base, 'cut');
     expect((await runCli(['sweep', ...args, '--out', ref])).code).toBe(0);
-    const child = spawn(process.execPath, [WGF, 'sweep', ...args, '--out', cut], { cwd: ROOT, stdio: 'ignore' });
-    const exited = new Promise<void>((r) => child.on('exit', () => r()));
+    const child = spawnCli(['sweep', ...args, '--out', cut], { stdio: 'ignore' });
+    const exited = exitOf(child);
     const ckpt = () => (existsSync(cut) ? readdirSync(cut).some((d) => existsSync(join(cut, d, 'checkpoint.json'))) : false);
     await waitFor(ckpt, 30_000, 'a checkpoint in the sweep');
     child.kill('SIGKILL');
