@@ -151,10 +151,16 @@ export function fingerprint(dir: string, skip: RegExp = /^$/): Record<string, st
   return out;
 }
 
-/** Resolves when `pred` holds (checked every 10 ms); rejects after `timeoutMs`, a bound for a hung test only. */
-export async function waitFor(pred: () => boolean, timeoutMs: number, what: string): Promise<void> {
+/**
+ * Resolves when `pred` holds (checked every 10 ms); rejects after `timeoutMs`, a bound
+ * for a hung test only, or as soon as `child` (the process expected to make `pred`
+ * true) has exited.
+ */
+export async function waitFor(pred: () => boolean, timeoutMs: number, what: string, child?: ChildProcess): Promise<void> {
   const t0 = Date.now();
   while (!pred()) {
+    if (child && child.exitCode !== null) throw new Error(`the child process exited with code ${child.exitCode} before ${what}`);
+    if (child && child.signalCode !== null) throw new Error(`the child process was killed by ${child.signalCode} before ${what}`);
     if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 10));
   }

@@ -53,8 +53,6 @@ function readWeights(path: string | undefined, n: number, flag: string): Float64
 
 function checkFloat(path: string, a: NpyArray): void {
   if (a.dtype !== '<f8' && a.dtype !== '<f4') throw new UsageError(`'${path}' has dtype ${a.dtype}; expected float32 (<f4) or float64 (<f8)`);
-  const bad = (a.data as Float64Array | Float32Array).findIndex((v) => !Number.isFinite(v));
-  if (bad >= 0) throw new UsageError(`'${path}' holds a non-finite value at index ${bad}`);
 }
 
 /**
@@ -70,7 +68,7 @@ function boxDiagonal(a: Float64Array, b: Float64Array, d: number): number {
     ranges.push(hi - lo);
   }
   const top = Math.max(...ranges);
-  if (!(top > 0)) return top === Infinity ? Infinity : 0;
+  if (top === 0 || top === Infinity) return top; // all points equal; or hi − lo overflowed
   return top * Math.sqrt(ranges.reduce((s, r) => s + (r / top) ** 2, 0));
 }
 
@@ -80,6 +78,8 @@ function boxDiagonal(a: Float64Array, b: Float64Array, d: number): number {
  * 1e-300 every cost underflows to 0 and the value (and W_p = (p·value)^{1/p}) would be 0.
  */
 function checkCostRange(x: Float64Array, y: Float64Array, d: number, p: number, xPath: string, yPath: string): void {
+  // NaN or ±Infinity coordinates are reported by the solvers, with the point.
+  if (!x.every(Number.isFinite) || !y.every(Number.isFinite)) return;
   const diam = boxDiagonal(x, y, d);
   if (diam === 0) return; // every point equal: all costs are exactly 0
   const largest = Math.pow(diam, p) / p;

@@ -43,7 +43,7 @@ describe('run directories: one writer at a time (node/lock.ts)', () => {
     const signals = new EventEmitter();
     const first = runCli(args, { signals });
     // The second starts once the first is writing the directory; the first runs until told to stop.
-    await waitFor(() => existsSync(join(out, 'metrics.jsonl')), 60_000, 'the first run to start');
+    await waitFor(() => existsSync(join(out, 'metrics.jsonl')), 120_000, 'the first run to start');
     expectUsageError(await runCli(args), new RegExp(`run directory '${out}' is in use by process ${process.pid} on `));
     expectUsageError(await runCli(['run', '--resume', out, '--quiet']), /is in use by process/);
     signals.emit('SIGINT');
@@ -58,16 +58,23 @@ describe('run directories: one writer at a time (node/lock.ts)', () => {
 
   it('a run killed with kill -9 leaves its lock, which --resume takes over at once (dead holder)', async () => {
     const out = join(tempDir('kill'), 'run');
-    const child = spawnCli(['run', 'double-well', '--steps', '100000', '--every', '50', '--checkpoint-every', '100', '--out', out, '--quiet'], { stdio: 'ignore' });
+    const child = spawnCli(['run', 'aggregation-disk', '--set', 'n=50', '--steps', '1000000', '--every', '10', '--checkpoint-every', '20', '--out', out, '--quiet'], { stdio: 'ignore' });
     const exited = exitOf(child);
-    await waitFor(() => existsSync(join(out, 'checkpoint.json')), 60_000, 'a checkpoint');
+    await waitFor(() => existsSync(join(out, 'checkpoint.json')), 120_000, 'a checkpoint', child);
     child.kill('SIGKILL');
     expect(await exited).toBe(137);
     expect(readJsonFile(join(out, '.wgf.lock')).pid).toBe(child.pid);
     // Resume and stop it right away (SIGINT on the in-process signal source): it got the lock.
     const signals = new EventEmitter();
     const resumed = runCli(['run', '--resume', out, '--quiet'], { signals });
-    await waitFor(() => !existsSync(join(out, '.wgf.lock')) || readJsonFile(join(out, '.wgf.lock')).pid === process.pid, 60_000, 'the lock taken over');
+    const lockPid = () => {
+      try {
+        return readJsonFile(join(out, '.wgf.lock')).pid;
+      } catch {
+        return null; // being replaced right now
+      }
+    };
+    await waitFor(() => lockPid() === process.pid, 120_000, 'the lock taken over');
     signals.emit('SIGINT');
     const r = await resumed;
     expect(r.code, r.stderr).toBe(130);
