@@ -32,6 +32,12 @@ export interface PoolReport {
  * (out of memory, a crash in native code) fails its current run only and is
  * replaced, so the other runs go on. Workers start from dist/workers/sweep-worker.mjs
  * (node/paths.ts), rebuilt first if the sources changed.
+ *
+ * Not piscina (or tinypool): the sweep locks a run's directory in this thread at the
+ * moment the run is handed to an idle worker (`claim`), which needs dispatch by this
+ * loop rather than by the library's internal queue, so the library would have left
+ * only spawning and replacing threads to do; and the init/ready handshake that loads
+ * the scene once per worker is what `wgf bench --suite sweep` times.
  */
 export class WorkerPool {
   private stopped = false;
