@@ -21,6 +21,10 @@ async function run(out: string, stopAt?: number) {
   return executeRun({ scene, raw: RAW, out, ...SCHEDULE, observers: [{ onStep: () => void steps++ }], shouldStop: stopAt === undefined ? undefined : () => steps >= stopAt });
 }
 
+/** The real write calls, put back after every test that replaces them (a full disk, a kill mid-write). */
+const original = { ...writeCalls };
+afterEach(() => Object.assign(writeCalls, original));
+
 const enospc = () => Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
 const tmpFiles = (dir: string) => Object.keys(fingerprint(dir)).filter((f) => /\.tmp/.test(f));
 
@@ -84,9 +88,6 @@ describe('run directories: one writer at a time (node/lock.ts)', () => {
 });
 
 describe('run directories: the end of a run', () => {
-  const original = { ...writeCalls };
-  afterEach(() => Object.assign(writeCalls, original));
-
   it('summary.json says the run ended only once everything else is written; --resume redoes an end cut short', async () => {
     const base = tempDir('finish');
     const ref = join(base, 'ref');
@@ -182,9 +183,6 @@ describe('run directories: resume never silently drops records', () => {
 });
 
 describe('run directories: a full disk (ENOSPC) at the files.ts seam', () => {
-  const original = { ...writeCalls };
-  afterEach(() => Object.assign(writeCalls, original));
-
   it('a run stops with one line naming the file and how to go on; nothing half-written is left; --resume then ends it as if never stopped', async () => {
     const base = tempDir('full');
     const ref = join(base, 'ref');
