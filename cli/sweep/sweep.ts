@@ -134,14 +134,22 @@ function lockRun(dir: string): Lock | null {
   return 'lock' in r ? r.lock : null;
 }
 
-/** Completes the end of an ended run that a kill cut short (checkpoint left, lock left), unless another launch holds it. */
+/**
+ * Completes the end of an ended run that a kill cut short (checkpoint left, lock left),
+ * unless another launch holds it. Best effort: the run's results are complete either way,
+ * so a directory that cannot be written now (a full disk) is left as it is.
+ */
 function tidyEnded(dir: string): void {
-  const lock = lockRun(dir);
-  if (!lock) return;
   try {
-    completeFinish(dir);
-  } finally {
-    lock.release();
+    const lock = lockRun(dir);
+    if (!lock) return;
+    try {
+      completeFinish(dir);
+    } finally {
+      lock.release();
+    }
+  } catch {
+    // Left for the next launch or --resume.
   }
 }
 
