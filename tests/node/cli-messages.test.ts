@@ -1,8 +1,9 @@
-import { writeFileSync } from 'node:fs';
+import { EventEmitter } from 'node:events';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { encodeNpy } from '../../engine/core/npy.ts';
-import { expectUsageError, readJsonFile, runCli, tempDir } from '../cli-harness.ts';
+import { expectUsageError, readJsonFile, runCli, tempDir, waitFor } from '../cli-harness.ts';
 
 /**
  * Messages and exit codes (issue #11): every bad input is one `wgf:` line naming what
@@ -75,6 +76,22 @@ describe('scene files that fail: exit 2, one line naming the file (run and view)
 });
 
 describe('exit codes and messages', () => {
+  it('main() returns the exit code, leaves process.exitCode and process signals alone, and nothing carries over to the next call', async () => {
+    const out = join(tempDir('no-leak'), 'run');
+    const signals = new EventEmitter();
+    const sigintListeners = process.listenerCount('SIGINT');
+    const running = runCli(['run', 'aggregation-disk', '--set', 'n=20', '--steps', '1000000', '--out', out, '--quiet'], { signals });
+    await waitFor(() => signals.listenerCount('SIGINT') > 0 && existsSync(join(out, 'metrics.jsonl')), 120_000, 'the run to start');
+    expect(process.listenerCount('SIGINT')).toBe(sigintListeners);
+    signals.emit('SIGINT');
+    expect((await running).code).toBe(130);
+    expect(signals.listenerCount('SIGINT') + signals.listenerCount('SIGTERM')).toBe(0);
+    expect(process.exitCode).toBeUndefined();
+    const list = await runCli(['list']);
+    expect(list.code).toBe(0);
+    expect(list.stderr).toBe('');
+  });
+
   it('backtracking with Langevin noise is bad input (exit 2), not a crash', async () => {
     expectUsageError(await runCli(['run', 'fokker-planck', '--set', 'backtracking=true', '--set', 'entropy=langevin', '--out', join(tempDir('bt'), 'r'), '--quiet']), /^wgf: scene 'fokker-planck': backtracking needs a deterministic flow/);
   });
