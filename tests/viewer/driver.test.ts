@@ -157,7 +157,7 @@ describe('SimDriver (the play loop behind wgf view and the static site)', () => 
     });
     const d = drive(broken);
     await until(() => d.lastStatus().status.state === 'error', 'error');
-    expect(d.lastStatus().status.message).toBe('Sinkhorn did not converge in 1000 iterations');
+    expect(d.lastStatus().status.message).toBe('step 3 failed: Sinkhorn did not converge in 1000 iterations');
     expect(d.frames.at(-1)!.step).toBe(2);
     d.driver.handle({ type: 'reset' });
     await until(() => d.frames.some((f) => f.runId === 2 && f.step >= 3), 'the new run going past step 3');

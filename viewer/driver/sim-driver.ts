@@ -182,7 +182,7 @@ export class SimDriver {
         await runSimulation(sim, { steps: sim.step, every: 1, observers: [stream] });
       }
       const single = this.status.paused && this.pendingSteps > 0;
-      if ((this.status.paused && !single) || this.status.state === 'diverged' || this.status.state === 'error') {
+      if ((this.status.paused && !single) || this.status.state === 'diverged') {
         await new Promise<void>((r) => (this.wake = r));
         this.wake = null;
         continue;
@@ -198,11 +198,12 @@ export class SimDriver {
       // A single step is only cut short by a new run (or close), not by further control messages.
       const shouldStop = single ? () => this.closed || sim !== this.sim : () => this.interrupt || this.closed;
       const summary = await runSimulation(sim, { steps: target, every: single ? 1 : this.status.stepsPerFrame, observers: [stream], shouldStop });
+      // A step that threw ends the run as 'error' (engine/run/runner.ts): handled as the throw it was.
+      if (summary.status === 'error') throw new Error(summary.message ?? 'a step failed');
       if (single && sim === this.sim && sim.step > before) this.pendingSteps--;
-      // A step that threw ends the run as 'error' (engine/run/runner.ts): stop like a divergence, not retry it forever.
-      if ((summary.status === 'diverged' || summary.status === 'error') && sim === this.sim) {
+      if (summary.status === 'diverged' && sim === this.sim) {
         this.status.paused = true;
-        this.status.state = summary.status;
+        this.status.state = 'diverged';
         this.status.message = summary.message;
         this.sendStatus();
       }
