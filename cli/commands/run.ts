@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { trapSignals, type CliContext } from '../io.ts';
 import { parseAssignments, type RawParams } from '../../engine/core/params.ts';
@@ -95,7 +95,7 @@ export function registerRun(program: Command, ctx: CliContext): void {
 
 /** A run stopped by a failed write (a full disk): say that the directory can be resumed once the cause is fixed. */
 function withResumeHint(e: unknown, dir: string): unknown {
-  if (!(e instanceof WriteError)) return e;
+  if (!(e instanceof WriteError) || !existsSync(join(dir, 'scene.json'))) return e;
   return new WriteError(e.path, e.code, `${e.message.replace(/^cannot write '[^']*': /, '')}; the run stopped there and ${dir} can be continued with wgf run --resume ${dir} once this is fixed`);
 }
 
