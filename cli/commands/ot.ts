@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { NpyArray } from '../../engine/core/npy.ts';
+import type { CliContext } from '../io.ts';
 import { UsageError } from '../../engine/core/simulation.ts';
 import { sinkhornDivergence } from '../../engine/ot/divergence.ts';
 import { wassersteinPower1d } from '../../engine/ot/exact1d.ts';
@@ -95,6 +96,39 @@ function checkFloat(path: string, a: NpyArray): void {
   if (a.dtype !== '<f8' && a.dtype !== '<f4') throw new UsageError(`'${path}' has dtype ${a.dtype}; expected float32 (<f4) or float64 (<f8)`);
 }
 
+/**
+ * Diagonal of the box holding both clouds, computed without squaring the raw ranges
+ * (coordinates near 1e200 would overflow |x − y|² before the check could name them).
+ */
+function boxDiagonal(a: Float64Array, b: Float64Array, d: number): number {
+  const ranges: number[] = [];
+  for (let k = 0; k < d; k++) {
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (const z of [a, b]) for (let i = k; i < z.length; i += d) (lo = Math.min(lo, z[i])), (hi = Math.max(hi, z[i]));
+    ranges.push(hi - lo);
+  }
+  const top = Math.max(...ranges);
+  if (top === 0 || top === Infinity) return top; // all points equal; or hi − lo overflowed
+  return top * Math.sqrt(ranges.reduce((s, r) => s + (r / top) ** 2, 0));
+}
+
+/**
+ * Refuses clouds and exponents whose largest cost diam^p/p is not a normal float64:
+ * above ~1.8e308 every cost is Infinity and the solver would fail (and blame ε); below
+ * 1e-300 every cost underflows to 0 and the value (and W_p = (p·value)^{1/p}) would be 0.
+ */
+function checkCostRange(x: Float64Array, y: Float64Array, d: number, p: number, xPath: string, yPath: string): void {
+  // NaN or ±Infinity coordinates are reported by the solvers, with the point.
+  if (!x.every(Number.isFinite) || !y.every(Number.isFinite)) return;
+  const diam = boxDiagonal(x, y, d);
+  if (diam === 0) return; // every point equal: all costs are exactly 0
+  const largest = Math.pow(diam, p) / p;
+  const where = `the clouds '${xPath}' and '${yPath}' span ${diam.toPrecision(3)} and --p is ${p}`;
+  if (!Number.isFinite(largest)) throw new UsageError(`the cost |x−y|^p/p overflows float64: ${where}; rescale the coordinates or lower --p`);
+  if (largest < 1e-300) throw new UsageError(`the cost |x−y|^p/p underflows float64 (largest cost below 1e-300): ${where}; rescale the coordinates or lower --p`);
+}
+
 function number(flag: string, v: string, check: (x: number) => boolean, allowed: string): number {
   const x = Number(v);
   if (v.trim() === '' || !Number.isFinite(x) || !check(x)) throw new UsageError(`${flag} must be ${allowed}; got '${v}'`);
@@ -109,6 +143,7 @@ export function otCommand(xPath: string, yPath: string, opts: OtCliOptions): Rec
   const X = readCloud(xPath);
   const Y = readCloud(yPath);
   if (X.d !== Y.d) throw new UsageError(`dimension mismatch: '${xPath}' has d = ${X.d}, '${yPath}' has d = ${Y.d}; both clouds need the same d`);
+  checkCostRange(X.x, Y.x, X.d, p, xPath, yPath);
   const wx = readWeights(opts.wx, X.n, '--wx');
   const wy = readWeights(opts.wy, Y.n, '--wy');
   const base = { method, p, n: X.n, m: Y.n, d: X.d };
@@ -163,7 +198,8 @@ function termNames(out: Record<string, unknown>, flag: 'converged' | 'diverged',
   return hit.length ? ` in ${hit.join(' and ')}` : '';
 }
 
-export function registerOt(program: Command): void {
+export function registerOt(program: Command, ctx: CliContext): void {
+  const { io } = ctx;
   program
     .command('ot')
     .description('optimal transport between two point clouds (NPY [n, d]); cost |x−y|^p/p')
@@ -186,12 +222,12 @@ export function registerOt(program: Command): void {
     .option('--map <FILE>', 'sinkhorn: write the barycentric map T(x_i) = Σ_j π_ij y_j / Σ_j π_ij [n, d] (NPY)')
     .action((x: string, y: string, opts: OtCliOptions) => {
       const out = otCommand(x, y, opts);
-      process.stdout.write(opts.json ? JSON.stringify(out) + '\n' : `${out.value}\n`);
+      io.stdout.write(opts.json ? JSON.stringify(out) + '\n' : `${out.value}\n`);
       if (out.diverged) {
-        process.stderr.write(`wgf: ot diverged (non-finite values)${termNames(out, 'diverged', true)} after ${out.iterations} iterations; try a larger --eps${outputsOf(opts).length ? ' (nothing was written)' : ''}\n`);
-        process.exitCode = 3;
+        io.stderr.write(`wgf: ot diverged (non-finite values)${termNames(out, 'diverged', true)} after ${out.iterations} iterations; try a larger --eps${outputsOf(opts).length ? ' (nothing was written)' : ''}\n`);
+        ctx.exitCode = 3;
       } else if (!out.converged) {
-        process.stderr.write(`wgf: warning: not converged${termNames(out, 'converged', false)} in ${out.iterations} iterations (marginal error ${out.marginal_error} ≥ tol ${opts.tol}); raise --max-iter or --eps\n`);
+        io.stderr.write(`wgf: warning: not converged${termNames(out, 'converged', false)} in ${out.iterations} iterations (marginal error ${out.marginal_error} ≥ tol ${opts.tol}); raise --max-iter or --eps\n`);
       }
     });
 }

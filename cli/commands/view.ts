@@ -2,6 +2,8 @@ import type { Command } from 'commander';
 import { parseBackend } from '../../engine/backend/names.ts';
 import { resolveParams } from '../../engine/core/params.ts';
 import { UsageError } from '../../engine/core/simulation.ts';
+import { readSceneRecord, readSummary } from '../../node/run-dir-open.ts';
+import type { CliContext } from '../io.ts';
 import { loadScene } from '../scene-loader.ts';
 import { rawParamsOf } from './run.ts';
 
@@ -40,7 +42,7 @@ function intOption(name: string, v: string, lo: number, hi: number): number {
  * run directory. Binds 127.0.0.1 unless --host is given; prints the URL and
  * serves until interrupted.
  */
-export function registerView(program: Command): void {
+export function registerView(program: Command, { io }: CliContext): void {
   program
     .command('view')
     .description('watch a scene live in the browser (three.js), or replay a run directory')
@@ -70,7 +72,11 @@ export function registerView(program: Command): void {
       let live, replay;
       if (opts.run) {
         const { indexRunDir } = await import('../../viewer/server/run-index.ts');
-        replay = { dir: opts.run, index: indexRunDir(opts.run) };
+        const index = indexRunDir(opts.run);
+        // A corrupted scene.json or summary.json is one line naming the file, not a broken replay.
+        readSceneRecord(opts.run);
+        readSummary(opts.run);
+        replay = { dir: opts.run, index };
       } else {
         const scene = await loadScene(sceneArg);
         const raw = rawParamsOf(opts);
@@ -84,6 +90,7 @@ export function registerView(program: Command): void {
         const driver = { mode: 'live' as const, raw, stepsPerFrame, paused: true, backend, maxBytesPerSecond: streamRate };
         live = await startLiveRun({ scene: scene.file ?? scene.def.id, def: scene.def, driver, limits });
         // The scene is built in the worker: a combination its builder refuses fails here, as one line.
+        // (A scene file's checked build names the file: cli/scene-loader.ts.)
         await live.ready?.catch(async (e: Error) => {
           await live!.close();
           throw new UsageError(e.message);
@@ -101,11 +108,15 @@ export function registerView(program: Command): void {
         throw e;
       }
       const what = opts.run ? `replaying ${opts.run}` : `live: ${sceneArg}`;
-      process.stdout.write(`wgf view (${what}) at ${server.url}\n`);
+      io.stdout.write(`wgf view (${what}) at ${server.url}\n`);
       await new Promise<void>((resolve) => {
-        const stop = () => resolve();
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
+        const stop = () => {
+          io.signals.off('SIGINT', stop);
+          io.signals.off('SIGTERM', stop);
+          resolve();
+        };
+        io.signals.on('SIGINT', stop);
+        io.signals.on('SIGTERM', stop);
       });
       await server.close();
     });

@@ -8,7 +8,11 @@ export interface MetricRecord {
   [metric: string]: number | Record<string, number>;
 }
 
-/** How a run ended: 'error' when a step threw something other than a divergence. */
+/**
+ * How a run ended: 'ok' (all steps), 'diverged' (non-finite state or exploding energy),
+ * 'interrupted' (stopped on request, or still running / killed: resumable), 'error' (a
+ * step threw; the message says what; resumable from the last checkpoint).
+ */
 export type RunStatus = 'ok' | 'diverged' | 'interrupted' | 'error';
 
 /** A parameter change that would help, for front ends to phrase (CLI: --set dt=…; viewer: a button in the panel). */

@@ -7,7 +7,7 @@ import { GridMeasure, normalizedMasses } from '../../engine/grid/grid-measure.ts
 import { gridSimulation, type GridSimulation } from '../../engine/grid/grid-simulation.ts';
 import type { Callback } from '../../engine/run/callback.ts';
 import { runCollecting } from '../run-helpers.ts';
-import { tempDir, wgf } from '../node/cli-helpers.ts';
+import { runCliProcessSync, tempDir } from '../cli-harness.ts';
 
 /** 1D Fokker–Planck, V = x²/2, T = 1 on [−5, 5] with 40 cells (as in fokker-planck.test.ts, coarser). */
 function fokkerPlanck(opts: { tau: number; eps: number; tol?: number; maxIter?: number }): GridSimulation {
@@ -69,7 +69,7 @@ describe('an unconverged JKO step is reported, never silent (issue #11)', () => 
     const dir = tempDir('wgf-jko-health-');
     dirs.push(dir);
     const out = join(dir, 'run');
-    const r = wgf(['run', 'grid-fokker-planck', '--set', 'grid=8', '--set', 'eps=0.01', '--set', 'dt=10', '--set', 'temperature=100', '--steps', '2', '--quiet', '--out', out]);
+    const r = runCliProcessSync(['run', 'grid-fokker-planck', '--set', 'grid=8', '--set', 'eps=0.01', '--set', 'dt=10', '--set', 'temperature=100', '--steps', '2', '--quiet', '--out', out]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/warning: step 1 \(t=10\.00\) did not converge: JKO Sinkhorn marginal error .* ≥ tol 1\.000e-9.*σ·T = 1\.00e\+5.*smaller dt/);
     const s = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
