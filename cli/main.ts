@@ -5,7 +5,6 @@ import { registerOt } from './commands/ot.ts';
 import { registerRun } from './commands/run.ts';
 import { registerSweep } from './commands/sweep.ts';
 import { registerView } from './commands/view.ts';
-import { loadWatAssembler } from '../engine/wasm/assembler.ts';
 import { reportError } from './errors.ts';
 import { WGFLOW_VERSION } from '../node/version.ts';
 
@@ -32,7 +31,6 @@ export function buildProgram(): Command {
 export async function main(argv: string[]): Promise<number> {
   const debug = argv.includes('--debug');
   const program = buildProgram();
-  await loadWatAssembler(); // the SIMD kernels' assembler, before any geometry is built
   try {
     await program.parseAsync(argv, { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : 0;

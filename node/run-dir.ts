@@ -1,3 +1,4 @@
+import type { LoopDecision } from '../engine/core/accelerator.ts';
 import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { UsageError, type Simulation } from '../engine/core/simulation.ts';
@@ -29,14 +30,24 @@ export interface SceneRecord {
   checkpoint_every?: number;
   init?: string;
   wgflow_version: string;
+  /** The user's request (`--backend ts|gpu|auto`). */
   backend: string;
-  /** Where each accelerated kernel runs, as settled before the run (node/backend/plan.ts). */
-  backend_kernels?: Record<string, string>;
+  /** What the accelerator decided, once, before the first step: per hot loop its target, precision and threads. */
+  accelerator?: AcceleratorRecord;
   /** The metric drawn beside the energy (plots, replays). */
   main_metric?: string;
   /** What the run loop computes when: each callback's name and schedule. */
   callbacks?: Record<string, string>;
   created: string;
+}
+
+/**
+ * scene.json's `accelerator`: the platform and each loop's placement, precision and threads
+ * (engine/core/accelerator.ts). The same command on the same platform writes the same record.
+ */
+export interface AcceleratorRecord {
+  platform: string;
+  loops: Record<string, LoopDecision>;
 }
 
 export function frameName(step: number): string {

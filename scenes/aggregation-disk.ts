@@ -22,10 +22,11 @@ export default defineScene({
     backtracking: { type: 'boolean', default: false, description: 'Armijo backtracking on energy increase' },
   },
   every: everyFor,
-  build(p) {
+  build(p, ctx) {
     const rng = new Rng(p.seed);
     const m = new ParticleMeasure(gaussianCloud(rng, p.n, 2, 0, p.s0), 2);
     return particleSimulation({
+      accelerator: ctx.accelerator,
       measure: m,
       energies: [new Interaction(logRepulsionKernel())],
       dt: p.dt,

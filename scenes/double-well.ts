@@ -41,7 +41,7 @@ export default defineScene({
     delta: { type: 'number', default: 0, min: 0, max: 10, description: 'blob width δ (0: automatic)' },
   },
   every: everyFor,
-  build(p) {
+  build(p, ctx) {
     const { n, d } = p;
     const sigma = p.temperature;
     const rng = new Rng(p.seed);
@@ -54,6 +54,7 @@ export default defineScene({
     const potential = new Potential(doubleWellPotential(p.height, p.tilt));
     const gibbs = gibbsQuadrature(p.height, p.tilt, sigma, d);
     return particleSimulation({
+      accelerator: ctx.accelerator,
       measure: m,
       energies: blob ? [potential, blob] : [potential],
       noise: blob ? undefined : { temperature: sigma },

@@ -27,7 +27,7 @@ export default defineScene({
     backtracking: { type: 'boolean', default: false, description: 'Armijo backtracking on energy increase (blob only)' },
   },
   every: everyFor,
-  build(p) {
+  build(p, ctx) {
     const { n, d } = p;
     const sigma = p.temperature;
     const rng = new Rng(p.seed);
@@ -41,6 +41,7 @@ export default defineScene({
       return { mu, S };
     };
     return particleSimulation({
+      accelerator: ctx.accelerator,
       measure: m,
       energies: [new Potential(quadraticPotential(1)), ...blob],
       noise: p.entropy === 'langevin' ? { temperature: sigma } : undefined,

@@ -22,7 +22,7 @@ export default defineScene({
     s0: { type: 'number', default: 0.4, min: 0.1, max: 2, description: 'initial blob standard deviation' },
   },
   every: everyFor,
-  build(p) {
+  build(p, ctx) {
     const n = p.grid;
     checkGridMemory([n, n, n]);
     const grid = new Grid([n, n, n], [[-3, 3], [-3, 3], [-3, 3]]);
@@ -33,6 +33,7 @@ export default defineScene({
     const xs = grid.centres(0);
     const plane = n * n;
     return gridSimulation({
+      accelerator: ctx.accelerator,
       ...jkoOptions(p),
       measure,
       energies: [new GridPotential(V), new GridEntropy(p.temperature)],

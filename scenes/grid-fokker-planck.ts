@@ -23,7 +23,7 @@ export default defineScene({
     s0: { type: 'number', default: 0.3, min: 0.05, max: 2, description: 'initial blob standard deviation' },
   },
   every: everyFor,
-  build(p) {
+  build(p, ctx) {
     checkGridMemory([p.grid, p.grid]);
     const grid = new Grid([p.grid, p.grid], [[-2, 2], [-2, 2]]);
     const V = grid.evaluate(([x, y]) => (x * x - 1) ** 2 + 0.5 * y * y);
@@ -32,6 +32,7 @@ export default defineScene({
     const measure = new GridMeasure(grid, normalizedMasses(p0, grid));
     const xs = grid.centres(0);
     return gridSimulation({
+      accelerator: ctx.accelerator,
       ...jkoOptions(p),
       measure,
       energies: [new GridPotential(V), new GridEntropy(p.temperature)],

@@ -37,11 +37,12 @@ export default defineScene({
     backtracking: { type: 'boolean', default: false, description: 'Armijo backtracking of the step on risk increase (full batch, σ = 0)' },
   },
   every: everyFor,
-  build(p) {
+  build(p, ctx) {
     const activation = activationByName(p.activation);
     const kind = p.data as DataKind;
     const data = makeMlpData(new Rng(p.seed), { kind, d: p.d, teacher: p.teacher, train: p.train, test: p.test, activation });
     return mlpSimulation({
+      accelerator: ctx.accelerator,
       theta: balancedNeurons(new Rng(p.seed + 1), p.m, p.d, p.init_scale),
       d: p.d,
       activation,

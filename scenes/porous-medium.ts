@@ -21,7 +21,7 @@ export default defineScene({
     t0: { type: 'number', default: 2e-3, min: 0, minExclusive: true, max: 10, description: 'Barenblatt time of the initial profile' },
   },
   every: everyFor,
-  build(p) {
+  build(p, ctx) {
     checkGridMemory([p.grid, p.grid]);
     const grid = new Grid([p.grid, p.grid], [[-1, 1], [-1, 1]]);
     const exact = barenblatt(p.m, 2);
@@ -29,6 +29,7 @@ export default defineScene({
     const measure = new GridMeasure(grid, at(p.t0));
     const tEnd = p.t0 + p.steps * p.dt;
     return gridSimulation({
+      accelerator: ctx.accelerator,
       ...jkoOptions(p),
       measure,
       energies: [new PorousMedium(p.m)],

@@ -56,7 +56,7 @@ export default defineScene({
     backtracking: { type: 'boolean', default: false, description: 'Armijo backtracking on energy increase' },
   },
   every: everyFor,
-  build(p) {
+  build(p, ctx) {
     const rng = new Rng(p.seed);
     const target = targetCloud(p.target, p.m, rng);
     const measure = new ParticleMeasure(gaussianCloud(rng, p.n, 2, 0, p.s0), 2);
@@ -64,6 +64,7 @@ export default defineScene({
     // The divergence's warm starts are part of the scheme's state (its saveState/loadState),
     // so a checkpoint restores the same Sinkhorn solves bit for bit.
     return particleSimulation({
+      accelerator: ctx.accelerator,
       measure,
       energies: [divergence],
       dt: p.dt,

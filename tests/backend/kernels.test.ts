@@ -1,11 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { withBackend } from '../../engine/backend/index.ts';
 import { BlobEntropy } from '../../engine/particles/blob-entropy.ts';
 import { Interaction } from '../../engine/particles/interaction.ts';
 import {
   gaussianKernel, logRepulsionKernel, morseKernel, newtonRepulsionKernel, powerKernel, quadraticKernel, type RadialKernel,
 } from '../../engine/particles/radial-kernels.ts';
-import { useTwoThreadPool } from './executors.ts';
+import { bound, useTwoThreadPool } from './executors.ts';
 import { EXP_REL_ERROR, blobAbsSums, interactionAbsSums, maxScaledError, pairTolerance, separatedCloud } from './clouds.ts';
 
 /**
@@ -15,7 +14,7 @@ import { EXP_REL_ERROR, blobAbsSums, interactionAbsSums, maxScaledError, pairTol
  * not a multiple of 4, N large enough that the rows are split over threads.
  * Tolerance: pairTolerance (clouds.ts), per particle and coordinate.
  */
-useTwoThreadPool();
+const accelerator = useTwoThreadPool();
 
 const KERNELS: [string, () => RadialKernel][] = [
   ['quadratic', quadraticKernel],
@@ -36,12 +35,13 @@ describe('interaction kernels: gpu.js (float32) vs TS (float64)', () => {
           const { m, rMin, R } = separatedCloud(17 * n + d, n, d, n === 97 ? 10 : 0);
           const W = make();
           const ref = new Interaction(W);
-          const { value: gpu } = withBackend('gpu', () => new Interaction(W));
+          const acc = accelerator('gpu');
+          const gpu = bound(new Interaction(W), acc, n, d);
           const v0 = new Float64Array(n * d);
           const v1 = new Float64Array(n * d);
           ref.addVelocity(m, v0);
           gpu.addVelocity(m, v1);
-          expect(gpu.backend.target, `N=${n}`).toBe('gpu');
+          expect(acc.loops[gpu.name]?.target, `N=${n}`).toBe('gpu');
           const S = interactionAbsSums(W, m);
           // Gaussian and Morse use the inline exponential: EXP_REL_ERROR relative per term on top.
           const expTerm = name === 'gaussian' || name === 'morse' ? EXP_REL_ERROR : 0;
@@ -70,12 +70,13 @@ describe('blob entropy kernels: gpu.js (float32) vs TS (float64)', () => {
         const delta = 2 * Math.pow(n, -1 / d);
         const sigma = 0.1;
         const ref = new BlobEntropy(sigma, delta);
-        const { value: gpu } = withBackend('gpu', () => new BlobEntropy(sigma, delta));
+        const acc = accelerator('gpu');
+        const gpu = bound(new BlobEntropy(sigma, delta), acc, n, d);
         const v0 = new Float64Array(n * d);
         const v1 = new Float64Array(n * d);
         ref.addVelocity(m, v0);
         gpu.addVelocity(m, v1);
-        expect(gpu.backend.target, `N=${n}`).toBe('gpu');
+        expect(acc.loops[gpu.name]?.target, `N=${n}`).toBe('gpu');
         const S = blobAbsSums(m, delta, sigma);
         // The inline exponential adds EXP_REL_ERROR relative per term (exp-source.ts).
         expect(maxScaledError(v0, v1, d, (i) => pairTolerance(n, R, rMin, S[i]) + EXP_REL_ERROR * S[i] + 1e-300), `velocity N=${n}`).toBeLessThanOrEqual(1);

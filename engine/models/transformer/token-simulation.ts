@@ -1,3 +1,4 @@
+import type { Accelerator } from '../../core/accelerator.ts';
 import { Simulation, type Scheme } from '../../core/simulation.ts';
 import { retract } from '../../particles/forward-scheme.ts';
 import { ParticleMeasure } from '../../particles/measure.ts';
@@ -15,6 +16,8 @@ export interface TokenSimulationOptions extends AttentionFieldOptions {
   integrator: IntegratorName;
   /** Radius of the cluster count (connected components at this distance). */
   clusterRadius: number;
+  /** Where softmax/USA attention runs (`ctx.accelerator`); absent: the float64 reference. */
+  accelerator?: Accelerator;
 }
 
 /** Tokens [n, d]: the attention flow keeps nothing else between steps (Sinkhorn warm starts live within a step). */
@@ -64,6 +67,7 @@ export function tokenSimulation(o: TokenSimulationOptions): TokenSimulation {
   const d = o.weights.d;
   const n = o.w.length;
   const field = new AttentionField(o);
+  if (o.accelerator) field.accelerate(o.accelerator);
   const bound = o.sphere ? 1.2 : undefined;
   const sim = new Simulation({
     info: {
