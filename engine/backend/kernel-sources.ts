@@ -98,7 +98,9 @@ export function interactionEnergySource(d: number, form: RadialForm): string {
   return (
     header(d, []) + loads(d) + '  let e = 0.0;\n' + (log ? '  let p = 1.0;\n  let k = 0.0;\n' : '') +
     '  for (let j = 0; j < n; j++) {\n' + pairR2(d, eps) + (form.valuePrelude ?? '') +
-    '    const wj = j === i ? 0.0 : w[j];\n' +
+    // The diagonal is masked for singular V; with a logarithm it is removed on the host (its
+    // r² is exactly 2^−60, and V(2^−60) ≤ 1e−18 for the polynomial parts of these kernels).
+    (log ? '    const wj = w[j];\n' : '    const wj = j === i ? 0.0 : w[j];\n') +
     `    e += wj * ${form.clamp ? `Math.min(Math.max(${form.value}, -1e30), 1e30)` : `(${form.value})`};\n` +
     (log
       ? '    p = p * r2;\n' +

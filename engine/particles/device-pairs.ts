@@ -17,7 +17,7 @@ export class DevicePairs {
   readonly w: Float32Array;
   /** A spare per-row input (1/ρ of the blob entropy). */
   readonly extra: Float32Array;
-  /** Per-row outputs [n, ≤ d]. */
+  /** Per-row outputs [n, ≤ 4] (gpu.js returns at most four floats per row). */
   readonly out: Float32Array;
 
   constructor(
@@ -28,7 +28,7 @@ export class DevicePairs {
     this.xs = Array.from({ length: d }, () => new Float32Array(n));
     this.w = new Float32Array(n);
     this.extra = new Float32Array(n);
-    this.out = new Float32Array(n * Math.max(1, d));
+    this.out = new Float32Array(n * Math.max(d, 3));
   }
 
   /** Copies the centred positions and the weights of `m` ([n, d], the bound shape). */
@@ -49,7 +49,8 @@ export class DevicePairs {
   /** Runs `source` over the n rows with inputs (x0.., w[, extra]) into `out`. */
   run(source: string, outDim: number, withExtra = false): Float32Array {
     const inputs = withExtra ? [...this.xs, this.w, this.extra] : [...this.xs, this.w];
-    this.loop.executor.run(source, outDim, inputs, this.n, this.out);
-    return this.out;
+    const out = this.out.subarray(0, this.n * outDim);
+    this.loop.executor.run(source, outDim, inputs, this.n, out);
+    return out;
   }
 }
