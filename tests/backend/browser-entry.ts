@@ -15,8 +15,10 @@ import { ParticleMeasure } from '../../engine/particles/measure.ts';
 import { logRepulsionKernel, morseKernel, newtonRepulsionKernel, quadraticKernel } from '../../engine/particles/radial-kernels.ts';
 import type { GpuJsConstructor } from '../../engine/backend/gpujs-executor.ts';
 
-// The page keeps WebGL2 even on SwiftShader (to test the GL path); `installDefault` builds the viewer's.
-const gpu = (): Accelerator => gpuJsAccelerator(GPU as unknown as GpuJsConstructor, 'gpu', null, { softwareGl: 'use' });
+// The page keeps WebGL2 even on SwiftShader (to test the GL path) until `installDefault` switches
+// the page's later calls to the viewer's accelerator (WebAssembly instead of software GL).
+let softwareGl: 'use' | 'avoid' = 'use';
+const gpu = (): Accelerator => gpuJsAccelerator(GPU as unknown as GpuJsConstructor, 'gpu', null, { softwareGl });
 
 const KERNELS = { quadratic: quadraticKernel, log: logRepulsionKernel, newton: newtonRepulsionKernel, morse: () => morseKernel() };
 
@@ -28,7 +30,8 @@ function platformOf(acc: Accelerator, n: number, d: number): string {
 
 (globalThis as Record<string, unknown>).wgfBackend = {
   installDefault(): { platform: string; description: string } {
-    const acc = gpuJsAccelerator(GPU as unknown as GpuJsConstructor, 'gpu');
+    softwareGl = 'avoid';
+    const acc = gpu();
     const platform = platformOf(acc, 8, 1);
     return { platform, description: acc.loops.probe.executor ?? '' };
   },
