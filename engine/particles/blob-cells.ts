@@ -10,21 +10,36 @@ import type { ParticleMeasure } from './measure.ts';
  */
 export const BLOB_CUTOFF2 = 2 * 37;
 
-/** ρ_i = (2πδ²)^{−d/2} Σ_j w_j e^{−|x_i−x_j|²/(2δ²)} (self term included) into rho; returns the cell list for reuse. */
-export function blobDensityCells(m: ParticleMeasure, delta: number, rho: Float64Array, cl = new CellList(m.x, m.n, m.d, Math.sqrt(BLOB_CUTOFF2) * delta)): CellList {
+/**
+ * ρ_i = (2πδ²)^{−d/2} Σ_j w_j e^{−|x_i−x_j|²/(2δ²)} (self term included) into rho; with
+ * `moment`, also M_i = (2πδ²)^{−d/2} Σ_j w_j (|x_i−x_j|²/δ²) e^{−|x_i−x_j|²/(2δ²)} (as
+ * blobDensity in blob-entropy.ts). Returns the cell list for reuse.
+ */
+export function blobDensityCells(m: ParticleMeasure, delta: number, rho: Float64Array, cl = new CellList(m.x, m.n, m.d, Math.sqrt(BLOB_CUTOFF2) * delta), moment?: Float64Array): CellList {
   const { n, d, w } = m;
   const c = 1 / (2 * delta * delta);
   const ws = cl.sorted(w, 1);
   const s = Float64Array.from(ws);
+  const ms = moment ? new Float64Array(n) : null;
   cl.forEachPair((p, q, r2) => {
     const phi = Math.exp(-c * r2);
     s[p] += ws[q] * phi;
     s[q] += ws[p] * phi;
+    if (ms) {
+      const t = 2 * c * r2 * phi;
+      ms[p] += ws[q] * t;
+      ms[q] += ws[p] * t;
+    }
   });
   const norm = Math.pow(2 * Math.PI * delta * delta, -d / 2);
   rho.fill(0);
   cl.addUnsorted(s, 1, rho);
   for (let i = 0; i < n; i++) rho[i] *= norm;
+  if (moment && ms) {
+    moment.fill(0);
+    cl.addUnsorted(ms, 1, moment);
+    for (let i = 0; i < n; i++) moment[i] *= norm;
+  }
   return cl;
 }
 

@@ -60,6 +60,20 @@ export class BlobSums {
     }
   }
 
+  /**
+   * The virial ratio (blobVirialRatio below) by the same method as the sums, so that a
+   * metric of a 10⁶-particle run does no all-pairs pass unless the method is 'direct'.
+   */
+  virialRatio(m: ParticleMeasure, delta: number): number {
+    const method = this.settle(m, delta);
+    if (method === 'mesh') return this.blobMesh().virialRatio(m, delta);
+    if (method === 'direct') return blobVirialRatio(m, delta);
+    const rho = new Float64Array(m.n);
+    const moment = new Float64Array(m.n);
+    blobDensityCells(m, delta, rho, undefined, moment);
+    return virialRatioOf(m, rho, moment);
+  }
+
   /** Densities into rho; with v, also adds the velocity (temperature σ). Returns false when the caller's direct loops should run. */
   run(m: ParticleMeasure, delta: number, rho: Float64Array, v: Float64Array | null, temperature: number): boolean {
     const method = this.settle(m, delta);
@@ -174,6 +188,11 @@ export class BlobEntropy implements ParticleEnergy {
     this.deviceValues = loop?.deviceValues ?? false;
   }
 
+  /** Measured stationary variance / σ (blobVirialRatio), summed by this entropy's method. */
+  virialRatio(m: ParticleMeasure): number {
+    return this.sums.virialRatio(m, this.delta);
+  }
+
   private densities(m: ParticleMeasure): Float64Array {
     if (this.rho.length !== m.n) {
       this.rho = new Float64Array(m.n);
@@ -261,6 +280,10 @@ export function blobVirialRatio(m: ParticleMeasure, delta: number): number {
   const rho = new Float64Array(m.n);
   const moment = new Float64Array(m.n);
   blobDensity(m, delta, rho, moment);
+  return virialRatioOf(m, rho, moment);
+}
+
+function virialRatioOf(m: ParticleMeasure, rho: Float64Array, moment: Float64Array): number {
   let R = 0;
   for (let i = 0; i < m.n; i++) R += (m.w[i] * moment[i]) / rho[i];
   return R / m.d;

@@ -1,38 +1,61 @@
 /**
  * A cell list (linked-cell method; Allen & Tildesley, *Computer Simulation of
  * Liquids*, 1987, §5.3): the bounding box of positions x [n, d] cut into cells of
- * side ≥ `cutoff`, particles counting-sorted by cell. Every pair closer than the
- * cutoff lies in one cell or in two adjacent ones, so visiting each cell with the
- * half of its 3^d − 1 neighbours that come after it (and itself) visits every such
- * pair exactly once: O(n · neighbours) instead of O(n²).
+ * side ≥ cutoff/reach, particles counting-sorted by cell. Every pair closer than the
+ * cutoff lies in cells at most `reach` apart on every axis, so visiting each cell with
+ * the half of its (2·reach + 1)^d − 1 neighbours that come after it (and itself)
+ * visits every such pair exactly once: O(n · neighbours) instead of O(n²).
+ * Reach 2 (cells of half the cutoff) tests fewer far candidates per kept pair:
+ * 12.5 cells of side r_c/2 hold 3.1 r_c²ρ candidates in 2D against 4.5 r_c²ρ for
+ * reach 1, for π r_c²ρ/2 kept pairs per particle; in 3D 7.8 r_c³ρ against 13.5 r_c³ρ.
  *
  * Sorted copies of the positions (`xs`, [n, d]) keep each cell's particles
- * contiguous; `order[s]` is the original index of sorted particle s. The number of
- * cells is capped near 2n (by widening the cells, which stays correct: any side ≥
- * cutoff finds every pair), so a few far outliers cannot make the grid huge.
+ * contiguous, cells in row-major order, so the cells (i, …, j − r … j + r) of one
+ * row are one contiguous run of sorted particles; `order[s]` is the original index
+ * of sorted particle s. The number of cells is capped near 2n (by widening the
+ * cells, which stays correct: any side ≥ cutoff/reach finds every pair), so a few
+ * far outliers cannot make the grid huge.
+ *
+ * `build` reuses the arrays of the previous build when they are large enough: a run
+ * rebuilds its list every step without allocating.
  */
 export class CellList {
-  readonly d: number;
-  readonly n: number;
-  readonly cutoff: number;
+  d = 0;
+  n = 0;
+  cutoff = 0;
+  /** Cells per cutoff along each axis: neighbours are searched `reach` cells away. */
+  reach = 1;
+  /** Side of a cell (≥ cutoff/reach). */
+  side = 0;
+  /** Lower corner of the box. */
+  lo: number[] = [];
   /** Cells per axis. */
-  readonly dims: number[];
-  /** cellStart[c] … cellStart[c+1]: the sorted particles of cell c. */
-  readonly cellStart: Int32Array;
+  dims: number[] = [];
+  /** cellStart[c] … cellStart[c+1]: the sorted particles of cell c (length cells + 1). */
+  cellStart = new Int32Array(1);
   /** Original index of each sorted particle. */
-  readonly order: Int32Array;
+  order = new Int32Array(0);
   /** Positions in sorted order, [n, d]. */
-  readonly xs: Float64Array;
-  /** Linear offsets of the half stencil (self first), for cells away from the border. */
-  private readonly stencil: number[][];
+  xs = new Float64Array(0);
+  private cell = new Int32Array(0);
+  private stencil: number[][] = [];
 
-  constructor(x: Float64Array, n: number, d: number, cutoff: number) {
+  /** A list for x [n, d] (or an empty one to `build` later). */
+  constructor(x?: Float64Array, n?: number, d?: number, cutoff?: number, reach = 1) {
+    if (x !== undefined) this.build(x, n!, d!, cutoff!, reach);
+  }
+
+  /** Sorts x [n, d] into cells for `cutoff` (reusing this list's arrays); returns this. */
+  build(x: Float64Array, n: number, d: number, cutoff: number, reach = 1): this {
     if (!(cutoff > 0)) throw new Error(`cell list cutoff must be > 0; got ${cutoff}`);
+    if (!(reach === 1 || reach === 2)) throw new Error(`cell list reach must be 1 or 2; got ${reach}`);
+    if (d !== this.d || reach !== this.reach || this.stencil.length === 0) this.stencil = halfStencil(d, reach);
     this.d = d;
     this.n = n;
     this.cutoff = cutoff;
+    this.reach = reach;
     const { lo, hi } = boundingBox(x, n, d);
-    let side = cutoff;
+    let side = cutoff / reach;
     const cellsFor = (s: number) => lo.map((l, k) => Math.max(1, Math.min(2 ** 20, Math.floor((hi[k] - l) / s) + 1)));
     let dims = cellsFor(side);
     const cap = 2 * n + 64;
@@ -40,30 +63,36 @@ export class CellList {
       side *= 1.25;
       dims = cellsFor(side);
     }
+    this.lo = lo;
+    this.side = side;
     this.dims = dims;
     const total = dims.reduce((a, b) => a * b, 1);
-    const cell = new Int32Array(n);
-    const count = new Int32Array(total + 1);
+    if (this.cellStart.length !== total + 1) this.cellStart = new Int32Array(total + 1);
+    else this.cellStart.fill(0);
+    if (this.cell.length < n) this.cell = new Int32Array(n);
+    if (this.order.length !== n) this.order = new Int32Array(n);
+    if (this.xs.length !== n * d) this.xs = new Float64Array(n * d);
+    const { cell, cellStart: start, order, xs } = this;
+    const inv = 1 / side;
     for (let i = 0; i < n; i++) {
       let c = 0;
       for (let k = 0; k < d; k++) {
-        const j = Math.min(dims[k] - 1, Math.floor((x[i * d + k] - lo[k]) / side));
+        const j = Math.min(dims[k] - 1, Math.floor((x[i * d + k] - lo[k]) * inv));
         c = c * dims[k] + j;
       }
       cell[i] = c;
-      count[c + 1]++;
+      start[c + 1]++;
     }
-    for (let c = 0; c < total; c++) count[c + 1] += count[c];
-    this.cellStart = count.slice();
-    this.order = new Int32Array(n);
-    this.xs = new Float64Array(n * d);
-    const next = count;
+    for (let c = 0; c < total; c++) start[c + 1] += start[c];
+    // Place each particle at its cell's next free slot, counting with start[c] and restoring it after.
     for (let i = 0; i < n; i++) {
-      const s = next[cell[i]]++;
-      this.order[s] = i;
-      for (let k = 0; k < d; k++) this.xs[s * d + k] = x[i * d + k];
+      const s = start[cell[i]]++;
+      order[s] = i;
+      for (let k = 0; k < d; k++) xs[s * d + k] = x[i * d + k];
     }
-    this.stencil = halfStencil(d);
+    for (let c = total; c > 0; c--) start[c] = start[c - 1];
+    start[0] = 0;
+    return this;
   }
 
   /**
@@ -153,19 +182,20 @@ export function boundingBox(x: Float64Array, n: number, d: number): { lo: number
   return { lo, hi };
 }
 
-/** Offsets in {−1, 0, 1}^d that are zero or whose first non-zero entry is +1 (self first). */
-function halfStencil(d: number): number[][] {
+/** Offsets in {−r … r}^d that are zero or whose first non-zero entry is positive (self first). */
+function halfStencil(d: number, r: number): number[][] {
   const out: number[][] = [new Array(d).fill(0)];
-  const total = 3 ** d;
+  const w = 2 * r + 1;
+  const total = w ** d;
   for (let c = 0; c < total; c++) {
     const off: number[] = [];
-    let r = c;
+    let q = c;
     for (let k = 0; k < d; k++) {
-      off.unshift((r % 3) - 1);
-      r = Math.floor(r / 3);
+      off.unshift((q % w) - r);
+      q = Math.floor(q / w);
     }
     const first = off.find((v) => v !== 0);
-    if (first === 1) out.push(off);
+    if (first !== undefined && first > 0) out.push(off);
   }
   return out;
 }

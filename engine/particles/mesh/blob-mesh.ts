@@ -76,6 +76,24 @@ export class BlobMesh {
     return rho;
   }
 
+  /**
+   * The virial ratio R = (1/d) Σ_i w_i M_i / s_i of blob-entropy.ts (`blobVirialRatio`, the
+   * stationary variance / σ for V = |x|²/2) with both sums on the mesh: s_i as above and
+   * M_i = Σ_j w_j (|x_i − x_j|²/δ²) e^{−|x_i−x_j|²/(2δ²)} (the normalizations cancel). O(n + M^d log M).
+   */
+  virialRatio(m: ParticleMeasure, delta: number): number {
+    const { n, d, x, w } = m;
+    const g = this.geometry(m, delta);
+    const s = new Float64Array(n);
+    const moment = new Float64Array(n);
+    this.pm.convolve(g, x, n, w, this.green(g, delta), s, null);
+    const c = 1 / (2 * delta * delta);
+    this.pm.convolve(g, x, n, w, this.pm.greenFor(`blob-moment|${delta}`, (r2) => 2 * c * r2 * Math.exp(-c * r2), g), moment, null);
+    let R = 0;
+    for (let i = 0; i < n; i++) R += (w[i] * moment[i]) / s[i];
+    return R / d;
+  }
+
   /** Adds the blob-entropy velocity at temperature σ into v; leaves the densities in rho. */
   addVelocity(m: ParticleMeasure, delta: number, temperature: number, rho: Float64Array, v: Float64Array): void {
     const { n, d, x, w } = m;

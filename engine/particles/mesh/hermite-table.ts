@@ -8,11 +8,15 @@
  * Beyond xmax it returns f(xmax) (the pair loops never ask: xmax covers the cutoff).
  */
 export class HermiteTable {
-  private readonly v: Float64Array;
-  private readonly dv: Float64Array;
-  private readonly inv: number;
-  private readonly step: number;
-  private readonly last: number;
+  /** Values f(x_i) at the nodes x_i = i·step. */
+  readonly v: Float64Array;
+  /** Derivatives f′(x_i)·step (the Hermite form on the unit interval). */
+  readonly dv: Float64Array;
+  /** 1/step. */
+  readonly inv: number;
+  readonly step: number;
+  /** Index of the last interval. */
+  readonly last: number;
 
   constructor(f: (x: number) => number, df: (x: number) => number, xmax: number, intervals = 4096) {
     this.step = xmax / intervals;

@@ -2,6 +2,7 @@ import erf from '@stdlib/math-base-special-erf';
 import erfc from '@stdlib/math-base-special-erfc';
 import type { RadialKernel } from '../radial-kernels.ts';
 import { HermiteTable } from './hermite-table.ts';
+import { coulombForceTable, logForceTable, sampledForceTable, type PairForceTable } from './pair-force-table.ts';
 
 /** A radial function in r² = |z|², with gradFactor(r²) = f′(r)/r as in RadialKernel. */
 export interface RadialPart {
@@ -27,6 +28,8 @@ export interface KernelSplit {
   /** Names L with its parameters, for the Green's function cache. */
   longKey: string;
   short: RadialPart | null;
+  /** The short part's force tabulated for the fast pair loops (pair-force-table.ts), or null (the loops call `short`). */
+  force: PairForceTable | null;
   cutoff: number;
   singular: boolean;
 }
@@ -227,6 +230,12 @@ export function kernelFamily(W: RadialKernel): KernelFamily {
   return W.singular ? 'singular' : 'kinked';
 }
 
+/** κ = r_c/α for W: the given one, else EWALD_CUTOFF for the log and Coulomb families, SCREENED_CUTOFF for the rest. */
+export function shortCutoff(W: RadialKernel, kappa?: number): number {
+  const family = kernelFamily(W);
+  return kappa ?? (family === 'log' || family === 'coulomb' ? EWALD_CUTOFF : SCREENED_CUTOFF);
+}
+
 /**
  * The split of W for splitting width α and short-range cutoff κα. `meshOnly`
  * (method 'pm'): no short-range part, all of W − c|z|²/2 on the mesh, allowed only
@@ -236,15 +245,16 @@ export function splitKernel(W: RadialKernel, alpha: number, kappa: number | unde
   const family = kernelFamily(W);
   const key = `${W.name}|${(W.params ?? []).join(',')}|${alpha}|${meshOnly}`;
   const base = { longKey: key, singular: W.singular };
-  if (family === 'quadratic') return { ...base, quadratic: 1, constant: 0, long: null, short: null, cutoff: 0 };
+  if (family === 'quadratic') return { ...base, quadratic: 1, constant: 0, long: null, short: null, force: null, cutoff: 0 };
   // W = |z|²/2 + rest for the aggregation kernels: the quadratic part is exact through moments.
   const p = W.params ?? [];
   const quadratic = family === 'log' || family === 'coulomb' || (W.name.startsWith('power-') && p[0] === 2) ? 1 : 0;
   const constant = W.singular ? 0 : W.value(0);
   const rest: RadialPart = { value: (r2) => W.value(r2) - 0.5 * quadratic * r2 - constant, gradFactor: (r2) => W.gradFactor(r2) - quadratic };
-  if (meshOnly) return { ...base, quadratic, constant, long: rest, short: null, cutoff: 0 };
-  const ewald = family === 'log' || family === 'coulomb';
-  kappa ??= ewald ? EWALD_CUTOFF : SCREENED_CUTOFF;
+  if (meshOnly) return { ...base, quadratic, constant, long: rest, short: null, force: null, cutoff: 0 };
+  kappa = shortCutoff(W, kappa);
   const [long, short] = family === 'log' ? logSplit(alpha, kappa) : family === 'coulomb' ? coulombSplit(alpha, kappa) : screenedSplit(rest, alpha);
-  return { ...base, quadratic, constant, long, short, cutoff: kappa * alpha };
+  // The pair loops' table of the short force: closed forms for the Ewald splits, sampled and checked for regular kernels.
+  const force = family === 'log' ? logForceTable(alpha, kappa) : family === 'coulomb' ? coulombForceTable(alpha, kappa) : W.singular ? null : sampledForceTable(short, alpha, kappa);
+  return { ...base, quadratic, constant, long, short, force, cutoff: kappa * alpha };
 }

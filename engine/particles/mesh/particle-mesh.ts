@@ -40,10 +40,11 @@ export class ParticleMesh {
   }
 
   /**
-   * φ_i into phi (if given) and ∇φ(x_i) into grad ([n, d], if given), both
-   * overwritten, for the kernel whose spectrum is `green` on geometry g.
+   * φ_i into phi (if given, overwritten) and ∇φ(x_i) into grad ([n, d], if given)
+   * for the kernel whose spectrum is `green` on geometry g: overwritten, or with
+   * `gradScale` set, c·∇φ(x_i) added (a velocity accumulates −∇φ in place).
    */
-  convolve(g: MeshGeometry, x: Float64Array, n: number, charges: Float64Array, green: Float64Array, phi: Float64Array | null, grad: Float64Array | null): void {
+  convolve(g: MeshGeometry, x: Float64Array, n: number, charges: Float64Array, green: Float64Array, phi: Float64Array | null, grad: Float64Array | null, gradScale?: number): void {
     const size = g.shape.reduce((a, b) => a * b, 1);
     const hsize = halfSpectrumShape(g.shape).reduce((a, b) => a * b, 1);
     if (this.q.length !== size) this.q = new Float64Array(size);
@@ -57,7 +58,7 @@ export class ParticleMesh {
       spec[2 * i + 1] *= green[i];
     }
     irfftN(spec, g.shape, q, g.span);
-    this.gather(g, x, n, q, phi, grad);
+    this.gather(g, x, n, q, phi, grad, gradScale);
   }
 
   /** Spline weights of particle i on every axis into this.w / this.dw (p per axis) and first node indices. */
@@ -94,10 +95,11 @@ export class ParticleMesh {
     }
   }
 
-  private gather(g: MeshGeometry, x: Float64Array, n: number, C: Float64Array, phi: Float64Array | null, grad: Float64Array | null): void {
+  private gather(g: MeshGeometry, x: Float64Array, n: number, C: Float64Array, phi: Float64Array | null, grad: Float64Array | null, gradScale?: number): void {
     const { d, h, shape, order: p } = g;
     const w = this.w, dw = this.dw, f = this.first;
-    const ih = 1 / h;
+    const ih = (gradScale ?? 1) / h;
+    const keep = gradScale === undefined ? 0 : 1;
     for (let i = 0; i < n; i++) {
       this.weights(g, x, i);
       if (d === 1) {
@@ -108,7 +110,7 @@ export class ParticleMesh {
           s0 += dw[a] * v;
         }
         if (phi) phi[i] = s;
-        if (grad) grad[i] = s0 * ih;
+        if (grad) grad[i] = keep * grad[i] + s0 * ih;
       } else if (d === 2) {
         let s = 0, s0 = 0, s1 = 0;
         for (let a = 0; a < p; a++) {
@@ -125,8 +127,8 @@ export class ParticleMesh {
         }
         if (phi) phi[i] = s;
         if (grad) {
-          grad[2 * i] = s0 * ih;
-          grad[2 * i + 1] = s1 * ih;
+          grad[2 * i] = keep * grad[2 * i] + s0 * ih;
+          grad[2 * i + 1] = keep * grad[2 * i + 1] + s1 * ih;
         }
       } else {
         let s = 0, s0 = 0, s1 = 0, s2 = 0;
@@ -151,9 +153,9 @@ export class ParticleMesh {
         }
         if (phi) phi[i] = s;
         if (grad) {
-          grad[3 * i] = s0 * ih;
-          grad[3 * i + 1] = s1 * ih;
-          grad[3 * i + 2] = s2 * ih;
+          grad[3 * i] = keep * grad[3 * i] + s0 * ih;
+          grad[3 * i + 1] = keep * grad[3 * i + 1] + s1 * ih;
+          grad[3 * i + 2] = keep * grad[3 * i + 2] + s2 * ih;
         }
       }
     }
