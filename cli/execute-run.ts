@@ -108,7 +108,7 @@ function runnerFor(sim: Simulation, record: SceneRecord, dir: string, opts: {
   return new Runner(sim, { guards, outputs, recordSchedule, onWarning: opts.onWarning, resume: opts.resume?.run });
 }
 
-/** Runs a scene into a run directory (DESIGN §5.2). */
+/** Runs a scene into a run directory (docs/design.md §5.2). */
 export async function executeRun(req: RunRequest): Promise<RunSummary> {
   const { sim, record } = prepareRun(req);
   prepareRunDir(req.out);

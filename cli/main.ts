@@ -10,7 +10,7 @@ import { reportError } from './errors.ts';
 import { WGFLOW_VERSION } from '../node/version.ts';
 
 /**
- * The `wgf` command line (DESIGN §5.1), built with commander: each command
+ * The `wgf` command line (docs/design.md §5.1), built with commander: each command
  * registers itself from its own file in commands/.
  */
 export function buildProgram(): Command {

@@ -33,7 +33,7 @@ export interface JKOStepReport {
 
 /**
  * One entropic JKO step (Peyré, *Entropic approximation of Wasserstein gradient
- * flows*, SIAM J. Imaging Sci. 2015; DESIGN §1.2):
+ * flows*, SIAM J. Imaging Sci. 2015; docs/design.md §1.2):
  *
  *     p_{k+1} = argmin_q W_ε(p_k, q) + τ F(q),   c(x, y) = ½|x − y|²,
  *

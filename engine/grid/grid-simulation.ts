@@ -17,16 +17,18 @@ export interface GridState {
   last: { iterations: number; marginalError: number; converged: boolean; logApplications: number };
 }
 
+/** Options of `gridSimulation`: the step (τ, ε, tol, form, truncation), the initial measure, the energies and what the scene records. */
 export interface GridSimulationOptions extends EntropicJKOOptions {
   measure: GridMeasure;
   energies: GridEnergy[];
   mainMetric?: string;
   /** Scene metrics at recorded steps (t = current time). */
   metrics?: (m: GridMeasure, t: number) => Record<string, number>;
+  /** A density (cell masses of the grid's shape) drawn next to the state, e.g. the Gibbs law. */
   reference?: () => Reference | null;
 }
 
-/** Entropic JKO steps (Peyré 2015, DESIGN §1.2) as a scheme over GridState. */
+/** Entropic JKO steps (Peyré 2015, docs/design.md §1.2) as a scheme over GridState. */
 export function entropicJkoScheme(o: GridSimulationOptions): Scheme<GridState> & { measureOf(s: GridState): GridMeasure; readonly jko: EntropicJKO } {
   const jko = new EntropicJKO(o.energies, o.measure, o);
   const { grid, mask } = o.measure;
@@ -58,7 +60,7 @@ export function entropicJkoScheme(o: GridSimulationOptions): Scheme<GridState> &
 }
 
 /**
- * A density on a 1D/2D/3D grid moved by entropic JKO steps (DESIGN §1.2): the
+ * A density on a 1D/2D/3D grid moved by entropic JKO steps (docs/design.md §1.2): the
  * simulation behind every grid scene. State: cell masses, Σ p = 1, and the warm start.
  */
 export function gridSimulation(o: GridSimulationOptions): GridSimulation {

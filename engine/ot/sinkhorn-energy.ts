@@ -15,7 +15,7 @@ export interface SinkhornEnergyOptions {
 }
 
 /**
- * F(μ) = S_ε(μ, ν), the debiased Sinkhorn divergence to a fixed target cloud (DESIGN §1.1,
+ * F(μ) = S_ε(μ, ν), the debiased Sinkhorn divergence to a fixed target cloud (docs/design.md §1.1,
  * §2), as a particle energy. Its Wasserstein velocity is
  *   −∇(δF/δμ)(x_i) = −(∇f_μν(x_i) − ∇f_μμ(x_i)),
  * f_μν, f_μμ the extended dual potentials (Feydy et al. 2019, §3: gradient flows of S_ε).

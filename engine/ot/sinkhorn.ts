@@ -28,7 +28,7 @@ export interface SinkhornOptions extends Omit<SinkhornLoopOptions, 'eps' | 'pote
 /**
  * Result of entropic OT between weighted point clouds (immutable by convention).
  * value = OT_ε(α, β) = ⟨f, a⟩ + ⟨g, b⟩ = ⟨C, π⟩ + ε KL(π | a⊗b) at convergence
- * (OTT-JAX / GeomLoss convention, not POT's ⟨C, π⟩; DESIGN §2).
+ * (OTT-JAX / GeomLoss convention, not POT's ⟨C, π⟩; docs/design.md §2).
  */
 export interface SinkhornResult {
   value: number;

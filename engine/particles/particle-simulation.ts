@@ -4,6 +4,7 @@ import { forwardScheme, type ParticleState } from './forward-scheme.ts';
 import { kdeEntropy } from './langevin-noise.ts';
 import { ParticleMeasure } from './measure.ts';
 
+/** Options of `particleSimulation`: the initial measure, the energies, the step, and what the scene records. */
 export interface ParticleSimulationOptions {
   measure: ParticleMeasure;
   energies: ParticleEnergy[];
@@ -23,12 +24,13 @@ export interface ParticleSimulationOptions {
   mainMetric?: string;
   /** Scene metrics, evaluated at recorded steps. */
   metrics?: (m: ParticleMeasure, t: number) => Record<string, number>;
+  /** Points [m, d] drawn next to the particles (exact samples, a target cloud, the unit sphere). */
   reference?: () => Reference | null;
 }
 
 /**
  * A particle measure moved by forward Wasserstein gradient descent on a sum of
- * energies (DESIGN §1.1): the simulation behind every particle scene.
+ * energies (docs/design.md §1.1): the simulation behind every particle scene.
  */
 export function particleSimulation(o: ParticleSimulationOptions): Simulation<ParticleState> {
   const { n, d } = o.measure;

@@ -101,7 +101,7 @@ export function userPotential(
 }
 
 /**
- * F(μ) = ∫ V dμ = Σ_i w_i V(x_i); particle velocity −∇V(x_i) (DESIGN §1.1). V is a
+ * F(μ) = ∫ V dμ = Σ_i w_i V(x_i); particle velocity −∇V(x_i) (docs/design.md §1.1). V is a
  * `PotentialFunction` (`quadraticPotential`, `doubleWellPotential`, `userPotential`, or
  * any `{ value, gradient? }`); without a gradient, ∇V is taken by central differences.
  */

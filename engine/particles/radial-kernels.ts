@@ -5,9 +5,11 @@
  */
 export interface RadialKernel {
   readonly name: string;
+  /** W at distance r = √r2. */
   value(r2: number): number;
+  /** W'(r)/r at r = √r2, so that ∇W(z) = z · gradFactor(|z|²). */
   gradFactor(r2: number): number;
-  /** Singular at 0: the pair loops skip i = j (DESIGN §1.1). */
+  /** Singular at 0: the pair loops skip i = j (docs/design.md §1.1). */
   readonly singular: boolean;
   /** Constructor arguments, so accelerated backends can rebuild the formula (engine/backend/radial-forms.ts). */
   readonly params?: readonly number[];

@@ -14,7 +14,7 @@ describe('wgf list', () => {
   });
 });
 
-describe('wgf run → run directory (DESIGN §5.2)', () => {
+describe('wgf run → run directory (docs/design.md §5.2)', () => {
   const out = join(tempDir(), 'run');
   const r = wgf(['run', 'aggregation-disk', '--set', 'n=40', '--steps', '20', '--every', '5', '--seed', '7', '--out', out, '--quiet']);
 
