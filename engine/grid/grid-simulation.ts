@@ -29,7 +29,11 @@ export interface GridSimulationOptions extends EntropicJKOOptions {
 }
 
 /** Entropic JKO steps (Peyré 2015, docs/design.md §1.2) as a scheme over GridState. */
-export function entropicJkoScheme(o: GridSimulationOptions): Scheme<GridState> & { measureOf(s: GridState): GridMeasure; readonly jko: EntropicJKO } {
+export function entropicJkoScheme(o: GridSimulationOptions): Scheme<GridState> & {
+  /** The state's cell masses as a GridMeasure (with the scene's grid and mask). */
+  measureOf(s: GridState): GridMeasure;
+  readonly jko: EntropicJKO;
+} {
   const jko = new EntropicJKO(o.energies, o.measure, o);
   const { grid, mask } = o.measure;
   let measure = o.measure;

@@ -42,7 +42,7 @@ const PICTURES: Record<string, { caption: string; atStep?: number }> = {
 };
 
 /** The case for a catalogue scene: the browser test's, shot at the gallery's step. */
-function galleryCase(id: string): ViewCase & { caption: string } {
+export function galleryCase(id: string): ViewCase & { caption: string } {
   const c = [...VIEW_CASES, ...SCENE_CASES].find((v) => v.scene === id);
   const pic = PICTURES[id];
   if (!c || !pic) throw new Error(`gallery: catalogue scene '${id}' has no ${c ? 'caption in gallery.ts' : 'case in viewer/scripts/cases.ts'}`);

@@ -10,6 +10,7 @@ import { NetworkScratch, neuronDim } from './network.ts';
 import { MeanFieldRisk, riskOn } from './risk.ts';
 import { teacherSlicedW2 } from './teacher-distance.ts';
 
+/** Options of `mlpSimulation`: the initial neurons, the activation and data, the step, and the regularizations. */
 export interface MlpSimulationOptions {
   /** Initial parameters θ [m, d+2], rows (a, w, b); taken over (not copied). */
   theta: Float64Array;

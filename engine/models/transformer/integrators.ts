@@ -9,6 +9,7 @@ export type IntegratorName = (typeof INTEGRATORS)[number];
 /** One time step x ← Φ_h(x) in place; buffers sized once for states of length `size`. */
 export interface Integrator {
   readonly name: IntegratorName;
+  /** x ← Φ_h(x) for the field F, in place. */
   step(x: Float64Array, h: number, F: VectorField): void;
 }
 
