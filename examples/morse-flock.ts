@@ -11,7 +11,9 @@
  *
  * Copy this file anywhere: `wgf` resolves the import 'wgflow' to its engine.
  */
-import { defineScene, Interaction, maxRadius, mean, morseKernel, ParticleMeasure, particleSimulation, Rng, spread, uniformBox } from 'wgflow';
+import {
+  defineScene, Interaction, maxRadius, mean, morseKernel, ParticleMeasure, particleSimulation, Rng, spread, uniformBox,
+} from 'wgflow';
 
 export default defineScene({
   id: 'morse-flock',

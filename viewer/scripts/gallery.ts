@@ -51,7 +51,8 @@ export function galleryCase(id: string): ViewCase & { caption: string } {
 
 /** The README table: three pictures per row, each with its scene id and caption. */
 export function galleryTable(ids: readonly string[]): string {
-  const cell = (id: string) => `![${id}](viewer/gallery/${id}.png)<br>**\`${id}\`** ${PICTURES[id].caption}`;
+  // `|` in a caption (|z|, |a|·w) would end the table cell.
+  const cell = (id: string) => `![${id}](viewer/gallery/${id}.png)<br>**\`${id}\`** ${PICTURES[id].caption.replace(/\|/g, '\\|')}`;
   const rows: string[] = ['| | | |', '| --- | --- | --- |'];
   for (let i = 0; i < ids.length; i += 3) {
     const three = ids.slice(i, i + 3);
