@@ -1,8 +1,8 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command, Option } from 'commander';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import * as engine from '../engine/index.ts';
 import { resolveParams, type ParticleEnergy } from '../engine/index.ts';
 import { buildProgram } from '../cli/main.ts';
@@ -19,6 +19,15 @@ import { ROOT, tempDir } from './node/cli-helpers.ts';
  * examples byte for byte; the code's `docs/design.md §x` citations point at sections that
  * exist; relative links resolve. A renamed flag, parameter, file or section fails here.
  */
+
+/** Temporary directories of this file, removed at the end. */
+const temps: string[] = [];
+const temp = (prefix: string) => {
+  const d = tempDir(prefix);
+  temps.push(d);
+  return d;
+};
+afterAll(() => temps.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
 const PAGES = ['README.md', ...readdirSync(join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).sort().map((f) => `docs/${f}`)];
 const text = (page: string) => readFileSync(join(ROOT, page), 'utf8');
@@ -221,7 +230,7 @@ describe('code snippets in docs/scenes.md run against the engine', () => {
 
   it('the token snippet is a working build body', async () => {
     const body = snippets.find((b) => b.body.includes('tokenSimulation({'))!.body;
-    const dir = tempDir('wgf-snippet-');
+    const dir = temp('wgf-snippet-');
     const file = join(dir, 'tokens.ts');
     writeFileSync(file, [
       "import { defineScene, makeAttentionWeights, Rng, tokenSimulation, uniformSphere } from 'wgflow';",
@@ -298,7 +307,7 @@ describe('every command in README.md and docs/ runs', () => {
   });
 
   it('runs them in page order in one directory (fewer steps; views are opened and stopped)', async () => {
-    const cwd = tempDir('wgf-docs-');
+    const cwd = temp('wgf-docs-');
     symlinkSync(join(ROOT, 'examples'), join(cwd, 'examples'));
     mkdirSync(join(cwd, 'runs'));
     const hasNumpy = spawnSync('/usr/bin/python3', ['-c', 'import numpy'], { stdio: 'ignore' }).status === 0;

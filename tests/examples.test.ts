@@ -1,6 +1,6 @@
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../cli/main.ts';
 import { tempDir } from './node/cli-helpers.ts';
 
@@ -14,8 +14,13 @@ import { tempDir } from './node/cli-helpers.ts';
 
 interface Row { step: number; t: number; energy: number; [k: string]: number | unknown }
 
+const temps: string[] = [];
+afterAll(() => temps.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
 async function runExample(file: string, extra: string[] = []): Promise<{ rows: Row[]; summary: { status: string; steps: number } }> {
-  const out = join(tempDir('wgf-example-'), 'run');
+  const dir = tempDir('wgf-example-');
+  temps.push(dir);
+  const out = join(dir, 'run');
   const code = await main(['run', `examples/${file}`, '--out', out, '--quiet', ...extra]);
   expect(code, `wgf run examples/${file}`).toBe(0);
   const rows = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Row);
