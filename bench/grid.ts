@@ -1,4 +1,5 @@
 import { ConvolutionalGibbsKernel, Grid, GridGibbsGeometry, Rng } from '../engine/index.ts';
+import { exactJkoRows } from './grid-exact.ts';
 import { pythonHas, runPeer, timeIt, type BenchRow, type BenchSuite } from './harness.ts';
 
 /**
@@ -12,7 +13,7 @@ import { pythonHas, runPeer, timeIt, type BenchRow, type BenchSuite } from './ha
  */
 export const gridSuite: BenchSuite = {
   name: 'grid',
-  description: 'grid Sinkhorn iteration (convolutional Gibbs kernel): plain / log forms vs numpy dense and POT',
+  description: 'grid Sinkhorn iteration (convolutional Gibbs kernel): plain / log forms vs numpy dense and POT; exact (back-and-forth) vs entropic JKO step',
   async run({ quick }) {
     const rows: BenchRow[] = [];
     const hasNumpy = pythonHas('numpy');
@@ -66,6 +67,7 @@ export const gridSuite: BenchSuite = {
         if (!wide) push('ts-log-block', blockMs, { log_over_plain: blockMs / plainMs });
       }
     }
+    rows.push(...exactJkoRows(quick));
     return rows;
   },
 };

@@ -14,5 +14,7 @@ process.stdout.on('error', (e) => {
   if (e.code === 'EPIPE') process.exit(0);
   throw e;
 });
-const { main } = await import('../dist/cli.mjs');
-process.exitCode = await main(process.argv.slice(2));
+const { main, processIo } = await import('../dist/cli.mjs');
+// main() never ends the process itself: its exit code is set here; a second Ctrl-C
+// during a run or sweep ends it at once.
+process.exitCode = await main(process.argv.slice(2), { ...processIo(), exitNow: (code) => process.exit(code) });

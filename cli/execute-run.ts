@@ -9,8 +9,11 @@ import type { RunSummary } from '../engine/run/record.ts';
 import { Runner, standardGuards, type RunnerState } from '../engine/run/runner.ts';
 import { everySteps } from '../engine/run/schedule.ts';
 import { Checkpointer, readCheckpoint } from '../node/checkpoint.ts';
-import { readJson, readNpy } from '../node/files.ts';
-import { prepareRunDir, rewindRunDir, RunDirWriter, type SceneRecord } from '../node/run-dir.ts';
+import { readNpy } from '../node/files.ts';
+import type { Lock } from '../node/lock.ts';
+import { RunDirWriter, type SceneRecord } from '../node/run-dir.ts';
+import { checkDirArgument, hasEnded, lockRunDir, openRunDir, readSceneRecord, readSummary } from '../node/run-dir-open.ts';
+import { completeFinish, rewindRunDir } from '../node/run-dir-rewind.ts';
 import type { MetricRecord } from '../engine/run/record.ts';
 import { loadScene, type LoadedScene } from './scene-loader.ts';
 import { WGFLOW_VERSION } from '../node/version.ts';
@@ -31,6 +34,8 @@ export interface RunRequest {
   shouldStop?: () => boolean;
   /** Where warnings go as they are raised (stderr in the CLI). */
   onWarning?: (message: string) => void;
+  /** The caller holds the run directory's lock (a sweep locks its runs in its main thread). */
+  callerHoldsLock?: boolean;
 }
 
 export const BACKENDS = BACKEND_NAMES;
@@ -88,6 +93,7 @@ export function prepareRun(req: Omit<RunRequest, 'out'>): PreparedRun {
     backend,
     ...(Object.keys(backendKernels).length ? { backend_kernels: backendKernels } : {}),
     ...(sim.info.mainMetric ? { main_metric: sim.info.mainMetric } : {}),
+    ...(sim.info.methods ? { methods: sim.info.methods } : {}),
     created: new Date().toISOString(),
   };
   return { sim, record, def };
@@ -108,12 +114,21 @@ function runnerFor(sim: Simulation, record: SceneRecord, dir: string, opts: {
   return new Runner(sim, { guards, outputs, recordSchedule, onWarning: opts.onWarning, resume: opts.resume?.run });
 }
 
-/** Runs a scene into a run directory (docs/design.md §5.2). */
+/** Runs `body` holding `lock` (null: the caller holds it), releasing it however the body ends. */
+async function holding<T>(lock: Lock | null, body: () => Promise<T>): Promise<T> {
+  try {
+    return await body();
+  } finally {
+    lock?.release();
+  }
+}
+
+/** Runs a scene into a new run directory (docs/design.md §5.2), holding the directory's lock throughout. */
 export async function executeRun(req: RunRequest): Promise<RunSummary> {
+  checkDirArgument('--out', req.out);
   const { sim, record } = prepareRun(req);
-  prepareRunDir(req.out);
-  const runner = runnerFor(sim, record, req.out, { outputs: req.outputs, onWarning: req.onWarning });
-  return runner.run(record.steps, req.shouldStop);
+  const lock = openRunDir(req.out, req.callerHoldsLock);
+  return holding(lock, () => runnerFor(sim, record, req.out, { outputs: req.outputs, onWarning: req.onWarning }).run(record.steps, req.shouldStop));
 }
 
 export interface ResumeRequest {
@@ -123,6 +138,8 @@ export interface ResumeRequest {
   shouldStop?: () => boolean;
   /** Told the step the run continues from (0: no checkpoint, restarted) before it continues. */
   onResume?: (fromStep: number) => void;
+  /** The caller holds the run directory's lock (a sweep). */
+  callerHoldsLock?: boolean;
 }
 
 /** What a resume did: continued from `fromStep` (0: restarted, no checkpoint), or nothing (the run had ended). */
@@ -131,23 +148,34 @@ export interface ResumeResult {
   /** Step the run continued from; null when the run had already ended. */
   fromStep: number | null;
   scene: SceneRecord;
+  /** For a run that had ended: what was left of its end and was completed now (empty: nothing). */
+  completed?: string[];
 }
 
 /**
- * Continues the run in `dir` as recorded in its scene.json (`wgf run --resume`):
- * from its checkpoint when there is one (restoring state, time and RNG state, so
- * that it ends bit-identical to an uninterrupted run), else from step 0. Metrics
- * and frames written after the checkpoint are dropped first. A run that ended
- * (ok, diverged) is left alone. A corrupted checkpoint throws before anything
- * in the directory changes.
+ * Continues the run in `dir` as recorded in its scene.json (`wgf run --resume`),
+ * holding the directory's lock: from its checkpoint when there is one (restoring
+ * state, time and RNG state, so that it ends bit-identical to an uninterrupted
+ * run), else from step 0. Metrics and frames written after the checkpoint are
+ * dropped first. A run that ended (ok, diverged) is not run again, but what a kill
+ * left of its end (checkpoint, temporary files) is removed. A corrupted
+ * scene.json, summary.json, checkpoint or metrics.jsonl throws a one-line error
+ * naming the file before anything in the directory changes.
  */
 export async function resumeRun(req: ResumeRequest): Promise<ResumeResult> {
   const { dir } = req;
+  checkDirArgument('--resume', dir);
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UsageError(`--resume '${dir}' is not a directory`);
   if (!existsSync(join(dir, 'scene.json'))) throw new UsageError(`--resume '${dir}' is not a run directory (no scene.json)`);
-  const scene = readJson<SceneRecord>(join(dir, 'scene.json'));
-  const previous = existsSync(join(dir, 'summary.json')) ? readJson<RunSummary>(join(dir, 'summary.json')) : null;
-  if (previous && previous.status !== 'interrupted') return { summary: previous, fromStep: null, scene };
+  const lock = req.callerHoldsLock ? null : lockRunDir(dir);
+  return holding(lock, () => resumeLocked(req));
+}
+
+async function resumeLocked(req: ResumeRequest): Promise<ResumeResult> {
+  const { dir } = req;
+  const scene = readSceneRecord(dir);
+  const previous = readSummary(dir);
+  if (hasEnded(previous)) return { summary: previous!, fromStep: null, scene, completed: completeFinish(dir) };
   const stored = readCheckpoint(dir);
   const loaded = await loadScene(scene.scene_file ?? scene.scene);
   const { sim } = prepareRun({
@@ -168,7 +196,7 @@ export async function resumeRun(req: ResumeRequest): Promise<ResumeResult> {
     sim.restore(stored.state as never);
   }
   const fromStep = stored ? stored.run.step : 0;
-  const records = rewindRunDir(dir, stored ? fromStep : -1);
+  const records = rewindRunDir(dir, stored ? fromStep : -1, scene);
   const wallSeconds = stored?.wallSeconds ?? 0;
   req.onResume?.(fromStep);
   const runner = runnerFor(sim, scene, dir, { outputs: req.outputs, onWarning: req.onWarning, resume: { run: stored?.run, records, wallSeconds } });

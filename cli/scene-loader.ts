@@ -2,7 +2,8 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { UsageError, type SceneDefinition } from '../engine/core/simulation.ts';
+import { ParamError } from '../engine/core/params.ts';
+import { UsageError, type SceneDefinition, type Simulation } from '../engine/core/simulation.ts';
 import { BUILT_ENGINE } from '../node/paths.ts';
 import { catalogue, findScene } from '../scenes/index.ts';
 
@@ -23,10 +24,53 @@ function looksLikePath(s: string): boolean {
 
 function checkDefinition(def: unknown, file: string): SceneDefinition<any> {
   const d = def as Partial<SceneDefinition<any>> | undefined;
-  if (!d || typeof d !== 'object' || typeof d.id !== 'string' || typeof d.build !== 'function' || typeof d.params !== 'object') {
+  if (!d || typeof d !== 'object' || typeof d.id !== 'string' || typeof d.build !== 'function' || typeof d.params !== 'object' || d.params === null) {
     throw new UsageError(`scene file '${file}' must export default defineScene({ id, title, description, params, build })`);
   }
   return d as SceneDefinition<any>;
+}
+
+const SIMULATION_METHODS = ['advance', 'measure', 'energy', 'metrics', 'frame', 'snapshot', 'restore', 'setInitial'] as const;
+
+/** Why `sim` is not a Simulation (engine/core/simulation.ts), or null when it is one. */
+function notASimulation(sim: unknown): string | null {
+  if (typeof sim !== 'object' || sim === null) return `returned ${sim === null ? 'null' : typeof sim}`;
+  const s = sim as Partial<Simulation>;
+  const missing = SIMULATION_METHODS.filter((m) => typeof s[m] !== 'function');
+  if (missing.length) return `returned an object without ${missing.join(', ')}()`;
+  const info = s.info;
+  if (!info || (info.kind !== 'particles' && info.kind !== 'grid') || !Array.isArray(info.shape)) return 'returned an object whose info lacks kind (particles | grid) or shape';
+  return null;
+}
+
+/** Programming errors in wgflow's own code: bugs to report (exit 1), not refusals of the parameters. */
+const isBug = (e: unknown) => e instanceof TypeError || e instanceof ReferenceError || e instanceof SyntaxError;
+
+/**
+ * The scene with a checked `build`: what it throws and what it returns are reported
+ * as one-line UsageErrors (exit 2). A user scene file is named in every such
+ * message, whatever it throws (the file is the input); a catalogue scene's
+ * refusal of a parameter combination (e.g. backtracking with Langevin noise)
+ * keeps its message, while a TypeError or ReferenceError there is a bug and
+ * propagates unchanged.
+ */
+export function checkedBuild<S extends SceneDefinition<any>>(def: S, file?: string): S {
+  const where = file ? `scene file '${file}'` : `scene '${def.id}'`;
+  const build: SceneDefinition<any>['build'] = (params, ctx) => {
+    let sim: Simulation;
+    try {
+      sim = def.build(params, ctx);
+    } catch (e) {
+      const msg = (e instanceof Error ? e.message : String(e)).split('\n')[0];
+      if (file) throw new UsageError(`${where}: build() threw: ${msg}`);
+      if (e instanceof UsageError || e instanceof ParamError || isBug(e)) throw e;
+      throw new UsageError(`${where}: ${msg}`);
+    }
+    const why = notASimulation(sim);
+    if (why) throw new UsageError(`${where}: build() ${why}, not a simulation (see engine/core/simulation.ts)`);
+    return sim;
+  };
+  return { ...def, build };
 }
 
 /**
@@ -64,8 +108,13 @@ export async function loadSceneFile(path: string): Promise<LoadedScene> {
     throw new UsageError(`cannot compile scene file '${path}': ${msg ? `${msg.text}${msg.location ? ` (line ${msg.location.line})` : ''}` : (e as Error).message}`);
   }
   try {
-    const mod = (await import(pathToFileURL(out).href)) as { default?: unknown; scene?: unknown };
-    return { def: checkDefinition(mod.default ?? mod.scene, path), file };
+    let mod: { default?: unknown; scene?: unknown };
+    try {
+      mod = (await import(pathToFileURL(out).href)) as typeof mod;
+    } catch (e) {
+      throw new UsageError(`scene file '${path}' throws when imported: ${(e instanceof Error ? e.message : String(e)).split('\n')[0]}`);
+    }
+    return { def: checkedBuild(checkDefinition(mod.default ?? mod.scene, path), path), file };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -74,7 +123,7 @@ export async function loadSceneFile(path: string): Promise<LoadedScene> {
 /** A catalogue id or a path to a scene file. */
 export async function loadScene(idOrPath: string): Promise<LoadedScene> {
   const def = findScene(idOrPath);
-  if (def) return { def };
+  if (def) return { def: checkedBuild(def) };
   if (looksLikePath(idOrPath) || existsSync(idOrPath)) return loadSceneFile(idOrPath);
   throw new UsageError(`unknown scene '${idOrPath}' (catalogue: ${catalogue.map((s) => s.id).join(', ')}; or a path to a .ts/.js scene file)`);
 }

@@ -8,7 +8,7 @@ import type { Callback, RunContext } from '../engine/run/callback.ts';
 import type { RunSummary } from '../engine/run/record.ts';
 import type { RunnerState } from '../engine/run/runner.ts';
 import { everySteps } from '../engine/run/schedule.ts';
-import { writeFileAtomic } from './files.ts';
+import { TMP_FILE, writeFileAtomic } from './files.ts';
 
 /**
  * Checkpoints of a run directory: the scheme's state record (engine/core/state-record.ts:
@@ -56,11 +56,26 @@ function sha256(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
-/** Removes array files not in `keep` (older checkpoints' files, or all when keep is empty). */
+/** Removes array files not in `keep` (older checkpoints' files, or all when keep is empty), and their temporary files. */
 function removeStateFiles(dir: string, keep: ReadonlySet<string> = new Set()): void {
   for (const f of readdirSync(dir)) {
-    const file = f.replace(/\.tmp-\d+$/, '');
-    if ((STATE_FILE.test(file) || /^checkpoint-\d+\.npy$/.test(file)) && !keep.has(f)) rmSync(join(dir, f), { force: true });
+    const base = f.replace(TMP_FILE, '');
+    if ((STATE_FILE.test(base) || /^checkpoint-\d+\.npy$/.test(base)) && !keep.has(f)) rmSync(join(dir, f), { force: true });
+  }
+}
+
+/** Whether `dir` holds checkpoint files (checkpoint.json or state files). */
+export function hasCheckpointFiles(dir: string): boolean {
+  return readdirSync(dir).some((f) => f === CHECKPOINT_FILE || STATE_FILE.test(f.replace(TMP_FILE, '')));
+}
+
+/** The array files checkpoint.json names now (empty when there is none or it is unreadable). */
+function committedFiles(dir: string): Set<string> {
+  try {
+    const rec = JSON.parse(readFileSync(join(dir, CHECKPOINT_FILE), 'utf8')) as CheckpointRecord;
+    return new Set(Object.values(rec.arrays ?? {}).map((f) => f.file));
+  } catch {
+    return new Set();
   }
 }
 
@@ -70,15 +85,24 @@ export function writeCheckpoint(dir: string, ctx: RunContext, wallSeconds: numbe
   const { tree, arrays } = splitState(state);
   const files: CheckpointRecord['arrays'] = {};
   const stamp = String(run.step).padStart(6, '0');
-  for (const [path, a] of arrays) {
-    const shape = path === 'x' ? [...ctx.sim.info.shape] : [a.length];
-    const bytes = encodeNpy(a, shape);
-    const file = `checkpoint-${stamp}.${path}.npy`;
-    writeFileAtomic(join(dir, file), bytes);
-    files[path] = { file, shape, sha256: sha256(bytes) };
+  const previous = committedFiles(dir);
+  const written: string[] = [];
+  try {
+    for (const [path, a] of arrays) {
+      const shape = path === 'x' ? [...ctx.sim.info.shape] : [a.length];
+      const bytes = encodeNpy(a, shape);
+      const file = `checkpoint-${stamp}.${path}.npy`;
+      writeFileAtomic(join(dir, file), bytes);
+      written.push(file);
+      files[path] = { file, shape, sha256: sha256(bytes) };
+    }
+    const rec: CheckpointRecord = { format: FORMAT, version: VERSION, step: run.step, t: run.t, run, state: tree, arrays: files, wall_seconds: wallSeconds };
+    writeFileAtomic(join(dir, CHECKPOINT_FILE), JSON.stringify(rec, null, 2) + '\n');
+  } catch (e) {
+    // Not committed (a full disk): the previous checkpoint stands; drop the new files it does not use.
+    for (const f of written) if (!previous.has(f)) rmSync(join(dir, f), { force: true });
+    throw e;
   }
-  const rec: CheckpointRecord = { format: FORMAT, version: VERSION, step: run.step, t: run.t, run, state: tree, arrays: files, wall_seconds: wallSeconds };
-  writeFileAtomic(join(dir, CHECKPOINT_FILE), JSON.stringify(rec, null, 2) + '\n');
   removeStateFiles(dir, new Set(Object.values(files).map((f) => f.file)));
 }
 
@@ -148,8 +172,12 @@ export function checkpointShape(dir: string): number[] | null {
 
 /**
  * Writes checkpoints every `every` steps, one more when a run is stopped
- * (SIGINT/SIGTERM, a stopped sweep) so that nothing done is lost, and removes them
- * once a run has ended for good.
+ * (SIGINT/SIGTERM, a stopped sweep) so that nothing done is lost, keeps the last one
+ * when a step threw ('error': the state may be half-updated, the resume starts from
+ * before it), and removes them once a run has ended for good. Placed after the
+ * RunDirWriter, so that the removal follows the final summary.json: a kill in between
+ * leaves an ended run with a stale checkpoint, which `--resume` and a sweep's
+ * re-launch remove.
  */
 export class Checkpointer implements Callback {
   readonly name = 'checkpoint';
@@ -181,6 +209,6 @@ export class Checkpointer implements Callback {
 
   end(ctx: RunContext, summary: RunSummary): void {
     if (summary.status === 'interrupted') writeCheckpoint(this.dir, ctx, this.wall());
-    else removeCheckpoint(this.dir);
+    else if (summary.status !== 'error') removeCheckpoint(this.dir);
   }
 }

@@ -1,14 +1,107 @@
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { appendFileSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { threadId } from 'node:worker_threads';
 import { decodeNpy, encodeNpy, type NpyArray, type NpyData } from '../engine/core/npy.ts';
 import { UsageError } from '../engine/core/simulation.ts';
 
-/** Writes a file atomically (temporary file + rename), so readers never see half a file. */
+/**
+ * The one seam through which wgflow puts bytes into files (run directories,
+ * checkpoints, locks, sweep indexes). Tests replace these to make a write fail as
+ * on a full disk (ENOSPC), and check that nothing half-written is left behind.
+ */
+export const writeCalls = {
+  writeFile: (path: string, data: string | Uint8Array, flag = 'w'): void => writeFileSync(path, data, { flag }),
+  append: (path: string, data: string): void => appendFileSync(path, data),
+};
+
+const REASONS: Record<string, string> = {
+  ENOSPC: 'no space left on device',
+  EDQUOT: 'disk quota exceeded',
+  EROFS: 'read-only file system',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EIO: 'input/output error',
+};
+
+/** A file that could not be written: names the file and the reason in one line, keeps the errno code. */
+export class WriteError extends Error {
+  constructor(
+    readonly path: string,
+    readonly code: string | undefined,
+    reason: string,
+  ) {
+    super(`cannot write '${path}': ${reason}`);
+    this.name = 'WriteError';
+  }
+
+  static of(path: string, e: unknown): WriteError {
+    if (e instanceof WriteError) return e;
+    const code = (e as NodeJS.ErrnoException).code;
+    const reason = code ? `${REASONS[code] ?? (e as Error).message.split('\n')[0]} (${code})` : (e as Error).message;
+    return new WriteError(path, code, reason);
+  }
+}
+
+/** Suffix of the temporary file of an atomic write: unique per process and thread. */
+const tmpSuffix = () => `.tmp-${process.pid}-${threadId}`;
+/** Names of temporary files that atomic writes cut short (a kill) may leave behind. */
+export const TMP_FILE = /\.tmp-\d+(-\d+)?$/;
+
+/**
+ * Writes a file atomically (temporary file + rename), so readers never see half a file.
+ * When the write fails (a full disk) the temporary file is removed and a WriteError
+ * naming `path` is thrown: the old content of `path`, if any, is kept.
+ */
 export function writeFileAtomic(path: string, data: string | Uint8Array): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, data);
-  renameSync(tmp, path);
+  const tmp = path + tmpSuffix();
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+    writeCalls.writeFile(tmp, data);
+    renameSync(tmp, path);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw WriteError.of(path, e);
+  }
+}
+
+/**
+ * Appends one line (a metrics record). A failed append (a full disk) is cut back to
+ * the file's previous length, so that no torn line stays in the middle of the file
+ * once writes succeed again.
+ */
+export function appendLine(path: string, line: string): void {
+  let before = 0;
+  try {
+    before = statSync(path).size;
+  } catch {
+    // A new file.
+  }
+  try {
+    writeCalls.append(path, line.endsWith('\n') ? line : line + '\n');
+  } catch (e) {
+    try {
+      truncateSync(path, before);
+    } catch {
+      // Nothing was created, or the file cannot even be truncated: reported below.
+    }
+    throw WriteError.of(path, e);
+  }
+}
+
+/**
+ * Removes temporary files of atomic writes cut short by a kill (not those of live
+ * writers: callers hold the directory's lock). Returns how many were removed.
+ */
+export function removeTmpFiles(dir: string): number {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return 0;
+  }
+  const tmp = names.filter((f) => TMP_FILE.test(f));
+  for (const f of tmp) rmSync(join(dir, f), { force: true });
+  return tmp.length;
 }
 
 export function writeNpy(path: string, data: NpyData, shape: readonly number[]): void {
@@ -30,8 +123,22 @@ export function readNpy(path: string): NpyArray {
   }
 }
 
+/**
+ * Reads a JSON file that wgflow wrote; an unreadable or corrupted file is a one-line
+ * UsageError naming it (never a raw parse error).
+ */
 export function readJson<T>(path: string): T {
-  return JSON.parse(readFileSync(path, 'utf8')) as T;
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new UsageError(`cannot read '${path}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  try {
+    return JSON.parse(text) as T;
+  } catch (e) {
+    throw new UsageError(`'${path}' is corrupted: not valid JSON (${(e as Error).message.split('\n')[0]})`);
+  }
 }
 
 export function writeJson(path: string, value: unknown): void {

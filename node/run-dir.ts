@@ -1,11 +1,11 @@
-import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { UsageError, type Simulation } from '../engine/core/simulation.ts';
 import { lineChartsSvg, type Series } from '../engine/plot/line-chart.ts';
 import type { Callback, RunContext } from '../engine/run/callback.ts';
 import type { MetricRecord, RunSummary } from '../engine/run/record.ts';
 import { everySteps, type Schedule } from '../engine/run/schedule.ts';
-import { writeFileAtomic, writeJson, writeNpy } from './files.ts';
+import { appendLine, writeFileAtomic, writeJson, writeNpy } from './files.ts';
 import { WGFLOW_VERSION } from './version.ts';
 
 /** scene.json (docs/design.md §5.2). */
@@ -36,6 +36,8 @@ export interface SceneRecord {
   main_metric?: string;
   /** What the run loop computes when: each callback's name and schedule. */
   callbacks?: Record<string, string>;
+  /** How each energy's sums are evaluated, `auto` resolved (SimulationInfo.methods). */
+  methods?: Record<string, string>;
   created: string;
 }
 
@@ -57,19 +59,6 @@ export function makeDirs(dir: string): void {
   for (const m of missing) mkdirSync(m);
 }
 
-/** Refuses an --out that is a file, unwritable, or already holds a run. */
-export function prepareRunDir(dir: string): void {
-  if (existsSync(dir)) {
-    if (!statSync(dir).isDirectory()) throw new UsageError(`--out '${dir}' is a file, not a directory`);
-    if (existsSync(join(dir, 'scene.json'))) throw new UsageError(`--out '${dir}' already holds a run (use --resume ${dir} to continue it, or another --out)`);
-  }
-  try {
-    makeDirs(join(dir, 'frames'));
-  } catch (e) {
-    throw new UsageError(`cannot create --out '${dir}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
-}
-
 /** The state as a frame: particles as float32, grids as float64 (docs/design.md §5.2); the scene's view when it has one. */
 function frameData(sim: Simulation): { data: Float32Array | Float64Array; shape: number[] } {
   const f = sim.frame();
@@ -89,54 +78,13 @@ export function energySvg(records: readonly MetricRecord[], title: string, mainM
 }
 
 /**
- * Rewinds a run directory to the state an uninterrupted run had right after
- * `step` (a checkpoint's step; -1 for "before the start"): metrics lines and
- * frames of later steps, final.npy and energy.svg are removed, so that the
- * resumed run rewrites them and the directory ends equal to an uninterrupted
- * run's. Returns the records kept.
- */
-export function rewindRunDir(dir: string, step: number): MetricRecord[] {
-  const kept = readMetrics(dir).filter((r) => r.step <= step);
-  writeFileAtomic(join(dir, 'metrics.jsonl'), kept.map((r) => JSON.stringify(r) + '\n').join(''));
-  const frames = join(dir, 'frames');
-  mkdirSync(frames, { recursive: true });
-  for (const f of readdirSync(frames)) {
-    const m = /^(\d+)\.npy/.exec(f);
-    if (!m || Number(m[1]) > step || !f.endsWith('.npy')) rmSync(join(frames, f), { force: true });
-  }
-  for (const f of ['final.npy', 'energy.svg']) rmSync(join(dir, f), { force: true });
-  // Temporary files of atomic writes cut short by a kill.
-  for (const f of readdirSync(dir)) if (/\.tmp-\d+$/.test(f)) rmSync(join(dir, f), { force: true });
-  return kept;
-}
-
-export function readMetrics(dir: string): MetricRecord[] {
-  const path = join(dir, 'metrics.jsonl');
-  if (!existsSync(path)) return [];
-  return readFileLines(path).map((l) => JSON.parse(l) as MetricRecord);
-}
-
-function readFileLines(path: string): string[] {
-  // Tolerates a torn last line (a run killed while appending).
-  const lines = readFileSync(path, 'utf8').split('\n').filter((l) => l.trim().length);
-  const out: string[] = [];
-  for (const l of lines) {
-    try {
-      JSON.parse(l);
-      out.push(l);
-    } catch {
-      break;
-    }
-  }
-  return out;
-}
-
-/**
  * The callback that writes a run directory: scene.json at the start, a frame and a
  * metrics line per record (on its schedule: every `every` steps and the last),
  * summary.json after every record (status 'interrupted' until the run ends, so a
- * killed run still leaves a valid directory), then final.npy, summary.json and
- * energy.svg at the end.
+ * killed run still leaves a valid directory). At the end: final.npy, energy.svg, and
+ * summary.json with the final status last of all, so that a run whose summary says it
+ * ended has all its files (a kill before that leaves it 'interrupted', and `--resume`
+ * redoes the end).
  */
 export class RunDirWriter implements Callback {
   readonly name = 'run directory';
@@ -168,18 +116,18 @@ export class RunDirWriter implements Callback {
     if (this.records.length && this.records[this.records.length - 1].step === rec.step) return;
     const frame = frameData(ctx.sim);
     writeNpy(join(this.dir, 'frames', frameName(rec.step)), frame.data, frame.shape);
-    appendFileSync(join(this.dir, 'metrics.jsonl'), JSON.stringify(rec) + '\n');
+    appendLine(join(this.dir, 'metrics.jsonl'), JSON.stringify(rec));
     this.records.push(rec);
     writeJson(join(this.dir, 'summary.json'), { status: 'interrupted', steps: rec.step, t: rec.t, wall_seconds: null, final: rec, message: 'run in progress or killed' });
   }
 
   end({ sim }: RunContext, summary: RunSummary): void {
     writeNpy(join(this.dir, 'final.npy'), sim.measure().slice(), sim.info.shape);
+    writeFileAtomic(join(this.dir, 'energy.svg'), energySvg(this.records, `${this.scene.scene}: ${summary.status}`, this.scene.main_metric ?? sim.info.mainMetric));
     // A resumed run counts the wall time spent before, and reports the record
     // written before the checkpoint when it ends there (same bits as uninterrupted).
     const last = this.records[this.records.length - 1];
     const final = last && last.step === summary.steps ? last : summary.final;
     writeJson(join(this.dir, 'summary.json'), { ...summary, wall_seconds: this.wallOffset + summary.wall_seconds, final });
-    writeFileAtomic(join(this.dir, 'energy.svg'), energySvg(this.records, `${this.scene.scene}: ${summary.status}`, this.scene.main_metric ?? sim.info.mainMetric));
   }
 }

@@ -1,8 +1,9 @@
 import {
-  Interaction, ParticleMeasure, particleSimulation, Rng, defineScene, gaussianCloud,
+  Interaction, ParticleMeasure, type InteractionMethodRequest, particleSimulation, Rng, defineScene, gaussianCloud,
   maxRadius, mean, newtonRepulsionKernel, radialKsToUniformBall, radialW1ToUniformBall, slicedW2ToUniformBall, unitSphereOutline,
 } from '../engine/index.ts';
-import { dtParam, everyFor, nParam, seedParam, stepsParam } from './common.ts';
+import { dtParam, everyFor, interactionMethodParam, nParam, seedParam, stepsParam } from './common.ts';
+import { dominant, pairPass, particleBytes, slicedWork, trials } from './estimate.ts';
 
 /**
  * Attractive–repulsive aggregation in 3D, W(z) = |z|²/2 + 1/|z|: the equilibrium
@@ -20,14 +21,18 @@ export default defineScene({
     seed: seedParam,
     s0: { type: 'number', default: 0.3, min: 0, minExclusive: true, description: 'initial standard deviation' },
     backtracking: { type: 'boolean', default: false, description: 'Armijo backtracking on energy increase' },
+    interaction: interactionMethodParam,
   },
   every: everyFor,
+  // Interaction: velocity and energy, one pair pass each; radial CDFs sort the radii, the sliced metric projects.
+  estimate: (p) =>
+    dominant({ 'interaction: n² pair sums': 2 * trials(p.backtracking) * pairPass(p.n, 3), 'radial and sliced metrics': slicedWork(p.n, 3, 64) }, particleBytes(p.n, 3)),
   build(p) {
     const rng = new Rng(p.seed);
     const m = new ParticleMeasure(gaussianCloud(rng, p.n, 3, 0, p.s0), 3);
     return particleSimulation({
       measure: m,
-      energies: [new Interaction(newtonRepulsionKernel())],
+      energies: [new Interaction(newtonRepulsionKernel(), { method: p.interaction as InteractionMethodRequest })],
       dt: p.dt,
       seed: p.seed + 1,
       backtracking: p.backtracking,

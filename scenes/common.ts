@@ -1,4 +1,4 @@
-import type { ParamSpec } from '../engine/index.ts';
+import { BLOB_METHODS, INTERACTION_METHODS, type ParamSpec } from '../engine/index.ts';
 
 /** Parameters shared by most scenes, with scene-specific defaults. */
 export const seedParam = { type: 'integer', default: 0, min: 0, max: 2 ** 32 - 1, description: 'random seed' } as const satisfies ParamSpec;
@@ -19,3 +19,15 @@ export function nParam(def: number, max = 1_000_000): ParamSpec & { type: 'integ
 export function everyFor(p: { steps: number }): number {
   return Math.max(1, Math.round(p.steps / 200));
 }
+
+/** How the interaction sums over pairs (engine/particles/mesh/method-rule.ts); `auto` resolves by kernel family, n and d. */
+export const interactionMethodParam = {
+  type: 'choice', default: 'auto', values: INTERACTION_METHODS,
+  description: 'pair sums: direct (all pairs), pm (particle–mesh), p3m (mesh + neighbours), auto (by kernel, n, d)',
+} as const satisfies ParamSpec;
+
+/** How the blob entropy sums its Gaussian (engine/particles/mesh/method-rule.ts). */
+export const entropyMethodParam = {
+  type: 'choice', default: 'auto', values: BLOB_METHODS,
+  description: 'blob sums: direct (all pairs), cells (cell list, same numbers), mesh (particle–mesh), auto (by n, d)',
+} as const satisfies ParamSpec;

@@ -3,6 +3,7 @@ import {
   jkoOptions, jkoParams, normalizedMasses,
 } from '../engine/index.ts';
 import { everyFor } from './common.ts';
+import { jkoEstimate } from './estimate.ts';
 
 /**
  * Crowd motion with congestion (Maury, Roudneff-Chupin, Santambrogio 2010), as in
@@ -26,6 +27,7 @@ export default defineScene({
     door: { type: 'number', default: 0.16, min: 0.01, max: 1, description: 'width of the exit door on the right wall' },
   },
   every: everyFor,
+  estimate: (p) => jkoEstimate(p, 2, 1),
   build(p) {
     checkGridMemory([p.grid, p.grid]);
     const grid = new Grid([p.grid, p.grid], [[0, 1], [0, 1]]);

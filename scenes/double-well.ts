@@ -1,8 +1,9 @@
 import {
-  BlobEntropy, ParticleMeasure, particleSimulation, kdeEntropy, Potential, Rng,
+  BlobEntropy, type BlobMethodRequest, KdeEntropy, ParticleMeasure, particleSimulation, Potential, Rng,
   defineScene, doubleWellPotential, gaussianCloud,
 } from '../engine/index.ts';
-import { dtParam, everyFor, nParam, seedParam, stepsParam } from './common.ts';
+import { dtParam, entropyMethodParam, everyFor, nParam, seedParam, stepsParam } from './common.ts';
+import { dominant, pairPass, particleBytes } from './estimate.ts';
 
 /**
  * Relaxation to a bimodal Gibbs law: F(μ) = ∫V dμ + σ∫ρ log ρ = σ KL(μ | e^{−V/σ}/Z) − σ log Z
@@ -38,9 +39,14 @@ export default defineScene({
     height: { type: 'number', default: 1, min: 0, max: 100, description: 'barrier height h' },
     tilt: { type: 'number', default: 0, min: -10, max: 10, description: 'linear tilt along x₁ (0: symmetric wells)' },
     entropy: { type: 'choice', default: 'blob', values: ['blob', 'langevin'], description: 'entropy discretization' },
+    entropy_method: entropyMethodParam,
     delta: { type: 'number', default: 0, min: 0, max: 10, description: 'blob width δ (0: automatic)' },
   },
   every: everyFor,
+  // Blob entropy: densities and velocity (2 pair passes); the entropy's value (blob or Langevin's KDE) in the
+  // energy and in the KL metric, 2 more.
+  estimate: (p) =>
+    dominant({ 'entropy: n² pair sums': ((p.entropy === 'blob' ? 2 : 0) + 2) * pairPass(p.n, p.d), 'potential and noise': 20 * p.n * p.d }, particleBytes(p.n, p.d)),
   build(p) {
     const { n, d } = p;
     const sigma = p.temperature;
@@ -49,14 +55,16 @@ export default defineScene({
     start[0] = -1;
     const m = new ParticleMeasure(gaussianCloud(rng, n, d, start, 0.15), d);
     const delta = p.delta > 0 ? p.delta : 0.4 * Math.sqrt(sigma) * Math.pow(n, -1 / (d + 4));
-    const blob = p.entropy === 'blob' ? new BlobEntropy(sigma, delta) : null;
-    const entropyValue = (mm: ParticleMeasure) => (blob ? blob.value(mm) : kdeEntropy(mm, sigma));
+    const method = p.entropy_method as BlobMethodRequest;
+    const blob = p.entropy === 'blob' ? new BlobEntropy(sigma, delta, { method }) : null;
+    const kde = new KdeEntropy(sigma, { method });
+    const entropyValue = (mm: ParticleMeasure) => (blob ? blob.value(mm) : kde.value(mm));
     const potential = new Potential(doubleWellPotential(p.height, p.tilt));
     const gibbs = gibbsQuadrature(p.height, p.tilt, sigma, d);
     return particleSimulation({
       measure: m,
       energies: blob ? [potential, blob] : [potential],
-      noise: blob ? undefined : { temperature: sigma },
+      noise: blob ? undefined : { temperature: sigma, method },
       dt: p.dt,
       seed: p.seed + 1,
       bounds: d === 1 ? [[-2, 2]] : [[-2, 2], [-2, 2], [-2, 2]].slice(0, d) as [number, number][],

@@ -1,8 +1,11 @@
 import {
-  BlobEntropy, ParticleMeasure, particleSimulation, Potential, Rng,
+  BlobEntropy, type BlobMethodRequest, ParticleMeasure, particleSimulation, Potential, Rng,
   covariance, defineScene, gaussianCloud, gaussianW2Squared, mean, quadraticPotential, slicedWassersteinPower,
 } from '../engine/index.ts';
-import { dtParam, everyFor, nParam, seedParam, stepsParam } from './common.ts';
+import { BLOB_VARIANCE_TOLERANCE, blobParticlesNeeded, blobStationaryRatio, defaultBlobWidth } from '../engine/particles/blob-width.ts';
+import { blobVirialRatio } from '../engine/particles/blob-entropy.ts';
+import { dtParam, entropyMethodParam, everyFor, nParam, seedParam, stepsParam } from './common.ts';
+import { dominant, pairPass, particleBytes, slicedWork, trials } from './estimate.ts';
 
 /**
  * Ornstein–Uhlenbeck: F(μ) = ∫|x|²/2 dμ + σ∫ρ log ρ. From N(m0·1, s0² I) the exact
@@ -21,29 +24,41 @@ export default defineScene({
     seed: seedParam,
     temperature: { type: 'number', default: 1, min: 0, minExclusive: true, max: 100, description: 'temperature σ' },
     entropy: { type: 'choice', default: 'blob', values: ['blob', 'langevin'], description: 'entropy discretization' },
-    delta: { type: 'number', default: 0, min: 0, max: 10, description: 'blob width δ (0: automatic, 0.6 n^(−1/(d+4)))' },
+    entropy_method: entropyMethodParam,
+    delta: { type: 'number', default: 0, min: 0, max: 10, description: 'blob width δ (0: automatic, the width of least predicted stationary bias for n, d, σ; README)' },
     m0: { type: 'number', default: 2, description: 'initial mean along every axis' },
     s0: { type: 'number', default: 0.5, min: 0, minExclusive: true, description: 'initial standard deviation' },
     backtracking: { type: 'boolean', default: false, description: 'Armijo backtracking on energy increase (blob only)' },
   },
   every: everyFor,
+  // Blob entropy: densities and velocity (2 pair passes); the entropy's value (blob or Langevin's KDE) 1 more;
+  // the sliced W2 metric draws n exact samples.
+  estimate: (p) =>
+    dominant(
+      {
+        'entropy: n² pair sums': ((p.entropy === 'blob' ? 2 : 0) + 1) * trials(p.backtracking) * pairPass(p.n, p.d),
+        'sliced W2 metric (32 directions)': slicedWork(p.n, p.d, 32) + 10 * p.n * p.d,
+      },
+      particleBytes(p.n, p.d) + 16 * p.n * p.d,
+    ),
   build(p) {
     const { n, d } = p;
     const sigma = p.temperature;
     const rng = new Rng(p.seed);
     const m = new ParticleMeasure(gaussianCloud(rng, n, d, p.m0, p.s0), d);
-    const delta = p.delta > 0 ? p.delta : 0.6 * Math.pow(n, -1 / (d + 4));
-    const blob = p.entropy === 'blob' ? [new BlobEntropy(sigma, delta)] : [];
+    const blob = p.entropy === 'blob';
+    const delta = p.delta > 0 ? p.delta : defaultBlobWidth(n, d, sigma).delta;
+    const method = p.entropy_method as BlobMethodRequest;
     const exact = (t: number) => {
       const mu = new Float64Array(d).fill(p.m0 * Math.exp(-t));
       const S = new Float64Array(d * d);
       for (let k = 0; k < d; k++) S[k * d + k] = p.s0 ** 2 * Math.exp(-2 * t) + sigma * (1 - Math.exp(-2 * t));
       return { mu, S };
     };
-    return particleSimulation({
+    const sim = particleSimulation({
       measure: m,
-      energies: [new Potential(quadraticPotential(1)), ...blob],
-      noise: p.entropy === 'langevin' ? { temperature: sigma } : undefined,
+      energies: [new Potential(quadraticPotential(1)), ...(blob ? [new BlobEntropy(sigma, delta, { method })] : [])],
+      noise: p.entropy === 'langevin' ? { temperature: sigma, method } : undefined,
       dt: p.dt,
       seed: p.seed + 1,
       backtracking: p.backtracking,
@@ -63,9 +78,31 @@ export default defineScene({
           sliced_w2_to_exact: Math.sqrt(slicedWassersteinPower(mm.x, gaussianCloud(new Rng(777), n, d, ex.mu[0], Math.sqrt(ex.S[0])), d, { directions: 32, seed: 3 })),
           variance: S[0],
           exact_variance: ex.S[0],
+          // Measured stationary variance / σ of the blob flow (virial identity, blob-entropy.ts).
+          ...(blob ? { blob_virial_ratio: blobVirialRatio(mm, delta) } : {}),
         };
       },
       reference: () => ({ label: 'Gibbs law N(0, σI) samples', data: gaussianCloud(new Rng(12345), 2000, d, 0, Math.sqrt(sigma)), shape: [2000, d] }),
     });
+    if (blob) {
+      const warning = blobBiasWarning(n, d, sigma, delta, p.delta > 0);
+      if (warning) sim.info.warnings = [warning];
+    }
+    return sim;
   },
 });
+
+/**
+ * A blob width whose predicted stationary variance misses σ by more than the stated
+ * tolerance is never silent (issue #11): the run prints why and what to change.
+ */
+function blobBiasWarning(n: number, d: number, sigma: number, delta: number, explicit: boolean): string | null {
+  const ratio = blobStationaryRatio(n, d, delta / Math.sqrt(sigma));
+  if (1 - ratio <= BLOB_VARIANCE_TOLERANCE) return null;
+  const best = defaultBlobWidth(n, d, sigma);
+  const widthOnly = 1 - best.predictedRatio <= BLOB_VARIANCE_TOLERANCE;
+  const why = widthOnly ? 'this δ is far from the best width for n and d' : 'n is too small for d: the self term of the blob density dominates';
+  const fix = widthOnly ? `use delta=0 (automatic: δ = ${best.delta.toPrecision(3)})` : `use n ≥ ${blobParticlesNeeded(d)}`;
+  return `fokker-planck: the blob entropy with n=${n}, d=${d}, δ=${delta.toPrecision(3)}${explicit ? '' : ' (automatic)'} relaxes to a variance of about ${ratio.toFixed(2)}σ, not σ `
+    + `(tolerance ${BLOB_VARIANCE_TOLERANCE * 100}%; ${why}); ${fix}, or entropy=langevin (unbiased, stochastic)`;
+}

@@ -3,6 +3,7 @@ import {
   klDivergence, normalizedMasses,
 } from '../engine/index.ts';
 import { everyFor } from './common.ts';
+import { jkoEstimate } from './estimate.ts';
 
 /**
  * Ornstein–Uhlenbeck on a 3D grid by entropic JKO steps: F(ρ) = ∫ |x|²/2 ρ + T ∫ ρ log ρ
@@ -22,6 +23,7 @@ export default defineScene({
     s0: { type: 'number', default: 0.4, min: 0.1, max: 2, description: 'initial blob standard deviation' },
   },
   every: everyFor,
+  estimate: (p) => jkoEstimate(p, 3, 6),
   build(p) {
     const n = p.grid;
     checkGridMemory([n, n, n]);

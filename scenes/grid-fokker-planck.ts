@@ -3,6 +3,7 @@ import {
   klDivergence, normalizedMasses,
 } from '../engine/index.ts';
 import { everyFor } from './common.ts';
+import { jkoEstimate } from './estimate.ts';
 
 /**
  * Fokker–Planck on a 2D grid by entropic JKO steps (Peyré 2015):
@@ -23,6 +24,7 @@ export default defineScene({
     s0: { type: 'number', default: 0.3, min: 0.05, max: 2, description: 'initial blob standard deviation' },
   },
   every: everyFor,
+  estimate: (p) => jkoEstimate(p, 2, 4),
   build(p) {
     checkGridMemory([p.grid, p.grid]);
     const grid = new Grid([p.grid, p.grid], [[-2, 2], [-2, 2]]);

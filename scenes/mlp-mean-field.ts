@@ -3,6 +3,7 @@ import {
   type DataKind,
 } from '../engine/index.ts';
 import { dtParam, everyFor, seedParam, stepsParam } from './common.ts';
+import { dominant, pairPass, trials } from './estimate.ts';
 
 /**
  * Mean-field training of a two-layer network (Chizat & Bach 2018; Mei, Montanari &
@@ -37,6 +38,23 @@ export default defineScene({
     backtracking: { type: 'boolean', default: false, description: 'Armijo backtracking of the step on risk increase (full batch, σ = 0)' },
   },
   every: everyFor,
+  // Data: inputs [d, N] and labels, float64, plus float32 copies for accelerated kernels; O(N) residual and
+  // activation scratch; neurons [m, d+2] ×3 and the [m, 2d+2] picture. A step: forward and backward passes over
+  // the batch (m × N × (d+2) each, the backward twice that); a record: the train and test risks.
+  estimate: (p) => {
+    const N = p.batch > 0 ? Math.min(p.batch, p.train) : p.train;
+    const data = 8 * (p.d + 1) * (p.train + p.test) + 4 * (p.d + 1) * p.train + 8 * 5 * Math.max(p.train, p.test);
+    const neurons = 8 * p.m * (3 * (p.d + 2) + 2 * p.d + 2);
+    return dominant(
+      {
+        'training passes: m × batch × (d+2)': 3 * trials(p.backtracking) * p.m * N * (p.d + 2),
+        'train and test risks: m × (train + test) × (d+2)': p.m * (p.train + p.test) * (p.d + 2),
+        'entropy value: m² pair sums': p.temperature > 0 ? pairPass(p.m, p.d + 2) : 0,
+      },
+      data + neurons,
+      'data (train + test) × (d+1) float64',
+    );
+  },
   build(p) {
     const activation = activationByName(p.activation);
     const kind = p.data as DataKind;

@@ -3,6 +3,7 @@ import {
   l1Distance, normalizedMasses,
 } from '../engine/index.ts';
 import { everyFor } from './common.ts';
+import { jkoEstimate } from './estimate.ts';
 
 /**
  * Porous medium equation ∂ρ = Δρ^m as the Wasserstein gradient flow of
@@ -21,6 +22,7 @@ export default defineScene({
     t0: { type: 'number', default: 2e-3, min: 0, minExclusive: true, max: 10, description: 'Barenblatt time of the initial profile' },
   },
   every: everyFor,
+  estimate: (p) => jkoEstimate(p, 2, 2),
   build(p) {
     checkGridMemory([p.grid, p.grid]);
     const grid = new Grid([p.grid, p.grid], [[-1, 1], [-1, 1]]);

@@ -2,6 +2,7 @@ import {
   ParticleMeasure, Rng, SinkhornDivergenceEnergy, defineScene, gaussianCloud, particleSimulation, slicedWassersteinPower,
 } from '../engine/index.ts';
 import { dtParam, everyFor, nParam, seedParam, stepsParam } from './common.ts';
+import { NOMINAL_ITERATIONS, dominant, particleBytes, slicedWork, trials } from './estimate.ts';
 
 const TARGETS = ['ring', 'moons', 'heart'] as const;
 
@@ -56,6 +57,17 @@ export default defineScene({
     backtracking: { type: 'boolean', default: false, description: 'Armijo backtracking on energy increase' },
   },
   every: everyFor,
+  // One divergence solve per step (the record's value is the next step's solve): OT(μ,ν), OT(μ,μ), OT(ν,ν),
+  // two softmins of n·m, n², m² cost evaluations per Sinkhorn iteration; costs on the fly, O(n + m) memory.
+  estimate: (p) =>
+    dominant(
+      {
+        [`Sinkhorn divergence: (n·m + n² + m²) costs × 2 softmins × ${NOMINAL_ITERATIONS} iterations`]: trials(p.backtracking) * NOMINAL_ITERATIONS * 2 * (p.n * p.m + p.n * p.n + p.m * p.m) * 6,
+        'sliced W2 metric (64 directions)': slicedWork(p.n + p.m, 2, 64),
+      },
+      particleBytes(p.n, 2) + particleBytes(p.m, 2),
+      'points and potentials [n + m], costs computed on the fly',
+    ),
   build(p) {
     const rng = new Rng(p.seed);
     const target = targetCloud(p.target, p.m, rng);

@@ -1,8 +1,9 @@
 import {
-  ATTENTION_KINDS, INTEGRATORS, ParamError, QKV_KINDS, Rng, tokenSimulation, defineScene, gaussianCloud,
+  ATTENTION_KERNEL_MAX_ENTRIES, ATTENTION_KINDS, INTEGRATORS, ParamError, QKV_KINDS, Rng, tokenSimulation, defineScene, gaussianCloud,
   makeAttentionWeights, uniformSphere, type AttentionKind, type IntegratorName, type QkvKind,
 } from '../engine/index.ts';
 import { dtParam, everyFor, nParam, seedParam, stepsParam } from './common.ts';
+import { NOMINAL_ITERATIONS, dominant } from './estimate.ts';
 
 /**
  * Tokens of a transformer as interacting particles (Geshkovski, Letrouit, Polyanskiy &
@@ -31,6 +32,22 @@ export default defineScene({
     sinkhorn_iters: { type: 'integer', default: 1000, min: 1, max: 100_000, description: 'Sinkhorn attention: iteration budget (1 = softmax)' },
   },
   every: everyFor,
+  // Attention sums over all n² pairs per stage (rk4: 4 stages); Sinkhorn attention iterates two softmins of n²
+  // logits (and stores the n×n kernel when n² ≤ ATTENTION_KERNEL_MAX_ENTRIES). The record counts clusters,
+  // the diameter and the energy (n²/2 pairs each) and the attention's row/column sums (one more solve).
+  estimate: (p) => {
+    const pairs = p.n * p.n;
+    const attend = pairs * (2 * p.d + 4);
+    const iterations = Math.min(NOMINAL_ITERATIONS, p.sinkhorn_iters);
+    const solve = p.attention === 'sinkhorn' ? iterations * 2 * pairs * (p.d + 3) + attend : attend;
+    const stages = p.integrator === 'rk4' ? 4 : 1;
+    const stored = p.attention === 'sinkhorn' && pairs <= ATTENTION_KERNEL_MAX_ENTRIES ? 8 * pairs : 0;
+    return dominant(
+      { [`attention over n² pairs × ${stages} stage(s)${p.attention === 'sinkhorn' ? ` × ${iterations} Sinkhorn iterations` : ''}`]: stages * solve, 'clusters, diameter, energy and attention sums': 1.5 * pairs * (p.d + 2) + solve },
+      8 * p.n * (12 * p.d + 8) + stored,
+      stored ? 'the stored n×n attention kernel' : 'tokens and stage arrays [n, d]',
+    );
+  },
   build(p) {
     if (p.sphere && p.d < 2) throw new ParamError(`parameter 'd' must be at least 2 with sphere=true (tokens on S^{d-1}); got ${p.d}`);
     const rng = new Rng(p.seed);

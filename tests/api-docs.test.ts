@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ROOT } from './node/cli-helpers.ts';
+import { ROOT } from './cli-harness.ts';
 
 /**
  * The API reference (`npm run docs:api`, TypeDoc over engine/index.ts with typedoc.json)

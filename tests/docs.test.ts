@@ -10,7 +10,7 @@ import { loadScene, loadSceneFile } from '../cli/scene-loader.ts';
 import { catalogue } from '../scenes/index.ts';
 import { galleryCase, galleryTable } from '../viewer/scripts/gallery.ts';
 import { groupBySuite, renderSuite, updatePage } from '../docs/tools/bench-page.ts';
-import { ROOT, tempDir } from './node/cli-helpers.ts';
+import { ROOT, tempDir } from './cli-harness.ts';
 
 /**
  * The README and docs/ stay true: every command in a `sh` block runs here (with fewer
@@ -89,7 +89,7 @@ function how(cmd: string): How {
   throw new Error(`docs command '${cmd}' is neither run by tests/docs.test.ts nor listed with the test that runs it`);
 }
 
-const program = buildProgram();
+const program = buildProgram({ io: { stdout: { write: () => true }, stderr: { write: () => true }, env: {}, signals: { on() {}, off() {} } }, exitCode: 0 });
 const GLOBAL = ['--debug', '--help', '--version', '-h', '-V'];
 function sub(name: string): Command {
   const c = program.commands.find((c) => c.name() === name);

@@ -2,7 +2,7 @@ import { readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../cli/main.ts';
-import { tempDir } from './node/cli-helpers.ts';
+import { tempDir } from './cli-harness.ts';
 
 /**
  * examples/*.ts are the scene files the docs point to (README, docs/scenes.md). Each one

@@ -11,11 +11,13 @@ import { everySteps } from '../engine/run/schedule.ts';
  * `every` steps (and at step 0 and the last step): the in-memory equivalent of a run
  * directory's metrics.jsonl.
  */
-export async function runCollecting(sim: Simulation, steps: number, every = 1, outputs: Callback[] = []): Promise<{ summary: RunSummary; records: MetricRecord[]; runner: Runner }> {
+export async function runCollecting(
+  sim: Simulation, steps: number, every = 1, outputs: Callback[] = [], onWarning?: (message: string) => void,
+): Promise<{ summary: RunSummary; records: MetricRecord[]; runner: Runner }> {
   const records: MetricRecord[] = [];
   const schedule = everySteps(every);
   const collect: Callback = { name: 'collect', schedule, call: (ctx) => void records.push(ctx.record()) };
-  const runner = new Runner(sim, { outputs: [collect, ...outputs], recordSchedule: schedule });
+  const runner = new Runner(sim, { outputs: [collect, ...outputs], recordSchedule: schedule, onWarning });
   const summary = await runner.run(steps);
   return { summary, records, runner };
 }

@@ -195,10 +195,14 @@ export type ClientMessage =
 /** Longest control message accepted (bytes); the WebSocket server's maxPayload. */
 export const MAX_CLIENT_MESSAGE_BYTES = 16 * 1024;
 export const MAX_STEPS_PER_FRAME = 10_000;
+/** A parameter name in a params message: an identifier (schema names are). */
+const PARAM_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+const MAX_PARAM_STRING = 64;
 
 /**
  * Validates a control message from an untrusted client: returns the message or
- * throws one line naming what was wrong and what is allowed.
+ * throws one line naming what was wrong and what is allowed. The line never repeats
+ * the client's text (a reply must not grow with what was sent).
  */
 export function parseClientMessage(text: string): ClientMessage {
   if (text.length > MAX_CLIENT_MESSAGE_BYTES) throw new Error(`control message of ${text.length} bytes exceeds ${MAX_CLIENT_MESSAGE_BYTES}`);
@@ -228,13 +232,15 @@ export function parseClientMessage(text: string): ClientMessage {
       if (!v || typeof v !== 'object' || Array.isArray(v)) throw new Error('params.values must be an object of parameter values');
       const values: RawParams = {};
       for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
-        if (typeof x !== 'number' && typeof x !== 'string' && typeof x !== 'boolean') throw new Error(`params.values.${k} must be a number, string or boolean`);
-        values[k] = x;
+        if (!PARAM_NAME.test(k)) throw new Error('params.values has a key that is not a parameter name (letters, digits and _, at most 64)');
+        if (typeof x !== 'number' && typeof x !== 'string' && typeof x !== 'boolean') throw new Error('params.values must map each parameter to a number, string or boolean');
+        if (typeof x === 'string' && x.length > MAX_PARAM_STRING) throw new Error(`a string in params.values is longer than ${MAX_PARAM_STRING} characters`);
+        Object.defineProperty(values, k, { value: x, enumerable: true, writable: true, configurable: true });
       }
       return { type: 'params', values };
     }
     default:
-      throw new Error(`unknown control message type '${String(o.type)}' (allowed: play, pause, step, reset, speed, params)`);
+      throw new Error('unknown control message type (allowed: play, pause, step, reset, speed, params)');
   }
 }
 

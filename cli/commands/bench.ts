@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../engine/core/simulation.ts';
+import type { CliContext } from '../io.ts';
 
-export function registerBench(program: Command): void {
+export function registerBench(program: Command, { io }: CliContext): void {
   program
     .command('bench')
     .description('benchmark hot loops against the TS reference and numpy/POT peers (same run)')
@@ -19,9 +20,9 @@ export function registerBench(program: Command): void {
       const rows = [];
       for (const s of suites) {
         if (wanted && !wanted.includes(s.name)) continue;
-        if (!opts.json) process.stderr.write(`bench: ${s.name} — ${s.description}\n`);
+        if (!opts.json) io.stderr.write(`bench: ${s.name} — ${s.description}\n`);
         rows.push(...(await s.run({ quick: Boolean(opts.quick) })));
       }
-      process.stdout.write(opts.json ? JSON.stringify(rows, null, 2) + '\n' : formatTable(rows) + '\n');
+      io.stdout.write(opts.json ? JSON.stringify(rows, null, 2) + '\n' : formatTable(rows) + '\n');
     });
 }

@@ -1,25 +1,26 @@
 import type { Command } from 'commander';
 import { describeAllowed, type ParamSpec } from '../../engine/core/params.ts';
 import { catalogue } from '../../scenes/index.ts';
+import type { CliContext } from '../io.ts';
 
-export function registerList(program: Command): void {
+export function registerList(program: Command, { io }: CliContext): void {
   program
     .command('list')
     .description('list the scene catalogue with descriptions and parameters')
     .option('--json', 'print the catalogue as JSON')
     .action((opts: { json?: boolean }) => {
       if (opts.json) {
-        process.stdout.write(JSON.stringify(catalogue.map((s) => ({ id: s.id, title: s.title, description: s.description, params: s.params })), null, 2) + '\n');
+        io.stdout.write(JSON.stringify(catalogue.map((s) => ({ id: s.id, title: s.title, description: s.description, params: s.params })), null, 2) + '\n');
         return;
       }
       for (const s of catalogue) {
-        process.stdout.write(`${s.id.padEnd(20)} ${s.description}\n`);
+        io.stdout.write(`${s.id.padEnd(20)} ${s.description}\n`);
         const params = Object.entries(s.params)
           .map(([k, spec]) => `${k}=${(spec as ParamSpec).default}`)
           .join(' ');
-        process.stdout.write(`${''.padEnd(20)} ${params}\n`);
+        io.stdout.write(`${''.padEnd(20)} ${params}\n`);
       }
-      process.stdout.write(`\nParameters and allowed values: wgf list --json, or 'wgf run <scene> --help-params'.\n`);
+      io.stdout.write(`\nParameters and allowed values: wgf list --json, or 'wgf run <scene> --help-params'.\n`);
     });
 }
 

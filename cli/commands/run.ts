@@ -1,11 +1,14 @@
 import type { Command } from 'commander';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseAssignments, type RawParams } from '../../engine/core/params.ts';
+import { trapSignals, type CliContext } from '../io.ts';
+import { parseAssignments, resolveParams, type RawParams } from '../../engine/core/params.ts';
 import { UsageError } from '../../engine/core/simulation.ts';
+import { WriteError } from '../../node/files.ts';
 import type { RunSummary } from '../../engine/run/record.ts';
 import { defaultOutDir, executeRun, resumeRun } from '../execute-run.ts';
 import { Progress } from '../progress.ts';
+import { DEFAULT_LIMITS, exceedsLimits } from '../../viewer/server/scene-limits.ts';
 import { loadScene } from '../scene-loader.ts';
 import { paramHelp } from './list.ts';
 
@@ -40,7 +43,8 @@ export function rawParamsOf(opts: Pick<RunCliOptions, 'set' | 'steps' | 'seed'>)
 
 const collect = (v: string, prev: string[]) => [...prev, v];
 
-export function registerRun(program: Command): void {
+export function registerRun(program: Command, ctx: CliContext): void {
+  const { io } = ctx;
   program
     .command('run')
     .description('run a scene headless and write a run directory')
@@ -57,58 +61,59 @@ export function registerRun(program: Command): void {
     .option('--quiet', 'no progress output')
     .option('--help-params', "print the scene's parameters and exit")
     .action(async (sceneArg: string | undefined, opts: RunCliOptions) => {
-      if (opts.resume !== undefined) return resumeCommand(sceneArg, opts);
+      if (opts.resume !== undefined) return resumeCommand(ctx, sceneArg, opts);
       if (!sceneArg) throw new UsageError('wgf run needs a scene id (see wgf list) or a scene file path');
       const scene = await loadScene(sceneArg);
       if (opts.helpParams) {
-        process.stdout.write(`${scene.def.id}: ${scene.def.description}\n${paramHelp(scene.def.params)}\n`);
+        io.stdout.write(`${scene.def.id}: ${scene.def.description}\n${paramHelp(scene.def.params)}\n`);
         return;
       }
       const raw = rawParamsOf(opts);
+      // The viewer's limits, as a warning: a batch run may mean it.
+      const excess = exceedsLimits(scene.def, resolveParams(scene.def.params, raw), DEFAULT_LIMITS);
+      if (excess) io.stderr.write(`wgf: warning: ${excess.message}\n`);
       const out = opts.out ?? defaultOutDir(scene.def.id);
-      const { stop, release } = trapSignals();
       const steps = typeof raw.steps === 'number' ? raw.steps : undefined;
-      const summary = await executeRun({
-        scene,
-        raw,
-        every: positiveInt('--every', opts.every),
-        init: opts.init,
-        out,
-        backend: opts.backend,
-        checkpointEvery: positiveInt('--checkpoint-every', opts.checkpointEvery),
-        outputs: opts.quiet ? [] : [new Progress(steps ?? Number(scene.def.params.steps?.default ?? 0), scene.def.id)],
-        onWarning: (m) => process.stderr.write(`wgf: warning: ${m}\n`),
-        shouldStop: stop,
-      });
-      release();
-      reportSummary(summary, out);
+      let stop = false;
+      const release = trapSignals(io, () => (stop = true));
+      try {
+        const summary = await executeRun({
+          scene,
+          raw,
+          every: positiveInt('--every', opts.every),
+          init: opts.init,
+          out,
+          backend: opts.backend,
+          checkpointEvery: positiveInt('--checkpoint-every', opts.checkpointEvery),
+          outputs: opts.quiet ? [] : [new Progress(steps ?? Number(scene.def.params.steps?.default ?? 0), scene.def.id, io.stderr)],
+          onWarning: (m) => io.stderr.write(`wgf: warning: ${m}\n`),
+          shouldStop: () => stop,
+        });
+        reportSummary(ctx, summary, out);
+      } catch (e) {
+        throw withResumeHint(e, out);
+      } finally {
+        release();
+      }
     });
 }
 
-/** SIGINT/SIGTERM end the run as 'interrupted' (a second SIGINT exits at once). */
-function trapSignals(): { stop: () => boolean; release: () => void } {
-  let stop = false;
-  const onSignal = () => {
-    if (stop) process.exit(130);
-    stop = true;
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  return {
-    stop: () => stop,
-    release: () => {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-    },
-  };
+/** A run stopped by a failed write (a full disk): say that the directory can be resumed once the cause is fixed. */
+function withResumeHint(e: unknown, dir: string): unknown {
+  if (!(e instanceof WriteError) || !existsSync(join(dir, 'scene.json'))) return e;
+  return new WriteError(e.path, e.code, `${e.message.replace(/^cannot write '[^']*': /, '')}; the run stopped there and ${dir} can be continued with wgf run --resume ${dir} once this is fixed`);
 }
 
-function reportSummary(summary: RunSummary, out: string): void {
+/**
+ * The outcome on stdout; a run that did not end ok also gets one `wgf:` line on
+ * stderr with its message and a non-zero exit (1: diverged or error, 130: interrupted).
+ */
+function reportSummary(ctx: CliContext, summary: RunSummary, out: string): void {
   const f = summary.final;
   const metrics = f ? Object.entries(f).filter(([k, v]) => typeof v === 'number' && k !== 'step').map(([k, v]) => `${k}=${(v as number).toPrecision(5)}`).join(' ') : '';
-  process.stdout.write(`${summary.status}: ${summary.steps} steps in ${summary.wall_seconds.toFixed(2)} s -> ${out}\n${metrics}\n`);
+  ctx.io.stdout.write(`${summary.status}: ${summary.steps} steps in ${summary.wall_seconds.toFixed(2)} s -> ${out}\n${metrics}\n`);
   if (summary.status === 'diverged' || summary.status === 'error') throw new Error(summary.message ?? summary.status);
-  if (summary.status === 'interrupted') process.exitCode = 130;
+  if (summary.status === 'interrupted') ctx.exitCode = 130;
 }
 
 /** Total steps of the run in `dir` (for the progress bar); 0 when unreadable (resumeRun then reports why). */
@@ -121,7 +126,8 @@ function scene0Steps(dir: string): number {
 }
 
 /** `wgf run --resume DIR`: every setting comes from DIR/scene.json, so other options are refused. */
-async function resumeCommand(sceneArg: string | undefined, opts: RunCliOptions): Promise<void> {
+async function resumeCommand(ctx: CliContext, sceneArg: string | undefined, opts: RunCliOptions): Promise<void> {
+  const { io } = ctx;
   const dir = opts.resume!;
   const conflicting = [
     sceneArg !== undefined && `a scene ('${sceneArg}')`,
@@ -130,20 +136,27 @@ async function resumeCommand(sceneArg: string | undefined, opts: RunCliOptions):
     opts.backend !== 'auto' && '--backend',
   ].filter(Boolean);
   if (conflicting.length) throw new UsageError(`--resume continues the run exactly as recorded in ${dir}/scene.json; it cannot be combined with ${conflicting.join(', ')}`);
-  const { stop, release } = trapSignals();
-  const { summary, fromStep } = await resumeRun({
-    dir,
-    outputs: opts.quiet ? [] : [new Progress(scene0Steps(dir), `resume ${dir}`)],
-    onWarning: (m) => process.stderr.write(`wgf: warning: ${m}\n`),
-    shouldStop: stop,
-    onResume: (from) => {
-      if (!opts.quiet) process.stderr.write(from > 0 ? `resuming ${dir} from the checkpoint at step ${from}\n` : `no checkpoint in ${dir}: restarting the run from step 0\n`);
-    },
-  });
-  release();
-  if (fromStep === null) {
-    process.stderr.write(`wgf: the run in ${dir} already ended (status ${summary.status}, ${summary.steps} steps); nothing to resume\n`);
-    return;
+  let stop = false;
+  const release = trapSignals(io, () => (stop = true));
+  try {
+    const { summary, fromStep, completed } = await resumeRun({
+      dir,
+      outputs: opts.quiet ? [] : [new Progress(scene0Steps(dir), `resume ${dir}`, io.stderr)],
+      onWarning: (m) => io.stderr.write(`wgf: warning: ${m}\n`),
+      shouldStop: () => stop,
+      onResume: (from) => {
+        if (!opts.quiet) io.stderr.write(from > 0 ? `resuming ${dir} from the checkpoint at step ${from}\n` : `no checkpoint in ${dir}: restarting the run from step 0\n`);
+      },
+    });
+    if (fromStep === null) {
+      const done = completed?.length ? `; completed its end (${completed.join(', ')})` : '; nothing to resume';
+      io.stderr.write(`wgf: the run in ${dir} already ended (status ${summary.status}, ${summary.steps} steps)${done}\n`);
+      return;
+    }
+    reportSummary(ctx, summary, dir);
+  } catch (e) {
+    throw withResumeHint(e, dir);
+  } finally {
+    release();
   }
-  reportSummary(summary, dir);
 }

@@ -4,6 +4,7 @@ import { UsageError } from '../../engine/core/simulation.ts';
 import { parseGrid } from '../sweep/plan.ts';
 import { mergeSweep, runSweep } from '../sweep/sweep.ts';
 import type { WorkerPool } from '../sweep/pool.ts';
+import { trapSignals, type CliContext } from '../io.ts';
 
 interface SweepCliOptions {
   grid: string[];
@@ -29,7 +30,8 @@ function positiveInt(name: string, v: string | undefined, min = 1): number | und
 
 const collect = (v: string, prev: string[]) => [...prev, v];
 
-export function registerSweep(program: Command): void {
+export function registerSweep(program: Command, ctx: CliContext): void {
+  const { io } = ctx;
   program
     .command('sweep')
     .description('run a scene over a grid of parameters and seeds (parallel, shardable, resumable)')
@@ -53,21 +55,18 @@ export function registerSweep(program: Command): void {
         }
         const { rows, complete } = await mergeSweep(opts.merge);
         const missing = rows.filter((r) => r.status === 'missing' || r.status === 'interrupted').length;
-        process.stdout.write(`merged ${rows.length} runs -> ${opts.merge}/index.csv${complete ? '' : ` (${missing} not finished: missing or interrupted)`}\n`);
+        io.stdout.write(`merged ${rows.length} runs -> ${opts.merge}/index.csv${complete ? '' : ` (${missing} not finished: missing or interrupted)`}\n`);
         return;
       }
       if (!sceneArg) throw new UsageError('wgf sweep needs a scene id (see wgf list) or a scene file path, or --merge DIR');
       if (!opts.out) throw new UsageError('wgf sweep needs --out DIR (the sweep directory)');
       let pool: WorkerPool | undefined;
       let stopping = false;
-      const onSignal = () => {
-        if (stopping) process.exit(130);
+      const release = trapSignals(io, () => {
         stopping = true;
-        process.stderr.write('wgf sweep: stopping runs (they keep their checkpoints; relaunch the same command to resume)\n');
+        io.stderr.write('wgf sweep: stopping runs (they keep their checkpoints; relaunch the same command to resume)\n');
         pool?.stop();
-      };
-      process.on('SIGINT', onSignal);
-      process.on('SIGTERM', onSignal);
+      });
       try {
         const report = await runSweep({
           scene: sceneArg,
@@ -80,8 +79,10 @@ export function registerSweep(program: Command): void {
           backend: opts.backend,
           jobs: positiveInt('--jobs', opts.jobs) ?? availableParallelism(),
           shard: opts.shard,
+          env: io.env,
           out: opts.out,
           quiet: opts.quiet,
+          stderr: io.stderr,
           onPool: (p) => {
             pool = p;
             if (stopping) p.stop();
@@ -89,17 +90,22 @@ export function registerSweep(program: Command): void {
         });
         const count = (pred: (o: (typeof report.outcomes)[number]) => boolean) => report.outcomes.filter(pred).length;
         const where = report.shard ? `shard ${report.shard.index}/${report.shard.count} (${report.shard.source}): ` : '';
-        process.stdout.write(
+        const errors = count((o) => o.status === 'error');
+        io.stdout.write(
           `${where}${report.outcomes.length + report.locked.length + report.notStarted} of ${report.planned} runs: ${count((o) => o.action === 'ran')} ran, ${count((o) => o.action === 'resumed')} resumed, ` +
             `${count((o) => o.action === 'skipped')} already done, ${count((o) => o.status === 'failed')} failed, ${count((o) => o.status === 'diverged')} diverged, ` +
-            `${count((o) => o.status === 'interrupted')} interrupted, ${report.locked.length} held by another launch${report.notStarted ? `, ${report.notStarted} not started` : ''} -> ${opts.out}\n` +
-            (report.indexComplete || !report.shard ? `index: ${opts.out}/index.csv\n` : `this shard's index: ${opts.out}/shards/; run wgf sweep --merge ${opts.out} when all shards have finished\n`),
+            `${errors ? `${errors} error, ` : ''}${count((o) => o.status === 'interrupted')} interrupted, ${report.locked.length} held by another launch${report.notStarted ? `, ${report.notStarted} not started` : ''} -> ${opts.out}\n` +
+            (report.indexError
+              ? ''
+              : report.indexComplete || !report.shard
+                ? `index: ${opts.out}/index.csv\n`
+                : `this shard's index: ${opts.out}/shards/; run wgf sweep --merge ${opts.out} when all shards have finished\n`),
         );
-        if (count((o) => o.status === 'failed')) process.exitCode = 1;
-        if (stopping || count((o) => o.status === 'interrupted')) process.exitCode = 130;
+        if (report.indexError) io.stderr.write(`wgf: could not write the sweep's index: ${report.indexError}; the runs' directories hold the results: once that is fixed, wgf sweep --merge ${opts.out} writes it\n`);
+        if (count((o) => o.status === 'failed' || o.status === 'error') || report.indexError) ctx.exitCode = 1;
+        if (stopping || count((o) => o.status === 'interrupted')) ctx.exitCode = 130;
       } finally {
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
+        release();
       }
     });
 }

@@ -2,6 +2,8 @@ import type { Command } from 'commander';
 import { parseBackend } from '../../engine/backend/names.ts';
 import { resolveParams } from '../../engine/core/params.ts';
 import { UsageError } from '../../engine/core/simulation.ts';
+import { readSceneRecord, readSummary } from '../../node/run-dir-open.ts';
+import type { CliContext } from '../io.ts';
 import { loadScene } from '../scene-loader.ts';
 import { rawParamsOf } from './run.ts';
 
@@ -15,9 +17,18 @@ interface ViewCliOptions {
   paused?: boolean;
   stepsPerFrame?: string;
   backend: string;
+  maxMemory: string;
+  maxWork: string;
+  streamRate: string;
 }
 
 const collect = (v: string, prev: string[]) => [...prev, v];
+
+function sizeOption(name: string, v: string, parse: (s: string) => number | null, example: string): number {
+  const n = parse(v);
+  if (n === null) throw new UsageError(`${name} must be a positive ${example}; got '${v}'`);
+  return n;
+}
 
 function intOption(name: string, v: string, lo: number, hi: number): number {
   const n = Number(v);
@@ -31,7 +42,7 @@ function intOption(name: string, v: string, lo: number, hi: number): number {
  * run directory. Binds 127.0.0.1 unless --host is given; prints the URL and
  * serves until interrupted.
  */
-export function registerView(program: Command): void {
+export function registerView(program: Command, { io }: CliContext): void {
   program
     .command('view')
     .description('watch a scene live in the browser (three.js), or replay a run directory')
@@ -45,24 +56,41 @@ export function registerView(program: Command): void {
     .option('--steps-per-frame <K>', 'simulation steps between streamed frames', '1')
     .option('--backend <B>', 'hot-loop backend: ts | gpu | auto', 'auto')
     .option('--paused', 'stay paused until Play is pressed (default: play when the first browser connects)')
+    .option('--max-memory <SIZE>', 'refuse parameters whose estimated memory exceeds this (e.g. 2GiB, 512MiB)', '2GiB')
+    .option('--max-work <OPS>', 'refuse parameters whose estimated operations per step exceed this', '1e11')
+    .option('--stream-rate <BYTES>', 'frame bytes per second streamed to each browser (large states at a reduced frame rate)', '32MiB')
     .action(async (sceneArg: string, opts: ViewCliOptions) => {
       const { bundleSite } = await import('../../viewer/server/assets.ts');
       const { startViewServer } = await import('../../viewer/server/view-server.ts');
+      const { exceedsLimits, parseByteSize, parseCount, refusal } = await import('../../viewer/server/scene-limits.ts');
       const port = intOption('--port', opts.port, 0, 65535);
+      const limits = {
+        maxBytes: sizeOption('--max-memory', opts.maxMemory, parseByteSize, 'size such as 2GiB or 512MiB'),
+        maxWork: sizeOption('--max-work', opts.maxWork, parseCount, 'number such as 1e11'),
+      };
+      const streamRate = sizeOption('--stream-rate', opts.streamRate, parseByteSize, 'size per second such as 32MiB');
       let live, replay;
       if (opts.run) {
         const { indexRunDir } = await import('../../viewer/server/run-index.ts');
-        replay = { dir: opts.run, index: indexRunDir(opts.run) };
+        const index = indexRunDir(opts.run);
+        // A corrupted scene.json or summary.json is one line naming the file, not a broken replay.
+        readSceneRecord(opts.run);
+        readSummary(opts.run);
+        replay = { dir: opts.run, index };
       } else {
         const scene = await loadScene(sceneArg);
         const raw = rawParamsOf(opts);
-        resolveParams(scene.def.params, raw); // bad --set values fail here, as one line
-        const { workerSource } = await import('../../viewer/server/worker-source.ts');
+        const params = resolveParams(scene.def.params, raw); // bad --set values fail here, as one line
+        const excess = exceedsLimits(scene.def, params, limits);
+        if (excess) throw new UsageError(refusal(excess));
+        const { startLiveRun } = await import('../../viewer/server/live-run.ts');
         const stepsPerFrame = intOption('--steps-per-frame', opts.stepsPerFrame ?? '1', 1, 10_000);
         // The run waits, paused, for its first watcher (unless --paused: then for a Play).
         const backend = parseBackend(opts.backend);
-        live = await workerSource(scene.file ?? scene.def.id, { mode: 'live', raw, stepsPerFrame, paused: true, backend });
+        const driver = { mode: 'live' as const, raw, stepsPerFrame, paused: true, backend, maxBytesPerSecond: streamRate };
+        live = await startLiveRun({ scene: scene.file ?? scene.def.id, def: scene.def, driver, limits });
         // The scene is built in the worker: a combination its builder refuses fails here, as one line.
+        // (A scene file's checked build names the file: cli/scene-loader.ts.)
         await live.ready?.catch(async (e: Error) => {
           await live!.close();
           throw new UsageError(e.message);
@@ -71,7 +99,7 @@ export function registerView(program: Command): void {
       const assets = await bundleSite('server');
       let server;
       try {
-        server = await startViewServer({ assets, live, replay, host: opts.host, port, playOnFirstClient: !opts.paused });
+        server = await startViewServer({ assets, live, replay, host: opts.host, port, playOnFirstClient: !opts.paused, hub: { frameBytesPerSecond: streamRate } });
       } catch (e) {
         await live?.close();
         const code = (e as NodeJS.ErrnoException).code;
@@ -80,11 +108,15 @@ export function registerView(program: Command): void {
         throw e;
       }
       const what = opts.run ? `replaying ${opts.run}` : `live: ${sceneArg}`;
-      process.stdout.write(`wgf view (${what}) at ${server.url}\n`);
+      io.stdout.write(`wgf view (${what}) at ${server.url}\n`);
       await new Promise<void>((resolve) => {
-        const stop = () => resolve();
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
+        const stop = () => {
+          io.signals.off('SIGINT', stop);
+          io.signals.off('SIGTERM', stop);
+          resolve();
+        };
+        io.signals.on('SIGINT', stop);
+        io.signals.on('SIGTERM', stop);
       });
       await server.close();
     });

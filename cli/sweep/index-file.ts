@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { MetricRecord, RunSummary } from '../../engine/run/record.ts';
+import type { MetricRecord } from '../../engine/run/record.ts';
 import { readJson, writeFileAtomic } from '../../node/files.ts';
+import { readSummary } from '../../node/run-dir-open.ts';
 import type { PlannedRun } from './plan.ts';
 import { FAILED_FILE, type SweepRunStatus } from './run-one.ts';
 
@@ -29,12 +30,23 @@ export function readRow(sweepDir: string, run: PlannedRun): IndexRow {
   const dir = join(sweepDir, run.name);
   const row: IndexRow = { run: run.name, params: run.swept, status: 'missing', steps: null, t: null, wall_seconds: null, final: null };
   if (existsSync(join(dir, FAILED_FILE))) {
-    const f = readJson<{ message?: string }>(join(dir, FAILED_FILE));
-    return { ...row, status: 'failed', message: f.message ?? 'failed' };
+    let message = 'failed';
+    try {
+      message = readJson<{ message?: string }>(join(dir, FAILED_FILE)).message ?? message;
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    return { ...row, status: 'failed', message };
   }
   if (!existsSync(join(dir, 'scene.json'))) return row;
-  if (!existsSync(join(dir, 'summary.json'))) return { ...row, status: 'interrupted' };
-  const s = readJson<RunSummary>(join(dir, 'summary.json'));
+  let s;
+  try {
+    s = readSummary(dir);
+  } catch (e) {
+    // One damaged run directory is one row saying so, not an index that cannot be written.
+    return { ...row, status: 'failed', message: (e as Error).message };
+  }
+  if (!s) return { ...row, status: 'interrupted' };
   const out: IndexRow = { ...row, status: s.status, steps: s.steps, t: s.t, wall_seconds: s.wall_seconds, final: finalOf(s.final) };
   if (s.message) out.message = s.message;
   return out;

@@ -64,7 +64,7 @@ function dirSafe(v: number | string | boolean): string {
 export function planRuns(spec: SweepSpec, def: SceneDefinition<any>): PlannedRun[] {
   if (spec.grid.length === 0 && spec.seeds <= 1) throw new UsageError('empty grid: give at least one --grid k=v1,v2,… (or --seeds N with N > 1)');
   for (const g of spec.grid) {
-    if (!(g.name in def.params)) throw new UsageError(`--grid: unknown parameter '${g.name}' of scene '${def.id}' (allowed: ${Object.keys(def.params).join(', ')})`);
+    if (!Object.hasOwn(def.params, g.name)) throw new UsageError(`--grid: unknown parameter '${g.name}' of scene '${def.id}' (allowed: ${Object.keys(def.params).join(', ')})`);
     if (g.name === 'seed' && spec.seeds > 1) throw new UsageError('--grid seed=… and --seeds N both set seeds; use one of them');
   }
   for (const k of Object.keys(spec.set)) if (spec.grid.some((g) => g.name === k)) throw new UsageError(`parameter '${k}' is both swept (--grid) and fixed (--set)`);
@@ -77,7 +77,7 @@ export function planRuns(spec: SweepSpec, def: SceneDefinition<any>): PlannedRun
     combos.splice(0, combos.length, ...next);
   }
   const sweptNames = spec.grid.map((g) => g.name);
-  const hasSeed = 'seed' in def.params;
+  const hasSeed = Object.hasOwn(def.params, 'seed');
   if (!hasSeed && spec.seeds > 1) throw new UsageError(`--seeds: scene '${def.id}' has no seed parameter`);
   const seedSwept = sweptNames.includes('seed') || !hasSeed;
   for (const c of combos) {

@@ -12,6 +12,11 @@ export interface PoolOptions {
   scene: string;
   /** Called as each run ends (in completion order). */
   onOutcome?: (o: RunOutcome) => void;
+  /**
+   * Called in this thread just before a job is handed to a worker: false skips the
+   * job (its run directory is locked by another launch).
+   */
+  claim?: (job: RunJob) => boolean;
 }
 
 export interface PoolReport {
@@ -27,6 +32,12 @@ export interface PoolReport {
  * (out of memory, a crash in native code) fails its current run only and is
  * replaced, so the other runs go on. Workers start from dist/workers/sweep-worker.mjs
  * (node/paths.ts), rebuilt first if the sources changed.
+ *
+ * Not piscina (or tinypool): the sweep locks a run's directory in this thread at the
+ * moment the run is handed to an idle worker (`claim`), which needs dispatch by this
+ * loop rather than by the library's internal queue, so the library would have left
+ * only spawning and replacing threads to do; and the init/ready handshake that loads
+ * the scene once per worker is what `wgf bench --suite sweep` times.
  */
 export class WorkerPool {
   private stopped = false;
@@ -63,7 +74,11 @@ export class WorkerPool {
         live++;
         this.workers.add(w);
         const next = () => {
-          current = this.stopped ? undefined : queue.shift();
+          current = undefined;
+          while (!this.stopped && !current && queue.length) {
+            const job = queue.shift()!;
+            if (!this.opts.claim || this.opts.claim(job)) current = job;
+          }
           if (current) w.postMessage({ type: 'run', job: current } satisfies ToWorker);
           else void w.terminate();
         };
@@ -75,7 +90,11 @@ export class WorkerPool {
           if (current) {
             const message = why ?? 'worker thread exited';
             // The thread died before it could record the failure in the run's directory.
-            writeJson(join(current.dir, FAILED_FILE), { status: 'failed', message });
+            try {
+              writeJson(join(current.dir, FAILED_FILE), { status: 'failed', message });
+            } catch {
+              // Cannot be written (a full disk): the outcome still carries the message to the index.
+            }
             finishOne({ name: current.name, status: 'failed', action: 'failed', message });
           }
           current = undefined;

@@ -1,4 +1,5 @@
 import cliProgress from 'cli-progress';
+import type { OutStream } from '../io.ts';
 import type { RunOutcome } from './run-one.ts';
 
 /**
@@ -14,12 +15,12 @@ export class SweepProgress {
   constructor(
     private readonly total: number,
     private readonly label: string,
-    private readonly enabled = true,
-    private readonly tty = Boolean(process.stderr.isTTY),
+    private readonly enabled: boolean,
+    private readonly stream: OutStream,
   ) {
-    if (enabled && tty && total > 0) {
+    if (enabled && stream.isTTY && total > 0) {
       this.bar = new cliProgress.SingleBar(
-        { format: `${label} |{bar}| {value}/{total} runs  failed={failed}  {eta_formatted} left`, stream: process.stderr, hideCursor: true },
+        { format: `${label} |{bar}| {value}/{total} runs  failed={failed}  {eta_formatted} left`, stream: stream as NodeJS.WritableStream, hideCursor: true },
         cliProgress.Presets.shades_classic,
       );
       this.bar.start(total, 0, { failed: 0 });
@@ -28,10 +29,10 @@ export class SweepProgress {
 
   update(o: RunOutcome): void {
     this.done++;
-    if (o.status === 'failed') this.failed++;
+    if (o.status === 'failed' || o.status === 'error') this.failed++;
     if (!this.enabled) return;
     if (this.bar) this.bar.update(this.done, { failed: this.failed });
-    else process.stderr.write(`${this.label}: ${this.done}/${this.total} runs  ${o.name}: ${o.action === 'failed' ? 'failed' : `${o.status} (${o.action})`}${o.message && o.status !== 'ok' ? ` — ${o.message}` : ''}\n`);
+    else this.stream.write(`${this.label}: ${this.done}/${this.total} runs  ${o.name}: ${o.action === 'failed' ? 'failed' : `${o.status} (${o.action})`}${o.message && o.status !== 'ok' ? ` — ${o.message}` : ''}\n`);
   }
 
   stop(): void {

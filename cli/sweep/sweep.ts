@@ -1,17 +1,20 @@
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseAssignments } from '../../engine/core/params.ts';
 import { UsageError, type SceneDefinition } from '../../engine/core/simulation.ts';
 import { prepareRun, resolveBackend } from '../execute-run.ts';
 import { readJson, writeFileAtomic, writeJson } from '../../node/files.ts';
+import { tryLock, type Lock } from '../../node/lock.ts';
 import { makeDirs } from '../../node/run-dir.ts';
+import { checkDirArgument, hasEnded, readSummary, RUN_LOCK } from '../../node/run-dir-open.ts';
+import { completeFinish } from '../../node/run-dir-rewind.ts';
+import type { OutStream } from '../io.ts';
 import { loadScene, type LoadedScene } from '../scene-loader.ts';
 import { readRow, writeIndex, type IndexRow } from './index-file.ts';
 import { planRuns, type PlannedRun, type SweepSpec } from './plan.ts';
 import { WorkerPool, type PoolReport } from './pool.ts';
 import { SweepProgress } from './progress.ts';
 import type { RunJob, RunOutcome } from './run-one.ts';
-import { RunLocks } from '../../node/lock.ts';
 import { inShard, resolveShard, type Shard } from './shard.ts';
 import { sweepSummarySvg } from './summary-plot.ts';
 
@@ -33,6 +36,8 @@ export interface SweepRequest {
   env?: Record<string, string | undefined>;
   out: string;
   quiet?: boolean;
+  /** Where progress goes (unless quiet): the CLI's stderr. */
+  stderr?: OutStream;
   /** Receives the worker pool once created, so that the caller can stop it (SIGINT). */
   onPool?: (pool: WorkerPool) => void;
 }
@@ -47,11 +52,14 @@ export interface SweepReport {
   notStarted: number;
   /** Whether index.csv/jsonl and summary.svg cover the whole sweep now. */
   indexComplete: boolean;
+  /** Why the index could not be written (a full disk); the runs' directories hold the results. */
+  indexError?: string;
   startupMs: number[];
 }
 
 /** Refuses an --out that is a file, or a non-empty directory that is not a sweep. */
 function prepareSweepDir(dir: string): void {
+  checkDirArgument('--out', dir);
   if (existsSync(dir)) {
     if (!statSync(dir).isDirectory()) throw new UsageError(`--out '${dir}' is a file, not a directory`);
     if (!existsSync(join(dir, SWEEP_FILE)) && readdirSync(dir).length) throw new UsageError(`--out '${dir}' is not empty and holds no ${SWEEP_FILE} (not a sweep); use an empty or new directory`);
@@ -107,13 +115,41 @@ export function writeSweepIndex(dir: string, spec: SweepSpec, def: SceneDefiniti
   writeFileAtomic(join(dir, 'summary.svg'), sweepSummarySvg(rows, spec.grid, spec.main_metric, `${def.id}: final ${spec.main_metric} (${rows.length} runs)`));
 }
 
-/** Runs that have ended for good (ok, diverged) need no worker. */
+/** Runs that have ended for good (ok, diverged) need no worker; a damaged summary.json is for runOne to report. */
 function ended(dir: string): boolean {
   try {
-    const s = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as { status?: string };
-    return s.status === 'ok' || s.status === 'diverged';
+    return hasEnded(readSummary(dir));
   } catch {
     return false;
+  }
+}
+
+/**
+ * Takes the lock of a run's directory (created if needed) for the time of its job;
+ * null when another launch holds it. One mechanism with `wgf run` (node/run-dir-open.ts).
+ */
+function lockRun(dir: string): Lock | null {
+  makeDirs(dir);
+  const r = tryLock(join(dir, RUN_LOCK));
+  return 'lock' in r ? r.lock : null;
+}
+
+/**
+ * Completes the end of an ended run that a kill cut short (checkpoint left, lock left),
+ * unless another launch holds it. Best effort: the run's results are complete either way,
+ * so a directory that cannot be written now (a full disk) is left as it is.
+ */
+function tidyEnded(dir: string): void {
+  try {
+    const lock = lockRun(dir);
+    if (!lock) return;
+    try {
+      completeFinish(dir);
+    } finally {
+      lock.release();
+    }
+  } catch {
+    // Left for the next launch or --resume.
   }
 }
 
@@ -127,7 +163,7 @@ export async function runSweep(req: SweepRequest): Promise<SweepReport> {
   const loaded = await loadScene(req.scene);
   const spec = specOf(req, loaded);
   const plan = planRuns(spec, loaded.def);
-  const shard = resolveShard(req.shard, req.env ?? process.env);
+  const shard = resolveShard(req.shard, req.env ?? {});
   prepareSweepDir(req.out);
   const specPath = join(req.out, SWEEP_FILE);
   if (existsSync(specPath)) {
@@ -141,26 +177,44 @@ export async function runSweep(req: SweepRequest): Promise<SweepReport> {
 
   const mine = plan.filter((r) => inShard(r.index, shard));
   const label = shard ? `sweep ${shard.index}/${shard.count}` : 'sweep';
-  const progress = new SweepProgress(mine.length, label, !req.quiet);
+  const progress = new SweepProgress(mine.length, label, !req.quiet && req.stderr !== undefined, req.stderr ?? { write: () => true });
   const outcomes: RunOutcome[] = [];
   const done = (o: RunOutcome) => {
     outcomes.push(o);
     progress.update(o);
   };
-  const locks = new RunLocks(req.out);
+  const locks = new Map<string, Lock>();
   const locked: string[] = [];
   const jobs: RunJob[] = [];
   for (const r of mine) {
     const dir = join(req.out, r.name);
-    if (ended(dir)) done({ name: r.name, status: readRow(req.out, r).status as RunOutcome['status'], action: 'skipped' });
-    else if (!locks.acquire(r.name)) locked.push(r.name);
-    else jobs.push({ name: r.name, dir: resolve(dir), raw: r.raw, every: spec.every, checkpointEvery: spec.checkpoint_every, backend: spec.backend });
+    if (ended(dir)) {
+      tidyEnded(dir);
+      done({ name: r.name, status: readRow(req.out, r).status as RunOutcome['status'], action: 'skipped' });
+    } else {
+      jobs.push({ name: r.name, dir: resolve(dir), raw: r.raw, every: spec.every, checkpointEvery: spec.checkpoint_every, backend: spec.backend, callerHoldsLock: true });
+    }
   }
+  // Each run's directory is locked here, in the main thread (whose heartbeat no long step
+  // blocks), from just before its job starts until it ends.
+  const claim = (job: RunJob): boolean => {
+    try {
+      const lock = lockRun(job.dir);
+      if (lock) locks.set(job.name, lock);
+      else locked.push(job.name);
+      return lock !== null;
+    } catch (e) {
+      done({ name: job.name, status: 'failed', action: 'failed', message: `cannot lock ${job.dir}: ${(e as Error).message.split('\n')[0]}` });
+      return false;
+    }
+  };
   const pool = new WorkerPool({
     jobs: req.jobs,
     scene: spec.scene,
+    claim,
     onOutcome: (o) => {
-      locks.release(o.name);
+      locks.get(o.name)?.release();
+      locks.delete(o.name);
       done(o);
     },
   });
@@ -169,18 +223,24 @@ export async function runSweep(req: SweepRequest): Promise<SweepReport> {
   try {
     poolReport = await pool.run(jobs);
   } finally {
-    locks.releaseAll();
+    for (const lock of locks.values()) lock.release();
     progress.stop();
   }
 
   const { rows, complete } = collectRows(req.out, plan);
-  if (shard === null || complete) writeSweepIndex(req.out, spec, loaded.def, rows);
-  if (shard !== null) {
-    const part = rows.filter((_, i) => inShard(i, shard));
-    writeIndex(join(req.out, 'shards'), part, `index-${shard.index}-of-${shard.count}`);
+  let indexError: string | undefined;
+  try {
+    if (shard === null || complete) writeSweepIndex(req.out, spec, loaded.def, rows);
+    if (shard !== null) {
+      const part = rows.filter((_, i) => inShard(i, shard));
+      writeIndex(join(req.out, 'shards'), part, `index-${shard.index}-of-${shard.count}`);
+    }
+  } catch (e) {
+    // The runs are done and recorded in their directories: report, do not lose the summary.
+    indexError = (e as Error).message.split('\n')[0];
   }
   const notStarted = mine.length - outcomes.length - locked.length;
-  return { planned: plan.length, shard, outcomes, locked, notStarted, indexComplete: complete, startupMs: poolReport.startupMs };
+  return { planned: plan.length, shard, outcomes, locked, notStarted, indexComplete: complete && !indexError, ...(indexError ? { indexError } : {}), startupMs: poolReport.startupMs };
 }
 
 /** `wgf sweep --merge DIR`: rebuilds the whole index from the run directories that shards wrote. */

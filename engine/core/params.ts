@@ -52,6 +52,10 @@ export function describeAllowed(spec: ParamSpec): string {
   }
 }
 
+/** A decimal number as written on a command line: `12`, `-0.5`, `.5`, `1e-3`, `+2.`. */
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
+
 function parseOne(name: string, spec: ParamSpec, raw: string | number | boolean): number | string | boolean {
   const bad = () => new ParamError(`parameter '${name}' must be ${describeAllowed(spec)}; got '${raw}'`);
   switch (spec.type) {
@@ -69,7 +73,8 @@ function parseOne(name: string, spec: ParamSpec, raw: string | number | boolean)
     }
     case 'integer':
     case 'number': {
-      const v = typeof raw === 'number' ? raw : String(raw).trim() === '' ? NaN : Number(raw);
+      // Decimal notation only: Number() would also take '0x10', '0b11', '0o7' (and '' as 0).
+      const v = typeof raw === 'number' ? raw : DECIMAL.test(String(raw).trim()) ? Number(String(raw).trim()) : NaN;
       if (!Number.isFinite(v)) throw bad();
       if (spec.type === 'integer' && !Number.isInteger(v)) throw bad();
       if (spec.min !== undefined && (v < spec.min || (spec.type === 'number' && spec.minExclusive && v === spec.min))) throw bad();
@@ -85,24 +90,29 @@ function parseOne(name: string, spec: ParamSpec, raw: string | number | boolean)
  */
 export function resolveParams<S extends ParamSchema>(schema: S, raw: RawParams = {}): ParamValues<S> {
   const out: Record<string, unknown> = {};
+  // Own properties only: 'constructor', 'toString' or '__proto__' are not parameters.
   for (const name of Object.keys(raw)) {
-    if (!(name in schema)) {
+    if (!Object.hasOwn(schema, name)) {
       throw new ParamError(`unknown parameter '${name}' (allowed: ${Object.keys(schema).join(', ')})`);
     }
   }
   for (const [name, spec] of Object.entries(schema)) {
-    out[name] = name in raw ? parseOne(name, spec, raw[name]) : spec.default;
+    out[name] = Object.hasOwn(raw, name) ? parseOne(name, spec, raw[name]) : spec.default;
   }
   return out as ParamValues<S>;
 }
 
-/** Parses `k=v` strings (the CLI's `--set`). */
+/**
+ * Parses `k=v` strings (the CLI's `--set`). Keys are defined as own properties, so
+ * that `__proto__=…` is a key like any other (refused by resolveParams as unknown),
+ * never a change of the object's prototype.
+ */
 export function parseAssignments(items: readonly string[]): RawParams {
   const out: RawParams = {};
   for (const item of items) {
     const eq = item.indexOf('=');
     if (eq <= 0) throw new ParamError(`--set expects key=value; got '${item}'`);
-    out[item.slice(0, eq).trim()] = item.slice(eq + 1).trim();
+    Object.defineProperty(out, item.slice(0, eq).trim(), { value: item.slice(eq + 1).trim(), enumerable: true, writable: true, configurable: true });
   }
   return out;
 }

@@ -29,6 +29,13 @@ export interface SimulationInfo {
   mainMetric?: string;
   /** The viewer's picture of the state, when it is not the measure array itself (see `ViewProjection`). */
   view?: { shape: number[]; description: string };
+  /**
+   * Known limits of this configuration, stated when it is built (e.g. a biased default):
+   * the run loop prints them on stderr and records them in summary.json `warnings`.
+   */
+  warnings?: string[];
+  /** How each energy's sums are evaluated (direct, pm, p3m, cells, mesh …, resolved from `auto`), by energy name. */
+  methods?: Record<string, string>;
 }
 
 /** The energy F of a state: its total and each named term (metrics.jsonl's `energy` and `energy_terms`). */
@@ -53,6 +60,10 @@ export interface SolverReport {
   residual: number;
   tolerance: number;
   converged: boolean;
+  /** What `residual` measures, e.g. 'JKO Sinkhorn marginal error'. */
+  label?: string;
+  /** What to change so that steps converge. */
+  hint?: string;
 }
 
 /** What one step did. */
@@ -210,6 +221,23 @@ export interface BuildContext {
   backend: string;
 }
 
+/**
+ * What a scene will cost, stated from its parameters before anything is allocated, so
+ * that `wgf view` can refuse (and `wgf run` warn about) sizes that would exhaust memory
+ * or freeze a step. Orders of magnitude, not measurements.
+ */
+export interface SceneEstimate {
+  /** Bytes the simulation holds: state, work arrays, data sets, stored kernels. */
+  bytes: number;
+  /**
+   * Elementary operations (multiply-adds, exps) of one step plus its metric record;
+   * iterative solvers counted at a nominal iteration count (say which in `note`).
+   */
+  workPerStep: number;
+  /** What dominates, e.g. "n² pair sums" or "training data train × (d+1) float64". */
+  note?: string;
+}
+
 /** A scene of the catalogue or a user's scene file (docs/design.md §5.3). */
 export interface SceneDefinition<S extends ParamSchema = ParamSchema> {
   id: string;
@@ -218,6 +246,8 @@ export interface SceneDefinition<S extends ParamSchema = ParamSchema> {
   params: S;
   /** Default recording period (steps between recorded frames). */
   every?: (p: ParamValues<S>) => number;
+  /** Memory and work per step for these parameters (see `SceneEstimate`). */
+  estimate?: (p: ParamValues<S>) => SceneEstimate;
   /** Builds the simulation from resolved parameters (validated against `params`). */
   build(params: ParamValues<S>, ctx: BuildContext): Simulation<any>;
 }

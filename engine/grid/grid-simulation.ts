@@ -1,5 +1,6 @@
 import { Simulation, type EnergyReport, type Reference, type Scheme, type StepReport } from '../core/simulation.ts';
-import { EntropicJKO, type EntropicJKOOptions, type JKOStepReport } from './entropic-jko.ts';
+import { EntropicJKO, jkoHealth, type EntropicJKOOptions, type JKOStepReport } from './entropic-jko.ts';
+import { ExactJKO } from './exact/exact-jko.ts';
 import type { GridEnergy } from './grid-energy.ts';
 import { GridMeasure, normalizedMasses } from './grid-measure.ts';
 
@@ -14,11 +15,19 @@ export interface GridState {
    */
   warm: Float64Array | null;
   /** The last step's solver report (sinkhorn_iterations, marginal_error, ... metrics). */
-  last: { iterations: number; marginalError: number; converged: boolean; logApplications: number };
+  last: { iterations: number; marginalError: number; converged: boolean; logApplications: number; dualValue?: number; backAndForth?: number };
+  /** Exact scheme: the adapted ascent step sizes of the forth and back half-steps (`warm` holds its dual potential φ). */
+  sigmaForth?: number;
+  sigmaBack?: number;
 }
 
 /** Options of `gridSimulation`: the step (τ, ε, tol, form, truncation), the initial measure, the energies and what the scene records. */
 export interface GridSimulationOptions extends EntropicJKOOptions {
+  /** 'entropic' (default): Sinkhorn on W_ε; 'exact': the back-and-forth method on W2 (exact/exact-jko.ts). */
+  scheme?: 'entropic' | 'exact';
+  /** Exact scheme: stopping tolerance on its marginal error ‖ρ(φ) − T#μ‖₁ (default 1e-5) and half-step budget (default 500). */
+  exactTol?: number;
+  exactMaxIter?: number;
   measure: GridMeasure;
   energies: GridEnergy[];
   mainMetric?: string;
@@ -55,7 +64,7 @@ export function entropicJkoScheme(o: GridSimulationOptions): Scheme<GridState> &
       const r: JKOStepReport = jko.step(measureOf(s));
       s.warm = jko.warmPotential;
       s.last = { iterations: r.iterations, marginalError: r.marginalError, converged: r.converged, logApplications: r.logApplications };
-      return { tau: o.tau, solver: { name: 'Sinkhorn (JKO step)', iterations: r.iterations, residual: r.marginalError, tolerance: o.tol ?? 1e-9, converged: r.converged } };
+      return { tau: o.tau, solver: { name: 'Sinkhorn (JKO step)', iterations: r.iterations, ...jkoHealth(r, jko) } };
     },
     resume(s) {
       jko.warmPotential = s.warm;
@@ -64,11 +73,53 @@ export function entropicJkoScheme(o: GridSimulationOptions): Scheme<GridState> &
 }
 
 /**
- * A density on a 1D/2D/3D grid moved by entropic JKO steps (docs/design.md §1.2): the
- * simulation behind every grid scene. State: cell masses, Σ p = 1, and the warm start.
+ * Exact (unregularized) JKO steps by the back-and-forth method (Jacobs, Lee & Léger 2021;
+ * exact/exact-jko.ts) as a scheme over GridState: `warm` is the dual potential φ of the
+ * last step, with the two adapted ascent step sizes.
+ */
+export function exactJkoScheme(o: GridSimulationOptions): Scheme<GridState> & { measureOf(s: GridState): GridMeasure; readonly jko: ExactJKO } {
+  const jko = new ExactJKO(o.energies, o.measure, { tau: o.tau, tol: o.exactTol, maxIter: o.exactMaxIter });
+  const { grid, mask } = o.measure;
+  let measure = o.measure;
+  const measureOf = (s: GridState) => {
+    if (measure.p !== s.x) measure = new GridMeasure(grid, s.x, mask);
+    return measure;
+  };
+  const tol = o.exactTol ?? 1e-5;
+  return {
+    name: 'exact JKO (back-and-forth)',
+    dt: o.tau,
+    jko,
+    measureOf,
+    init(x0) {
+      return { x: x0, warm: null, sigmaForth: 1, sigmaBack: 1, last: { iterations: 0, marginalError: 0, converged: true, logApplications: 0, dualValue: 0, backAndForth: 0 } };
+    },
+    step(s): StepReport {
+      jko.state = { phi: s.warm, sigmaForth: s.sigmaForth ?? 1, sigmaBack: s.sigmaBack ?? 1 };
+      const r = jko.step(measureOf(s));
+      s.warm = jko.state.phi;
+      s.sigmaForth = jko.state.sigmaForth;
+      s.sigmaBack = jko.state.sigmaBack;
+      s.last = { iterations: r.iterations, marginalError: r.marginalError, converged: r.converged, logApplications: 0, dualValue: r.dualValue, backAndForth: r.backAndForth };
+      return {
+        tau: o.tau,
+        solver: {
+          name: 'back-and-forth (JKO step)', iterations: r.iterations, residual: r.marginalError, tolerance: tol, converged: r.converged,
+          label: 'exact JKO marginal error ‖ρ − T#μ‖₁',
+          hint: `the step spent its ${o.exactMaxIter ?? 500} ascent half-steps; raise exact_max_iter, loosen exact_tol, or use a smaller dt (now ${o.tau})`,
+        },
+      };
+    },
+  };
+}
+
+/**
+ * A density on a 1D/2D/3D grid moved by JKO steps (docs/design.md §1.2), entropic (Sinkhorn,
+ * default) or exact (back-and-forth, `scheme: 'exact'`): the simulation behind every
+ * grid scene. State: cell masses, Σ p = 1, and the warm start.
  */
 export function gridSimulation(o: GridSimulationOptions): GridSimulation {
-  const scheme = entropicJkoScheme(o);
+  const scheme = o.scheme === 'exact' ? exactJkoScheme(o) : entropicJkoScheme(o);
   const g = o.measure.grid;
   const sim = new Simulation({
     info: { kind: 'grid', dim: g.dim, shape: [...g.shape], bounds: g.bounds.map(([lo, hi]) => [lo, hi] as [number, number]), dt: o.tau, gradientFlow: true, mainMetric: o.mainMetric },
@@ -87,7 +138,10 @@ export function gridSimulation(o: GridSimulationOptions): GridSimulation {
     },
     metrics(s, t) {
       const m = scheme.measureOf(s);
-      const base = { sinkhorn_iterations: s.last.iterations, marginal_error: s.last.marginalError, mass: m.mass(), log_domain_applications: s.last.logApplications };
+      const base: Record<string, number> =
+        o.scheme === 'exact'
+          ? { bfm_iterations: s.last.iterations, back_steps: s.last.backAndForth ?? 0, marginal_error: s.last.marginalError, dual_value: s.last.dualValue ?? 0, mass: m.mass() }
+          : { sinkhorn_iterations: s.last.iterations, marginal_error: s.last.marginalError, mass: m.mass(), log_domain_applications: s.last.logApplications };
       return { ...base, ...(o.metrics ? o.metrics(m, t) : {}) };
     },
     reference: o.reference,
@@ -104,5 +158,5 @@ export function gridSimulation(o: GridSimulationOptions): GridSimulation {
   return Object.assign(sim, { jko: scheme.jko });
 }
 
-/** A grid simulation, with its JKO solver (kernel geometry and notices, for tests and tools). */
-export type GridSimulation = Simulation<GridState> & { readonly jko: EntropicJKO };
+/** A grid simulation, with its JKO solver (entropic: kernel geometry and notices; exact: the ascent), for tests and tools. */
+export type GridSimulation = Simulation<GridState> & { readonly jko: EntropicJKO | ExactJKO };

@@ -1,4 +1,4 @@
-/** Grid engine: densities on 1D/2D/3D grids moved by entropic JKO steps (docs/design.md §1.2). */
+/** Grid engine: densities on 1D/2D/3D grids moved by entropic or exact (back-and-forth) JKO steps (docs/design.md §1.2). */
 export * from './grid.ts';
 export * from './grid-measure.ts';
 export * from './gaussian-taps.ts';
@@ -11,6 +11,12 @@ export * from './kl-prox.ts';
 export * from './grid-energy.ts';
 export * from './grid-interaction.ts';
 export * from './entropic-jko.ts';
+export * from './exact/legendre.ts';
+export * from './exact/c-transform.ts';
+export * from './exact/h1-preconditioner.ts';
+export * from './exact/pointwise-dual.ts';
+export * from './exact/potential-map.ts';
+export * from './exact/exact-jko.ts';
 export * from './grid-simulation.ts';
 export * from './references.ts';
 export * from './geodesic-distance.ts';

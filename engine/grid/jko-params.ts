@@ -14,11 +14,17 @@ export function jkoParams(d: { grid: number; dt: number; steps: number; eps: num
     tol: { type: 'number', default: d.tol ?? 1e-9, min: 0, minExclusive: true, max: 1e-2, description: 'Sinkhorn stopping tolerance on the L1 marginal error' },
     form: { type: 'choice', default: 'auto', values: ['auto', 'plain', 'log'], description: 'kernel form: plain scalings, log-domain (small ε), or auto' },
     truncation: { type: 'number', default: DEFAULT_TRUNCATION, min: 0, max: 1e-3, description: 'drop kernel entries below this (0: full kernel)' },
+    scheme: { type: 'choice', default: 'entropic', values: ['entropic', 'exact'], description: 'JKO step: entropic (Sinkhorn on W_ε, blurred by ε/(2τ)) or exact (back-and-forth on W2)' },
+    exact_tol: { type: 'number', default: 1e-5, min: 0, minExclusive: true, max: 1e-1, description: 'exact scheme: stopping tolerance on the L1 marginal error ‖ρ − T#μ‖₁' },
+    exact_max_iter: { type: 'integer', default: 500, min: 1, max: 1e6, description: 'exact scheme: ascent half-steps per JKO step' },
     seed: { type: 'integer', default: 0, min: 0, max: 2 ** 32 - 1, description: 'random seed (the grid scheme is deterministic; kept for sweeps)' },
   } as const satisfies Record<string, ParamSpec>;
 }
 
 /** The scheme options from resolved jkoParams values. */
-export function jkoOptions(p: { dt: number; eps: number; tol: number; form: string; truncation: number }) {
-  return { tau: p.dt, eps: p.eps, tol: p.tol, form: p.form as 'auto' | 'plain' | 'log', truncation: p.truncation };
+export function jkoOptions(p: { dt: number; eps: number; tol: number; form: string; truncation: number; scheme: string; exact_tol: number; exact_max_iter: number }) {
+  return {
+    tau: p.dt, eps: p.eps, tol: p.tol, form: p.form as 'auto' | 'plain' | 'log', truncation: p.truncation,
+    scheme: p.scheme as 'entropic' | 'exact', exactTol: p.exact_tol, exactMaxIter: p.exact_max_iter,
+  };
 }

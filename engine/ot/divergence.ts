@@ -44,8 +44,10 @@ export function sinkhornDivergence(x: Float64Array, y: Float64Array, d: number, 
   const b = checkWeights('wy', opts.wy, m);
   const base = { ...opts, wx: a, wy: b };
   const xy = sinkhorn(x, y, d, { ...base, potentialG: opts.warm?.xy });
-  const xx = sinkhorn(x, x, d, { ...base, wy: a, potentialG: opts.warm?.xx });
-  const yy = sinkhorn(y, y, d, { ...base, wx: b, potentialG: opts.warm?.yy });
+  // Self-transport by the symmetric (averaged) update: plain alternating Sinkhorn needs
+  // many times the iterations of the cross term there at small ε (sinkhorn-loop.ts).
+  const xx = sinkhorn(x, x, d, { ...base, wy: a, potentialG: opts.warm?.xx, symmetric: true });
+  const yy = sinkhorn(y, y, d, { ...base, wx: b, potentialG: opts.warm?.yy, symmetric: true });
   const out: DivergenceResult = {
     value: xy.value - 0.5 * xx.value - 0.5 * yy.value,
     xy, xx, yy,

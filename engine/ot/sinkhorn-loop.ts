@@ -28,6 +28,15 @@ import { Relaxation } from './relaxation.ts';
  * exactly at the fixed point. It costs O(n) per iteration (sA is needed anyway).
  * A non-finite error or scaling stops the loop with `diverged` (distinct from
  * `converged = false`, which means the iteration budget ran out).
+ *
+ * Symmetric mode (self-transport OT_ε(α, α), the debiasing terms of the Sinkhorn
+ * divergence; Feydy et al. 2019, §3.1 and GeomLoss): one potential, α = β, updated by
+ * the averaged step  f ← ½(f + softmin_ε(f)),  i.e. α ← ½(α + A.update(log K e^α)).
+ * Plain alternating Sinkhorn on a symmetric problem oscillates between two iterates
+ * (linearized, its error contracts by λ² per α-update for the plan's eigenvalues λ, and
+ * λ → 1 at small ε); the averaged map contracts by (1 − λ)/2 ≤ ½ on the modes λ ∈ [0, 1]
+ * of the positive semi-definite Gaussian kernel. The loop ends with one full update
+ * (GeomLoss's final extrapolation), so g = −ε·logKtu is again the exact soft C-transform.
  */
 export interface SinkhornLoopOptions {
   /** Target regularization ε > 0. */
@@ -48,6 +57,12 @@ export interface SinkhornLoopOptions {
    * (see Relaxation). Default 1.
    */
   relaxation?: number | 'auto';
+  /**
+   * Self-transport: both sides are the same measure (n = m, sideB is not used) and the
+   * averaged update above replaces the alternating one; over-relaxation is not applied.
+   * Default false.
+   */
+  symmetric?: boolean;
 }
 
 export interface SinkhornLoopResult {
@@ -93,6 +108,11 @@ function rescale(beta: Float64Array, ref: Float64Array, e0: number, e1: number):
   for (let j = 0; j < beta.length; j++) if (beta[j] !== -Infinity) beta[j] = ref[j] + (beta[j] - ref[j]) * r;
 }
 
+/** v ← ½(v + full), the symmetric (averaged) update; −∞ entries (zero mass) stay −∞. */
+function average(v: Float64Array, full: Float64Array): void {
+  for (let i = 0; i < v.length; i++) if (v[i] !== -Infinity) v[i] = 0.5 * (v[i] + full[i]);
+}
+
 /** next ← prev + ω (next − prev), keeping −∞ entries. */
 function overRelax(next: Float64Array, prev: Float64Array, omega: number): void {
   for (let i = 0; i < next.length; i++) if (next[i] !== -Infinity && prev[i] !== -Infinity) next[i] = prev[i] + omega * (next[i] - prev[i]);
@@ -110,6 +130,9 @@ export function sinkhornLoop(geometry: SinkhornGeometry, sideA: MarginalUpdate, 
   if (!(tol > 0)) throw new UsageError(`tol must be positive; got ${tol}`);
   if (!Number.isInteger(maxIter) || maxIter < 1) throw new UsageError(`maxIter must be a positive integer; got ${maxIter}`);
   const schedule = epsilonSchedule(opts.eps, opts.epsInit ?? geometry.costScale, opts.scaling ?? 0.8);
+  const symmetric = opts.symmetric ?? false;
+  if (symmetric && n !== m) throw new UsageError(`the symmetric Sinkhorn update needs one measure on both sides; got ${n} and ${m} points`);
+  if (symmetric) sideB = sideA;
 
   let alpha = new Float64Array(n);
   let alphaNext = new Float64Array(n);
@@ -122,7 +145,7 @@ export function sinkhornLoop(geometry: SinkhornGeometry, sideA: MarginalUpdate, 
   alpha.set(refA);
   for (let j = 0; j < m; j++) beta[j] = refB[j] + (opts.potentialB ? opts.potentialB[j] / eps : 0);
 
-  const relax = new Relaxation(opts.relaxation ?? 1);
+  const relax = new Relaxation(symmetric ? 1 : opts.relaxation ?? 1);
   const prev = new Float64Array(Math.max(n, m));
   const history: number[] = [];
   let err = Infinity;
@@ -131,13 +154,17 @@ export function sinkhornLoop(geometry: SinkhornGeometry, sideA: MarginalUpdate, 
   let diverged = false;
   for (let stage = 0; stage < schedule.length; stage++) {
     if (schedule[stage] !== eps) {
+      // Both potentials are kept: β for the next kernel application, α so that the first
+      // marginal error of the stage is that of a plan at the new ε (not of a mixed one).
       rescale(beta, refB, eps, schedule[stage]);
+      rescale(alpha, refA, eps, schedule[stage]);
       scaleFinite(logKv, eps / schedule[stage]);
       scaleFinite(logKtu, eps / schedule[stage]);
       eps = schedule[stage];
     }
     const last = stage === schedule.length - 1;
     for (;;) {
+      if (symmetric) alpha.set(beta); // the one potential; its error is that of π = e^{α_i + α_j − C_ij/ε}
       geometry.logApply(eps, beta, logKv);
       sideA.update(logKv, eps, alphaNext);
       err = 0;
@@ -163,6 +190,11 @@ export function sinkhornLoop(geometry: SinkhornGeometry, sideA: MarginalUpdate, 
       if (stop) {
         converged = last && err < tol;
         break;
+      }
+      if (symmetric) {
+        average(beta, alpha);
+        if (!last) break;
+        continue;
       }
       geometry.logApplyT(eps, alpha, logKtu);
       if (omega !== 1) prev.set(beta);

@@ -67,6 +67,7 @@ export function sinkhorn(x: Float64Array, y: Float64Array, d: number, opts: Sink
   const a = checkWeights('wx', opts.wx, n);
   const b = checkWeights('wy', opts.wy, m);
   const p = opts.p ?? 2;
+  if (opts.coupling) checkCouplingSize(n, m); // before solving, not after
   const mode = opts.mode ?? 'auto';
   if (!['auto', 'online', 'kernel'].includes(mode)) throw new UsageError(`mode must be auto, online or kernel; got '${mode}'`);
   const online = new PointCloudGeometry(x, y, d, p);
@@ -110,10 +111,17 @@ export function defaultScaling(kernel: boolean, eps: number, costScale: number):
   return !kernel && eps < costScale / 100 ? 0.8 : false;
 }
 
+/** Refuses a dense coupling above COUPLING_MAX_ENTRIES, saying how much memory it would need. */
+export function checkCouplingSize(n: number, m: number): void {
+  if (n * m > COUPLING_MAX_ENTRIES) {
+    throw new UsageError(`the coupling has ${n}×${m} = ${n * m} entries (${((8 * n * m) / 2 ** 30).toFixed(2)} GiB as float64); it is only formed for n·m ≤ ${COUPLING_MAX_ENTRIES} (128 MiB): use the potentials (π_ij = a_i b_j e^{(f_i + g_j − C_ij)/ε}) or the barycentric map`);
+  }
+}
+
 /** π_ij = a_i b_j exp((f_i + g_j − C_ij)/ε), dense [n, m]; refuses above COUPLING_MAX_ENTRIES. */
 export function couplingOf(geom: PointCloudGeometry, a: Float64Array, b: Float64Array, f: Float64Array, g: Float64Array, eps: number): Float64Array {
   const { n, m, d, p, x, y } = geom;
-  if (n * m > COUPLING_MAX_ENTRIES) throw new UsageError(`the coupling has ${n}×${m} entries; it is only formed for n·m ≤ ${COUPLING_MAX_ENTRIES}`);
+  checkCouplingSize(n, m);
   const pi = new Float64Array(n * m);
   for (let i = 0; i < n; i++)
     for (let j = 0; j < m; j++) {
@@ -123,4 +131,35 @@ export function couplingOf(geom: PointCloudGeometry, a: Float64Array, b: Float64
       pi[i * m + j] = a[i] * b[j] * Math.exp((f[i] + g[j] - c) / eps);
     }
   return pi;
+}
+
+/**
+ * Entropic barycentric map (the "barycentric projection" of the plan, e.g. Pooladian &
+ * Niles-Weed 2021): T(x_i) = Σ_j π_ij y_j / Σ_j π_ij, [n, d]. With π_ij ∝ b_j e^{(g_j − C_ij)/ε}
+ * along row i (f_i cancels), each row is a softmax over j, computed online: O(n·m·d) time,
+ * O(m) memory, never the plan. Rows of zero mass (a_i = 0) get the map of their point too.
+ */
+export function barycentricMap(x: Float64Array, y: Float64Array, d: number, r: Pick<SinkhornResult, 'g' | 'b' | 'eps'>, p = 2): Float64Array {
+  const n = x.length / d;
+  const m = y.length / d;
+  const logit = new Float64Array(m);
+  const out = new Float64Array(n * d);
+  for (let i = 0; i < n; i++) {
+    let mx = -Infinity;
+    for (let j = 0; j < m; j++) {
+      let r2 = 0;
+      for (let k = 0; k < d; k++) r2 += (x[i * d + k] - y[j * d + k]) ** 2;
+      const l = r.b[j] > 0 ? Math.log(r.b[j]) + (r.g[j] - Math.pow(r2, p / 2) / p) / r.eps : -Infinity;
+      logit[j] = l;
+      if (l > mx) mx = l;
+    }
+    let z = 0;
+    for (let j = 0; j < m; j++) {
+      const e = Math.exp(logit[j] - mx);
+      z += e;
+      for (let k = 0; k < d; k++) out[i * d + k] += e * y[j * d + k];
+    }
+    for (let k = 0; k < d; k++) out[i * d + k] /= z;
+  }
+  return out;
 }

@@ -2,27 +2,100 @@ import type { ParticleEnergy } from './energy.ts';
 import type { ParticleMeasure } from './measure.ts';
 import { acceleratedBlobDensity, acceleratedBlobVelocity, blobSources } from '../backend/particle-hooks.ts';
 import { backendSlot } from '../backend/scope.ts';
+import { ParamError } from '../core/params.ts';
+import { BLOB_CUTOFF2, addBlobVelocityCells, blobDensityCells } from './blob-cells.ts';
+import type { CellList } from './cell-list.ts';
+import { BlobMesh, defaultBlobResolution, type BlobMeshOptions } from './mesh/blob-mesh.ts';
+import { resolveBlobMethod, type BlobMethod, type BlobMethodRequest } from './mesh/method-rule.ts';
+
+/** How the blob sums are evaluated (mesh/method-rule.ts) and the mesh accuracy (mesh/blob-mesh.ts). */
+export interface BlobOptions extends BlobMeshOptions {
+  /**
+   * 'direct' (default: the pair loop), 'cells' (the same pairs from a cell list:
+   * equal up to summation order), 'mesh' (Gaussian convolution on a particle mesh,
+   * O(N)), or 'auto' (the fixed rule by N and d; a mesh over its cell limit falls
+   * back to cells, which are then cheap because δ is small next to the cloud).
+   */
+  method?: BlobMethodRequest;
+  name?: string;
+}
+
+/**
+ * Blob sums by the method a request resolves to: densities into rho, and (when v is
+ * given) the blob velocity at temperature σ added into v.
+ */
+export class BlobSums {
+  private mesh: BlobMesh | null = null;
+  constructor(
+    readonly request: BlobMethodRequest,
+    private readonly meshOptions: BlobMeshOptions,
+  ) {}
+
+  methodFor(n: number, d: number): BlobMethod {
+    return resolveBlobMethod(this.request, n, d);
+  }
+
+  private blobMesh(): BlobMesh {
+    return (this.mesh ??= new BlobMesh(this.meshOptions));
+  }
+
+  describe(n: number, d: number): string {
+    const method = this.methodFor(n, d);
+    if (method !== 'mesh') return method;
+    const r = this.meshOptions.resolution;
+    return `mesh (δ/h = ${r ?? defaultBlobResolution(d)}, B-spline order ${this.meshOptions.order ?? 4}${this.request === 'auto' ? '; cells when the mesh would exceed its cell limit' : ''})`;
+  }
+
+  /** 'mesh' unless auto's mesh would be too large (then 'cells'); the geometry check is the mesh's own. */
+  private settle(m: ParticleMeasure, delta: number): BlobMethod {
+    const method = this.methodFor(m.n, m.d);
+    if (method !== 'mesh' || this.request !== 'auto') return method;
+    try {
+      this.blobMesh().geometry(m, delta);
+      return 'mesh';
+    } catch (e) {
+      if (e instanceof ParamError) return 'cells';
+      throw e;
+    }
+  }
+
+  /** Densities into rho; with v, also adds the velocity (temperature σ). Returns false when the caller's direct loops should run. */
+  run(m: ParticleMeasure, delta: number, rho: Float64Array, v: Float64Array | null, temperature: number): boolean {
+    const method = this.settle(m, delta);
+    if (method === 'direct') return false;
+    if (method === 'mesh') {
+      if (v) this.blobMesh().addVelocity(m, delta, temperature, rho, v);
+      else this.blobMesh().densities(m, delta, rho);
+      return true;
+    }
+    const cl: CellList = blobDensityCells(m, delta, rho);
+    if (v) addBlobVelocityCells(m, delta, temperature, rho, v, cl);
+    return true;
+  }
+}
 
 /**
  * Gaussian mollifier φ_δ(z) = (2πδ²)^{−d/2} e^{−|z|²/(2δ²)}. Pairs farther than
  * CUTOFF·δ contribute less than e^{−CUTOFF²/2} ≈ 1e−16 of the self term and are
  * skipped, which is exact to double precision.
  */
-const CUTOFF2 = 2 * 37; // r²/δ² beyond which e^{−r²/(2δ²)} < e^{−37} ≈ 8.5e−17
+const CUTOFF2 = BLOB_CUTOFF2; // r²/δ² beyond which e^{−r²/(2δ²)} < e^{−37} ≈ 8.5e−17
 
 /**
  * Blob densities ρ_i = (φ_δ * μ)(x_i) = Σ_j w_j φ_δ(x_i − x_j), self term included.
- * Symmetric pairs are visited once.
+ * With `moment`, also M_i = Σ_j w_j (|x_i − x_j|²/δ²) φ_δ(x_i − x_j) (the virial ratio's
+ * numerator). Symmetric pairs are visited once.
  */
-export function blobDensity(m: ParticleMeasure, delta: number, rho: Float64Array): Float64Array {
+export function blobDensity(m: ParticleMeasure, delta: number, rho: Float64Array, moment?: Float64Array): Float64Array {
   const { n, d, x, w } = m;
   const c = 1 / (2 * delta * delta);
   const norm = Math.pow(2 * Math.PI * delta * delta, -d / 2);
   const cut = CUTOFF2 * delta * delta;
   for (let i = 0; i < n; i++) rho[i] = w[i];
+  moment?.fill(0);
   for (let i = 0; i < n; i++) {
     const wi = w[i];
-    let ri = 0;
+    let ri = 0, mi = 0;
     for (let j = i + 1; j < n; j++) {
       let r2 = 0;
       for (let k = 0; k < d; k++) {
@@ -33,10 +106,17 @@ export function blobDensity(m: ParticleMeasure, delta: number, rho: Float64Array
       const phi = Math.exp(-c * r2);
       ri += w[j] * phi;
       rho[j] += wi * phi;
+      if (moment) {
+        const t = 2 * c * r2 * phi;
+        mi += w[j] * t;
+        moment[j] += wi * t;
+      }
     }
     rho[i] += ri;
+    if (moment) moment[i] += mi;
   }
   for (let i = 0; i < n; i++) rho[i] *= norm;
+  if (moment) for (let i = 0; i < n; i++) moment[i] *= norm;
   return rho;
 }
 
@@ -49,15 +129,28 @@ export function blobDensity(m: ParticleMeasure, delta: number, rho: Float64Array
 export class BlobEntropy implements ParticleEnergy {
   private rho = new Float64Array(0);
   private inv = new Float64Array(0);
-  /** Where the pair loops run (ts or gpu.js), from the backend scope it was built in (engine/backend). */
-  readonly backend = backendSlot('blob-entropy', (d) => blobSources(d, this.delta));
+  /**
+   * Where the pair loops run (ts or gpu.js), from the backend scope it was built in
+   * (engine/backend); the cells and mesh methods run no all-pairs loop (size 0 for the rule: ts).
+   */
+  readonly backend = backendSlot('blob-entropy', (d) => blobSources(d, this.delta), (n, d) => ({ n: this.sums.methodFor(n, d) === 'direct' ? n : 0, d }));
+  readonly name: string;
+  private readonly sums: BlobSums;
 
   constructor(
     readonly temperature: number,
     readonly delta: number,
-    readonly name = 'entropy',
+    options: BlobOptions = {},
   ) {
     if (!(delta > 0)) throw new Error(`blob width delta must be > 0; got ${delta}`);
+    const { method = 'direct', name = 'entropy', ...mesh } = options;
+    this.name = name;
+    this.sums = new BlobSums(method, mesh);
+  }
+
+  /** The method for N particles in dimension d, as recorded in scene.json. */
+  describe(n: number, d: number): string {
+    return this.sums.describe(n, d);
   }
 
   private densities(m: ParticleMeasure): Float64Array {
@@ -65,6 +158,7 @@ export class BlobEntropy implements ParticleEnergy {
       this.rho = new Float64Array(m.n);
       this.inv = new Float64Array(m.n);
     }
+    if (this.sums.run(m, this.delta, this.rho, null, this.temperature)) return this.rho;
     if (acceleratedBlobDensity(this.backend, m, this.delta, this.rho)) return this.rho;
     return blobDensity(m, this.delta, this.rho);
   }
@@ -77,6 +171,11 @@ export class BlobEntropy implements ParticleEnergy {
   }
 
   addVelocity(m: ParticleMeasure, v: Float64Array): void {
+    if (this.rho.length !== m.n) {
+      this.rho = new Float64Array(m.n);
+      this.inv = new Float64Array(m.n);
+    }
+    if (this.sums.run(m, this.delta, this.rho, v, this.temperature)) return;
     if (acceleratedBlobVelocity(this.backend, m, this.delta, this.temperature, v)) return;
     const { n, d, x, w } = m;
     const rho = this.densities(m);
@@ -108,4 +207,22 @@ export class BlobEntropy implements ParticleEnergy {
       }
     }
   }
+}
+
+/**
+ * Virial ratio of the blob entropy (blob-width.ts): with ρ_i the blob densities (self term
+ * included),
+ *   R = (1/d) Σ_i w_i [Σ_j w_j (|x_i − x_j|²/δ²) φ_δ(x_i − x_j)] / ρ_i.
+ * At a stationary state of V + blob entropy, Σ_i w_i x_i·∇V(x_i) = σ d R (take the inner
+ * product of the velocity with x and symmetrize the pair sum); the exact law has
+ * E[x·∇V] = σ d. So R is the measured stationary variance / σ for V = |x|²/2, whatever the
+ * cause of the bias (smoothing, self term). O(n² d) time, O(n) memory. x [n, d], w [n].
+ */
+export function blobVirialRatio(m: ParticleMeasure, delta: number): number {
+  const rho = new Float64Array(m.n);
+  const moment = new Float64Array(m.n);
+  blobDensity(m, delta, rho, moment);
+  let R = 0;
+  for (let i = 0; i < m.n; i++) R += (m.w[i] * moment[i]) / rho[i];
+  return R / m.d;
 }

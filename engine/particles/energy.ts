@@ -21,6 +21,15 @@ export interface ParticleEnergy {
   saveState?(m: ParticleMeasure): StateRecord;
   /** Restores what `saveState` returned (undefined: start cold). */
   loadState?(s: StateRecord | undefined): void;
+  /** How the sums are evaluated for N particles in dimension d (e.g. 'p3m (mesh 2048 …)'), for scene.json; absent for closed forms. */
+  describe?(n: number, d: number): string;
+}
+
+/** The evaluation method of every energy that has one, by energy name (scene.json `methods`). */
+export function energyMethods(energies: readonly ParticleEnergy[], n: number, d: number): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const e of energies) if (e.describe) out[e.name] = e.describe(n, d);
+  return out;
 }
 
 /** Value of each term and their sum. */

@@ -3,6 +3,15 @@ import type { ParticleMeasure } from './measure.ts';
 import type { RadialKernel } from './radial-kernels.ts';
 import { acceleratedInteractionValue, acceleratedInteractionVelocity, interactionSources } from '../backend/particle-hooks.ts';
 import { backendSlot } from '../backend/scope.ts';
+import { MeshInteraction, type MeshOptions } from './mesh/mesh-interaction.ts';
+import { resolveInteractionMethod, type InteractionMethod, type InteractionMethodRequest } from './mesh/method-rule.ts';
+
+/** How the pair sum is evaluated (mesh/method-rule.ts) and the mesh accuracy (mesh/mesh-interaction.ts). */
+export interface InteractionOptions extends MeshOptions {
+  /** 'direct' (default: every pair, exact), 'pm', 'p3m', or 'auto' (the fixed rule by kernel family, N and d). */
+  method?: InteractionMethodRequest;
+  name?: string;
+}
 
 /**
  * Interaction energy F(μ) = ½ ∫∫ W(x − y) dμ(x) dμ(y) for an even radial W,
@@ -12,17 +21,52 @@ import { backendSlot } from '../backend/scope.ts';
  * (∇W is odd), halving the work; the diagonal i = j is skipped (∇W(0) = 0 for
  * smooth kernels, and it is undefined for singular ones). The loops are written
  * for d = 2 and d = 3 with scalar locals and no allocation.
+ *
+ * With `method` 'pm' or 'p3m' (or 'auto' resolving to them) the sums go through a
+ * particle mesh instead (mesh/mesh-interaction.ts): O(N log N), with the relative
+ * force error stated there; value and velocity both avoid the pair loop.
  */
 export class Interaction implements ParticleEnergy {
-  /** Where the pair loops run (ts or gpu.js), from the backend scope it was built in (engine/backend). */
-  readonly backend = backendSlot('interaction', (d) => interactionSources(this.W, d));
+  /**
+   * Where the pair loops run (ts or gpu.js), from the backend scope it was built in
+   * (engine/backend). A mesh method runs no pair loop over all N rows: its size is 0
+   * for the rule, so the slot settles on ts without compiling anything.
+   */
+  readonly backend = backendSlot('interaction', (d) => interactionSources(this.W, d), (n, d) => ({ n: this.methodFor(n, d) === 'direct' ? n : 0, d }));
+  readonly name: string;
+  readonly request: InteractionMethodRequest;
+  private readonly meshOptions: MeshOptions;
+  private mesh: MeshInteraction | null = null;
 
   constructor(
     readonly W: RadialKernel,
-    readonly name = 'interaction',
-  ) {}
+    options: InteractionOptions = {},
+  ) {
+    const { method = 'direct', name = 'interaction', ...mesh } = options;
+    this.name = name;
+    this.request = method;
+    this.meshOptions = mesh;
+  }
+
+  /** The method used for N particles in dimension d. */
+  methodFor(n: number, d: number): InteractionMethod {
+    return resolveInteractionMethod(this.request, this.W, n, d);
+  }
+
+  /** The method and its parameters for N particles in dimension d, as recorded in scene.json. */
+  describe(n: number, d: number): string {
+    const method = this.methodFor(n, d);
+    return method === 'direct' ? 'direct' : this.meshFor(method).describe(n, d);
+  }
+
+  private meshFor(method: 'pm' | 'p3m'): MeshInteraction {
+    if (!this.mesh || this.mesh.method !== method) this.mesh = new MeshInteraction(this.W, method, this.meshOptions);
+    return this.mesh;
+  }
 
   value(m: ParticleMeasure): number {
+    const method = this.methodFor(m.n, m.d);
+    if (method !== 'direct') return this.meshFor(method).evaluate(m, null, true);
     const accelerated = acceleratedInteractionValue(this.backend, this.W, m);
     if (accelerated !== null) return accelerated;
     const { n, d, x, w } = m;
@@ -49,6 +93,11 @@ export class Interaction implements ParticleEnergy {
   }
 
   addVelocity(m: ParticleMeasure, v: Float64Array): void {
+    const method = this.methodFor(m.n, m.d);
+    if (method !== 'direct') {
+      this.meshFor(method).evaluate(m, v, false);
+      return;
+    }
     if (acceleratedInteractionVelocity(this.backend, this.W, m, v)) return;
     if (m.d === 2) interactionVelocity2(m.x, m.w, m.n, this.W, v);
     else if (m.d === 3) interactionVelocity3(m.x, m.w, m.n, this.W, v);

@@ -1,7 +1,8 @@
 import { Simulation, type Reference } from '../core/simulation.ts';
-import { evaluateEnergies, type ParticleEnergy } from './energy.ts';
+import { energyMethods, evaluateEnergies, type ParticleEnergy } from './energy.ts';
 import { forwardScheme, type ParticleState } from './forward-scheme.ts';
-import { kdeEntropy } from './langevin-noise.ts';
+import { KdeEntropy } from './langevin-noise.ts';
+import type { BlobMethodRequest } from './mesh/method-rule.ts';
 import { ParticleMeasure } from './measure.ts';
 
 /** Options of `particleSimulation`: the initial measure, the energies, the step, and what the scene records. */
@@ -15,7 +16,7 @@ export interface ParticleSimulationOptions {
    * the energy record shows its value estimated by a kernel density estimate). For the
    * deterministic discretization add a `BlobEntropy` to `energies` instead.
    */
-  noise?: { temperature: number };
+  noise?: { temperature: number; /** How the recorded entropy value's density is summed (default direct). */ method?: BlobMethodRequest };
   backtracking?: boolean;
   sphere?: boolean;
   /** Not a gradient flow of `energies` (e.g. attention dynamics): no monotonicity is expected. */
@@ -39,18 +40,22 @@ export function particleSimulation(o: ParticleSimulationOptions): Simulation<Par
     energies: o.energies, d, weights: o.measure.w, dt: o.dt, seed: o.seed,
     temperature, backtracking: o.backtracking, sphere: o.sphere,
   });
-  let rho = new Float64Array(0);
+  const kde = temperature > 0 ? new KdeEntropy(temperature, { method: o.noise?.method }) : null;
+  const methods = energyMethods(o.energies, n, d);
+  if (kde) methods.entropy = kde.describe(n, d);
   return new Simulation({
-    info: { kind: 'particles', dim: d, shape: [n, d], bounds: o.bounds, sphere: o.sphere ?? false, dt: o.dt, gradientFlow: o.gradientFlow ?? true, mainMetric: o.mainMetric },
+    info: {
+      kind: 'particles', dim: d, shape: [n, d], bounds: o.bounds, sphere: o.sphere ?? false, dt: o.dt, gradientFlow: o.gradientFlow ?? true, mainMetric: o.mainMetric,
+      ...(Object.keys(methods).length ? { methods } : {}),
+    },
     scheme,
     x0: o.measure.x,
     weights: o.measure.w,
     energy(state) {
       const m = scheme.measureOf(state);
       const report = evaluateEnergies(o.energies, m);
-      if (temperature > 0) {
-        if (rho.length !== n) rho = new Float64Array(n);
-        const s = kdeEntropy(m, temperature, rho);
+      if (kde) {
+        const s = kde.value(m);
         report.terms.entropy = (report.terms.entropy ?? 0) + s;
         report.total += s;
       }

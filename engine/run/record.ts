@@ -8,7 +8,11 @@ export interface MetricRecord {
   [metric: string]: number | Record<string, number>;
 }
 
-/** How a run ended: 'error' when a step threw something other than a divergence. */
+/**
+ * How a run ended: 'ok' (all steps), 'diverged' (non-finite state or exploding energy),
+ * 'interrupted' (stopped on request, or still running / killed: resumable), 'error' (a
+ * step threw; the message says what; resumable from the last checkpoint).
+ */
 export type RunStatus = 'ok' | 'diverged' | 'interrupted' | 'error';
 
 /** A parameter change that would help, for front ends to phrase (CLI: --set dt=…; viewer: a button in the panel). */
@@ -31,8 +35,16 @@ export interface RunSummary {
   message?: string;
   diverged_step?: number;
   hint?: RunHint;
-  /** Warnings raised during the run (unconverged solver steps, ...), each once. */
+  /** Everything the run warned about on stderr (build-time limits, unconverged steps), each once. */
   warnings?: string[];
-  /** The inner solver of implicit steps over the whole run (JKO schemes). */
-  solver?: { name: string; unconverged_steps: number; worst_residual: number; tolerance: number; first_unconverged_step: number | null };
+  /**
+   * For schemes with an inner solver (grid JKO steps): whether every step converged.
+   * A run with unconverged steps still ends 'ok' (docs: grid engine); these fields say how bad.
+   */
+  converged?: boolean;
+  unconverged_steps?: number;
+  /** Largest residual of an unconverged step, its step and the tolerance it missed. */
+  worst_residual?: number;
+  worst_residual_step?: number;
+  residual_tolerance?: number;
 }

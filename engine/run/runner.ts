@@ -154,6 +154,8 @@ export class Runner {
     this.startWall = this.now();
     this.cached = null;
     const ctx = this.context(true);
+    // Limits the simulation stated when it was built (e.g. a biased default): said once.
+    for (const w of this.sim.info.warnings ?? []) ctx.warn(w);
     for (const cb of this.callbacks()) await cb.start?.(ctx);
     return this.tick(true);
   }
@@ -225,10 +227,12 @@ export class Runner {
     if (message) summary.message = stop?.hint ? `${message}; try a smaller ${stop.hint.param} (now ${this.sim.info.dt}), e.g. --set ${stop.hint.param}=${stop.hint.value}` : message;
     if (stop?.status === 'diverged' && stop.step !== undefined) summary.diverged_step = stop.step;
     if (stop?.hint) summary.hint = stop.hint;
-    if (this.warnings.length) summary.warnings = [...this.warnings];
     this.cached = null;
     const ctx = this.context(false);
-    for (const cb of this.callbacks()) await cb.end?.(ctx, summary);
+    // Guards first: they may add warnings and fields that the outputs then write.
+    for (const g of this.guards) await g.end?.(ctx, summary);
+    if (this.warnings.length) summary.warnings = [...this.warnings];
+    for (const o of this.outputs) await o.end?.(ctx, summary);
     return summary;
   }
 

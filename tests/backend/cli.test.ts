@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { decodeNpy, npyToFloat64 } from '../../engine/core/npy.ts';
-import { backendRunner, errorLines, tempDir, wgf } from '../node/cli-helpers.ts';
+import { backendRunner, errorLines, runCliProcessSync as wgf, tempDir } from '../cli-harness.ts';
 
 /**
  * `wgf run --backend ts|gpu|auto` end to end: the choice is settled before the

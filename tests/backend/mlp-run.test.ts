@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { backendRunner, tempDir, wgf } from '../node/cli-helpers.ts';
+import { backendRunner, runCliProcessSync as wgf, tempDir } from '../cli-harness.ts';
 
 /**
  * `wgf run mlp-mean-field --backend gpu` end to end: the MLP kernels' choice is

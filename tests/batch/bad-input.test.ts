@@ -1,13 +1,13 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cli, tempDir } from './helpers.ts';
+import { runCli, tempDir } from '../cli-harness.ts';
 
 const BASE = ['sweep', 'aggregation-disk', '--set', 'n=20', '--steps', '2', '--quiet'];
 
 /** Exit code 2 and exactly one line on stderr matching `msg` (the CLI run in this process: fast). */
 async function expectUsage(args: string[], msg: RegExp, env: Record<string, string> = {}) {
-  const r = await cli(args, env);
+  const r = await runCli(args, { env });
   expect(r.code, r.stderr).toBe(2);
   expect(r.stderr.trim().split('\n'), r.stderr).toHaveLength(1);
   expect(r.stderr).toMatch(msg);
@@ -40,7 +40,7 @@ describe('wgf sweep: bad input is one clear line', () => {
     writeFileSync(join(other, 'notes.txt'), 'x');
     await expectUsage([...BASE, '--grid', 'dt=0.1,0.2', '--out', other], /is not empty and holds no sweep\.json \(not a sweep\)/);
     const sweepDir = join(dir, 'sweep');
-    expect((await cli([...BASE, '--grid', 'dt=0.1,0.2', '--out', sweepDir])).code).toBe(0);
+    expect((await runCli([...BASE, '--grid', 'dt=0.1,0.2', '--out', sweepDir])).code).toBe(0);
     await expectUsage([...BASE, '--grid', 'dt=0.1,0.3', '--out', sweepDir], /holds another sweep \(sweep\.json differs/);
     await expectUsage(['sweep', '--merge', other], /--merge '.*other' holds no sweep\.json/);
     await expectUsage(['sweep', '--merge', file], /--merge '.*a-file' is not a directory/);

@@ -4,7 +4,7 @@ import type { RawParams } from '../../engine/core/params.ts';
 import type { SceneDefinition } from '../../engine/core/simulation.ts';
 import { executeRun, resumeRun } from '../../cli/execute-run.ts';
 import { catalogue } from '../../scenes/index.ts';
-import { fingerprint, tempDir } from './helpers.ts';
+import { fingerprint, tempDir } from '../cli-harness.ts';
 import { stepCounter } from '../run-helpers.ts';
 
 const TIMED = /^(scene|summary)\.json$/;

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { executeRun, resumeRun } from '../../cli/execute-run.ts';
 import { readCheckpoint } from '../../node/checkpoint.ts';
 import { loadScene } from '../../cli/scene-loader.ts';
-import { cli, fingerprint, readJsonFile, tempDir, waitFor, wgf, wgfChild } from './helpers.ts';
+import { exitOf, fingerprint, readJsonFile, runCli, spawnCli, tempDir, waitFor } from '../cli-harness.ts';
 import { stepCounter } from '../run-helpers.ts';
 
 // Stochastic (Langevin noise): a resume that lost the RNG state would differ at once.
@@ -24,12 +24,12 @@ describe('wgf run --checkpoint-every / --resume', () => {
     const base = tempDir('kill');
     const ref = join(base, 'ref');
     const cut = join(base, 'cut');
-    expect((await wgf(['run', ...LANGEVIN, '--out', ref])).code).toBe(0);
+    expect((await runCli(['run', ...LANGEVIN, '--out', ref])).code).toBe(0);
 
-    const child = wgfChild(['run', ...LANGEVIN, '--out', cut]);
-    const exited = new Promise<void>((r) => child.on('exit', () => r()));
+    const child = spawnCli(['run', ...LANGEVIN, '--out', cut], { stdio: 'ignore' });
+    const exited = exitOf(child);
     const ckpt = join(cut, 'checkpoint.json');
-    await waitFor(() => existsSync(ckpt) && readJsonFile(ckpt).step >= 3000, 30_000, 'a checkpoint at step 3000');
+    await waitFor(() => existsSync(ckpt) && readJsonFile(ckpt).step >= 3000, 120_000, 'a checkpoint at step 3000', child);
     child.kill('SIGKILL');
     await exited;
     // Killed mid-run: a valid but unfinished directory with a checkpoint, metrics past it possibly torn.
@@ -39,7 +39,9 @@ describe('wgf run --checkpoint-every / --resume', () => {
     expect(at).toBeLessThan(40000);
     expect(existsSync(join(cut, 'final.npy'))).toBe(false);
 
-    const r = await wgf(['run', '--resume', cut, '--quiet']);
+    // The killed run's lock (a dead pid) is taken over at once.
+    expect(readJsonFile(join(cut, '.wgf.lock')).pid).toBe(child.pid);
+    const r = await runCli(['run', '--resume', cut, '--quiet']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^ok: 40000 steps/);
     expect(fingerprint(cut, TIMED)).toEqual(fingerprint(ref, TIMED));
@@ -81,7 +83,7 @@ describe('wgf run --checkpoint-every / --resume', () => {
     bytes[bytes.length - 3] ^= 0x40; // one flipped bit in the last particle
     writeFileSync(state, bytes);
     const before = fingerprint(dir);
-    const r = await cli(['run', '--resume', dir, '--quiet']);
+    const r = await runCli(['run', '--resume', dir, '--quiet']);
     expect(r.code).toBe(2);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(/corrupted checkpoint .*does not match its SHA-256.*left untouched/);
@@ -89,7 +91,7 @@ describe('wgf run --checkpoint-every / --resume', () => {
 
     writeFileSync(join(dir, 'checkpoint.json'), '{"format": "wgflow-checkpoint", "version": 1, "st');
     const before2 = fingerprint(dir);
-    const r2 = await cli(['run', '--resume', dir, '--quiet']);
+    const r2 = await runCli(['run', '--resume', dir, '--quiet']);
     expect(r2.code).toBe(2);
     expect(r2.stderr).toMatch(/corrupted checkpoint .*not valid JSON/);
     expect(fingerprint(dir)).toEqual(before2);
@@ -97,17 +99,17 @@ describe('wgf run --checkpoint-every / --resume', () => {
 
   it('resuming an ended run does nothing; --resume refuses other settings and non-run directories', async () => {
     const dir = join(tempDir('ended'), 'run');
-    expect((await cli(['run', 'aggregation-disk', '--set', 'n=30', '--steps', '5', '--out', dir, '--quiet'])).code).toBe(0);
+    expect((await runCli(['run', 'aggregation-disk', '--set', 'n=30', '--steps', '5', '--out', dir, '--quiet'])).code).toBe(0);
     const before = fingerprint(dir);
-    const r = await cli(['run', '--resume', dir]);
+    const r = await runCli(['run', '--resume', dir]);
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/already ended \(status ok, 5 steps\); nothing to resume/);
     expect(fingerprint(dir)).toEqual(before);
 
-    const bad = await cli(['run', '--resume', dir, '--set', 'n=40']);
+    const bad = await runCli(['run', '--resume', dir, '--set', 'n=40']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/^wgf: --resume .* cannot be combined with --set\n$/);
-    const notRun = await cli(['run', '--resume', join(dir, 'frames')]);
+    const notRun = await runCli(['run', '--resume', join(dir, 'frames')]);
     expect(notRun.code).toBe(2);
     expect(notRun.stderr).toMatch(/is not a run directory \(no scene\.json\)/);
   });

@@ -7,7 +7,7 @@ import { loadScene } from '../../cli/scene-loader.ts';
 import { WorkerPool } from '../../cli/sweep/pool.ts';
 import type { RunJob } from '../../cli/sweep/run-one.ts';
 import { build, ENTRIES, isFresh } from '../../tools/build.mjs';
-import { fingerprint, readJsonFile, ROOT, tempDir } from './helpers.ts';
+import { ROOT, fingerprint, readJsonFile, tempDir } from '../cli-harness.ts';
 
 /** A run directory's content, less what differs between two runs of the same seed (creation time, wall time). */
 function content(dir: string) {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cli, ROOT, tempDir } from './helpers.ts';
+import { ROOT, runCli, tempDir } from '../cli-harness.ts';
 
 /**
  * examples/k8s/sweep-job.yaml cannot run here (no Kubernetes), so this runs its
@@ -32,7 +32,7 @@ describe('examples/k8s/sweep-job.yaml', () => {
     args.push('--set', 'n=30', '--quiet');
     const ran: number[] = [];
     for (let k = 0; k < completions; k++) {
-      const r = await cli(args, { JOB_COMPLETION_INDEX: String(k), WGF_SHARD_COUNT: shardCount! });
+      const r = await runCli(args, { env: { JOB_COMPLETION_INDEX: String(k), WGF_SHARD_COUNT: shardCount! } });
       expect(r.code, r.stderr).toBe(0);
       expect(r.stdout).toContain(`shard ${k}/4 (JOB_COMPLETION_INDEX/WGF_SHARD_COUNT)`);
       ran.push(Number(/(\d+) ran/.exec(r.stdout)?.[1]));

@@ -2,7 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cli, ROOT, tempDir, WGF } from './helpers.ts';
+import { ROOT, WGF, runCli, tempDir } from '../cli-harness.ts';
 
 /**
  * The Slurm path for real: examples/slurm/sweep.sbatch submitted as a job array
@@ -39,7 +39,7 @@ describe('examples/slurm/sweep.sbatch', () => {
     const rows = index.trim().split('\n').map((l) => JSON.parse(l));
     expect(rows).toHaveLength(8);
     expect(rows.every((x) => x.status === 'ok')).toBe(true);
-    expect((await cli(['sweep', '--merge', out])).code).toBe(0);
+    expect((await runCli(['sweep', '--merge', out])).code).toBe(0);
     expect(readFileSync(join(out, 'index.jsonl'), 'utf8')).toBe(index);
   });
 });

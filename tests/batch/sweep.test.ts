@@ -1,8 +1,7 @@
-import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cli, fingerprint, readJsonFile, ROOT, tempDir, waitFor, WGF, wgf } from './helpers.ts';
+import { exitOf, fingerprint, readJsonFile, runCli, runCliProcess, spawnCli, tempDir, waitFor } from '../cli-harness.ts';
 
 const SWEEP = ['aggregation-disk', '--grid', 'dt=0.01,0.02', '--grid', 's0=0.2,0.4', '--seeds', '2', '--set', 'n=50', '--steps', '20', '--quiet'];
 const NAMES = ['0.01', '0.02'].flatMap((dt) => ['0.2', '0.4'].flatMap((s0) => [0, 1].map((seed) => `dt=${dt}_s0=${s0}_seed=${seed}`)));
@@ -15,7 +14,7 @@ const count = (out: string, what: string) => Number(new RegExp(`(\\d+) ${what}`)
 describe('wgf sweep', () => {
   it('2 parameters × 2 seeds: 8 run directories, a complete index, a summary plot, runs equal to wgf run; a re-launch runs nothing twice', async () => {
     const dir = join(tempDir('grid'), 'sweep');
-    const r = await cli(['sweep', ...SWEEP, '--jobs', '2', '--out', dir]);
+    const r = await runCli(['sweep', ...SWEEP, '--jobs', '2', '--out', dir]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^8 of 8 runs: 8 ran, 0 resumed, 0 already done, 0 failed/);
     expect(runDirs(dir)).toEqual([...NAMES].sort());
@@ -40,11 +39,11 @@ describe('wgf sweep', () => {
 
     // A run of the sweep (in a worker thread) has the same bits as the same run alone.
     const alone = join(tempDir('alone'), 'run');
-    expect((await cli(['run', 'aggregation-disk', '--set', 'n=50', '--set', 'dt=0.02', '--set', 's0=0.4', '--seed', '1', '--steps', '20', '--out', alone, '--quiet'])).code).toBe(0);
+    expect((await runCli(['run', 'aggregation-disk', '--set', 'n=50', '--set', 'dt=0.02', '--set', 's0=0.4', '--seed', '1', '--steps', '20', '--out', alone, '--quiet'])).code).toBe(0);
     expect(readFileSync(join(dir, 'dt=0.02_s0=0.4_seed=1', 'final.npy')).equals(readFileSync(join(alone, 'final.npy')))).toBe(true);
 
     const before = fingerprint(dir, /^index|^summary\.svg$/);
-    const again = await cli(['sweep', ...SWEEP, '--jobs', '2', '--out', dir]);
+    const again = await runCli(['sweep', ...SWEEP, '--jobs', '2', '--out', dir]);
     expect(again.code).toBe(0);
     expect(again.stdout).toMatch(/^8 of 8 runs: 0 ran, 0 resumed, 8 already done/);
     expect(fingerprint(dir, /^index|^summary\.svg$/)).toEqual(before);
@@ -54,7 +53,7 @@ describe('wgf sweep', () => {
     const base = tempDir('shards');
     const whole = join(base, 'whole');
     const dir = join(base, 'sharded');
-    expect((await cli(['sweep', ...SWEEP, '--jobs', '2', '--out', whole])).code).toBe(0);
+    expect((await runCli(['sweep', ...SWEEP, '--jobs', '2', '--out', whole])).code).toBe(0);
 
     const launches: [string[], Record<string, string>][] = [
       [['--shard', '0/3'], {}],
@@ -63,7 +62,7 @@ describe('wgf sweep', () => {
     ];
     const seen: string[][] = [];
     for (const [i, [args, env]] of launches.entries()) {
-      const r = await cli(['sweep', ...SWEEP, '--jobs', '2', '--out', dir, ...args], env);
+      const r = await runCli(['sweep', ...SWEEP, '--jobs', '2', '--out', dir, ...args], { env });
       expect(r.code, r.stderr).toBe(0);
       expect(r.stdout).toContain(`shard ${i}/3`);
       const part = jsonl(join(dir, 'shards', `index-${i}-of-3.jsonl`));
@@ -77,7 +76,7 @@ describe('wgf sweep', () => {
     expect(new Set(seen.flat()).size).toBe(8);
 
     const auto = readFileSync(join(dir, 'index.jsonl'), 'utf8');
-    const m = await cli(['sweep', '--merge', dir]);
+    const m = await runCli(['sweep', '--merge', dir]);
     expect(m.code, m.stderr).toBe(0);
     expect(m.stdout).toMatch(/^merged 8 runs/);
     expect(readFileSync(join(dir, 'index.jsonl'), 'utf8')).toBe(auto);
@@ -88,27 +87,22 @@ describe('wgf sweep', () => {
   it('a failing run and a crashed worker are recorded in the index without stopping the others; a re-launch retries them', async () => {
     const dir = join(tempDir('fail'), 'sweep');
     const args = ['sweep', 'tests/batch/fixtures/flaky-scene.ts', '--grid', 'mode=ok,exit,throw', '--grid', 'n=20,30', '--jobs', '2', '--out', dir, '--quiet'];
-    const r = await cli(args);
+    const r = await runCli(args);
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/^6 of 6 runs: 2 ran, 0 resumed, 0 already done, 4 failed/);
     const rows = jsonl(join(dir, 'index.jsonl'));
     expect(rows.map((x) => [x.params.mode, x.status])).toEqual([['ok', 'ok'], ['ok', 'ok'], ['exit', 'failed'], ['exit', 'failed'], ['throw', 'failed'], ['throw', 'failed']]);
     expect(rows[2].message).toBe('worker thread exited with code 3');
-    expect(rows[4].message).toBe('fixture: build failed on purpose');
-    const again = await cli(args);
+    expect(rows[4].message).toMatch(/^scene file '.*flaky-scene\.ts': build\(\) threw: fixture: build failed on purpose$/);
+    const again = await runCli(args);
     expect(again.stdout).toMatch(/^6 of 6 runs: 0 ran, 0 resumed, 2 already done, 4 failed/);
   });
 
   it('two launches at once on the same DIR never run the same run twice', async () => {
     const dir = join(tempDir('twice'), 'sweep');
-    const args = [WGF, 'sweep', 'aggregation-disk', '--grid', 'seed=1,2,3,4,5,6', '--set', 'n=150', '--steps', '150', '--jobs', '1', '--out', dir, '--quiet'];
-    const launch = () =>
-      new Promise<string>((resolve) => {
-        const c = spawn(process.execPath, args, { cwd: ROOT });
-        let out = '';
-        c.stdout.on('data', (d) => (out += d));
-        c.on('exit', () => resolve(out));
-      });
+    const args = ['sweep', 'aggregation-disk', '--grid', 'seed=1,2,3,4,5,6', '--set', 'n=150', '--steps', '150', '--jobs', '1', '--out', dir, '--quiet'];
+    // Two processes (the point of the test): each has its own locks' holder pid.
+    const launch = async () => (await runCliProcess(args)).stdout;
     const [a, b] = await Promise.all([launch(), launch()]);
     // Every run ran exactly once: in one launch, and was skipped or held (locked) in the other.
     expect(count(a, 'ran') + count(b, 'ran')).toBe(6);
@@ -122,14 +116,14 @@ describe('wgf sweep', () => {
     const args = ['fokker-planck', '--grid', 'temperature=0.5,1', '--seeds', '2', '--set', 'n=200', '--set', 'entropy=langevin', '--steps', '12000', '--every', '1000', '--checkpoint-every', '500', '--jobs', '2', '--quiet'];
     const ref = join(base, 'ref');
     const cut = join(base, 'cut');
-    expect((await cli(['sweep', ...args, '--out', ref])).code).toBe(0);
-    const child = spawn(process.execPath, [WGF, 'sweep', ...args, '--out', cut], { cwd: ROOT, stdio: 'ignore' });
-    const exited = new Promise<void>((r) => child.on('exit', () => r()));
+    expect((await runCli(['sweep', ...args, '--out', ref])).code).toBe(0);
+    const child = spawnCli(['sweep', ...args, '--out', cut], { stdio: 'ignore' });
+    const exited = exitOf(child);
     const ckpt = () => (existsSync(cut) ? readdirSync(cut).some((d) => existsSync(join(cut, d, 'checkpoint.json'))) : false);
-    await waitFor(ckpt, 30_000, 'a checkpoint in the sweep');
+    await waitFor(ckpt, 120_000, 'a checkpoint in the sweep', child);
     child.kill('SIGKILL');
     await exited;
-    const r = await cli(['sweep', ...args, '--out', cut]);
+    const r = await runCli(['sweep', ...args, '--out', cut]);
     expect(r.code, r.stderr).toBe(0);
     expect(count(r.stdout, 'resumed')).toBeGreaterThanOrEqual(1);
     expect(withoutWall(jsonl(join(cut, 'index.jsonl')))).toEqual(withoutWall(jsonl(join(ref, 'index.jsonl'))));

@@ -24,4 +24,24 @@ describe('scene parameters', () => {
     expect(() => resolveParams(schema, { flag: 'maybe' })).toThrow(/true or false/);
     expect(() => parseAssignments(['n'])).toThrow(/--set expects key=value/);
   });
+
+  it("refuses names inherited from Object.prototype and never changes the prototype of the overrides", () => {
+    for (const name of ['constructor', 'toString', '__proto__', 'hasOwnProperty']) {
+      const raw = parseAssignments([`${name}=1`]);
+      expect(Object.keys(raw)).toEqual([name]);
+      expect(Object.getPrototypeOf(raw)).toBe(Object.prototype);
+      expect(() => resolveParams(schema, raw), name).toThrow(new RegExp(`unknown parameter '${name}'`));
+    }
+  });
+
+  it('reads numbers in decimal notation only', () => {
+    for (const bad of ['0x10', '0b11', '0o7', '1_000', 'Infinity', '1e', '.', '']) {
+      expect(() => resolveParams(schema, { n: bad }), bad).toThrow(/parameter 'n' must be an integer/);
+    }
+    for (const [text, value] of [['12', 12], ['+7', 7], [' 30 ', 30], ['1e1', 10], ['20.', 20]] as const) expect(resolveParams(schema, { n: text }).n).toBe(value);
+    for (const [text, value] of [['.5', 0.5], ['-0.0e0', NaN], ['5e-1', 0.5]] as const) {
+      if (Number.isNaN(value)) expect(() => resolveParams(schema, { dt: text })).toThrow(/parameter 'dt'/);
+      else expect(resolveParams(schema, { dt: text }).dt).toBe(value);
+    }
+  });
 });

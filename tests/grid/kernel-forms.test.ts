@@ -3,6 +3,7 @@ import { GridEntropy, GridPotential } from '../../engine/grid/grid-energy.ts';
 import { Grid } from '../../engine/grid/grid.ts';
 import { GridMeasure, normalizedMasses } from '../../engine/grid/grid-measure.ts';
 import { gridSimulation } from '../../engine/grid/grid-simulation.ts';
+import type { EntropicJKO } from '../../engine/grid/entropic-jko.ts';
 import type { KernelForm } from '../../engine/grid/gibbs-geometry.ts';
 
 /** 2D Fokker–Planck (double well) a few steps in each kernel form. */
@@ -12,7 +13,7 @@ function run(form: KernelForm, eps: number, steps = 4, width = 0.2) {
   const p0 = normalizedMasses(grid.evaluate(([x, y]) => Math.exp(-((x - 0.2) ** 2 + (y - 0.5) ** 2) / width)), grid);
   const sim = gridSimulation({ measure: new GridMeasure(grid, p0), energies: [new GridPotential(V), new GridEntropy(0.5)], tau: 0.05, eps, form, tol: 1e-12, relaxation: 1 });
   const notices: string[] = [];
-  sim.jko.geometry.onNotice = (m) => notices.push(m);
+  (sim.jko as EntropicJKO).geometry.onNotice = (m) => notices.push(m);
   let logApps = 0;
   for (let k = 0; k < steps; k++) {
     sim.advance();

@@ -1,13 +1,13 @@
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { decodeNpy, encodeNpy, resolveParams } from '../../engine/index.ts';
 import aggregationDisk from '../../scenes/aggregation-disk.ts';
-import { tempDir, wgf, wgfSpawn } from './cli-helpers.ts';
+import { exitOf, expectUsageError, runCli, spawnCli, tempDir, waitFor } from '../cli-harness.ts';
 
 describe('wgf list', () => {
-  it('lists every catalogue scene with its description and parameters', () => {
-    const r = wgf(['list']);
+  it('lists every catalogue scene with its description and parameters', async () => {
+    const r = await runCli(['list']);
     expect(r.code).toBe(0);
     for (const id of ['fokker-planck', 'aggregation-disk', 'aggregation-ball', 'double-well']) expect(r.stdout).toContain(id);
     expect(r.stdout).toMatch(/n=2000 dt=0.02/);
@@ -15,8 +15,11 @@ describe('wgf list', () => {
 });
 
 describe('wgf run → run directory (docs/design.md §5.2)', () => {
-  const out = join(tempDir(), 'run');
-  const r = wgf(['run', 'aggregation-disk', '--set', 'n=40', '--steps', '20', '--every', '5', '--seed', '7', '--out', out, '--quiet']);
+  const out = join(tempDir('run'), 'run');
+  let r: Awaited<ReturnType<typeof runCli>>;
+  beforeAll(async () => {
+    r = await runCli(['run', 'aggregation-disk', '--set', 'n=40', '--steps', '20', '--every', '5', '--seed', '7', '--out', out, '--quiet']);
+  });
 
   it('exits 0 and writes every file of the contract', () => {
     expect(r.code, r.stderr).toBe(0);
@@ -49,21 +52,18 @@ describe('wgf run → run directory (docs/design.md §5.2)', () => {
     expect(Array.from(frame.data)).toEqual(Array.from(Float32Array.from(sim.measure())));
   });
 
-  it('--init starts from given positions, and rejects a wrong shape in one line', () => {
-    const dir = tempDir();
+  it('--init starts from given positions, and rejects a wrong shape in one line', async () => {
+    const dir = tempDir('init');
     const x0 = Float64Array.from({ length: 80 }, (_, i) => Math.sin(i) * 0.5);
     writeFileSync(join(dir, 'x0.npy'), encodeNpy(x0, [40, 2]));
-    const ok = wgf(['run', 'aggregation-disk', '--set', 'n=40', '--steps', '0', '--init', join(dir, 'x0.npy'), '--out', join(dir, 'r'), '--quiet']);
+    const ok = await runCli(['run', 'aggregation-disk', '--set', 'n=40', '--steps', '0', '--init', join(dir, 'x0.npy'), '--out', join(dir, 'r'), '--quiet']);
     expect(ok.code, ok.stderr).toBe(0);
     expect(Array.from(decodeNpy(readFileSync(join(dir, 'r', 'final.npy'))).data)).toEqual(Array.from(x0));
-    const bad = wgf(['run', 'aggregation-disk', '--set', 'n=41', '--init', join(dir, 'x0.npy'), '--out', join(dir, 'r2')]);
-    expect(bad.code).toBe(2);
-    expect(bad.stderr.trim().split('\n')).toHaveLength(1);
-    expect(bad.stderr).toMatch(/--init .* has shape \[40, 2\]; this scene needs \[41, 2\]/);
+    expectUsageError(await runCli(['run', 'aggregation-disk', '--set', 'n=41', '--init', join(dir, 'x0.npy'), '--out', join(dir, 'r2')]), /--init .* has shape \[40, 2\]; this scene needs \[41, 2\]/);
   });
 
-  it('loads a user scene file written in TypeScript that imports from wgflow', () => {
-    const dir = tempDir();
+  it('loads a user scene file written in TypeScript that imports from wgflow', async () => {
+    const dir = tempDir('scene-file');
     writeFileSync(
       join(dir, 'my-scene.ts'),
       `import { defineScene, ParticleMeasure, particleSimulation, Potential, quadraticPotential, Rng, gaussianCloud } from 'wgflow';
@@ -74,7 +74,7 @@ export default defineScene({
 });
 `,
     );
-    const res = wgf(['run', join(dir, 'my-scene.ts'), '--set', 'n=12', '--out', join(dir, 'r'), '--quiet']);
+    const res = await runCli(['run', join(dir, 'my-scene.ts'), '--set', 'n=12', '--out', join(dir, 'r'), '--quiet']);
     expect(res.code, res.stderr).toBe(0);
     const fin = decodeNpy(readFileSync(join(dir, 'r', 'final.npy')));
     expect(fin.shape).toEqual([12, 2]);
@@ -86,7 +86,7 @@ export default defineScene({
 });
 
 describe('bad input and faults: one line on stderr, non-zero exit, no stack trace', () => {
-  const dir = tempDir();
+  const dir = tempDir('bad');
   writeFileSync(join(dir, 'afile'), 'x');
   writeFileSync(join(dir, 'bad.npy'), 'not numpy');
   const cases: [string, string[], RegExp][] = [
@@ -103,19 +103,14 @@ describe('bad input and faults: one line on stderr, non-zero exit, no stack trac
     ['bad backend', ['run', 'fokker-planck', '--backend', 'quantum'], /unknown --backend 'quantum'/],
   ];
   for (const [name, args, re] of cases) {
-    it(name, () => {
-      const r = wgf([...args, '--quiet']);
-      expect(r.code).not.toBe(0);
-      const lines = r.stderr.trim().split('\n');
-      expect(lines, r.stderr).toHaveLength(1);
-      expect(lines[0]).toMatch(re);
-      expect(r.stderr).not.toMatch(/\n\s+at /);
+    it(name, async () => {
+      expectUsageError(await runCli([...args, '--quiet']), re);
     });
   }
 
-  it('a blow-up stops as diverged with the step and a hint, and leaves a valid directory', () => {
+  it('a blow-up stops as diverged with the step and a hint, and leaves a valid directory', async () => {
     const out = join(dir, 'div');
-    const r = wgf(['run', 'fokker-planck', '--set', 'dt=3', '--set', 'entropy=langevin', '--set', 'n=30', '--steps', '400', '--out', out, '--quiet']);
+    const r = await runCli(['run', 'fokker-planck', '--set', 'dt=3', '--set', 'entropy=langevin', '--set', 'n=30', '--steps', '400', '--out', out, '--quiet']);
     expect(r.code).toBe(1);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(/at step \d+.*smaller dt/);
@@ -125,23 +120,26 @@ describe('bad input and faults: one line on stderr, non-zero exit, no stack trac
     expect(existsSync(join(out, 'energy.svg'))).toBe(true);
   });
 
-  it('Ctrl-C ends the run as interrupted with valid files', async () => {
+  it('Ctrl-C (a real SIGINT to bin/wgf.mjs) ends the run as interrupted with valid files', async () => {
     const out = join(dir, 'int');
-    const child = wgfSpawn(['run', 'double-well', '--steps', '100000', '--every', '1', '--out', out, '--quiet']);
+    const child = spawnCli(['run', 'double-well', '--steps', '100000', '--every', '1', '--out', out, '--quiet']);
     let stderr = '';
-    child.stderr.on('data', (b) => (stderr += b));
+    child.stderr!.on('data', (b) => (stderr += b));
+    const exited = exitOf(child);
     // Wait until a few steps are recorded, then interrupt.
-    for (let i = 0; i < 200 && !(existsSync(join(out, 'metrics.jsonl')) && readFileSync(join(out, 'metrics.jsonl'), 'utf8').split('\n').length > 3); i++) {
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    const metrics = join(out, 'metrics.jsonl');
+    const recorded = () => (existsSync(metrics) ? readFileSync(metrics, 'utf8').split('\n').length - 1 : 0);
+    await waitFor(() => recorded() >= 3, 120_000, 'three recorded steps', child);
+    const seen = recorded();
     child.kill('SIGINT');
-    const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
-    expect(code, stderr).toBe(130);
+    expect(await exited, stderr).toBe(130);
     const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
     expect(summary.status).toBe('interrupted');
-    expect(summary.steps).toBeGreaterThan(2);
+    // Stopped at a step boundary at or after the last step recorded before the signal (steps 0, 1, … are recorded).
+    expect(summary.steps).toBeGreaterThanOrEqual(seen - 1);
     const lines = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n');
     for (const l of lines) JSON.parse(l);
     expect(decodeNpy(readFileSync(join(out, 'final.npy'))).shape).toEqual([1000, 2]);
+    expect(existsSync(join(out, '.wgf.lock')), 'the lock is released').toBe(false);
   });
 });

@@ -1,13 +1,22 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 
 const WGF = ['bin/wgf.mjs'];
 
-function wgf(args: string[]) {
-  const r = spawnSync(process.execPath, [...WGF, ...args], { encoding: 'utf8', timeout: 60_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+/** Runs wgf to its end (asynchronously: the test runner's worker keeps answering while it runs). */
+function wgf(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [...WGF, ...args], { stdio: ['ignore', 'pipe', 'pipe'], timeout: 90_000 });
+    let stdout = '', stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
 }
 
 describe('wgf view (command line)', () => {
@@ -19,12 +28,30 @@ describe('wgf view (command line)', () => {
     [['view', '--run', '.'], /^wgf: --run '\.' holds no scene\.json/],
     [['view', 'transformer-tokens', '--set', 'd=1'], /^wgf: parameter 'd' must be at least 2 with sphere=true/],
     [['view', '--backend', 'cuda'], /^wgf: unknown --backend 'cuda' \(allowed: ts, gpu, auto\)$/],
-  ])('%j fails with one line and exit code 2', (args, message) => {
-    const r = wgf(args);
+    // Issue #11: in range but enormous, refused from the scene's estimate before anything is built.
+    [['view', 'aggregation-disk', '--set', 'n=1000000'], /^wgf: aggregation-disk with n=1000000 needs about 2\.4e13 operations per step \(limit 1\.0e11\) \[.*\]; choose smaller values or raise --max-work$/],
+    [['view', 'mlp-mean-field', '--set', 'train=10000000', '--set', 'd=100'], /^wgf: mlp-mean-field with d=100, train=10000000 needs about 11\.\d GiB of memory \(limit 2\.00 GiB\) and .*raise --max-memory and --max-work$/],
+    [['view', 'grid-fokker-planck', '--set', 'grid=1024', '--max-memory', '64MiB'], /^wgf: grid-fokker-planck with grid=1024 needs about 160 MiB of memory \(limit 64\.0 MiB\)/],
+    [['view', '--max-memory', 'lots'], /^wgf: --max-memory must be a positive size such as 2GiB or 512MiB; got 'lots'$/],
+    [['view', '--max-work', '-1'], /^wgf: --max-work must be a positive number such as 1e11; got '-1'$/],
+    [['view', '--stream-rate', '0'], /^wgf: --stream-rate must be a positive size per second such as 32MiB; got '0'$/],
+  ])('%j fails with one line and exit code 2', async (args, message) => {
+    const r = await wgf(args);
     expect(r.code).toBe(2);
     const lines = r.stderr.trim().split('\n').filter((l) => !l.startsWith('npm warn'));
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(message);
+  });
+
+  it('wgf run warns (on stderr, without refusing) about the sizes the viewer would refuse', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'wgf-run-warn-'));
+    try {
+      const r = await wgf(['run', 'tests/viewer/fixtures/gated-scene.ts', '--set', 'bytes=1e12', '--steps', '1', '--out', join(out, 'run'), '--quiet']);
+      expect(r.code).toBe(0);
+      expect(r.stderr).toMatch(/^wgf: warning: gated with bytes=1000000000000 needs about 931 GiB of memory \(limit 2\.00 GiB\)/m);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
   });
 
   it('refuses a port in use with one line', async () => {
@@ -32,7 +59,7 @@ describe('wgf view (command line)', () => {
     await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()));
     const port = (blocker.address() as AddressInfo).port;
     try {
-      const r = wgf(['view', '--port', String(port)]);
+      const r = await wgf(['view', '--port', String(port)]);
       expect(r.code).toBe(2);
       expect(r.stderr.trim()).toBe(`wgf: port ${port} is in use (choose another with --port, or --port 0 for any free port)`);
     } finally {

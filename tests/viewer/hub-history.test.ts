@@ -3,7 +3,7 @@ import { WebSocket } from 'ws';
 import type { MetricRecord } from '../../engine/run/record.ts';
 import { encodeBinary, type ServerMessage } from '../../viewer/protocol.ts';
 import { startViewServer, type ViewServer } from '../../viewer/server/view-server.ts';
-import type { LiveSource } from '../../viewer/server/worker-source.ts';
+import type { LiveSource } from '../../viewer/server/live-run.ts';
 
 const hello = (runId: number): ServerMessage => ({
   type: 'hello', mode: 'live', runId, values: {},

@@ -51,13 +51,36 @@ describe('control messages from clients', () => {
   it.each([
     ['not json', /not JSON/],
     ['[1,2]', /JSON object/],
-    ['{"type":"explode"}', /unknown control message type 'explode'/],
+    ['{"type":"explode"}', /^unknown control message type \(allowed: play, pause, step, reset, speed, params\)$/],
     ['{"type":"speed","stepsPerFrame":0}', /integer in \[1, 10000\]/],
     ['{"type":"speed","stepsPerFrame":2.5}', /integer in \[1, 10000\]/],
-    ['{"type":"params","values":{"n":{"$gt":1}}}', /params.values.n must be a number, string or boolean/],
+    ['{"type":"params","values":{"n":{"$gt":1}}}', /params.values must map each parameter to a number, string or boolean/],
+    ['{"type":"params","values":{"a b":1}}', /a key that is not a parameter name/],
+    [`{"type":"params","values":{"n":"${'9'.repeat(65)}"}}`, /longer than 64 characters/],
     ['{"type":"params"}', /params.values must be an object/],
     ['x'.repeat(MAX_CLIENT_MESSAGE_BYTES + 1), /exceeds/],
   ])('rejects %#', (text, why) => {
     expect(() => parseClientMessage(text)).toThrow(why);
+  });
+
+  it('never repeats the client text in its error (a reply must not grow with what was sent)', () => {
+    const long = 'Z'.repeat(10_000);
+    for (const text of [`{"type":"${long}"}`, `{"type":"params","values":{"${long}":1}}`, `{"type":"params","values":{"n":"${long}"}}`, `{"type":"params","values":{"n":[${long.length}]}}`]) {
+      let message = '';
+      try {
+        parseClientMessage(text);
+      } catch (e) {
+        message = (e as Error).message;
+      }
+      expect(message).not.toBe('');
+      expect(message).not.toContain('ZZ');
+      expect(message.length).toBeLessThan(120);
+    }
+  });
+
+  it('keeps a parameter named __proto__ as data, not as the prototype', () => {
+    const m = parseClientMessage('{"type":"params","values":{"__proto__":3}}') as { values: Record<string, unknown> };
+    expect(Object.getPrototypeOf(m.values)).toBe(Object.prototype);
+    expect(Object.keys(m.values)).toEqual(['__proto__']);
   });
 });

@@ -9,9 +9,10 @@ export type BinarySink = (buf: ArrayBuffer) => void;
  * The viewer stream as a callback of the run loop: every `stride()` steps (and the
  * last) one binary frame, the metric record as meta plus the scene's frame (the state
  * as float32 [n, d] or the grid's shape, or the scene's view of it). Frames are paced
- * to at most `maxFps` per second (on average) by awaiting in `call`, so a fast
- * simulation never outruns what a screen can show, and the wait is where a worker
- * receives its control messages.
+ * to at most `maxFps` per second and `maxBytesPerSecond` bytes per second (on average)
+ * by awaiting in `call`, so a fast simulation never outruns what a screen can show nor
+ * encodes 10⁶-particle frames (8 MB) faster than they can be streamed, and the wait is
+ * where a worker receives its control messages.
  */
 export class FrameStream implements Callback {
   readonly name = 'viewer stream';
@@ -28,6 +29,7 @@ export class FrameStream implements Callback {
     private readonly maxFps: number,
     /** Steps between frames, read at every step (the viewer's speed control changes it). */
     stride: () => number,
+    private readonly maxBytesPerSecond = Infinity,
     private readonly now: () => number = () => performance.now(),
   ) {
     this.schedule = { label: 'every "steps per frame" steps, at most maxFps per second', due: (c) => c.step % stride() === 0 || c.final };
@@ -37,11 +39,12 @@ export class FrameStream implements Callback {
     if (ctx.step === this.lastStep) return;
     this.lastStep = ctx.step;
     const rec = ctx.record();
-    const period = 1000 / this.maxFps;
     const wait = this.nextAt - this.now();
     if (wait > 1) await new Promise((r) => setTimeout(r, wait));
-    const frame = ctx.sim.frame();
-    this.sink(encodeBinary('frame', frame.data, frame.shape, rec, rec.step, rec.t, this.runId));
+    const f = ctx.sim.frame();
+    const frame = encodeBinary('frame', f.data, f.shape, rec, rec.step, rec.t, this.runId);
+    const period = Math.max(1000 / this.maxFps, (1000 * frame.byteLength) / this.maxBytesPerSecond);
+    this.sink(frame);
     // A fixed schedule, not "period after the last send": a late timer (a busy machine)
     // shortens the next wait instead of lowering the rate; at most one frame of catch-up.
     const now = this.now();

@@ -25,6 +25,8 @@ export interface DriverOptions {
   settle?: (slots: readonly BackendSlot[], sim: Simulation) => void;
   stepsPerFrame?: number;
   maxFps?: number;
+  /** Frame bytes per second produced at most (large states are streamed at a reduced rate). */
+  maxBytesPerSecond?: number;
   /** Start paused (tests and screenshots). */
   paused?: boolean;
 }
@@ -79,7 +81,7 @@ export class SimDriver {
     this.values = params as Record<string, number | string | boolean>;
     this.runId++;
     this.pendingSteps = 0;
-    this.stream = new FrameStream((b) => this.port.sendBinary(b), this.runId, this.opts.maxFps ?? 60, () => (this.singleStepping ? 1 : this.status.stepsPerFrame));
+    this.stream = new FrameStream((b) => this.port.sendBinary(b), this.runId, this.opts.maxFps ?? 60, () => (this.singleStepping ? 1 : this.status.stepsPerFrame), this.opts.maxBytesPerSecond);
     this.runner = new Runner(sim, { guards: standardGuards(this.stream.schedule), outputs: [this.stream], recordSchedule: this.stream.schedule });
     this.status.targetSteps = typeof params.steps === 'number' && params.steps > 0 ? params.steps : UNBOUNDED_STEPS;
     this.status.state = this.status.paused ? 'paused' : 'running';

@@ -2,6 +2,8 @@
  * The simulation's worker thread for `wgf view`: runs a `SimDriver` off the
  * server's event loop, so HTTP and WebSocket traffic stay responsive however
  * slow a step is. Frames go to the main thread as transferred ArrayBuffers.
+ * Every control message is acknowledged (`{ type: 'ack', seq }`) once the driver
+ * has applied it, so the server knows when the thread is stuck inside a step.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { ensureNodeBackend, settleBackends } from '../../node/backend/plan.ts';
@@ -15,6 +17,14 @@ export interface SimThreadData {
   driver: DriverOptions;
 }
 
+/** Main thread → simulation thread. */
+export type ThreadControl = { seq: number; msg: ClientMessage } | { type: 'close' };
+/** Simulation thread → main thread, besides ServerMessages and binary frames. */
+export interface ThreadAck {
+  type: 'ack';
+  seq: number;
+}
+
 const port = parentPort!;
 const data = workerData as SimThreadData;
 
@@ -25,9 +35,10 @@ try {
   ensureNodeBackend();
   const options = { ...data.driver, settle: (...a: Parameters<typeof settleBackends>) => void settleBackends(...a) };
   const driver = new SimDriver(def, { send: (m) => port.postMessage(m), sendBinary: (b) => port.postMessage(b, [b]) }, options);
-  port.on('message', (m: ClientMessage | { type: 'close' }) => {
-    if (m.type === 'close') driver.close();
-    else driver.handle(m);
+  port.on('message', (m: ThreadControl) => {
+    if ('type' in m) return driver.close();
+    driver.handle(m.msg);
+    port.postMessage({ type: 'ack', seq: m.seq } satisfies ThreadAck);
   });
   await driver.run();
   process.exit(0);

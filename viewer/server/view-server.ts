@@ -1,13 +1,15 @@
 import { readFileSync, realpathSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { join, sep } from 'node:path';
 import { WebSocketServer } from 'ws';
 import { MAX_CLIENT_MESSAGE_BYTES } from '../protocol.ts';
 import type { Asset } from './assets.ts';
 import { indexRunDir, RUN_FILE, type RunIndex } from './run-index.ts';
-import type { LiveSource } from './worker-source.ts';
-import { WsHub, type HubStats } from './ws-hub.ts';
+import type { LiveSource } from './live-run.ts';
+import { allowedHosts, hostAllowed, originAllowed, requestPath } from './request-guard.ts';
+import { WsHub, type HubOptions, type HubStats } from './ws-hub.ts';
 
 export interface ViewServerOptions {
   assets: Map<string, Asset>;
@@ -19,6 +21,8 @@ export interface ViewServerOptions {
   replay?: { dir: string; index: RunIndex };
   host?: string;
   port?: number;
+  /** Per-client limits of the WebSocket hub (queue cap, frame byte rate, control rate). */
+  hub?: Partial<HubOptions>;
 }
 
 export interface ViewServer {
@@ -35,18 +39,12 @@ function send(res: ServerResponse, code: number, type: string, body: Uint8Array 
   res.end(body);
 }
 
-/** A browser's WebSocket from the viewer page itself (Origin = our host), or a non-browser client (no Origin). */
-function sameOrigin(req: IncomingMessage): boolean {
-  const origin = req.headers.origin;
-  if (!origin) return true;
-  try {
-    return new URL(origin).host === req.headers.host;
-  } catch {
-    return false;
-  }
-}
-
 const notFound = (res: ServerResponse) => send(res, 404, 'text/plain; charset=utf-8', 'not found\n');
+
+/** A refusal on a socket that asked to upgrade (no HTTP response object exists for it). */
+function refuseUpgrade(socket: Duplex, code: number, reason: string): void {
+  socket.end(`HTTP/1.1 ${code} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+}
 
 /**
  * Serves a replay file: only names matching `RUN_FILE`, resolved inside the run
@@ -67,8 +65,10 @@ function serveRunFile(res: ServerResponse, root: string, rel: string): void {
 /**
  * The viewer's HTTP + WebSocket server: the bundled client, the session
  * description (/api/session), a live stream (/ws) or a replayed run directory
- * (/run/…). Nothing else is served: every other path is a 404, and the path is
- * never joined to a directory unless it is a run-directory file name.
+ * (/run/…). Nothing else is served: a request whose Host does not name this server
+ * is a 403 (DNS rebinding), a target that is not `/path?query` a 400 (upgrades
+ * included: no URL parser sees it), every other path a 404, and the path is never
+ * joined to a directory unless it is a run-directory file name.
  */
 export async function startViewServer(opts: ViewServerOptions): Promise<ViewServer> {
   const replayRoot = opts.replay ? realpathSync(opts.replay.dir) : '';
@@ -83,17 +83,17 @@ export async function startViewServer(opts: ViewServerOptions): Promise<ViewServ
     }
     return index;
   };
-  const hub = new WsHub((m) => opts.live?.send(m));
+  const hub = new WsHub((m, reply) => opts.live?.send(m, reply), opts.hub);
   opts.live?.onMessage((m) => hub.publish(m));
+  // Known once listening; no request is handled before.
+  let allowed = new Set<string>();
 
   const handle = (req: IncomingMessage, res: ServerResponse) => {
+    // DNS rebinding: a page of another site that resolves to this address sends its own Host.
+    if (!hostAllowed(req, allowed)) return send(res, 403, 'text/plain; charset=utf-8', 'forbidden: the Host header does not name this server\n');
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain; charset=utf-8', 'only GET\n');
-    let path: string;
-    try {
-      path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
-    } catch {
-      return notFound(res);
-    }
+    const path = requestPath(req.url);
+    if (path === null) return send(res, 400, 'text/plain; charset=utf-8', 'bad request target\n');
     const asset = opts.assets.get(path);
     if (asset) return send(res, 200, asset.type, asset.body);
     if (path === '/api/session') return send(res, 200, 'application/json', JSON.stringify(session()));
@@ -104,16 +104,15 @@ export async function startViewServer(opts: ViewServerOptions): Promise<ViewServ
   let started = false;
   const server: Server = createServer(handle);
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_CLIENT_MESSAGE_BYTES });
-  server.on('upgrade', (req, socket, head) => {
-    if (!opts.live || new URL(req.url ?? '/', 'http://x').pathname !== '/ws') {
-      socket.end('HTTP/1.1 404 Not Found\r\n\r\n');
-      return;
-    }
-    if (!sameOrigin(req)) {
-      // Another web page the user has open must not drive the run (cross-site WebSocket).
-      socket.end('HTTP/1.1 403 Forbidden\r\n\r\n');
-      return;
-    }
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    // Node hands an upgrading socket over without an error listener: a reset peer must not throw.
+    socket.on('error', () => socket.destroy());
+    const path = requestPath(req.url);
+    if (path === null) return refuseUpgrade(socket, 400, 'Bad Request');
+    if (!hostAllowed(req, allowed)) return refuseUpgrade(socket, 403, 'Forbidden');
+    if (!opts.live || path !== '/ws') return refuseUpgrade(socket, 404, 'Not Found');
+    // Another web page the user has open must not drive the run (cross-site WebSocket).
+    if (!originAllowed(req, allowed)) return refuseUpgrade(socket, 403, 'Forbidden');
     wss.handleUpgrade(req, socket, head, (ws) => {
       // An oversized message closes that socket with 1009 (ws's maxPayload); the server goes on.
       ws.on('error', () => ws.terminate());
@@ -131,6 +130,7 @@ export async function startViewServer(opts: ViewServerOptions): Promise<ViewServ
     server.listen(opts.port ?? 0, host, () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
+  allowed = allowedHosts(host, port);
   const shownHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
   return {
     url: `http://${shownHost}:${port}/`,

@@ -2,21 +2,31 @@ import { Worker } from 'node:worker_threads';
 import { workerEntry } from '../../node/paths.ts';
 import type { DriverOptions } from '../driver/sim-driver.ts';
 import type { ClientMessage, ServerMessage } from '../protocol.ts';
-import type { SimThreadData } from './sim-thread.ts';
+import type { SimThreadData, ThreadAck, ThreadControl } from './sim-thread.ts';
 
-/** A live run as the server sees it: messages out, control messages in. */
-export interface LiveSource {
+/** One simulation thread as the supervisor (live-run.ts) sees it. */
+export interface SimThread {
   /** Resolves when the simulation is built (first hello); rejects with its one-line error otherwise. */
-  ready?: Promise<void>;
+  ready: Promise<void>;
+  /** Subscribes to the thread's messages; those sent before the first subscriber are kept for it. */
   onMessage(cb: (m: ServerMessage | ArrayBuffer) => void): void;
-  send(m: ClientMessage): void;
-  close(): Promise<void>;
+  /** Posts a control message; it is pending until the thread has applied it (then the promise resolves). */
+  post(m: ClientMessage): Promise<void>;
+  /** When the oldest control message still unacknowledged was posted (ms, performance.now()), or null. */
+  pendingSince(): number | null;
+  /** The thread has ended (it stopped by itself, or could not start). */
+  readonly exited: boolean;
+  /** Ends the thread at once, wherever it is (inside a step included). */
+  terminate(): Promise<void>;
 }
 
-/** Runs a scene (catalogue id or scene file) in a worker thread (dist/workers/sim-thread.mjs). */
-export async function workerSource(scene: string, driver: DriverOptions): Promise<LiveSource> {
+/** The thread's entry, dist/workers/sim-thread.mjs (rebuilt first if the sources changed). */
+export const simThreadEntry = () => workerEntry('sim-thread');
+
+/** Runs a scene (catalogue id or scene file) in a new worker thread started from `entry`. */
+export function spawnSimThread(entry: URL, scene: string, driver: DriverOptions): SimThread {
   const data: SimThreadData = { scene, driver };
-  const worker = new Worker(await workerEntry('sim-thread'), { workerData: data });
+  const worker = new Worker(entry, { workerData: data });
   const listeners: ((m: ServerMessage | ArrayBuffer) => void)[] = [];
   let settled = false;
   let resolveReady!: () => void, rejectReady!: (e: Error) => void;
@@ -35,18 +45,38 @@ export async function workerSource(scene: string, driver: DriverOptions): Promis
     if (backlog) backlog.push(m);
     else listeners.forEach((l) => l(m));
   };
-  worker.on('message', deliver);
+  /** Unacknowledged control messages by sequence number (acks come in order): when posted, and their waiter. */
+  const pending = new Map<number, { at: number; done: () => void }>();
+  let seq = 0;
+  let exited = false;
+  worker.on('message', (m: ServerMessage | ArrayBuffer | ThreadAck) => {
+    if (m instanceof ArrayBuffer || m.type !== 'ack') return deliver(m);
+    pending.get(m.seq)?.done();
+    pending.delete(m.seq);
+  });
   worker.on('error', (e) => deliver({ type: 'error', message: `simulation thread failed: ${e.message.split('\n')[0]}` }));
+  worker.on('exit', () => {
+    exited = true;
+    if (!settled) (settled = true), rejectReady(new Error('the simulation thread stopped before the scene was built'));
+  });
   return {
     ready,
     onMessage: (cb) => {
       listeners.push(cb);
-      const pending = backlog ?? [];
+      const waiting = backlog ?? [];
       backlog = null;
-      pending.forEach(cb);
+      waiting.forEach(cb);
     },
-    send: (m) => worker.postMessage(m),
-    close: async () => {
+    post: (m) =>
+      new Promise<void>((done) => {
+        pending.set(++seq, { at: performance.now(), done });
+        worker.postMessage({ seq, msg: m } satisfies ThreadControl);
+      }),
+    pendingSince: () => (pending.size ? pending.values().next().value!.at : null),
+    get exited() {
+      return exited;
+    },
+    terminate: async () => {
       await worker.terminate();
     },
   };

@@ -2,7 +2,7 @@ import { ParamError } from '../../core/params.ts';
 import { Simulation } from '../../core/simulation.ts';
 import { evaluateEnergies, type ParticleEnergy } from '../../particles/energy.ts';
 import { forwardScheme, type ParticleState } from '../../particles/forward-scheme.ts';
-import { kdeEntropy } from '../../particles/langevin-noise.ts';
+import { KdeEntropy } from '../../particles/langevin-noise.ts';
 import { Potential, quadraticPotential } from '../../particles/potential.ts';
 import type { Activation } from './activations.ts';
 import type { MlpData } from './dataset.ts';
@@ -76,7 +76,7 @@ export function mlpSimulation(o: MlpSimulationOptions): MlpSimulation {
   });
   const scratch = new NetworkScratch();
   const f = new Float64Array(Math.max(o.data.train.size, o.data.test.size));
-  let rho = new Float64Array(0);
+  const kde = temperature > 0 ? new KdeEntropy(temperature) : null;
   const S = o.d + D;
   const sim = new Simulation({
     info: { kind: 'particles', dim: D, shape: [m, D], dt: o.dt, gradientFlow: true, mainMetric: 'test_risk' },
@@ -86,9 +86,8 @@ export function mlpSimulation(o: MlpSimulationOptions): MlpSimulation {
     energy(state) {
       const mu = scheme.measureOf(state);
       const report = evaluateEnergies(energies, mu);
-      if (temperature > 0) {
-        if (rho.length !== m) rho = new Float64Array(m);
-        const s = kdeEntropy(mu, temperature, rho);
+      if (kde) {
+        const s = kde.value(mu);
         report.terms.entropy = (report.terms.entropy ?? 0) + s;
         report.total += s;
       }

@@ -21,12 +21,16 @@ export interface AttentionSums {
  * sinkhorn from a fresh solve. Online kernel passes: O(n² d) time, O(n) memory.
  * With `symmetricLogits` (M = QᵀK symmetric) softmax/USA take two pair-symmetric passes.
  * `solver`: a SinkhornAttention to reuse (its stored kernel), e.g. the simulation's own.
+ * NaN sums when the logits are too large for them to be computed (LOG_PRECISION).
  */
 export function attentionSums(
   kind: AttentionKind, beta: number, x: Float64Array, kx: Float64Array, w: Float64Array, d: number,
   sinkhorn?: SinkhornAttentionOptions, symmetricLogits = false, solver?: SinkhornAttention,
 ): AttentionSums {
   const n = w.length;
+  if (logitBound(beta, x, kx, w.length, d) * Number.EPSILON > LOG_PRECISION) {
+    return { rowMin: NaN, rowMax: NaN, colMin: NaN, colMax: NaN };
+  }
   if (kind !== 'sinkhorn' && symmetricLogits) {
     const fast = symmetricPlainSums(kind, beta, x, kx, w, d);
     if (fast) return fast;
@@ -72,14 +76,15 @@ export function attentionSums(
 }
 
 /**
- * Softmax/USA sums for a symmetric kernel E_ij = e^{L_ij − c} (L_ij = β⟨x_i, kx_j⟩, the
- * global shift c of softmax-attention.ts), two passes over unordered pairs:
- * Z_i = Σ_j w_j E_ij; rows Σ_j A_ij = 1 (softmax) or e^c Z_i (USA); columns
- * c_j = Σ_i w_i E_ij / Z_i (softmax) or e^c Z_j (USA, A symmetric up to the weights).
- * Only for kx = M x with M symmetric (the caller knows); returns null when 2c > 600.
+ * Largest absolute error of a log-domain sum (log w_j + L_ij added to logits of size c
+ * loses ~c·2⁻⁵² absolutely) for which the sums are still reported: beyond, they would be
+ * rounding noise (tokens in R^d grow like e^t: at |L| ~ 1e27 a softmax row summed to 64
+ * in float64, issue #11), so they are NaN (null in metrics.jsonl) instead.
  */
-function symmetricPlainSums(kind: 'softmax' | 'usa', beta: number, x: Float64Array, kx: Float64Array, w: Float64Array, d: number): AttentionSums | null {
-  const n = w.length;
+const LOG_PRECISION = 1e-9;
+
+/** c = β max|x| max|kx| ≥ max |L_ij| (Cauchy–Schwarz). */
+function logitBound(beta: number, x: Float64Array, kx: Float64Array, n: number, d: number): number {
   let mx = 0, mk = 0;
   for (let i = 0; i < n; i++) {
     let a = 0, b = 0;
@@ -90,7 +95,19 @@ function symmetricPlainSums(kind: 'softmax' | 'usa', beta: number, x: Float64Arr
     mx = Math.max(mx, a);
     mk = Math.max(mk, b);
   }
-  const c = beta * Math.sqrt(mx * mk);
+  return beta * Math.sqrt(mx * mk);
+}
+
+/**
+ * Softmax/USA sums for a symmetric kernel E_ij = e^{L_ij − c} (L_ij = β⟨x_i, kx_j⟩, the
+ * global shift c of softmax-attention.ts), two passes over unordered pairs:
+ * Z_i = Σ_j w_j E_ij; rows Σ_j A_ij = 1 (softmax) or e^c Z_i (USA); columns
+ * c_j = Σ_i w_i E_ij / Z_i (softmax) or e^c Z_j (USA, A symmetric up to the weights).
+ * Only for kx = M x with M symmetric (the caller knows); returns null when 2c > 600.
+ */
+function symmetricPlainSums(kind: 'softmax' | 'usa', beta: number, x: Float64Array, kx: Float64Array, w: Float64Array, d: number): AttentionSums | null {
+  const n = w.length;
+  const c = logitBound(beta, x, kx, n, d);
   if (2 * c > 600) return null;
   const Z = new Float64Array(n);
   const col = new Float64Array(n);

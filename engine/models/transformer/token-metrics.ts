@@ -34,12 +34,15 @@ export function countClusters(x: Float64Array, d: number, radius: number): numbe
 /**
  * Interaction energy of attention (Geshkovski et al. 2023, §3.1; docs/design.md §3.2):
  * E_β(μ) = (1/2β) Σ_ij w_i w_j e^{β⟨x_i, M x_j⟩}, M = QᵀK (= I for Q = K = I: then
- * (1/2β)∫∫e^{β⟨x,y⟩}dμdμ). Summed around a shift c ≥ max L_ij so it is finite whenever
- * the result is: c = β max|x| max|Mx| (Cauchy–Schwarz, one pass) when 2c ≤ 600 (no term
- * underflows), else the exact maximum. Symmetric M: each unordered pair once.
+ * (1/2β)∫∫e^{β⟨x,y⟩}dμdμ), as its logarithm, which is finite for any finite tokens:
+ *   log E_β = c + log Σ_ij w_i w_j e^{β⟨x_i, M x_j⟩ − c} − log 2β,
+ * summed around a shift c ≥ max L_ij: c = β max|x| max|Mx| (Cauchy–Schwarz, one pass)
+ * when 2c ≤ 600 (no term underflows), else the exact maximum. In R^d (no layer norm)
+ * tokens grow like e^t, and E_β itself overflows double precision long before the state
+ * does (issue #11): the log stays exact. Symmetric M: each unordered pair once.
  * x [n, d], w [n], M [d, d].
  */
-export function attentionEnergy(x: Float64Array, w: Float64Array, M: Float64Array, d: number, beta: number): number {
+export function logAttentionEnergy(x: Float64Array, w: Float64Array, M: Float64Array, d: number, beta: number): number {
   const n = w.length;
   const kx = new Float64Array(n * d);
   let mx2 = 0, mk2 = 0;
@@ -79,5 +82,10 @@ export function attentionEnergy(x: Float64Array, w: Float64Array, M: Float64Arra
       acc += w[i] * row;
     }
   }
-  return (Math.exp(c) * acc) / (2 * beta);
+  return c + Math.log(acc) - Math.log(2 * beta);
+}
+
+/** E_β = exp(log E_β) (logAttentionEnergy); +∞ where it exceeds double precision. */
+export function attentionEnergy(x: Float64Array, w: Float64Array, M: Float64Array, d: number, beta: number): number {
+  return Math.exp(logAttentionEnergy(x, w, M, d, beta));
 }

@@ -6,7 +6,7 @@ import { makeIntegrator, type IntegratorName } from './integrators.ts';
 import { applyMatrix } from './qkv.ts';
 import { AttentionField, type AttentionFieldOptions } from './token-field.ts';
 import { attentionSums } from './attention-sums.ts';
-import { attentionEnergy, countClusters } from './token-metrics.ts';
+import { countClusters, logAttentionEnergy } from './token-metrics.ts';
 
 /** Options of `tokenSimulation`: the attention field, the initial tokens and the integrator. */
 export interface TokenSimulationOptions extends AttentionFieldOptions {
@@ -18,9 +18,13 @@ export interface TokenSimulationOptions extends AttentionFieldOptions {
   clusterRadius: number;
 }
 
-/** Tokens [n, d]: the attention flow keeps nothing else between steps (Sinkhorn warm starts live within a step). */
+/**
+ * Tokens [n, d]: the attention flow keeps nothing else between steps (Sinkhorn warm
+ * starts live within a step); `k` counts the steps (memos of quantities of the state).
+ */
 export interface TokenState {
   x: Float64Array;
+  k: number;
 }
 
 /**
@@ -41,7 +45,7 @@ export function attentionFlowScheme(o: TokenSimulationOptions, field: AttentionF
     init(x) {
       if (x.length !== n * d) throw new Error(`tokens of length ${x.length} are not [${n}, ${d}]`);
       if (o.sphere) retract(x, d);
-      return { x };
+      return { x, k: 0 };
     },
     step(s) {
       // Sinkhorn warm starts only between the stages of one step: every step starts cold, so
@@ -49,6 +53,7 @@ export function attentionFlowScheme(o: TokenSimulationOptions, field: AttentionF
       field.warm = false;
       integrator.step(s.x, o.dt, staged);
       if (o.sphere) retract(s.x, d);
+      s.k++;
       return { tau: o.dt };
     },
   };
@@ -66,17 +71,29 @@ export function tokenSimulation(o: TokenSimulationOptions): TokenSimulation {
   const n = o.w.length;
   const field = new AttentionField(o);
   const bound = o.sphere ? 1.2 : undefined;
+  // log E_β of a state, computed once per step (energy and metrics both use it, O(n² d)).
+  let memo: { s: TokenState | null; k: number; value: number } = { s: null, k: -1, value: NaN };
+  const logEnergy = (s: TokenState): number => {
+    if (memo.s !== s || memo.k !== s.k) memo = { s, k: s.k, value: logAttentionEnergy(s.x, o.w, o.weights.M, d, o.beta) };
+    return memo.value;
+  };
+  const scheme = attentionFlowScheme(o, field);
   const sim = new Simulation({
     info: {
       kind: 'particles', dim: d, shape: [n, d], sphere: o.sphere,
       ...(bound ? { bounds: Array.from({ length: d }, () => [-bound, bound] as [number, number]) } : {}),
       dt: o.dt, gradientFlow: false, mainMetric: 'clusters',
     },
-    scheme: attentionFlowScheme(o, field),
+    scheme: { ...scheme, resume: () => void (memo = { s: null, k: -1, value: NaN }) },
     x0: o.x,
     weights: o.w,
+    /**
+     * E_β (docs/design.md §3.2). It overflows to +∞ when tokens in R^d grow large while the
+     * state is fine: the run loop does not stop a non-gradient flow on its energy, and
+     * `log_E_beta` (a metric) stays finite.
+     */
     energy(s) {
-      const E = attentionEnergy(s.x, o.w, o.weights.M, d, o.beta);
+      const E = Math.exp(logEnergy(s));
       return { total: E, terms: { E_beta: E } };
     },
     /** Clusters at the stated radius, diameter, and the attention matrix's row/column sums. */
@@ -86,6 +103,7 @@ export function tokenSimulation(o: TokenSimulationOptions): TokenSimulation {
       const sums = attentionSums(o.attention, o.beta, s.x, kx, o.w, d, o.sinkhorn, o.weights.symmetricLogits, field.sinkhorn ?? undefined);
       const out: Record<string, number> = {
         clusters: countClusters(s.x, d, o.clusterRadius),
+        log_E_beta: logEnergy(s),
         diameter: diameter(new ParticleMeasure(s.x, d, o.w)),
         row_sum_min: sums.rowMin,
         row_sum_max: sums.rowMax,

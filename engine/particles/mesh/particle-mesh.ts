@@ -1,0 +1,161 @@
+import { halfSpectrumShape, irfftN, rfftN } from '../../fourier/real-fft.ts';
+import { splineWeights } from './bspline.ts';
+import { greenSpectrum } from './green.ts';
+import type { MeshGeometry } from './mesh-geometry.ts';
+
+/**
+ * Particle–mesh evaluation of a smooth radial kernel K (Hockney & Eastwood 1988):
+ *
+ *     φ(x_i) = Σ_j q_j K(|x_i − x_j|²)   and   ∇φ(x_i),
+ *
+ * for positions x [n, d] (d ≤ 3) and charges q [n] (weights, or weights over
+ * densities for the blob), in O(n p^d + M^d log M) instead of O(n²):
+ * 1. deposit q on the mesh with B-splines of order p;
+ * 2. multiply its real FFT by the Green's function spectrum (green.ts) on the
+ *    mesh padded ×2 (free space, no periodic images);
+ * 3. inverse FFT, interpolate φ and its exact gradient Σ ∇B · C back to the particles.
+ * The gradient is that of the interpolated potential, so forces are the derivative
+ * of the mesh energy ½Σ q_i φ(x_i) (SPME, Essmann et al. 1995).
+ *
+ * Buffers and the last Green's function are kept between calls; results depend only
+ * on the inputs (a cached spectrum is the one a fresh computation would give).
+ */
+export class ParticleMesh {
+  private q = new Float64Array(0);
+  private spec = new Float64Array(0);
+  private greenKey = '';
+  private green: Float64Array = new Float64Array(0);
+  private readonly w = new Float64Array(12);
+  private readonly dw = new Float64Array(12);
+  private readonly first = new Int32Array(3);
+
+  /** The Green's function spectrum of K on geometry g, cached under `key` (which must name K). */
+  greenFor(key: string, K: (r2: number) => number, g: MeshGeometry): Float64Array {
+    const k = `${key}|${g.h}|${g.shape.join(',')}|${g.order}`;
+    if (k !== this.greenKey) {
+      this.green = greenSpectrum(K, g);
+      this.greenKey = k;
+    }
+    return this.green;
+  }
+
+  /**
+   * φ_i into phi (if given) and ∇φ(x_i) into grad ([n, d], if given), both
+   * overwritten, for the kernel whose spectrum is `green` on geometry g.
+   */
+  convolve(g: MeshGeometry, x: Float64Array, n: number, charges: Float64Array, green: Float64Array, phi: Float64Array | null, grad: Float64Array | null): void {
+    const size = g.shape.reduce((a, b) => a * b, 1);
+    const hsize = halfSpectrumShape(g.shape).reduce((a, b) => a * b, 1);
+    if (this.q.length !== size) this.q = new Float64Array(size);
+    if (this.spec.length !== 2 * hsize) this.spec = new Float64Array(2 * hsize);
+    const q = this.q;
+    q.fill(0);
+    this.deposit(g, x, n, charges, q);
+    const spec = rfftN(q, g.shape, this.spec, g.span);
+    for (let i = 0; i < hsize; i++) {
+      spec[2 * i] *= green[i];
+      spec[2 * i + 1] *= green[i];
+    }
+    irfftN(spec, g.shape, q, g.span);
+    this.gather(g, x, n, q, phi, grad);
+  }
+
+  /** Spline weights of particle i on every axis into this.w / this.dw (p per axis) and first node indices. */
+  private weights(g: MeshGeometry, x: Float64Array, i: number): void {
+    const { d, h, base, order } = g;
+    for (let a = 0; a < d; a++) this.first[a] = splineWeights(order, x[i * d + a] / h - base[a], this.w, this.dw, a * order);
+  }
+
+  private deposit(g: MeshGeometry, x: Float64Array, n: number, c: Float64Array, q: Float64Array): void {
+    const { d, shape, order: p } = g;
+    const w = this.w, f = this.first;
+    for (let i = 0; i < n; i++) {
+      const ci = c[i];
+      if (ci === 0) continue;
+      this.weights(g, x, i);
+      if (d === 1) {
+        for (let a = 0; a < p; a++) q[f[0] + a] += ci * w[a];
+      } else if (d === 2) {
+        for (let a = 0; a < p; a++) {
+          const row = (f[0] + a) * shape[1] + f[1];
+          const wa = ci * w[a];
+          for (let b = 0; b < p; b++) q[row + b] += wa * w[p + b];
+        }
+      } else {
+        for (let a = 0; a < p; a++) {
+          const wa = ci * w[a];
+          for (let b = 0; b < p; b++) {
+            const row = ((f[0] + a) * shape[1] + f[1] + b) * shape[2] + f[2];
+            const wab = wa * w[p + b];
+            for (let e = 0; e < p; e++) q[row + e] += wab * w[2 * p + e];
+          }
+        }
+      }
+    }
+  }
+
+  private gather(g: MeshGeometry, x: Float64Array, n: number, C: Float64Array, phi: Float64Array | null, grad: Float64Array | null): void {
+    const { d, h, shape, order: p } = g;
+    const w = this.w, dw = this.dw, f = this.first;
+    const ih = 1 / h;
+    for (let i = 0; i < n; i++) {
+      this.weights(g, x, i);
+      if (d === 1) {
+        let s = 0, s0 = 0;
+        for (let a = 0; a < p; a++) {
+          const v = C[f[0] + a];
+          s += w[a] * v;
+          s0 += dw[a] * v;
+        }
+        if (phi) phi[i] = s;
+        if (grad) grad[i] = s0 * ih;
+      } else if (d === 2) {
+        let s = 0, s0 = 0, s1 = 0;
+        for (let a = 0; a < p; a++) {
+          const row = (f[0] + a) * shape[1] + f[1];
+          let t = 0, t1 = 0;
+          for (let b = 0; b < p; b++) {
+            const v = C[row + b];
+            t += w[p + b] * v;
+            t1 += dw[p + b] * v;
+          }
+          s += w[a] * t;
+          s0 += dw[a] * t;
+          s1 += w[a] * t1;
+        }
+        if (phi) phi[i] = s;
+        if (grad) {
+          grad[2 * i] = s0 * ih;
+          grad[2 * i + 1] = s1 * ih;
+        }
+      } else {
+        let s = 0, s0 = 0, s1 = 0, s2 = 0;
+        for (let a = 0; a < p; a++) {
+          let t = 0, t1 = 0, t2 = 0;
+          for (let b = 0; b < p; b++) {
+            const row = ((f[0] + a) * shape[1] + f[1] + b) * shape[2] + f[2];
+            let u = 0, u2 = 0;
+            for (let e = 0; e < p; e++) {
+              const v = C[row + e];
+              u += w[2 * p + e] * v;
+              u2 += dw[2 * p + e] * v;
+            }
+            t += w[p + b] * u;
+            t1 += dw[p + b] * u;
+            t2 += w[p + b] * u2;
+          }
+          s += w[a] * t;
+          s0 += dw[a] * t;
+          s1 += w[a] * t1;
+          s2 += w[a] * t2;
+        }
+        if (phi) phi[i] = s;
+        if (grad) {
+          grad[3 * i] = s0 * ih;
+          grad[3 * i + 1] = s1 * ih;
+          grad[3 * i + 2] = s2 * ih;
+        }
+      }
+    }
+  }
+}

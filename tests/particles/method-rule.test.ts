@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import {
+  AUTO_MESH_MIN_N, BlobEntropy, Interaction, ParticleMeasure, Rng, autoBlobMethod, autoInteractionMethod, gaussianCloud,
+  gaussianKernel, logRepulsionKernel, morseKernel, newtonRepulsionKernel, quadraticKernel, resolveParams, withBackend,
+} from '../../engine/index.ts';
+import { settleTarget } from '../../engine/backend/particle-hooks.ts';
+import disk from '../../scenes/aggregation-disk.ts';
+import fokkerPlanck from '../../scenes/fokker-planck.ts';
+
+describe('the fixed auto rule (kernel family, N, d)', () => {
+  it('direct below the thresholds, P³M for singular and PM for finite kernels above, direct for d > 3', () => {
+    for (const d of [1, 2, 3]) {
+      const min = AUTO_MESH_MIN_N.mesh[d];
+      expect(autoInteractionMethod(logRepulsionKernel(), min - 1, d)).toBe('direct');
+      expect(autoInteractionMethod(logRepulsionKernel(), min, d)).toBe('p3m');
+      expect(autoInteractionMethod(newtonRepulsionKernel(), 10 * min, d)).toBe('p3m');
+      expect(autoInteractionMethod(morseKernel(), min, d)).toBe('pm');
+      expect(autoInteractionMethod(gaussianKernel(), min, d)).toBe('pm');
+      expect(autoInteractionMethod(quadraticKernel(), 100, d)).toBe('pm');
+    }
+    expect(autoInteractionMethod(logRepulsionKernel(), 1e6, 4)).toBe('direct');
+    expect(autoBlobMethod(100, 2)).toBe('direct');
+    expect(autoBlobMethod(100_000, 2)).toBe('mesh');
+    expect(autoBlobMethod(100_000, 5)).toBe('cells');
+  });
+
+  it('refuses what cannot work with one clear message', () => {
+    const m = new ParticleMeasure(gaussianCloud(new Rng(1), 100, 4, 0, 1), 4);
+    expect(() => new Interaction(logRepulsionKernel(), { method: 'p3m' }).addVelocity(m, new Float64Array(400))).toThrow(/exists for d ≤ 3/);
+    const m2 = new ParticleMeasure(gaussianCloud(new Rng(1), 100, 2, 0, 1), 2);
+    expect(() => new Interaction(logRepulsionKernel(), { method: 'pm' }).value(m2)).toThrow(/singular: use p3m/);
+    expect(() => new Interaction(logRepulsionKernel(), { method: 'p3m', mesh: 4096, maxCells: 2 ** 20 }).value(m2)).toThrow(/over the limit of 1048576/);
+  });
+
+  it('scenes record the resolved method (scene.json `methods`) and the backend slot stays off gpu.js for mesh methods', () => {
+    const big = disk.build(resolveParams(disk.params, { n: 20_000 }), { backend: 'ts' });
+    expect(big.info.methods?.interaction).toMatch(/^p3m \(mesh \d+ per axis padded, B-spline order 4, split α = 1.5h, cutoff 3.00α\)$/);
+    const small = disk.build(resolveParams(disk.params, { n: 500 }), { backend: 'ts' });
+    expect(small.info.methods?.interaction).toBe('direct');
+    const forced = disk.build(resolveParams(disk.params, { n: 500, interaction: 'p3m' }), { backend: 'ts' });
+    expect(forced.info.methods?.interaction).toMatch(/^p3m/);
+    const fp = fokkerPlanck.build(resolveParams(fokkerPlanck.params, { n: 50_000 }), { backend: 'ts' });
+    expect(fp.info.methods?.entropy).toMatch(/^mesh \(δ\/h = 3/);
+    // Under --backend gpu a mesh method has no all-pairs loop to accelerate: the slot settles on ts.
+    const { value: W } = withBackend('gpu', () => new Interaction(logRepulsionKernel(), { method: 'p3m' }));
+    expect(settleTarget(W.backend, 50_000, 2)).toBe('ts');
+    const { value: B } = withBackend('gpu', () => new BlobEntropy(1, 0.1, { method: 'mesh' }));
+    expect(settleTarget(B.backend, 50_000, 2)).toBe('ts');
+  });
+
+  it('a P³M run restored from a checkpoint continues bit-identically (the mesh is a pure function of the state)', () => {
+    const build = () => disk.build(resolveParams(disk.params, { n: 3000, interaction: 'p3m', dt: 0.05 }), { backend: 'ts' });
+    const a = build();
+    for (let k = 0; k < 4; k++) a.advance();
+    const cp = a.snapshot();
+    for (let k = 0; k < 4; k++) a.advance();
+    const b = build();
+    b.restore(cp);
+    for (let k = 0; k < 4; k++) b.advance();
+    expect(Array.from(b.measure())).toEqual(Array.from(a.measure()));
+    expect(b.energy().total).toBe(a.energy().total);
+  });
+});
