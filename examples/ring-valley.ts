@@ -16,7 +16,8 @@ export default defineScene({
   title: 'Diffusion round a ring valley',
   description: 'A blob on a ring-shaped valley spreads round it by entropic JKO steps towards the Gibbs law.',
   params: {
-    // grid, dt, steps, eps, tol, form, truncation, seed: the grid scenes' common parameters.
+    // grid, dt, steps, eps, tol, form, truncation, scheme, exact_tol, exact_max_iter, seed:
+    // the grid scenes' common parameters (scheme=exact: the unregularized JKO step).
     // ε = 2e−3 ≈ h²/2 for 64 cells over [−2, 2] (scale it with h² when you change grid).
     ...jkoParams({ grid: 64, dt: 0.05, steps: 100, eps: 2e-3 }),
     k: { type: 'number', default: 4, min: 0, max: 100, description: 'valley stiffness k' },
@@ -32,7 +33,7 @@ export default defineScene({
     const gibbs = normalizedMasses(V.map((v) => Math.exp(-v / p.temperature)), grid, undefined, 'Gibbs density');
     const xs = grid.centres(0);
     return gridSimulation({
-      ...jkoOptions(p), // tau = dt, eps, tol, form, truncation
+      ...jkoOptions(p), // tau = dt, eps, tol, form, truncation, scheme and its tolerances
       measure,
       energies: [new GridPotential(V), new GridEntropy(p.temperature)],
       mainMetric: 'mass_far_side',
