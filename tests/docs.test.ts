@@ -1,16 +1,17 @@
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { EventEmitter } from 'node:events';
+import { existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command, Option } from 'commander';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as engine from '../engine/index.ts';
 import { resolveParams, type ParticleEnergy } from '../engine/index.ts';
-import { buildProgram } from '../cli/main.ts';
+import { buildProgram, main } from '../cli/main.ts';
 import { loadScene, loadSceneFile } from '../cli/scene-loader.ts';
 import { catalogue } from '../scenes/index.ts';
 import { galleryCase, galleryTable } from '../viewer/scripts/gallery.ts';
-import { groupBySuite, renderSuite, updatePage } from '../docs/tools/bench-page.ts';
-import { ROOT, tempDir } from './cli-harness.ts';
+import { benchPage, groupBySuite, renderSuite, updatePage } from '../docs/tools/bench-page.ts';
+import { ROOT, runCli, tempDir } from './cli-harness.ts';
 
 /**
  * The README and docs/ stay true: every command in a `sh` block runs here (with fewer
@@ -19,15 +20,6 @@ import { ROOT, tempDir } from './cli-harness.ts';
  * examples byte for byte; the code's `docs/design.md §x` citations point at sections that
  * exist; relative links resolve. A renamed flag, parameter, file or section fails here.
  */
-
-/** Temporary directories of this file, removed at the end. */
-const temps: string[] = [];
-const temp = (prefix: string) => {
-  const d = tempDir(prefix);
-  temps.push(d);
-  return d;
-};
-afterAll(() => temps.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
 const PAGES = ['README.md', ...readdirSync(join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).sort().map((f) => `docs/${f}`)];
 const text = (page: string) => readFileSync(join(ROOT, page), 'utf8');
@@ -138,7 +130,10 @@ function shortened(args: string[]): string[] {
     a.push('--quiet');
   }
   if (a[0] === 'sweep' && !a.includes('--merge')) a.push('--jobs', '1');
-  if (a[0] === 'bench') expect(a, 'the docs run a quick benchmark suite').toEqual(expect.arrayContaining(['--quick', '--suite']));
+  if (a[0] === 'bench') {
+    expect(a, 'the docs run a quick benchmark suite').toEqual(expect.arrayContaining(['--quick', '--suite']));
+    if (!a.includes('--json')) a.push('--json'); // its rows feed npm run docs:bench below
+  }
   if (a[0] === 'view') {
     for (const flag of ['--port', '--host']) {
       const i = a.indexOf(flag);
@@ -149,29 +144,51 @@ function shortened(args: string[]): string[] {
   return a;
 }
 
-const WGF = join(ROOT, 'bin/wgf.mjs');
-
-/** Starts `wgf view …`, waits for the URL it prints, fetches the page, and stops it. */
-async function runView(args: string[], cwd: string): Promise<void> {
-  const child = spawn(process.execPath, [WGF, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
+/** Runs `fn` with `dir` as the working directory, as a user's shell would (relative paths, the default `runs/`). */
+async function inDir<T>(dir: string, fn: () => Promise<T>): Promise<T> {
+  const before = process.cwd();
+  process.chdir(dir);
   try {
-    const url = await new Promise<string>((resolveUrl, reject) => {
-      const onData = (d: Buffer) => {
-        out += d.toString();
-        const m = /(http:\/\/127\.0\.0\.1:\d+\/)/.exec(out);
-        if (m) resolveUrl(m[1]);
-      };
-      child.stdout.on('data', onData);
-      child.stderr.on('data', onData);
-      child.on('exit', (code) => reject(new Error(`wgf ${args.join(' ')} exited ${code} before serving: ${out}`)));
-    });
-    const page = await fetch(url);
-    expect(page.status, `GET ${url}`).toBe(200);
+    return await fn();
   } finally {
-    const exited = new Promise((r) => child.once('exit', r));
-    if (child.exitCode === null) child.kill('SIGTERM');
-    await exited;
+    process.chdir(before);
+  }
+}
+
+const URL_LINE = /(http:\/\/127\.0\.0\.1:\d+\/)/;
+
+/**
+ * `wgf view …` in process: waits for the URL it prints (an event; the test's own timeout
+ * only fails a hung start), fetches the page, then stops it as Ctrl-C would.
+ */
+async function runView(args: string[]): Promise<void> {
+  const signals = new EventEmitter();
+  let out = '';
+  let err = '';
+  let onUrl: (url: string) => void = () => {};
+  const url = new Promise<string>((r) => (onUrl = r));
+  const io = {
+    stdout: {
+      write: (c: string) => {
+        out += c;
+        const m = URL_LINE.exec(out);
+        if (m) onUrl(m[1]);
+        return true;
+      },
+    },
+    stderr: { write: (c: string) => ((err += c), true) },
+    env: {},
+    signals,
+  };
+  const done = main(args, io);
+  const first = await Promise.race([url, done.then((code) => ({ code }))]);
+  if (typeof first !== 'string') throw new Error(`wgf ${args.join(' ')} exited ${first.code} before serving: ${err}`);
+  try {
+    const page = await fetch(first);
+    expect(page.status, `GET ${first}`).toBe(200);
+  } finally {
+    signals.emit('SIGINT');
+    expect(await done, `wgf ${args.join(' ')}: ${err}`).toBe(0);
   }
 }
 
@@ -230,7 +247,7 @@ describe('code snippets in docs/scenes.md run against the engine', () => {
 
   it('the token snippet is a working build body', async () => {
     const body = snippets.find((b) => b.body.includes('tokenSimulation({'))!.body;
-    const dir = temp('wgf-snippet-');
+    const dir = tempDir('snippet');
     const file = join(dir, 'tokens.ts');
     writeFileSync(file, [
       "import { defineScene, makeAttentionWeights, Rng, tokenSimulation, uniformSphere } from 'wgflow';",
@@ -306,8 +323,8 @@ describe('every command in README.md and docs/ runs', () => {
     process.stderr.write(`docs commands run elsewhere:\n  ${elsewhere.join('\n  ')}\n`);
   });
 
-  it('runs them in page order in one directory (fewer steps; views are opened and stopped)', async () => {
-    const cwd = temp('wgf-docs-');
+  it('runs them in page order in one directory, in process (fewer steps; views are opened and stopped)', async () => {
+    const cwd = tempDir('docs');
     symlinkSync(join(ROOT, 'examples'), join(cwd, 'examples'));
     mkdirSync(join(cwd, 'runs'));
     const hasNumpy = spawnSync('/usr/bin/python3', ['-c', 'import numpy'], { stdio: 'ignore' }).status === 0;
@@ -317,30 +334,41 @@ describe('every command in README.md and docs/ runs', () => {
       writeFileSync(join(cwd, 'x.npy'), engine.encodeNpy(Float64Array.from({ length: 1000 }, () => r.uniform()), [500, 2]));
       writeFileSync(join(cwd, 'y.npy'), engine.encodeNpy(Float64Array.from({ length: 800 }, () => r.uniform() + 0.5), [400, 2]));
     }
+    let benchRows: string | null = null;
+    const seen = new Set<string>();
     let ran = 0;
-    for (const { page, cmd } of all) {
-      const h = how(cmd);
-      if ('elsewhere' in h) continue;
-      const what = `${page}: ${cmd}`;
-      if (h.run === 'python') {
-        if (!hasNumpy) continue;
-        const r = spawnSync('bash', ['-c', cmd.replace(/^python3 /, '/usr/bin/python3 ')], { cwd, encoding: 'utf8', timeout: 120_000 });
-        expect(r.status, `${what}\n${r.stderr}`).toBe(0);
-      } else if (h.run === 'docs:bench') {
-        const out = join(cwd, 'benchmarks.md');
-        const r = spawnSync(process.execPath, [join(ROOT, 'node_modules/tsx/dist/cli.mjs'), join(ROOT, 'docs/tools/bench-page.ts'), '--quick', '--suite', 'models', '--out', out], { cwd: ROOT, encoding: 'utf8', timeout: 600_000 });
-        expect(r.status, `${what}\n${r.stderr}`).toBe(0);
-        expect(readFileSync(out, 'utf8')).toMatch(/<!-- suite:models -->[\s\S]*\| tokens softmax rk4 step \|/);
-      } else {
-        const args = shortened(cmd === 'npm start' ? wgfArgs(START.replace('node bin/wgf.mjs', 'wgf'))! : wgfArgs(cmd)!);
-        if (h.run === 'view') await runView(args, cwd);
-        else {
-          const r = spawnSync(process.execPath, [WGF, ...args], { cwd, encoding: 'utf8', timeout: 600_000 });
-          expect(r.status, `${what} (ran: wgf ${args.join(' ')})\n${r.stderr}`).toBe(0);
+    await inDir(cwd, async () => {
+      for (const { page, cmd } of all) {
+        const h = how(cmd);
+        if ('elsewhere' in h || seen.has(cmd)) continue; // a command shown on two pages runs once
+        seen.add(cmd);
+        const what = `${page}: ${cmd}`;
+        if (h.run === 'python') {
+          if (!hasNumpy) continue;
+          const r = spawnSync('bash', ['-c', cmd.replace(/^python3 /, '/usr/bin/python3 ')], { cwd, encoding: 'utf8', timeout: 120_000 });
+          expect(r.status, `${what}\n${r.stderr}`).toBe(0);
+        } else if (h.run === 'docs:bench') {
+          // The page generator on the rows of the docs' own `wgf bench` command, run before it.
+          expect(benchRows, 'a wgf bench command comes before npm run docs:bench').not.toBeNull();
+          writeFileSync(join(cwd, 'rows.json'), benchRows!);
+          const out = join(cwd, 'benchmarks.md');
+          expect(await benchPage(['--from', join(cwd, 'rows.json'), '--out', out]), what).toBe(0);
+          expect(readFileSync(out, 'utf8')).toMatch(/<!-- suite:models -->[\s\S]*\| tokens softmax rk4 step \|/);
+        } else {
+          const args = shortened(cmd === 'npm start' ? wgfArgs(START.replace('node bin/wgf.mjs', 'wgf'))! : wgfArgs(cmd)!);
+          if (h.run === 'view') await runView(args);
+          else {
+            const r = await runCli(args);
+            expect(r.code, `${what} (ran: wgf ${args.join(' ')})\n${r.stderr}`).toBe(0);
+            if (args[0] === 'bench') benchRows = r.stdout;
+          }
         }
+        ran++;
       }
-      ran++;
-    }
+    });
     expect(ran).toBeGreaterThan(15);
-  }, 1_800_000);
+    // What the commands wrote, where the docs say they write it.
+    expect(readdirSync(join(cwd, 'runs')).some((d) => d.startsWith('aggregation-disk-')), 'wgf run without --out writes runs/<scene>-<time>').toBe(true);
+    if (hasNumpy) for (const f of ['duals/f.npy', 'duals/g.npy', 'plan.npy', 'map.npy']) expect(existsSync(join(cwd, f)), f).toBe(true);
+  }, 600_000);
 });

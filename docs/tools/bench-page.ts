@@ -111,7 +111,8 @@ function arg(argv: string[], name: string): string | undefined {
   return i >= 0 ? argv[i + 1] : undefined;
 }
 
-async function cli(argv: string[]): Promise<number> {
+/** The script: `argv` as after `npm run docs:bench --`; returns the exit code. */
+export async function benchPage(argv: string[]): Promise<number> {
   const from = arg(argv, '--from');
   const out = arg(argv, '--out') ?? PAGE;
   const quick = argv.includes('--quick');
@@ -145,4 +146,4 @@ async function cli(argv: string[]): Promise<number> {
   return 0;
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) process.exitCode = await cli(process.argv.slice(2));
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) process.exitCode = await benchPage(process.argv.slice(2));
