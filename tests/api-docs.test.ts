@@ -20,8 +20,15 @@ const KNOWN_GAPS = new Set([
   'SinkhornEnergyOptions', // engine/ot/sinkhorn-energy.ts
   'SinkhornLoopResult', // engine/ot/sinkhorn-loop.ts
   'SlicedOptions', // engine/ot/sliced.ts
-  'EntropicJKOOptions', // engine/grid/entropic-jko.ts
-  'JKOStepReport', // engine/grid/entropic-jko.ts
+  // Being edited in branch particle-mesh-2 (issue #17) after the particle–mesh merge:
+  'BlobSums', // engine/particles/blob-entropy.ts
+  'KdeEntropy', // engine/particles/langevin-noise.ts
+  'resolveBlobMethod', // engine/particles/mesh/method-rule.ts
+  'INTERACTION_METHODS', // engine/particles/mesh/method-rule.ts
+  'InteractionMethodRequest', // engine/particles/mesh/method-rule.ts
+  'BLOB_METHODS', // engine/particles/mesh/method-rule.ts
+  'BlobMethodRequest', // engine/particles/mesh/method-rule.ts
+  'MESH_DEFAULTS', // engine/particles/mesh/mesh-interaction.ts
 ]);
 
 describe('API reference (TypeDoc)', () => {

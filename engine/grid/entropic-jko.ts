@@ -7,6 +7,7 @@ import type { GridMeasure } from './grid-measure.ts';
 import { logKlProx } from './kl-prox.ts';
 import { emptyModel, resetModel, type PointwiseModel } from './pointwise-model.ts';
 
+/** Options of an entropic JKO step (docs/design.md §1.2): τ, ε and the inner Sinkhorn's stopping rule and kernel form. */
 export interface EntropicJKOOptions {
   /** Time step τ of the flow. */
   tau: number;
@@ -16,6 +17,7 @@ export interface EntropicJKOOptions {
   tol?: number;
   /** Sinkhorn iteration budget per step. Default 5000. */
   maxIter?: number;
+  /** How K·u is applied: 'plain', 'log' or 'auto' (by the range rule, docs/design.md §1.2). Default 'auto'. */
   form?: KernelForm;
   /** Kernel truncation δ (gibbs-kernel.ts). */
   truncation?: number;
@@ -23,8 +25,9 @@ export interface EntropicJKOOptions {
   relaxation?: number | 'auto';
 }
 
-/** Defaults of the inner Sinkhorn of a JKO step. */
+/** Default tolerance of a JKO step's inner Sinkhorn, on the marginal error ‖π1 − p_k‖₁. */
 export const JKO_TOL = 1e-9;
+/** Default iteration budget of a JKO step's inner Sinkhorn; beyond it the step is reported as not converged (docs/design.md §1.2). */
 export const JKO_MAX_ITER = 5000;
 
 /**
@@ -34,9 +37,11 @@ export const JKO_MAX_ITER = 5000;
  * report: `step` throws DivergenceError.
  */
 export interface JKOStepReport {
+  /** Sinkhorn iterations the step took. */
   iterations: number;
   /** ‖π1 − p_k‖₁ of the plan before the last a-update (the loop's residual; 0 at the fixed point). */
   marginalError: number;
+  /** Whether the marginal error fell below the tolerance within the budget. */
   converged: boolean;
   /** Kernel applications of this step that took the log (stabilized) form. */
   logApplications: number;

@@ -77,7 +77,12 @@ export function entropicJkoScheme(o: GridSimulationOptions): Scheme<GridState> &
  * exact/exact-jko.ts) as a scheme over GridState: `warm` is the dual potential φ of the
  * last step, with the two adapted ascent step sizes.
  */
-export function exactJkoScheme(o: GridSimulationOptions): Scheme<GridState> & { measureOf(s: GridState): GridMeasure; readonly jko: ExactJKO } {
+export function exactJkoScheme(o: GridSimulationOptions): Scheme<GridState> & {
+  /** The grid measure of a state (rebuilt only when the state's masses array changed). */
+  measureOf(s: GridState): GridMeasure;
+  /** The back-and-forth solver, with its warm state. */
+  readonly jko: ExactJKO;
+} {
   const jko = new ExactJKO(o.energies, o.measure, { tau: o.tau, tol: o.exactTol, maxIter: o.exactMaxIter });
   const { grid, mask } = o.measure;
   let measure = o.measure;

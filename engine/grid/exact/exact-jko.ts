@@ -8,6 +8,7 @@ import { H1Preconditioner } from './h1-preconditioner.ts';
 import { PointwiseConjugate } from './pointwise-dual.ts';
 import { PotentialMap } from './potential-map.ts';
 
+/** Options of an exact JKO step by the back-and-forth method (docs/design.md §1.2). */
 export interface ExactJKOOptions {
   /** Time step τ of the flow. */
   tau: number;
