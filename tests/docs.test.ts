@@ -308,6 +308,25 @@ describe('docs:bench rewrites only the suites it measured', () => {
   });
 });
 
+describe('flags and parameters named in the prose exist', () => {
+  // Flags of npm run docs:bench (docs/tools/bench-page.ts), named in benchmarks.md.
+  const BENCH_PAGE = ['--from', '--out', '--quick', '--suite'];
+
+  it('every `--flag` in README.md and docs/ is an option of a wgf command (or of docs:bench)', () => {
+    const known = new Set([...GLOBAL, ...BENCH_PAGE, ...program.commands.flatMap((c) => c.options.map((o) => o.long!))]);
+    const named = new Set(PAGES.flatMap((page) => [...text(page).matchAll(/`(--[a-z][a-z-]*)/g)].map((m) => m[1])));
+    expect(named.size).toBeGreaterThan(20);
+    expect([...named].filter((f) => !known.has(f))).toEqual([]);
+  });
+
+  it('every `--set name=` in the prose is a parameter of a catalogue scene', () => {
+    const params = new Set(catalogue.flatMap((s) => Object.keys(s.params)));
+    const named = new Set(PAGES.flatMap((page) => [...text(page).matchAll(/`--set ([a-z_]+)=/g)].map((m) => m[1])).filter((k) => k !== 'k'));
+    expect(named.size).toBeGreaterThanOrEqual(4);
+    expect([...named].filter((k) => !params.has(k))).toEqual([]);
+  });
+});
+
 describe('every command in README.md and docs/ runs', () => {
   const all = PAGES.flatMap((page) => commands(page).map((cmd) => ({ page, cmd })));
 

@@ -1,8 +1,7 @@
-import { readFileSync, readdirSync, rmSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { main } from '../cli/main.ts';
-import { tempDir } from './cli-harness.ts';
+import { describe, expect, it } from 'vitest';
+import { ROOT, runCli, tempDir } from './cli-harness.ts';
 
 /**
  * examples/*.ts are the scene files the docs point to (README, docs/scenes.md). Each one
@@ -14,15 +13,10 @@ import { tempDir } from './cli-harness.ts';
 
 interface Row { step: number; t: number; energy: number; [k: string]: number | unknown }
 
-const temps: string[] = [];
-afterAll(() => temps.forEach((d) => rmSync(d, { recursive: true, force: true })));
-
 async function runExample(file: string, extra: string[] = []): Promise<{ rows: Row[]; summary: { status: string; steps: number } }> {
-  const dir = tempDir('wgf-example-');
-  temps.push(dir);
-  const out = join(dir, 'run');
-  const code = await main(['run', `examples/${file}`, '--out', out, '--quiet', ...extra]);
-  expect(code, `wgf run examples/${file}`).toBe(0);
+  const out = join(tempDir('example'), 'run');
+  const r = await runCli(['run', join(ROOT, 'examples', file), '--out', out, '--quiet', ...extra]);
+  expect(r.code, `wgf run examples/${file}\n${r.stderr}`).toBe(0);
   const rows = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Row);
   const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
   return { rows, summary };
@@ -87,7 +81,7 @@ const checks: Record<string, () => Promise<void>> = {
 
 describe('examples/ run with their default parameters and do what their comments say', () => {
   it('every scene file in examples/ has a check here', () => {
-    const files = readdirSync('examples').filter((f) => /\.(m?[jt]s)$/.test(f)).sort();
+    const files = readdirSync(join(ROOT, 'examples')).filter((f) => /\.(m?[jt]s)$/.test(f)).sort();
     expect(files).toEqual(Object.keys(checks).sort());
   });
   for (const [file, check] of Object.entries(checks)) it(file, check);
