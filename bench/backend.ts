@@ -2,13 +2,14 @@ import {
   BlobEntropy, forwardScheme, Interaction, mlpSimulation, ParticleMeasure, Potential, Rng, activationByName, balancedNeurons,
   gaussianCloud, logRepulsionKernel, makeMlpData, newtonRepulsionKernel, quadraticPotential, type ParticleEnergy,
 } from '../engine/index.ts';
-import {
-  acceleratedAttention, attentionSlotSources, autoTarget, backendSlot, mlpKernelFamily, pairExecutor, withBackend, type BackendName,
-} from '../engine/backend/index.ts';
+import { autoTarget, createAccelerator } from '../engine/backend/index.ts';
+import type { Accelerator, BackendName } from '../engine/core/accelerator.ts';
 import { retract } from '../engine/particles/forward-scheme.ts';
 import { applyMatrix } from '../engine/models/transformer/qkv.ts';
+import { attentionLoopRequest, DeviceAttention } from '../engine/models/transformer/device-attention.ts';
 import { plainAttention } from '../engine/models/transformer/softmax-attention.ts';
-import { installNodeBackend } from '../node/backend/install.ts';
+import { nodeThreads } from '../node/backend/node-accelerator.ts';
+import { WorkerPoolExecutor } from '../node/backend/worker-pool.ts';
 import { pythonHas, runPeer, timeIt, type BenchRow, type BenchSuite } from './harness.ts';
 
 /**
@@ -26,6 +27,16 @@ import { pythonHas, runPeer, timeIt, type BenchRow, type BenchSuite } from './ha
  */
 type Case = 'interaction' | 'blob' | 'step' | 'attention' | 'attention-sym';
 
+/**
+ * Accelerators of any request over one shared row pool (the threads `wgf run` gets), so a
+ * suite compares ts and gpu.js loops without starting a pool per case.
+ */
+export function benchAccelerators(): (request: BackendName) => Accelerator {
+  let pool: WorkerPoolExecutor | null = null;
+  const threads = nodeThreads();
+  return (request) => createAccelerator({ request, platform: 'node', threads, pairs: () => (pool ??= new WorkerPoolExecutor({ threads })), notice: () => {} });
+}
+
 function energiesFor(c: Case, d: number): ParticleEnergy[] {
   if (c === 'blob') return [new BlobEntropy(0.1, 0.05)];
   const W = new Interaction(d === 2 ? logRepulsionKernel() : newtonRepulsionKernel());
@@ -33,7 +44,7 @@ function energiesFor(c: Case, d: number): ParticleEnergy[] {
 }
 
 /** Softmax attention of n tokens on the sphere: plainAttention (ts) or the gpu.js hook. */
-function attentionCase(symmetric: boolean, backend: BackendName, n: number, d: number): () => void {
+function attentionCase(symmetric: boolean, acc: Accelerator, n: number, d: number): () => void {
   const rng = new Rng(0);
   const x = gaussianCloud(rng, n, d, 0, 1);
   retract(x, d);
@@ -43,21 +54,23 @@ function attentionCase(symmetric: boolean, backend: BackendName, n: number, d: n
   const w = new Float64Array(n).fill(1 / n);
   const out = new Float64Array(n * d);
   const Z = new Float64Array(n);
-  if (backend === 'ts') return () => plainAttention('softmax', 1, x, kx, x, w, d, symmetric, out, Z);
-  const { value: slot } = withBackend(backend, () => backendSlot(symmetric && d === 3 ? 'attention-symmetric-3d' : 'attention', attentionSlotSources('softmax', 1)));
-  return () => void acceleratedAttention(slot, 'softmax', 1, x, kx, x, w, d, out);
+  const loop = acc.bindPairs(attentionLoopRequest('softmax', 1, n, d, symmetric && d === 3 ? 'attention-symmetric-3d' : 'attention'));
+  if (!loop) return () => plainAttention('softmax', 1, x, kx, x, w, d, symmetric, out, Z);
+  const device = new DeviceAttention(loop, 'softmax', 1, n, d);
+  return () => device.attend(x, kx, x, w, out);
 }
 
 /** A callable of one evaluation of case `c` on `backend` (kernels compiled and warmed up). */
-function prepareCase(c: Case, backend: BackendName, n: number, d: number): () => void {
+function prepareCase(c: Case, acc: Accelerator, n: number, d: number): () => void {
   if (c === 'attention' || c === 'attention-sym') {
-    const fn = attentionCase(c === 'attention-sym', backend, n, d);
+    const fn = attentionCase(c === 'attention-sym', acc, n, d);
     fn();
     return fn;
   }
   const rng = new Rng(0);
   const m = new ParticleMeasure(gaussianCloud(rng, n, d, 0, 0.3), d);
-  const { value: energies } = withBackend(backend, () => energiesFor(c, d));
+  const energies = energiesFor(c, d);
+  for (const e of energies) e.accelerate?.(acc, { n, d });
   let fn: () => void;
   if (c === 'step') {
     const scheme = forwardScheme({ energies, d, dt: 1e-3 });
@@ -95,8 +108,9 @@ export const backendSuite: BenchSuite = {
   name: 'backend',
   description: 'pair loops: ts (float64) vs gpu.js (float32; Node: wasm SIMD × worker pool) vs numpy, and the auto pick',
   async run({ quick }) {
-    installNodeBackend();
-    const ex = pairExecutor();
+    const accelerator = benchAccelerators();
+    const probe = accelerator('gpu').bindPairs({ loop: 'probe', family: 'interaction', size: { n: 8, d: 1 }, kernels: [{ source: 'function (x0, w, n, i0) { return x0[this.thread.x + i0]; }', outDim: 1 }] });
+    const ex = probe?.executor ?? null;
     const platform = ex?.platform ?? 'none';
     const hasNumpy = pythonHas('numpy');
     const rows: BenchRow[] = [];
@@ -112,8 +126,8 @@ export const backendSuite: BenchSuite = {
         for (const n of SIZES[c]) {
           const big = n >= 16384;
           const [ts, gpu] = ex
-            ? timeAlternating(prepareCase(c, 'ts', n, d), prepareCase(c, 'gpu', n, d), big ? 1 : 400, big ? 3 : 5)
-            : [timeIt(prepareCase(c, 'ts', n, d), 300, 3), NaN];
+            ? timeAlternating(prepareCase(c, accelerator('ts'), n, d), prepareCase(c, accelerator('gpu'), n, d), big ? 1 : 400, big ? 3 : 5)
+            : [timeIt(prepareCase(c, accelerator('ts'), n, d), 300, 3), NaN];
           const kernel = { interaction: 'interaction', step: 'interaction', blob: 'blob-entropy', attention: 'attention', 'attention-sym': d === 3 ? 'attention-symmetric-3d' : 'attention' }[c];
           const row: BenchRow = {
             suite: 'backend', case: c, size: `N=${n} d=${d}`, ours_ms: gpu, ours: ex ? ex.description : 'gpu (none)',
@@ -129,7 +143,7 @@ export const backendSuite: BenchSuite = {
         }
       }
     }
-    if (ex) rows.push(...mlpRows(quick, platform));
+    if (ex) rows.push(...mlpRows(quick, accelerator));
     return rows;
   },
 };
@@ -139,25 +153,27 @@ export const backendSuite: BenchSuite = {
  * data-point floor AUTO_MIN_POINTS): one full-batch mlp-mean-field step (d = 3,
  * teacher–student on the sphere, bias for tanh) on ts and gpu.js, alternating.
  */
-function mlpRows(quick: boolean, platform: string): BenchRow[] {
+function mlpRows(quick: boolean, accelerator: (request: BackendName) => Accelerator): BenchRow[] {
   const sizes: [number, number][] = quick
     ? [[512, 512]]
     : [[128, 512], [512, 512], [64, 4096], [4096, 64], [8192, 32], [2048, 16], [1024, 2048]];
   const rows: BenchRow[] = [];
   for (const act of ['relu', 'tanh']) {
     for (const [m, N] of sizes) {
-      const build = (b: BackendName) => {
+      const build = (acc: Accelerator) => {
         const activation = activationByName(act);
         const data = makeMlpData(new Rng(0), { kind: 'sphere', d: 3, teacher: 3, train: N, test: 16, activation });
-        const sim = withBackend(b, () =>
-          mlpSimulation({ theta: balancedNeurons(new Rng(1), m, 3, 0.1), d: 3, activation, data, dt: 0.5, seed: 2, bias: act !== 'relu' })).value;
+        const sim = mlpSimulation({ theta: balancedNeurons(new Rng(1), m, 3, 0.1), d: 3, activation, data, dt: 0.5, seed: 2, bias: act !== 'relu', accelerator: acc });
         sim.advance(); // warm-up (JIT, kernel compilation)
         return () => sim.advance();
       };
-      const [ts, gpu] = timeAlternating(build('ts'), build('gpu'), 400, 5);
+      const gpuAcc = accelerator('gpu');
+      const autoAcc = accelerator('auto');
+      build(autoAcc);
+      const [ts, gpu] = timeAlternating(build(accelerator('ts')), build(gpuAcc), 400, 5);
       rows.push({
-        suite: 'backend', case: `mlp ${act} step`, size: `m=${m} N=${N} d=3`, ours_ms: gpu, ours: pairExecutor()?.description ?? 'gpu',
-        extra: { ts_ms: ts, ts_over_gpu: ts / gpu, auto: autoTarget(platform, mlpKernelFamily(act as 'relu' | 'tanh'), m * N, 3, '', N) },
+        suite: 'backend', case: `mlp ${act} step`, size: `m=${m} N=${N} d=3`, ours_ms: gpu, ours: gpuAcc.loops.risk.executor ?? 'gpu',
+        extra: { ts_ms: ts, ts_over_gpu: ts / gpu, auto: autoAcc.loops.risk.target },
       });
     }
   }

@@ -1,5 +1,6 @@
 import { ConvolutionalGibbsKernel, Grid, GridGibbsGeometry, Rng } from '../engine/index.ts';
 import { exactJkoRows } from './grid-exact.ts';
+import { loadWatAssembler } from '../engine/wasm/assembler.ts';
 import { pythonHas, runPeer, timeIt, type BenchRow, type BenchSuite } from './harness.ts';
 
 /**
@@ -16,6 +17,8 @@ export const gridSuite: BenchSuite = {
   description: 'grid Sinkhorn iteration (convolutional Gibbs kernel): plain / log forms vs numpy dense and POT; exact (back-and-forth) vs entropic JKO step',
   async run({ quick }) {
     const rows: BenchRow[] = [];
+    // The SIMD passes, as a grid scene gets them from its accelerator (engine/grid/grid-simulation.ts).
+    const assembler = await loadWatAssembler();
     const hasNumpy = pythonHas('numpy');
     const hasPot = hasNumpy && pythonHas('ot');
     if (!hasNumpy) process.stderr.write('bench: numpy not found for /usr/bin/python3 (apt-get install python3-numpy); peers skipped\n');
@@ -26,7 +29,7 @@ export const gridSuite: BenchSuite = {
         const eps = regime === 'jko' ? 0.5 * h * h : 0.01;
         if (regime === 'wide' && quick && n > 128) continue; // O(n³) per application: seconds
         const grid = new Grid([n, n], [[0, 1], [0, 1]]);
-        const K = new ConvolutionalGibbsKernel(grid, eps);
+        const K = new ConvolutionalGibbsKernel(grid, eps, { assembler });
         const rng = new Rng(0);
         const P = new Float64Array(grid.size).map(() => 0.5 + rng.uniform());
         const Q = new Float64Array(grid.size).map(() => 0.5 + rng.uniform());
@@ -50,9 +53,9 @@ export const gridSuite: BenchSuite = {
         const wide = regime === 'wide';
         const minMs = wide ? 1 : 300; // JKO regime: medians of ≥ 300 ms of iterations (up to 20), also at 512²
         const plainMs = timeIt(plain, minMs, wide ? 1 : 3, 20);
-        const shifted = new GridGibbsGeometry(grid, eps, 'auto');
+        const shifted = new GridGibbsGeometry(grid, eps, 'auto', { assembler });
         const shiftedMs = timeIt(logIteration(shifted), minMs, wide ? 1 : 3, 20);
-        const blockMs = wide ? NaN : timeIt(logIteration(new GridGibbsGeometry(grid, eps, 'log')), minMs, 3, 20);
+        const blockMs = wide ? NaN : timeIt(logIteration(new GridGibbsGeometry(grid, eps, 'log', { assembler })), minMs, 3, 20);
         const peer = hasNumpy ? runPeer<{ numpy_ms: number; pot_ms: number | null }>('grid_sinkhorn.py', { n, eps, reps: n >= 512 ? 5 : 9, pot: hasPot }) : null;
         const extra = { eps: Number(eps.toPrecision(3)), w: K.halfWidths[0], trunc_err: K.truncationError };
         const size = `${n}x${n}`;

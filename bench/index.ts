@@ -6,6 +6,7 @@ import { modelsSuite } from './models.ts';
 import { viewerSuite } from './viewer.ts';
 import { otLargeSuite, otSuite } from './ot.ts';
 import { gridSuite } from './grid.ts';
+import { runsSuite } from './runs.ts';
 
 /** Every benchmark suite, in the order `wgf bench` runs them. */
-export const suites: BenchSuite[] = [particleSuite, sweepSuite, backendSuite, modelsSuite, viewerSuite, otSuite, otLargeSuite, gridSuite];
+export const suites: BenchSuite[] = [particleSuite, sweepSuite, backendSuite, modelsSuite, viewerSuite, otSuite, otLargeSuite, gridSuite, runsSuite];

@@ -1,9 +1,8 @@
 import {
   mlpSimulation, Rng, tokenSimulation, type Simulation, type TokenSimulation, activationByName, balancedNeurons, makeAttentionWeights, makeMlpData, uniformSphere,
 } from '../engine/index.ts';
-import { autoTarget, mlpKernelFamily, pairExecutor, withBackend, type BackendName } from '../engine/backend/index.ts';
-import { installNodeBackend } from '../node/backend/install.ts';
-import { timeAlternating } from './backend.ts';
+import type { Accelerator } from '../engine/core/accelerator.ts';
+import { benchAccelerators, timeAlternating } from './backend.ts';
 import { pythonHas, runPeer, timeIt, type BenchRow, type BenchSuite } from './harness.ts';
 
 function tokenSim(n: number, attention: 'softmax' | 'sinkhorn'): TokenSimulation {
@@ -14,10 +13,10 @@ function tokenSim(n: number, attention: 'softmax' | 'sinkhorn'): TokenSimulation
   });
 }
 
-function mlpSim(m: number, N: number, backend: BackendName = 'ts'): Simulation {
+function mlpSim(m: number, N: number, accelerator?: Accelerator): Simulation {
   const activation = activationByName('relu');
   const data = makeMlpData(new Rng(0), { kind: 'sphere', d: 3, teacher: 3, train: N, test: 16, activation });
-  return withBackend(backend, () => mlpSimulation({ theta: balancedNeurons(new Rng(1), m, 3, 0.1), d: 3, activation, data, dt: 0.5, seed: 2, bias: false })).value;
+  return mlpSimulation({ theta: balancedNeurons(new Rng(1), m, 3, 0.1), d: 3, activation, data, dt: 0.5, seed: 2, bias: false, accelerator });
 }
 
 /**
@@ -53,11 +52,13 @@ export const modelsSuite: BenchSuite = {
       rows.push({ suite: 'models', case: 'tokens sinkhorn rk4 step', size: `n=${n} d=3`, ours_ms: ms, ours: 'ts', extra: { iterations: sim.field.sinkhorn!.last.iterations } });
     }
     const N = 2048;
-    installNodeBackend();
-    const ex = pairExecutor();
+    const accelerator = benchAccelerators();
     for (const m of quick ? [1024] : [1024, 4096]) {
       const sim = mlpSim(m, N);
-      const gpuSim = ex ? mlpSim(m, N, 'gpu') : null;
+      const gpu = accelerator('gpu');
+      const gpuSim = mlpSim(m, N, gpu);
+      const auto = accelerator('auto');
+      mlpSim(m, N, auto);
       let ms: number;
       let gpuMs = NaN;
       if (gpuSim) {
@@ -69,7 +70,7 @@ export const modelsSuite: BenchSuite = {
       }
       const row: BenchRow = {
         suite: 'models', case: 'mlp relu full-batch step', size: `m=${m} N=${N} d=3`, ours_ms: ms, ours: 'ts',
-        extra: { gpu_ms: gpuMs, gpu: ex?.description ?? 'none', ts_over_gpu: ms / gpuMs, auto: ex ? autoTarget(ex.platform, mlpKernelFamily('relu'), m * N, 3, '', N) : 'ts' },
+        extra: { gpu_ms: gpuMs, gpu: gpu.loops.risk.executor ?? 'none', ts_over_gpu: ms / gpuMs, auto: auto.loops.risk.target },
       };
       if (hasNumpy) {
         const peer = runPeer<{ ms: number }>('models_mlp.py', { m, N, d: 3, reps: 3 });

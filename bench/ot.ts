@@ -13,8 +13,11 @@ import { KernelGeometry, kernelFits } from '../engine/ot/kernel-geometry.ts';
 import type { SinkhornGeometry } from '../engine/ot/geometry.ts';
 import { PointCloudGeometry } from '../engine/ot/point-cloud-geometry.ts';
 import { sinkhorn, type SinkhornMode } from '../engine/ot/sinkhorn.ts';
-import { setWasmLseEnabled, wasmLseModule } from '../engine/ot/wasm-lse.ts';
-import { useOtThreads } from '../node/ot-pool.ts';
+import type { LseExecutor } from '../engine/core/accelerator.ts';
+import { sequentialLse } from '../engine/ot/lse-executor.ts';
+import { wasmLseModule } from '../engine/ot/wasm-lse.ts';
+import { createNodeAccelerator } from '../node/backend/node-accelerator.ts';
+import { LsePool } from '../node/ot-pool.ts';
 import { pythonHas, runPeer, timeIt, type BenchRow, type BenchSuite } from './harness.ts';
 
 interface PeerRow { per_iter_ms?: number; solve_ms?: number; marginal_l1: number; value: number; converged?: boolean }
@@ -38,9 +41,9 @@ function perIteration(geom: SinkhornGeometry, eps: number, n: number, m: number)
   }, 300, 2, 5);
 }
 
-function solve(x: Float64Array, y: Float64Array, eps: number, mode: SinkhornMode) {
+function solve(x: Float64Array, y: Float64Array, eps: number, mode: SinkhornMode, lse: LseExecutor) {
   const t0 = performance.now();
-  const r = sinkhorn(x, y, 2, { eps, tol: TOL, maxIter: 20000, mode });
+  const r = sinkhorn(x, y, 2, { eps, tol: TOL, maxIter: 20000, mode, lse });
   return { ms: performance.now() - t0, r };
 }
 
@@ -52,6 +55,14 @@ export const otSuite: BenchSuite = {
     const hasPot = pythonHas('numpy', 'ot');
     if (!hasPot) process.stderr.write('bench: POT not found for /usr/bin/python3 (apt-get install python3-pot); peers skipped\n');
     const dir = mkdtempSync(join(tmpdir(), 'wgf-bench-ot-'));
+    // The executors of the online rows: `wgf run`'s accelerator (its threads and SIMD kernel),
+    // and the same rows on one thread, with and without SIMD.
+    const acc = await createNodeAccelerator({ request: 'auto' });
+    const simd1 = sequentialLse(acc.assembler);
+    const js1 = sequentialLse(null);
+    const pool = acc.lse();
+    const jsPool = pool ? new LsePool(pool.threads, null) : null;
+    const best = pool ?? simd1;
     try {
       sinkhorn(cloud(9, 200), cloud(10, 200), 2, { eps: 1e-2 }); // JIT warm-up
       for (const n of quick ? [1000] : [1000, 2000, 4000, 8000]) {
@@ -63,18 +74,12 @@ export const otSuite: BenchSuite = {
           const size = `n=m=${n} eps=${eps}`;
           // The online kernel: WebAssembly SIMD where available (wasm-lse.ts), and the JavaScript
           // kernel it replaces (forced), on one thread and on all.
-          const kernel = wasmLseModule(2) ? 'wasm' : 'js';
-          useOtThreads(1);
-          const online = new PointCloudGeometry(x, y, 2);
+          const kernel = wasmLseModule(2, acc.assembler) ? 'wasm' : 'js';
+          const online = new PointCloudGeometry(x, y, 2, 2, simd1);
           const tOnline = perIteration(online, eps, n, n);
-          setWasmLseEnabled(false);
-          const tJs = kernel === 'wasm' ? perIteration(online, eps, n, n) : undefined;
-          setWasmLseEnabled(true);
-          const pool = useOtThreads();
-          const tThreads = pool ? perIteration(new PointCloudGeometry(x, y, 2), eps, n, n) : undefined;
-          setWasmLseEnabled(false);
-          const tJsThreads = pool && kernel === 'wasm' ? perIteration(new PointCloudGeometry(x, y, 2), eps, n, n) : undefined;
-          setWasmLseEnabled(true);
+          const tJs = kernel === 'wasm' ? perIteration(new PointCloudGeometry(x, y, 2, 2, js1), eps, n, n) : undefined;
+          const tThreads = pool ? perIteration(new PointCloudGeometry(x, y, 2, 2, pool), eps, n, n) : undefined;
+          const tJsThreads = jsPool && kernel === 'wasm' ? perIteration(new PointCloudGeometry(x, y, 2, 2, jsPool), eps, n, n) : undefined;
           const tKernel = kernelFits(n, n) ? perIteration(new KernelGeometry(online), eps, n, n) : undefined;
           const peer = hasPot
             ? runPeer<PeerOut>('ot_sinkhorn.py', {
@@ -100,7 +105,7 @@ export const otSuite: BenchSuite = {
           onlineRow(tJs, 'online js x1');
           onlineRow(tJsThreads, `online js x${pool?.threads}`);
           if (tKernel !== undefined) rows.push(withPeer({ suite: 'ot', case: 'iteration (kernel)', size, ours_ms: tKernel, ours: 'kernel' }, 'ot.sinkhorn', peer?.['ot.sinkhorn']?.per_iter_ms));
-          const auto = solve(x, y, eps, 'auto');
+          const auto = solve(x, y, eps, 'auto', best);
           const solved: BenchRow = {
             suite: 'ot', case: `solve to L1 ${TOL}`, size, ours_ms: auto.ms, ours: auto.r.mode,
             extra: { iters: auto.r.iterations, err: auto.r.marginalError, conv: String(auto.r.converged), value: auto.r.value },
@@ -121,12 +126,13 @@ export const otSuite: BenchSuite = {
           }
           rows.push(solved);
           if (auto.r.mode === 'kernel' && (!quick || n <= 1000) && n <= 4000) {
-            const on = solve(x, y, eps, 'online');
+            const on = solve(x, y, eps, 'online', best);
             rows.push({ suite: 'ot', case: `solve to L1 ${TOL}`, size, ours_ms: on.ms, ours: 'online', extra: { iters: on.r.iterations, conv: String(on.r.converged), value: on.r.value } });
           }
         }
       }
     } finally {
+      jsPool?.close();
       rmSync(dir, { recursive: true, force: true });
     }
     return rows;
@@ -144,12 +150,13 @@ export const otLargeSuite: BenchSuite = {
   description: 'Sinkhorn online mode at n = m = 50,000 (2D): time to convergence and peak memory',
   async run({ quick }) {
     const n = 50_000;
-    const pool = useOtThreads();
+    const acc = await createNodeAccelerator({ request: 'auto' });
+    const pool = acc.lse();
     const x = cloud(1, n);
     const y = cloud(2, n);
     const rss0 = process.memoryUsage().rss;
     const t0 = performance.now();
-    const r = sinkhorn(x, y, 2, { eps: 1e-2, tol: TOL, maxIter: quick ? 2 : 5000, mode: 'online' });
+    const r = sinkhorn(x, y, 2, { eps: 1e-2, tol: TOL, maxIter: quick ? 2 : 5000, mode: 'online', lse: pool ?? sequentialLse(acc.assembler) });
     const ms = performance.now() - t0;
     const peakMiB = (process.resourceUsage().maxRSS * 1024 - rss0) / 2 ** 20;
     return [{

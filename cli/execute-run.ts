@@ -17,8 +17,9 @@ import { completeFinish, rewindRunDir } from '../node/run-dir-rewind.ts';
 import type { MetricRecord } from '../engine/run/record.ts';
 import { loadScene, type LoadedScene } from './scene-loader.ts';
 import { WGFLOW_VERSION } from '../node/version.ts';
-import { BACKEND_NAMES, parseBackend, withBackend } from '../engine/backend/index.ts';
-import { ensureNodeBackend, settleBackends } from '../node/backend/plan.ts';
+import type { Accelerator } from '../engine/core/accelerator.ts';
+import { BACKEND_NAMES, parseBackend } from '../engine/backend/names.ts';
+import { createNodeAccelerator } from '../node/backend/node-accelerator.ts';
 
 export interface RunRequest {
   scene: LoadedScene;
@@ -28,6 +29,8 @@ export interface RunRequest {
   init?: string;
   out: string;
   backend?: string;
+  /** The platform's accelerator; absent: made from `backend` (node/backend/node-accelerator.ts). */
+  accelerator?: Accelerator;
   checkpointEvery?: number;
   /** Further outputs (progress bars, ...), called after the run directory's writer and checkpointer. */
   outputs?: Callback[];
@@ -51,14 +54,23 @@ export interface PreparedRun {
   def: SceneDefinition<any>;
 }
 
-/** Validates parameters, builds the simulation and applies `--init`. */
-export function prepareRun(req: Omit<RunRequest, 'out'>): PreparedRun {
+/** The Node accelerator for a `--backend` request (validated first: a bad name is one line). */
+export function acceleratorFor(backend: string | undefined): Promise<Accelerator> {
+  return createNodeAccelerator({ request: parseBackend(backend) });
+}
+
+/**
+ * Validates parameters, builds the simulation on the accelerator (which places its hot
+ * loops once, before the first step) and applies `--init`.
+ */
+export function prepareRun(req: Omit<RunRequest, 'out'>, accelerator: Accelerator): PreparedRun {
   const def = req.scene.def;
   const params = resolveParams(def.params, req.raw);
-  const backend = resolveBackend(req.backend);
-  ensureNodeBackend();
-  const { value: sim, slots } = withBackend(parseBackend(backend), () => def.build(params, { backend }));
-  const backendKernels = settleBackends(slots, sim, parseBackend(backend));
+  const backend = accelerator.request;
+  const sim = def.build(params, { accelerator });
+  if (backend === 'gpu' && Object.values(accelerator.loops).every((l) => l.target !== 'gpu')) {
+    accelerator.notice('this scene has no loop with a gpu.js kernel: it runs on ts (Sinkhorn and grid loops stay float64, where float32 would break their marginal tolerances)');
+  }
   if (req.init) {
     const a = readNpy(req.init);
     try {
@@ -91,7 +103,7 @@ export function prepareRun(req: Omit<RunRequest, 'out'>): PreparedRun {
     ...(req.init ? { init: req.init } : {}),
     wgflow_version: WGFLOW_VERSION,
     backend,
-    ...(Object.keys(backendKernels).length ? { backend_kernels: backendKernels } : {}),
+    accelerator: { platform: accelerator.platform, loops: { ...accelerator.loops } },
     ...(sim.info.mainMetric ? { main_metric: sim.info.mainMetric } : {}),
     ...(sim.info.methods ? { methods: sim.info.methods } : {}),
     created: new Date().toISOString(),
@@ -126,7 +138,7 @@ async function holding<T>(lock: Lock | null, body: () => Promise<T>): Promise<T>
 /** Runs a scene into a new run directory (docs/design.md §5.2), holding the directory's lock throughout. */
 export async function executeRun(req: RunRequest): Promise<RunSummary> {
   checkDirArgument('--out', req.out);
-  const { sim, record } = prepareRun(req);
+  const { sim, record } = prepareRun(req, req.accelerator ?? (await acceleratorFor(req.backend)));
   const lock = openRunDir(req.out, req.callerHoldsLock);
   return holding(lock, () => runnerFor(sim, record, req.out, { outputs: req.outputs, onWarning: req.onWarning }).run(record.steps, req.shouldStop));
 }
@@ -186,7 +198,7 @@ async function resumeLocked(req: ResumeRequest): Promise<ResumeResult> {
     checkpointEvery: scene.checkpoint_every,
     // A checkpoint holds the state; without one the run restarts from its initial state.
     init: stored ? undefined : scene.init,
-  });
+  }, await acceleratorFor(scene.backend));
   if (stored) {
     const x = stored.state.x;
     const size = sim.info.shape.reduce((a, b) => a * b, 1);

@@ -5,7 +5,6 @@ import { registerOt } from './commands/ot.ts';
 import { registerRun } from './commands/run.ts';
 import { registerSweep } from './commands/sweep.ts';
 import { registerView } from './commands/view.ts';
-import { loadWatAssembler } from '../engine/wasm/assembler.ts';
 import { reportError } from './errors.ts';
 import { processIo, type CliContext, type CliIo } from './io.ts';
 
@@ -65,7 +64,6 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
   const debug = argv.includes('--debug');
   const ctx: CliContext = { io, exitCode: 0 };
   const program = buildProgram(ctx);
-  await loadWatAssembler(); // the SIMD kernels' assembler, before any geometry is built
   try {
     await program.parseAsync(argv, { from: 'user' });
     return ctx.exitCode;

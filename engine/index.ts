@@ -36,7 +36,8 @@ export * from './run/callback.ts';
 export * from './run/guards.ts';
 export * from './plot/line-chart.ts';
 export * from './models/index.ts';
+export * from './core/accelerator.ts';
 export {
-  BACKEND_NAMES, AUTO_MIN_N, autoTarget, currentBackend, installGpuJsBackend, parseBackend, setBackendNoticeSink,
-  setPairExecutorFactory, withBackend, type BackendName, type PairExecutor,
+  BACKEND_NAMES, AUTO_MIN_N, autoTarget, createAccelerator, gpuJsAccelerator, parseBackend, referenceAccelerator, type AcceleratorOptions,
 } from './backend/index.ts';
+export { sequentialLse } from './ot/lse-executor.ts';

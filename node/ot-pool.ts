@@ -1,9 +1,10 @@
-import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { EXP, makeExpMethod } from '../engine/core/exp.ts';
+import type { LseExecutor, LseTask } from '../engine/core/accelerator.ts';
+import { makeExpMethod } from '../engine/core/exp.ts';
+import { lseTaskRows } from '../engine/ot/lse-executor.ts';
 import { lseRows, lseRowsBlocked } from '../engine/ot/lse-kernel.ts';
-import { setLseExecutor, type LseExecutor } from '../engine/ot/point-cloud-geometry.ts';
-import { instantiateWasmLse, wasmLseInstance, wasmLseModule, wasmLseRows } from '../engine/ot/wasm-lse.ts';
+import { instantiateWasmLse, wasmLseModule, wasmLseRows } from '../engine/ot/wasm-lse.ts';
+import type { WatAssembler } from '../engine/wasm/assembler.ts';
 
 /** Below this many row×column pairs a call stays on the main thread (a round trip costs ~0.1 ms). */
 export const MIN_PAIRS_FOR_THREADS = 1 << 20;
@@ -70,10 +71,12 @@ export class LsePool implements LseExecutor {
   private readonly ctrl = new Int32Array(new SharedArrayBuffer(8));
   private buf = new SharedArrayBuffer(0);
   private row = new Float64Array(0);
+  private ub = new Float64Array(0);
   /** The dimensions whose WebAssembly kernel each worker has received. */
   private readonly sent: Set<number>[] = [];
 
-  constructor(threads = availableParallelism()) {
+  /** `threads` as the accelerator decided (node/backend/threads.ts); `assembler`: the SIMD kernel for p = 2. */
+  constructor(threads: number, private readonly assembler: WatAssembler | null = null) {
     this.threads = Math.max(1, Math.min(64, Math.floor(threads)));
     for (let t = 1; t < this.threads; t++) {
       const w = new Worker(SOURCE, { eval: true });
@@ -83,34 +86,16 @@ export class LsePool implements LseExecutor {
     }
   }
 
-  private ub = new Float64Array(0);
-
-  run(d: number, p: number, inv: number, X: Float64Array, sqX: Float64Array, Ys: Float64Array, hs: Float64Array, nr: number, nc: number, out: Float64Array): void {
-    this.dispatch(d, p, inv, X, sqX, Ys, hs, nr, nc, out, 0, null, null, null);
-  }
-
-  runBlocked(inv: number, X: Float64Array, sqX: Float64Array, Ys: Float64Array, hs: Float64Array, nr: number, nc: number, out: Float64Array, size: number, bLo: Float64Array, bHi: Float64Array, hmax: Float64Array): void {
-    this.dispatch(2, 2, inv, X, sqX, Ys, hs, nr, nc, out, size, bLo, bHi, hmax);
-  }
-
-  /** Rows [0, nr) of lseRows (size = 0) or lseRowsBlocked, split over the threads. */
-  private dispatch(
-    d: number, p: number, inv: number, X: Float64Array, sqX: Float64Array, Ys: Float64Array, hs: Float64Array, nr: number, nc: number, out: Float64Array,
-    size: number, bLo: Float64Array | null, bHi: Float64Array | null, hmax: Float64Array | null,
-  ): void {
-    const mod = p === 2 ? wasmLseModule(d) : null;
-    const wasm = mod ? wasmLseInstance(d) : null;
+  /** Rows [0, nr) of the task (lseRows, lseRowsBlocked or the SIMD kernel), split over the threads. */
+  run(task: LseTask): void {
+    const { d, p, inv, X, sqX, Ys, hs, nr, nc, out, blocks } = task;
+    const size = blocks?.size ?? 0;
+    const mod = p === 2 ? wasmLseModule(d, this.assembler) : null;
     const nb = size > 0 ? Math.ceil(nc / size) : 0;
-    if (!wasm && this.row.length < nc) this.row = new Float64Array(nc);
-    if (!wasm && this.ub.length < nb) this.ub = new Float64Array(nb);
-    const rows = (Xv: Float64Array, sqXv: Float64Array, Ysv: Float64Array, hsv: Float64Array, r0: number, r1: number, o: Float64Array, lo: Float64Array | null, hi: Float64Array | null, hm: Float64Array | null) =>
-      wasm
-        ? wasmLseRows(wasm, d, inv, Xv, sqXv, Ysv, hsv, nr, nc, r0, r1, o, size, lo, hi, hm)
-        : size > 0
-        ? lseRowsBlocked(inv, Xv, sqXv, Ysv, hsv, nc, r0, r1, this.row, o, EXP, size, lo!, hi!, hm!, this.ub)
-        : lseRows(d, p, inv, Xv, sqXv, Ysv, hsv, nc, r0, r1, this.row, o, EXP);
+    if (this.row.length < nc) this.row = new Float64Array(nc);
+    if (this.ub.length < nb) this.ub = new Float64Array(nb);
     const T = nr * nc < MIN_PAIRS_FOR_THREADS ? 1 : Math.min(this.threads, nr);
-    if (T === 1) return rows(X, sqX, Ys, hs, 0, nr, out, bLo, bHi, hmax);
+    if (T === 1) return lseTaskRows(task, 0, nr, this.assembler, this.row, this.ub);
     // Layout (in doubles): X | sqX | Ys | hs | out | block lo | block hi | hmax.
     const oX = 0, oSqX = oX + nr * d, oYs = oSqX + nr, oHs = oYs + nc * d, oOut = oHs + nc;
     const oLo = oOut + nr, oHi = oLo + 2 * nb, oHmax = oHi + 2 * nb, total = oHmax + nb;
@@ -120,10 +105,10 @@ export class LsePool implements LseExecutor {
     all.set(sqX.subarray(0, nr), oSqX);
     all.set(Ys.subarray(0, nc * d), oYs);
     all.set(hs.subarray(0, nc), oHs);
-    if (size > 0) {
-      all.set(bLo!.subarray(0, 2 * nb), oLo);
-      all.set(bHi!.subarray(0, 2 * nb), oHi);
-      all.set(hmax!.subarray(0, nb), oHmax);
+    if (blocks) {
+      all.set(blocks.lo.subarray(0, 2 * nb), oLo);
+      all.set(blocks.hi.subarray(0, 2 * nb), oHi);
+      all.set(blocks.hmax.subarray(0, nb), oHmax);
     }
     const sharedOut = all.subarray(oOut, oOut + nr);
     const block = Math.ceil(nr / T);
@@ -137,8 +122,12 @@ export class LsePool implements LseExecutor {
         oX: 8 * oX, oSqX: 8 * oSqX, oYs: 8 * oYs, oHs: 8 * oHs, oOut: 8 * oOut, oLo: 8 * oLo, oHi: 8 * oHi, oHmax: 8 * oHmax,
       });
     }
-    rows(all.subarray(oX, oSqX), all.subarray(oSqX, oYs), all.subarray(oYs, oHs), all.subarray(oHs, oOut), 0, Math.min(nr, block), sharedOut,
-      all.subarray(oLo, oHi), all.subarray(oHi, oHmax), all.subarray(oHmax, total));
+    const view = (a: number, b: number) => all.subarray(a, b);
+    const shared: LseTask = {
+      d, p, inv, X: view(oX, oSqX), sqX: view(oSqX, oYs), Ys: view(oYs, oHs), hs: view(oHs, oOut), nr, nc, out: sharedOut,
+      ...(blocks ? { blocks: { size, lo: view(oLo, oHi), hi: view(oHi, oHmax), hmax: view(oHmax, total) } } : {}),
+    };
+    lseTaskRows(shared, 0, Math.min(nr, block), this.assembler, this.row, this.ub);
     const deadline = Date.now() + WAIT_MS;
     for (let v = Atomics.load(this.ctrl, 0); v < T - 1; v = Atomics.load(this.ctrl, 0)) {
       if (Atomics.wait(this.ctrl, 0, v, Math.max(1, deadline - Date.now())) === 'timed-out') throw new Error('ot thread pool: a worker did not answer');
@@ -151,15 +140,4 @@ export class LsePool implements LseExecutor {
   close(): void {
     for (const w of this.workers) void w.terminate();
   }
-}
-
-let installed: LsePool | null = null;
-
-/** Installs a pool of `threads` threads (default: all cores) for point-cloud geometries created afterwards. */
-export function useOtThreads(threads = availableParallelism()): LsePool | null {
-  if (installed && installed.threads === threads) return installed;
-  installed?.close();
-  installed = threads > 1 ? new LsePool(threads) : null;
-  setLseExecutor(installed);
-  return installed;
 }

@@ -1,3 +1,4 @@
+import type { LoopDecision } from '../engine/core/accelerator.ts';
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { UsageError, type Simulation } from '../engine/core/simulation.ts';
@@ -29,9 +30,10 @@ export interface SceneRecord {
   checkpoint_every?: number;
   init?: string;
   wgflow_version: string;
+  /** The user's request (`--backend ts|gpu|auto`). */
   backend: string;
-  /** Where each accelerated kernel runs, as settled before the run (node/backend/plan.ts). */
-  backend_kernels?: Record<string, string>;
+  /** What the accelerator decided, once, before the first step: per hot loop its target, precision and threads. */
+  accelerator?: AcceleratorRecord;
   /** The metric drawn beside the energy (plots, replays). */
   main_metric?: string;
   /** What the run loop computes when: each callback's name and schedule. */
@@ -39,6 +41,15 @@ export interface SceneRecord {
   /** How each energy's sums are evaluated, `auto` resolved (SimulationInfo.methods). */
   methods?: Record<string, string>;
   created: string;
+}
+
+/**
+ * scene.json's `accelerator`: the platform and each loop's placement, precision and threads
+ * (engine/core/accelerator.ts). The same command on the same platform writes the same record.
+ */
+export interface AcceleratorRecord {
+  platform: string;
+  loops: Record<string, LoopDecision>;
 }
 
 export function frameName(step: number): string {

@@ -27,10 +27,11 @@ export default defineScene({
   // Interaction: velocity and energy, one pair pass each; radial CDFs sort the radii, the sliced metric projects.
   estimate: (p) =>
     dominant({ 'interaction: n² pair sums': 2 * trials(p.backtracking) * pairPass(p.n, 2), 'radial and sliced metrics': slicedWork(p.n, 2, 64) }, particleBytes(p.n, 2)),
-  build(p) {
+  build(p, ctx) {
     const rng = new Rng(p.seed);
     const m = new ParticleMeasure(gaussianCloud(rng, p.n, 2, 0, p.s0), 2);
     return particleSimulation({
+      accelerator: ctx.accelerator,
       measure: m,
       energies: [new Interaction(logRepulsionKernel(), { method: p.interaction as InteractionMethodRequest })],
       dt: p.dt,

@@ -28,7 +28,7 @@ export default defineScene({
   },
   every: everyFor,
   estimate: (p) => jkoEstimate(p, 2, 1),
-  build(p) {
+  build(p, ctx) {
     checkGridMemory([p.grid, p.grid]);
     const grid = new Grid([p.grid, p.grid], [[0, 1], [0, 1]]);
     // Middle wall x ∈ [0.5, 0.55] with a gap |y − 0.5| < gap/2; a square pillar before it.
@@ -44,6 +44,7 @@ export default defineScene({
     const measure = new GridMeasure(grid, normalizedMasses(crowd, grid, mask), mask);
     const nearDoor = V.map((v, i) => (!mask[i] && v <= 0.1 ? 1 : 0));
     return gridSimulation({
+      accelerator: ctx.accelerator,
       ...jkoOptions(p),
       measure,
       energies: [new GridPotential(V), new Congestion(p.kappa), new Obstacles()],

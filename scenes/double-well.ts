@@ -47,7 +47,7 @@ export default defineScene({
   // energy and in the KL metric, 2 more.
   estimate: (p) =>
     dominant({ 'entropy: n² pair sums': ((p.entropy === 'blob' ? 2 : 0) + 2) * pairPass(p.n, p.d), 'potential and noise': 20 * p.n * p.d }, particleBytes(p.n, p.d)),
-  build(p) {
+  build(p, ctx) {
     const { n, d } = p;
     const sigma = p.temperature;
     const rng = new Rng(p.seed);
@@ -62,6 +62,7 @@ export default defineScene({
     const potential = new Potential(doubleWellPotential(p.height, p.tilt));
     const gibbs = gibbsQuadrature(p.height, p.tilt, sigma, d);
     return particleSimulation({
+      accelerator: ctx.accelerator,
       measure: m,
       energies: blob ? [potential, blob] : [potential],
       noise: blob ? undefined : { temperature: sigma, method },

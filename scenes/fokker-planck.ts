@@ -41,7 +41,7 @@ export default defineScene({
       },
       particleBytes(p.n, p.d) + 16 * p.n * p.d,
     ),
-  build(p) {
+  build(p, ctx) {
     const { n, d } = p;
     const sigma = p.temperature;
     const rng = new Rng(p.seed);
@@ -56,6 +56,7 @@ export default defineScene({
       return { mu, S };
     };
     const sim = particleSimulation({
+      accelerator: ctx.accelerator,
       measure: m,
       energies: [new Potential(quadraticPotential(1)), ...(blob ? [new BlobEntropy(sigma, delta, { method })] : [])],
       noise: p.entropy === 'langevin' ? { temperature: sigma, method } : undefined,

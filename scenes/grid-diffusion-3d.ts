@@ -24,7 +24,7 @@ export default defineScene({
   },
   every: everyFor,
   estimate: (p) => jkoEstimate(p, 3, 6),
-  build(p) {
+  build(p, ctx) {
     const n = p.grid;
     checkGridMemory([n, n, n]);
     const grid = new Grid([n, n, n], [[-3, 3], [-3, 3], [-3, 3]]);
@@ -35,6 +35,7 @@ export default defineScene({
     const xs = grid.centres(0);
     const plane = n * n;
     return gridSimulation({
+      accelerator: ctx.accelerator,
       ...jkoOptions(p),
       measure,
       energies: [new GridPotential(V), new GridEntropy(p.temperature)],

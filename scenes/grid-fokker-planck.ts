@@ -25,7 +25,7 @@ export default defineScene({
   },
   every: everyFor,
   estimate: (p) => jkoEstimate(p, 2, 4),
-  build(p) {
+  build(p, ctx) {
     checkGridMemory([p.grid, p.grid]);
     const grid = new Grid([p.grid, p.grid], [[-2, 2], [-2, 2]]);
     const V = grid.evaluate(([x, y]) => (x * x - 1) ** 2 + 0.5 * y * y);
@@ -34,6 +34,7 @@ export default defineScene({
     const measure = new GridMeasure(grid, normalizedMasses(p0, grid));
     const xs = grid.centres(0);
     return gridSimulation({
+      accelerator: ctx.accelerator,
       ...jkoOptions(p),
       measure,
       energies: [new GridPotential(V), new GridEntropy(p.temperature)],

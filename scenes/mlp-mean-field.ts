@@ -55,11 +55,12 @@ export default defineScene({
       'data (train + test) × (d+1) float64',
     );
   },
-  build(p) {
+  build(p, ctx) {
     const activation = activationByName(p.activation);
     const kind = p.data as DataKind;
     const data = makeMlpData(new Rng(p.seed), { kind, d: p.d, teacher: p.teacher, train: p.train, test: p.test, activation });
     return mlpSimulation({
+      accelerator: ctx.accelerator,
       theta: balancedNeurons(new Rng(p.seed + 1), p.m, p.d, p.init_scale),
       d: p.d,
       activation,

@@ -23,7 +23,7 @@ export default defineScene({
   },
   every: everyFor,
   estimate: (p) => jkoEstimate(p, 2, 2),
-  build(p) {
+  build(p, ctx) {
     checkGridMemory([p.grid, p.grid]);
     const grid = new Grid([p.grid, p.grid], [[-1, 1], [-1, 1]]);
     const exact = barenblatt(p.m, 2);
@@ -31,6 +31,7 @@ export default defineScene({
     const measure = new GridMeasure(grid, at(p.t0));
     const tEnd = p.t0 + p.steps * p.dt;
     return gridSimulation({
+      accelerator: ctx.accelerator,
       ...jkoOptions(p),
       measure,
       energies: [new PorousMedium(p.m)],

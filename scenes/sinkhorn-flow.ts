@@ -68,7 +68,7 @@ export default defineScene({
       particleBytes(p.n, 2) + particleBytes(p.m, 2),
       'points and potentials [n + m], costs computed on the fly',
     ),
-  build(p) {
+  build(p, ctx) {
     const rng = new Rng(p.seed);
     const target = targetCloud(p.target, p.m, rng);
     const measure = new ParticleMeasure(gaussianCloud(rng, p.n, 2, 0, p.s0), 2);
@@ -76,6 +76,7 @@ export default defineScene({
     // The divergence's warm starts are part of the scheme's state (its saveState/loadState),
     // so a checkpoint restores the same Sinkhorn solves bit for bit.
     return particleSimulation({
+      accelerator: ctx.accelerator,
       measure,
       energies: [divergence],
       dt: p.dt,

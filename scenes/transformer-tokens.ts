@@ -48,12 +48,13 @@ export default defineScene({
       stored ? 'the stored n×n attention kernel' : 'tokens and stage arrays [n, d]',
     );
   },
-  build(p) {
+  build(p, ctx) {
     if (p.sphere && p.d < 2) throw new ParamError(`parameter 'd' must be at least 2 with sphere=true (tokens on S^{d-1}); got ${p.d}`);
     const rng = new Rng(p.seed);
     const weights = makeAttentionWeights(p.qkv as QkvKind, p.d, rng);
     const x = p.sphere ? uniformSphere(rng, p.n, p.d) : gaussianCloud(rng, p.n, p.d);
     return tokenSimulation({
+      accelerator: ctx.accelerator,
       x,
       w: new Float64Array(p.n).fill(1 / p.n),
       weights,

@@ -258,7 +258,7 @@ describe('code snippets in docs/scenes.md run against the engine', () => {
       `  build(p) {\n${body}  },\n});\n`,
     ].join('\n'));
     const { def } = await loadSceneFile(file);
-    const sim = def.build(resolveParams(def.params, {}), { backend: 'ts' });
+    const sim = def.build(resolveParams(def.params, {}), { accelerator: engine.referenceAccelerator() });
     sim.advance();
     expect(sim.info.shape).toEqual([40, 3]);
     expect(Array.from(sim.measure()).every(Number.isFinite)).toBe(true);

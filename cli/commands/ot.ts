@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { NpyArray } from '../../engine/core/npy.ts';
 import type { CliContext } from '../io.ts';
@@ -10,7 +9,8 @@ import { PointCloudGeometry } from '../../engine/ot/point-cloud-geometry.ts';
 import { barycentricMap, checkCouplingSize, sinkhorn, type SinkhornMode, type SinkhornResult } from '../../engine/ot/sinkhorn.ts';
 import { slicedWassersteinPower } from '../../engine/ot/sliced.ts';
 import { readNpy, writeNpy } from '../../node/files.ts';
-import { useOtThreads } from '../../node/ot-pool.ts';
+import { createNodeAccelerator } from '../../node/backend/node-accelerator.ts';
+import { sequentialLse } from '../../engine/ot/lse-executor.ts';
 
 const METHODS = ['sinkhorn', 'divergence', 'exact1d', 'sliced'] as const;
 type Method = (typeof METHODS)[number];
@@ -26,7 +26,7 @@ interface OtCliOptions {
   mode: string;
   directions: string;
   seed: string;
-  threads: string;
+  threads?: string;
   json?: boolean;
   potentials?: string;
   plan?: string;
@@ -136,7 +136,7 @@ function number(flag: string, v: string, check: (x: number) => boolean, allowed:
 }
 
 /** Computes the requested OT quantity; every value uses the cost c(x, y) = |x − y|^p / p. */
-export function otCommand(xPath: string, yPath: string, opts: OtCliOptions): Record<string, unknown> {
+export async function otCommand(xPath: string, yPath: string, opts: OtCliOptions): Promise<Record<string, unknown>> {
   if (!METHODS.includes(opts.method as Method)) throw new UsageError(`--method must be one of ${METHODS.join(', ')}; got '${opts.method}'`);
   const method = opts.method as Method;
   const p = number('--p', opts.p, (x) => x >= 1, 'a number ≥ 1');
@@ -164,7 +164,10 @@ export function otCommand(xPath: string, yPath: string, opts: OtCliOptions): Rec
     return { ...base, value: w / p, distance: Math.pow(w, 1 / p), directions: L, seed, eps: null, iterations: 0, marginal_error: 0, converged: true };
   }
   if (!['auto', 'online', 'kernel'].includes(opts.mode)) throw new UsageError(`--mode must be auto, online or kernel; got '${opts.mode}'`);
-  useOtThreads(number('--threads', opts.threads, (x) => Number.isInteger(x) && x >= 1 && x <= 64, 'an integer in [1, 64]'));
+  // The same accelerator as `wgf run` (its thread policy, its SIMD kernels); --threads overrides the count.
+  const threads = opts.threads === undefined ? undefined : number('--threads', opts.threads, (x) => Number.isInteger(x) && x >= 1 && x <= 64, 'an integer in [1, 64]');
+  const acc = await createNodeAccelerator({ request: 'auto', threads });
+  const lse = acc.lse() ?? sequentialLse(acc.assembler);
   const eps = opts.eps === undefined
     ? 0.01 * new PointCloudGeometry(X.x, Y.x, X.d, p).costScale
     : number('--eps', opts.eps, (x) => x > 0, 'a positive number');
@@ -172,6 +175,7 @@ export function otCommand(xPath: string, yPath: string, opts: OtCliOptions): Rec
     eps, p, wx, wy, mode: opts.mode as SinkhornMode,
     tol: number('--tol', opts.tol, (x) => x > 0, 'a positive number'),
     maxIter: number('--max-iter', opts.maxIter, (x) => Number.isInteger(x) && x >= 1, 'a positive integer'),
+    lse,
   };
   if (method === 'sinkhorn') {
     const r = sinkhorn(X.x, Y.x, X.d, { ...solver, coupling: opts.plan !== undefined });
@@ -215,13 +219,13 @@ export function registerOt(program: Command, ctx: CliContext): void {
     .option('--mode <M>', 'kernel application: auto, online (O(n+m) memory) or kernel (stored n×m)', 'auto')
     .option('--directions <L>', 'sliced: number of random directions', '64')
     .option('--seed <S>', 'sliced: seed of the directions', '0')
-    .option('--threads <T>', 'threads for the online kernel (same bits for any T)', String(availableParallelism()))
+    .option('--threads <T>', 'threads for the online kernel (same bits for any T; default: every core, as wgf run)')
     .option('--json', 'print one JSON object')
     .option('--potentials <DIR>', 'sinkhorn: write the dual potentials DIR/f.npy [n] and DIR/g.npy [m]')
     .option('--plan <FILE>', 'sinkhorn: write the dense plan π [n, m] (NPY; n·m ≤ 2^24)')
     .option('--map <FILE>', 'sinkhorn: write the barycentric map T(x_i) = Σ_j π_ij y_j / Σ_j π_ij [n, d] (NPY)')
-    .action((x: string, y: string, opts: OtCliOptions) => {
-      const out = otCommand(x, y, opts);
+    .action(async (x: string, y: string, opts: OtCliOptions) => {
+      const out = await otCommand(x, y, opts);
       io.stdout.write(opts.json ? JSON.stringify(out) + '\n' : `${out.value}\n`);
       if (out.diverged) {
         io.stderr.write(`wgf: ot diverged (non-finite values)${termNames(out, 'diverged', true)} after ${out.iterations} iterations; try a larger --eps${outputsOf(opts).length ? ' (nothing was written)' : ''}\n`);

@@ -2,6 +2,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseAssignments } from '../../engine/core/params.ts';
 import { UsageError, type SceneDefinition } from '../../engine/core/simulation.ts';
+import { referenceAccelerator } from '../../engine/backend/accelerator.ts';
 import { prepareRun, resolveBackend } from '../execute-run.ts';
 import { readJson, writeFileAtomic, writeJson } from '../../node/files.ts';
 import { tryLock, type Lock } from '../../node/lock.ts';
@@ -95,7 +96,8 @@ function specOf(req: SweepRequest, loaded: LoadedScene): SweepSpec {
 /** The main metric of a scene, read from the simulation of the sweep's first run. */
 function mainMetricOf(loaded: LoadedScene, run: PlannedRun, spec: SweepSpec): string {
   try {
-    const { sim } = prepareRun({ scene: loaded, raw: run.raw, backend: spec.backend });
+    // Only the scene's description is read: the float64 reference builds it without starting any thread.
+    const { sim } = prepareRun({ scene: loaded, raw: run.raw }, referenceAccelerator());
     return sim.info.mainMetric ?? 'energy';
   } catch {
     // That run fails to build: it will be recorded as failed in the index; summarise the energy.

@@ -1,5 +1,4 @@
 import { parentPort } from 'node:worker_threads';
-import { loadWatAssembler } from '../../engine/wasm/assembler.ts';
 import { loadScene, type LoadedScene } from '../scene-loader.ts';
 import { runOne, type RunJob, type RunOutcome } from './run-one.ts';
 
@@ -22,7 +21,6 @@ port.on('message', async (msg: ToWorker) => {
     stop = true;
   } else if (msg.type === 'init') {
     try {
-      await loadWatAssembler(); // the SIMD kernels, as in the main thread
       scene = await loadScene(msg.scene);
       port.postMessage({ type: 'ready' } satisfies FromWorker);
     } catch (e) {

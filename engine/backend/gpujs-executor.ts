@@ -1,4 +1,4 @@
-import type { PairExecutor } from './executor.ts';
+import type { PairExecutor } from '../core/accelerator.ts';
 
 /** The part of gpu.js's `GPU` class this layer uses (injected: the engine never imports gpu.js itself). */
 export interface GpuJsLike {
@@ -111,19 +111,23 @@ export class GpuJsExecutor implements PairExecutor {
   }
 
   prepare(source: string, outDim: number, n: number): void {
-    // gpu.js builds a kernel on its first call: run it once on zeros so a failure surfaces here.
-    this.run(source, outDim, zeroInputs(source, n), n, new Float32Array(n * outDim));
+    // gpu.js builds a kernel on its first call: run it once on zeros with no partners (an
+    // empty inner loop, not the O(n²) pass) so a failure surfaces here.
+    this.run(source, outDim, zeroInputs(source, n), n, new Float32Array(n * outDim), 0);
   }
 
-  run(source: string, outDim: number, inputs: readonly Float32Array[], n: number, out: Float32Array): void {
-    this.runRows(source, outDim, inputs, n, 0, n, out);
+  run(source: string, outDim: number, inputs: readonly Float32Array[], n: number, out: Float32Array, partners = n): void {
+    this.runRows(source, outDim, inputs, n, 0, n, out, 0, partners);
   }
 
-  /** Rows [i0, i0 + rows) of the kernel over n particles into out ([rows, outDim] from row `outRow`). */
-  runRows(source: string, outDim: number, inputs: readonly Float32Array[], n: number, i0: number, rows: number, out: Float32Array, outRow = 0): void {
+  /**
+   * Rows [i0, i0 + rows) of the kernel over n particles into out ([rows, outDim] from row
+   * `outRow`); `partners` is the kernel's `n` argument (its inner loop's length).
+   */
+  runRows(source: string, outDim: number, inputs: readonly Float32Array[], n: number, i0: number, rows: number, out: Float32Array, outRow = 0, partners = n): void {
     if (rows <= 0) return;
     const k = this.kernel(source, outDim, n, rows);
-    copyKernelResult(k(...inputs, n, i0), outDim, rows, out, outRow);
+    copyKernelResult(k(...inputs, partners, i0), outDim, rows, out, outRow);
   }
 
   private kernel(source: string, outDim: number, n: number, rows: number): GpuJsKernel {

@@ -55,11 +55,11 @@ function accumulators(d: number): string {
 
 /**
  * Interaction velocity v_i = −Σ_j w_j ∇W(x_i − x_j) = −Σ_j w_j g(r²_ij) (x_i − x_j)
- * (docs/design.md §1.1). `clamp` bounds g where a power kernel overflows float32 at the
+ * (docs/design.md §1.1). `form.clamp` bounds g where a power kernel overflows float32 at the
  * diagonal (inf·0 would be NaN).
  */
-export function interactionVelocitySource(d: number, form: RadialForm, clamp = false): string {
-  const g = clamp ? `Math.min(Math.max(${form.grad}, -1e30), 1e30)` : `(${form.grad})`;
+export function interactionVelocitySource(d: number, form: RadialForm): string {
+  const g = form.clamp ? `Math.min(Math.max(${form.grad}, -1e30), 1e30)` : `(${form.grad})`;
   const ks = Array.from({ length: d }, (_, k) => k);
   return (
     header(d, []) + loads(d) + accumulators(d) +
@@ -71,16 +71,46 @@ export function interactionVelocitySource(d: number, form: RadialForm, clamp = f
 }
 
 /**
- * Interaction energy by rows, e_i = Σ_{j≠i} w_j W(|x_i − x_j|²); the host forms
- * F = ½ Σ_i w_i e_i (+ ½ Σ w_i² W(0) for non-singular W) in float64. The diagonal
- * is branched here (W(0) is infinite for singular kernels); values are not the
- * per-step hot loop.
+ * r² offset of the logarithmic kernels' value loop: 2^−60, so that the diagonal's factor
+ * r²_ii = 2^−60 (exact: z = 0) keeps the running product normal in float32 (it stays in
+ * [2^−64, 2^64] and every factor is ≥ 2^−60), and the host removes log 2^−60 exactly. A
+ * real pair's r² moves by ≤ 1e−18, below one float32 ulp for |z| > 1e−5.
+ */
+export const LOG_EPS2 = 2 ** -60;
+
+/**
+ * Interaction energy by rows (the per-pair work of one velocity evaluation, so recording
+ * the energy costs about one velocity):
+ *
+ *   e_i = Σ_{j≠i} w_j V(r²_ij)                       (row's output; the diagonal masked by w = 0)
+ *   and, for W = V + c·log r² (form.logCoeff = c), P_i = Π_j (r²_ij + 2^−60) as P·2^k
+ *
+ * returned as [e_i, P_i, k_i]. The host forms F = ½ Σ_i w_i (e_i + c w (log P_i + k_i log 2 + 60 log 2))
+ * (uniform weights w; the diagonal's 2^−60 removed) + ½ Σ w_i² W(0) for non-singular W,
+ * in float64. wasm has no log opcode: a Math.log per pair would be a call into JavaScript
+ * (measured ~25× slower than the velocity); the product is renormalized by 2^±64 whenever
+ * it leaves [2^−64, 2^64] (exact scalings), so log is taken once per row, on the host.
  */
 export function interactionEnergySource(d: number, form: RadialForm): string {
+  const log = form.logCoeff !== undefined;
+  const eps = log ? ` + ${lit(LOG_EPS2)}` : ` + ${lit(EPS2)}`;
+  const big = lit(2 ** 64), small = lit(2 ** -64);
   return (
-    header(d, []) + loads(d) + '  let e = 0.0;\n' +
-    '  for (let j = 0; j < n; j++) {\n    if (j !== i) {\n' + pairR2(d, '') +
-    `      e += w[j] * (${form.value});\n    }\n  }\n  return e;\n}`
+    header(d, []) + loads(d) + '  let e = 0.0;\n' + (log ? '  let p = 1.0;\n  let k = 0.0;\n' : '') +
+    '  for (let j = 0; j < n; j++) {\n' + pairR2(d, eps) + (form.valuePrelude ?? '') +
+    // The diagonal is masked in the sum (V may be singular there, and even V(2^−60) ~ 1e−19 would
+    // leave a lone particle with a spurious energy); with a logarithm its factor 2^−60 in the
+    // product is removed on the host.
+    '    const wj = j === i ? 0.0 : w[j];\n' +
+    `    e += wj * ${form.clamp ? `Math.min(Math.max(${form.value}, -1e30), 1e30)` : `(${form.value})`};\n` +
+    (log
+      ? '    p = p * r2;\n' +
+        `    const lo = p < ${small} ? ${big} : 1.0;\n` +
+        `    const hi = p > ${big} ? ${small} : 1.0;\n` +
+        '    p = p * lo * hi;\n' +
+        '    k = k + (lo > 1.0 ? -64.0 : 0.0) + (hi < 1.0 ? 64.0 : 0.0);\n'
+      : '') +
+    `  }\n  return ${log ? '[e, p, k]' : 'e'};\n}`
   );
 }
 

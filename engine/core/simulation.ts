@@ -1,3 +1,4 @@
+import type { Accelerator } from './accelerator.ts';
 import type { ParamSchema, ParamValues } from './params.ts';
 import { assignState, copyState } from './state-record.ts';
 
@@ -217,8 +218,11 @@ export class Simulation<S extends SchemeState = SchemeState> {
 
 /** What a scene's builder is given by the platform that runs it. */
 export interface BuildContext {
-  /** Backend name for hot loops ('ts' unless a faster one is selected). */
-  backend: string;
+  /**
+   * Where the hot loops run (core/accelerator.ts), decided once: scenes pass it to the
+   * simulation factories (`particleSimulation({ ..., accelerator: ctx.accelerator })`).
+   */
+  accelerator: Accelerator;
 }
 
 /**

@@ -1,3 +1,4 @@
+import type { WatAssembler } from '../wasm/assembler.ts';
 import { DivergenceError, UsageError, type SolverReport } from '../core/simulation.ts';
 import { balancedMarginal, klProxMarginal } from '../ot/marginals.ts';
 import { sinkhornLoop } from '../ot/sinkhorn-loop.ts';
@@ -23,6 +24,8 @@ export interface EntropicJKOOptions {
   truncation?: number;
   /** Sinkhorn over-relaxation ω (engine/ot/relaxation.ts): 'auto' (default) or a number in [1, 2). */
   relaxation?: number | 'auto';
+  /** The assembler of the SIMD convolution passes (the accelerator's); absent: JavaScript loops, same bits. */
+  assembler?: WatAssembler | null;
 }
 
 /** Default tolerance of a JKO step's inner Sinkhorn, on the marginal error ‖π1 − p_k‖₁. */
@@ -76,7 +79,7 @@ export class EntropicJKO {
     readonly opts: EntropicJKOOptions,
   ) {
     if (!(opts.tau > 0)) throw new UsageError(`time step dt must be > 0; got ${opts.tau}`);
-    this.geometry = new GridGibbsGeometry(measure.grid, opts.eps, opts.form ?? 'auto', { truncation: opts.truncation });
+    this.geometry = new GridGibbsGeometry(measure.grid, opts.eps, opts.form ?? 'auto', { truncation: opts.truncation, assembler: opts.assembler });
     this.model = emptyModel(measure.grid.size);
     this.buildModel(measure); // validates the terms (infeasible congestion, ...) before any step
     if (opts.form === 'plain') this.checkPlainRange();

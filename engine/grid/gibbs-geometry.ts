@@ -54,6 +54,11 @@ export class GridGibbsGeometry implements SinkhornGeometry {
     this.buf = new Float64Array(grid.size);
   }
 
+  /** Whether the plain kernel passes run in WebAssembly SIMD (an assembler was given). */
+  get simd(): boolean {
+    return this.kernel.simd !== null;
+  }
+
   get eps(): number {
     return this.kernel.eps;
   }

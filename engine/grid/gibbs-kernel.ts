@@ -3,6 +3,7 @@ import { gaussianTaps, type GaussianTaps } from './gaussian-taps.ts';
 import type { Grid } from './grid.ts';
 import { logConvolutionScratch, logConvolveAxis, type LogConvolutionScratch } from './log-convolution.ts';
 import { convolveAxis } from './separable-convolution.ts';
+import type { WatAssembler } from '../wasm/assembler.ts';
 import { WasmSeparable } from './wasm-separable.ts';
 
 /** Default truncation δ: dropped kernel entries are ≤ 1e−12 (relative to K_ii = 1). */
@@ -12,8 +13,11 @@ export const DEFAULT_TRUNCATION = 1e-12;
 export interface GibbsKernelOptions {
   /** Drop entries ≤ δ (0: keep the whole kernel, O(n^{d+1})). */
   truncation?: number;
-  /** Run the plain passes in WebAssembly SIMD where available (same bits as the JavaScript loops). Default true. */
-  simd?: boolean;
+  /**
+   * The assembler of the WebAssembly SIMD passes (the accelerator's, engine/core/accelerator.ts):
+   * the plain passes then run in SIMD (same bits as the JavaScript loops). Absent: JavaScript.
+   */
+  assembler?: WatAssembler | null;
 }
 
 /**
@@ -53,7 +57,7 @@ export class ConvolutionalGibbsKernel {
     }
     this.truncationError = Math.max(...this.axes.map((a) => a.dropped));
     this.tmp = [new Float64Array(grid.size), new Float64Array(grid.size)];
-    this.simd = opts.simd === false ? null : WasmSeparable.create(grid.shape, this.axes.map((a) => a.taps));
+    this.simd = WasmSeparable.create(grid.shape, this.axes.map((a) => a.taps), opts.assembler);
     this.scratch = logConvolutionScratch(Math.max(...grid.shape), Math.max(...this.axes.map((a) => a.w)));
   }
 

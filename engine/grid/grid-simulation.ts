@@ -1,3 +1,4 @@
+import type { Accelerator } from '../core/accelerator.ts';
 import { Simulation, type EnergyReport, type Reference, type Scheme, type StepReport } from '../core/simulation.ts';
 import { EntropicJKO, jkoHealth, type EntropicJKOOptions, type JKOStepReport } from './entropic-jko.ts';
 import { ExactJKO } from './exact/exact-jko.ts';
@@ -35,6 +36,12 @@ export interface GridSimulationOptions extends EntropicJKOOptions {
   metrics?: (m: GridMeasure, t: number) => Record<string, number>;
   /** A density (cell masses of the grid's shape) drawn next to the state, e.g. the Gibbs law. */
   reference?: () => Reference | null;
+  /**
+   * The platform's accelerator (`ctx.accelerator`): its assembler runs the Gibbs kernel's
+   * convolution passes in WebAssembly SIMD (the same bits as the JavaScript loops, which
+   * run without it). The JKO step's Sinkhorn stays float64 on this thread.
+   */
+  accelerator?: Accelerator;
 }
 
 /** Entropic JKO steps (Peyré 2015, docs/design.md §1.2) as a scheme over GridState. */
@@ -124,7 +131,21 @@ export function exactJkoScheme(o: GridSimulationOptions): Scheme<GridState> & {
  * grid scene. State: cell masses, Σ p = 1, and the warm start.
  */
 export function gridSimulation(o: GridSimulationOptions): GridSimulation {
-  const scheme = o.scheme === 'exact' ? exactJkoScheme(o) : entropicJkoScheme(o);
+  const acc = o.accelerator;
+  const size = `[${o.measure.grid.shape.join(', ')}]`;
+  let scheme: ReturnType<typeof entropicJkoScheme> | ReturnType<typeof exactJkoScheme>;
+  if (o.scheme === 'exact') {
+    scheme = exactJkoScheme(o);
+    // The back-and-forth step's transforms and DCT solves run as float64 JavaScript loops.
+    acc?.record('exact-jko', { family: 'grid-transforms', target: 'ts', precision: 'float64', values: 'float64', threads: 1, size, method: 'javascript' });
+  } else {
+    const entropic = entropicJkoScheme(acc ? { ...o, assembler: acc.assembler } : o);
+    acc?.record('gibbs-kernel', {
+      family: 'grid-convolution', target: 'ts', precision: 'float64', values: 'float64', threads: 1,
+      size, method: entropic.jko.geometry.simd ? 'wasm-simd' : 'javascript',
+    });
+    scheme = entropic;
+  }
   const g = o.measure.grid;
   const sim = new Simulation({
     info: { kind: 'grid', dim: g.dim, shape: [...g.shape], bounds: g.bounds.map(([lo, hi]) => [lo, hi] as [number, number]), dt: o.tau, gradientFlow: true, mainMetric: o.mainMetric },

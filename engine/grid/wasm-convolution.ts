@@ -1,5 +1,5 @@
 import { EXP, expNegWat } from '../core/exp.ts';
-import { compileWat, watAssembler } from '../wasm/assembler.ts';
+import { compileWat, type WatAssembler } from '../wasm/assembler.ts';
 import { ConstantTable, whileLoop, type V128Constants } from '../wasm/wat.ts';
 import { logTable, logTableHead, logTableTail, type LogLanes } from './wasm-log-table.ts';
 
@@ -267,14 +267,14 @@ export interface WasmConvolution {
 const compiled = new Map<string, { mod: WebAssembly.Module; reserved: number }>();
 const CACHE_SIZE = 32;
 
-/** A fresh instance (own memory) of the kernels for these axes, or null where no assembler is loaded or WebAssembly SIMD is unavailable. */
-export function wasmConvolution(axes: ConvAxis[]): WasmConvolution | null {
-  if (!watAssembler()) return null; // none registered (or unregistered): the JavaScript loops, cached modules included
+/** A fresh instance (own memory) of the kernels for these axes, or null without an assembler or WebAssembly SIMD. */
+export function wasmConvolution(axes: ConvAxis[], assembler: WatAssembler | null | undefined): WasmConvolution | null {
+  if (!assembler) return null; // none given: the JavaScript loops, cached modules included
   const key = JSON.stringify(axes);
   let entry = compiled.get(key);
   if (entry === undefined) {
     const { wat, reserved } = wasmConvolutionWat(axes);
-    const mod = compileWat(wat);
+    const mod = compileWat(wat, assembler);
     if (!mod) return null; // not cached while no assembler is loaded: a later load takes effect
     compiled.set(key, (entry = { mod, reserved }));
     if (compiled.size > CACHE_SIZE) compiled.delete(compiled.keys().next().value!);

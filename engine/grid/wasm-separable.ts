@@ -1,3 +1,4 @@
+import type { WatAssembler } from '../wasm/assembler.ts';
 import { wasmConvolution, type WasmConvolution } from './wasm-convolution.ts';
 
 /** wasm32 memory tops out at 4 GiB; stay well below it. */
@@ -70,12 +71,12 @@ export class WasmSeparable {
     this.passGroups = shape.map((_, k) => this.groups(this.layouts[k], this.layouts[k === 0 ? d : k - 1]));
   }
 
-  static create(shape: readonly number[], taps: Float64Array[]): WasmSeparable | null {
+  static create(shape: readonly number[], taps: Float64Array[], assembler: WatAssembler | null | undefined): WasmSeparable | null {
     const d = shape.length;
     const size = shape.reduce((a, b) => a * b, 1);
     const ws = taps.map((t) => t.length - 1);
     const strides = shape.map((_, k) => layoutOf(shape, k, ws[k], 0).strides[k] * 8);
-    const wasm = wasmConvolution(ws.map((w, k) => ({ w, strideBytes: strides[k] })));
+    const wasm = wasmConvolution(ws.map((w, k) => ({ w, strideBytes: strides[k] })), assembler);
     if (!wasm) return null;
     // Memory after the module's constants: taps, scan output, scratch row, then the d
     // padded layouts and the plain one, each with a spare pair at its end (the odd last

@@ -1,41 +1,13 @@
+import type { LseExecutor } from '../core/accelerator.ts';
 import { UsageError } from '../core/simulation.ts';
 import type { SinkhornGeometry } from './geometry.ts';
-import { EXP } from '../core/exp.ts';
-import { lseRows, lseRowsBlocked } from './lse-kernel.ts';
+import { sequentialLse } from './lse-executor.ts';
 import { mortonOrder } from './morton.ts';
-import { wasmLseInstance, wasmLseRows } from './wasm-lse.ts';
 
-/**
- * Runs lseRows over all rows [0, nr). The default is this thread; node/ot-pool.ts
- * installs a worker-thread pool with setLseExecutor (same kernel, same bits). For p = 2
- * both run the WebAssembly SIMD kernel (wasm-lse.ts) where it is available, else the
- * JavaScript one.
- */
-export interface LseExecutor {
-  run(d: number, p: number, inv: number, X: Float64Array, sqX: Float64Array, Ys: Float64Array, hs: Float64Array, nr: number, nc: number, out: Float64Array): void;
-  /** lseRowsBlocked over all rows (p = 2, d = 2; columns in blocks of `size` with boxes bLo, bHi [nb, 2] and hmax [nb]). */
-  runBlocked(inv: number, X: Float64Array, sqX: Float64Array, Ys: Float64Array, hs: Float64Array, nr: number, nc: number, out: Float64Array, size: number, bLo: Float64Array, bHi: Float64Array, hmax: Float64Array): void;
-}
+export type { LseExecutor };
 
-let scratch = new Float64Array(0);
-
-let ubScratch = new Float64Array(0);
-
-const sequential: LseExecutor = {
-  run(d, p, inv, X, sqX, Ys, hs, nr, nc, out) {
-    const w = p === 2 ? wasmLseInstance(d) : null;
-    if (w) return wasmLseRows(w, d, inv, X, sqX, Ys, hs, nr, nc, 0, nr, out, 0, null, null, null);
-    if (scratch.length < nc) scratch = new Float64Array(nc);
-    lseRows(d, p, inv, X, sqX, Ys, hs, nc, 0, nr, scratch, out, EXP);
-  },
-  runBlocked(inv, X, sqX, Ys, hs, nr, nc, out, size, bLo, bHi, hmax) {
-    const w = wasmLseInstance(2);
-    if (w) return wasmLseRows(w, 2, inv, X, sqX, Ys, hs, nr, nc, 0, nr, out, size, bLo, bHi, hmax);
-    if (scratch.length < nc) scratch = new Float64Array(nc);
-    if (ubScratch.length < hmax.length) ubScratch = new Float64Array(hmax.length);
-    lseRowsBlocked(inv, X, sqX, Ys, hs, nc, 0, nr, scratch, out, EXP, size, bLo, bHi, hmax, ubScratch);
-  },
-};
+/** The default executor: this thread, the float64 JavaScript rows (no accelerator). */
+const reference = sequentialLse(null);
 
 /** Points per block of the culled 2D kernel: bounds cost ~10 flops per block and row. */
 export const BLOCK_SIZE = 32;
@@ -69,12 +41,6 @@ function sortedCloud(z: Float64Array, sq: Float64Array, k: number): SortedCloud 
     }
   }
   return { perm, z: zs, sq: sqs, lo, hi };
-}
-let defaultExecutor: LseExecutor = sequential;
-
-/** Installs the executor used by point-cloud geometries created afterwards without one (null: this thread). */
-export function setLseExecutor(e: LseExecutor | null): void {
-  defaultExecutor = e ?? sequential;
 }
 
 /**
@@ -110,8 +76,12 @@ export class PointCloudGeometry implements SinkhornGeometry {
   private readonly hmax: Float64Array;
   private readonly outSorted: Float64Array;
 
-  constructor(x: Float64Array, y: Float64Array, d: number, p = 2, executor?: LseExecutor) {
-    this.executor = executor ?? defaultExecutor;
+  /**
+   * `executor` runs the rows (core/accelerator.ts: the accelerator's row pool, or this
+   * thread's SIMD kernel, engine/ot/lse-executor.ts); absent: the JavaScript reference here.
+   */
+  constructor(x: Float64Array, y: Float64Array, d: number, p = 2, executor?: LseExecutor | null) {
+    this.executor = executor ?? reference;
     if (!(p >= 1)) throw new UsageError(`cost exponent p must be ≥ 1; got ${p}`);
     this.d = d;
     this.p = p;
@@ -174,19 +144,19 @@ export class PointCloudGeometry implements SinkhornGeometry {
     }
     for (let k = 0; k < 2 * nc; k++) Ys[k] = C.z[k] * inv;
     const o = this.outSorted.subarray(0, nr);
-    this.executor.runBlocked(inv, R.z, R.sq, Ys, hs, nr, nc, o, BLOCK_SIZE, C.lo, C.hi, hmax);
+    this.executor.run({ d: 2, p: 2, inv, X: R.z, sqX: R.sq, Ys, hs, nr, nc, out: o, blocks: { size: BLOCK_SIZE, lo: C.lo, hi: C.hi, hmax } });
     for (let i = 0; i < nr; i++) out[R.perm[i]] = o[i];
   }
 
   private apply(eps: number, X: Float64Array, sqX: Float64Array, nr: number, Y: Float64Array, sqY: Float64Array, nc: number, h: Float64Array, out: Float64Array): void {
     const { d, p } = this;
     const inv = 1 / eps;
-    if (p !== 2) return this.executor.run(d, p, inv, X, sqX, Y, h, nr, nc, out);
+    if (p !== 2) return this.executor.run({ d, p, inv, X, sqX, Ys: Y, hs: h, nr, nc, out });
     const hs = this.hs.subarray(0, nc);
     const Ys = this.scaled.subarray(0, nc * d);
     for (let j = 0; j < nc; j++) hs[j] = h[j] - 0.5 * inv * sqY[j];
     for (let k = 0; k < nc * d; k++) Ys[k] = Y[k] * inv;
-    this.executor.run(d, p, inv, X, sqX, Ys, hs, nr, nc, out);
+    this.executor.run({ d, p, inv, X, sqX, Ys, hs, nr, nc, out });
   }
 
   /**

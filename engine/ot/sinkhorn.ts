@@ -1,3 +1,4 @@
+import type { LseExecutor } from '../core/accelerator.ts';
 import { UsageError } from '../core/simulation.ts';
 import type { SinkhornGeometry } from './geometry.ts';
 import { KERNEL_MAX_ENTRIES, KernelGeometry, kernelPreferred } from './kernel-geometry.ts';
@@ -23,6 +24,12 @@ export interface SinkhornOptions extends Omit<SinkhornLoopOptions, 'eps' | 'pote
   potentialG?: Float64Array;
   /** Also return the dense coupling π [n, m] (only for n·m ≤ COUPLING_MAX_ENTRIES). */
   coupling?: boolean;
+  /**
+   * Who runs the online kernel's rows: the accelerator's (`acc.lse()`, threads and SIMD)
+   * or this thread's SIMD kernel (`sequentialLse(acc.assembler)`); absent: the float64
+   * JavaScript rows in this thread.
+   */
+  lse?: LseExecutor | null;
 }
 
 /**
@@ -70,7 +77,7 @@ export function sinkhorn(x: Float64Array, y: Float64Array, d: number, opts: Sink
   if (opts.coupling) checkCouplingSize(n, m); // before solving, not after
   const mode = opts.mode ?? 'auto';
   if (!['auto', 'online', 'kernel'].includes(mode)) throw new UsageError(`mode must be auto, online or kernel; got '${mode}'`);
-  const online = new PointCloudGeometry(x, y, d, p);
+  const online = new PointCloudGeometry(x, y, d, p, opts.lse);
   const useKernel = mode === 'kernel' || (mode === 'auto' && kernelPreferred(n, m));
   if (useKernel && n * m > 8 * KERNEL_MAX_ENTRIES) {
     throw new UsageError(`the stored kernel of ${n}×${m} points would take ${((8 * n * m) / 2 ** 30).toFixed(1)} GiB; use mode online (O(n + m) memory)`);

@@ -1,5 +1,5 @@
 import { EXP, expNegWat } from '../core/exp.ts';
-import { compileWat, watAssembler } from '../wasm/assembler.ts';
+import { compileWat, type WatAssembler } from '../wasm/assembler.ts';
 import { ConstantTable, whileLoop } from '../wasm/wat.ts';
 
 /**
@@ -234,31 +234,27 @@ export function wasmLseRows(
   out.set(v[2].subarray(r0, r1), r0);
 }
 
-const modules = new Map<number, WebAssembly.Module>();
-const instances = new Map<number, WasmLseInstance>();
-let enabled = true;
+/**
+ * Compiled kernels by d, per assembler (a cache, not a switch: which kernel runs is decided
+ * by the assembler a caller passes, i.e. by its accelerator).
+ */
+const modules = new WeakMap<WatAssembler, Map<number, WebAssembly.Module | null>>();
+const instances = new WeakMap<WebAssembly.Module, WasmLseInstance>();
 
-/** false forces the JavaScript kernels everywhere (tests; the path taken where SIMD is missing). */
-export function setWasmLseEnabled(on: boolean): void {
-  enabled = on;
+/** The compiled kernel for dimension d, or null: no assembler, d out of range, or no WebAssembly SIMD. */
+export function wasmLseModule(d: number, assembler: WatAssembler | null | undefined): WebAssembly.Module | null {
+  if (!assembler || !Number.isInteger(d) || d < 1 || d > WASM_LSE_MAX_D) return null;
+  let byD = modules.get(assembler);
+  if (!byD) modules.set(assembler, (byD = new Map()));
+  if (!byD.has(d)) byD.set(d, compileWat(wasmLseWat(d), assembler));
+  return byD.get(d) ?? null;
 }
 
-/** The compiled kernel for dimension d, or null: disabled, d out of range, no assembler loaded or no WebAssembly SIMD. */
-export function wasmLseModule(d: number): WebAssembly.Module | null {
-  if (!enabled || !watAssembler() || !Number.isInteger(d) || d < 1 || d > WASM_LSE_MAX_D) return null;
-  let mod = modules.get(d) ?? null;
-  if (!mod) {
-    mod = compileWat(wasmLseWat(d));
-    if (mod) modules.set(d, mod); // not cached while no assembler is loaded: a later load takes effect
-  }
-  return mod;
-}
-
-/** This thread's instance of the kernel for dimension d, or null where wasmLseModule(d) is. */
-export function wasmLseInstance(d: number): WasmLseInstance | null {
-  const mod = wasmLseModule(d);
+/** This thread's instance of the kernel for dimension d, or null where wasmLseModule(d, assembler) is. */
+export function wasmLseInstance(d: number, assembler: WatAssembler | null | undefined): WasmLseInstance | null {
+  const mod = wasmLseModule(d, assembler);
   if (!mod) return null;
-  let w = instances.get(d);
-  if (!w) instances.set(d, (w = instantiateWasmLse(mod)));
+  let w = instances.get(mod);
+  if (!w) instances.set(mod, (w = instantiateWasmLse(mod)));
   return w;
 }

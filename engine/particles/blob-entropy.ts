@@ -1,7 +1,8 @@
 import type { ParticleEnergy } from './energy.ts';
 import type { ParticleMeasure } from './measure.ts';
-import { acceleratedBlobDensity, acceleratedBlobVelocity, blobSources } from '../backend/particle-hooks.ts';
-import { backendSlot } from '../backend/scope.ts';
+import type { Accelerator } from '../core/accelerator.ts';
+import { blobDensitySource, blobVelocitySource, MAX_KERNEL_DIM } from '../backend/kernel-sources.ts';
+import { DevicePairs } from './device-pairs.ts';
 import { ParamError } from '../core/params.ts';
 import { BLOB_CUTOFF2, addBlobVelocityCells, blobDensityCells } from './blob-cells.ts';
 import type { CellList } from './cell-list.ts';
@@ -129,13 +130,11 @@ export function blobDensity(m: ParticleMeasure, delta: number, rho: Float64Array
 export class BlobEntropy implements ParticleEnergy {
   private rho = new Float64Array(0);
   private inv = new Float64Array(0);
-  /**
-   * Where the pair loops run (ts or gpu.js), from the backend scope it was built in
-   * (engine/backend); the cells and mesh methods run no all-pairs loop (size 0 for the rule: ts).
-   */
-  readonly backend = backendSlot('blob-entropy', (d) => blobSources(d, this.delta), (n, d) => ({ n: this.sums.methodFor(n, d) === 'direct' ? n : 0, d }));
   readonly name: string;
   private readonly sums: BlobSums;
+  private device: DevicePairs | null = null;
+  private sources: { density: string; velocity: string } | null = null;
+  private deviceValues = false;
 
   constructor(
     readonly temperature: number,
@@ -153,13 +152,41 @@ export class BlobEntropy implements ParticleEnergy {
     return this.sums.describe(n, d);
   }
 
+  /**
+   * Binds the two pair passes (densities, then forces) to the accelerator: on the device
+   * they are the gpu.js kernels of kernel-sources.ts in float32, and the value's densities
+   * too unless the scheme needs exact values. The cells and mesh methods (O(N)) stay on
+   * float64 TypeScript loops.
+   */
+  accelerate(acc: Accelerator, { n, d, exactValues }: { n: number; d: number; exactValues?: string }): void {
+    if (this.sums.methodFor(n, d) !== 'direct') {
+      // Cells and mesh run no all-pairs loop: float64 TypeScript, one thread.
+      this.device = null;
+      acc.record(this.name, { family: 'blob-entropy', target: 'ts', precision: 'float64', values: 'float64', threads: 1, size: `N=${n}, d=${d}`, method: this.describe(n, d) });
+      return;
+    }
+    const c = 1 / (2 * this.delta * this.delta);
+    const sources = d <= MAX_KERNEL_DIM ? { density: blobDensitySource(d, c), velocity: blobVelocitySource(d, c) } : null;
+    const kernels = sources ? [{ source: sources.density, outDim: 1 }, { source: sources.velocity, outDim: d }] : null;
+    const loop = acc.bindPairs({ loop: this.name, family: 'blob-entropy', size: { n, d }, kernels, exactValues });
+    this.device = loop ? new DevicePairs(loop, n, d) : null;
+    this.sources = sources;
+    this.deviceValues = loop?.deviceValues ?? false;
+  }
+
   private densities(m: ParticleMeasure): Float64Array {
     if (this.rho.length !== m.n) {
       this.rho = new Float64Array(m.n);
       this.inv = new Float64Array(m.n);
     }
     if (this.sums.run(m, this.delta, this.rho, null, this.temperature)) return this.rho;
-    if (acceleratedBlobDensity(this.backend, m, this.delta, this.rho)) return this.rho;
+    if (this.device && this.deviceValues) {
+      // ρ_i = (2πδ²)^{−d/2} s_i from the device's sums.
+      const s = this.device.pack(m).run(this.sources!.density, 1);
+      const norm = Math.pow(2 * Math.PI * this.delta * this.delta, -m.d / 2);
+      for (let i = 0; i < m.n; i++) this.rho[i] = norm * s[i];
+      return this.rho;
+    }
     return blobDensity(m, this.delta, this.rho);
   }
 
@@ -176,7 +203,7 @@ export class BlobEntropy implements ParticleEnergy {
       this.inv = new Float64Array(m.n);
     }
     if (this.sums.run(m, this.delta, this.rho, v, this.temperature)) return;
-    if (acceleratedBlobVelocity(this.backend, m, this.delta, this.temperature, v)) return;
+    if (this.device) return this.deviceVelocity(this.device, m, v);
     const { n, d, x, w } = m;
     const rho = this.densities(m);
     const inv = this.inv;
@@ -206,6 +233,18 @@ export class BlobEntropy implements ParticleEnergy {
         }
       }
     }
+  }
+
+  /**
+   * σ/δ² Σ_j w_j e^{−c r²_ij} (1/s_i + 1/s_j)(x_i − x_j) on the device — the normalization
+   * (2πδ²)^{−d/2} of ρ = norm·s cancels, which keeps float32 in range for small δ in 3D.
+   */
+  private deviceVelocity(dev: DevicePairs, m: ParticleMeasure, v: Float64Array): void {
+    const s = dev.pack(m).run(this.sources!.density, 1);
+    for (let i = 0; i < m.n; i++) dev.extra[i] = 1 / s[i];
+    const u = dev.run(this.sources!.velocity, m.d, true);
+    const scale = this.temperature / (this.delta * this.delta);
+    for (let i = 0; i < v.length; i++) v[i] += scale * u[i];
   }
 }
 

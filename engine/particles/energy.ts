@@ -1,3 +1,4 @@
+import type { Accelerator } from '../core/accelerator.ts';
 import type { Rng } from '../core/rng.ts';
 import type { StateRecord } from '../core/state-record.ts';
 import type { ParticleMeasure } from './measure.ts';
@@ -12,6 +13,13 @@ export interface ParticleEnergy {
   value(m: ParticleMeasure): number;
   /** Adds −∇ δF/δμ(x_i) into `v` ([n, d] row-major). */
   addVelocity(m: ParticleMeasure, v: Float64Array): void;
+  /**
+   * Binds the energy's hot loops to the platform's accelerator, once, before the first
+   * step, for states of `n` particles in dimension `d` (particleSimulation calls it).
+   * Unbound, an energy runs its float64 TypeScript reference loops. `exactValues` says why
+   * the scheme needs float64 values (backtracking), if it does.
+   */
+  accelerate?(acc: Accelerator, shape: { n: number; d: number; exactValues?: string }): void;
   /** Called at the start of every step with the scheme's generator (e.g. to draw a minibatch). */
   beforeStep?(rng: Rng): void;
   /**

@@ -1,8 +1,9 @@
+import type { Accelerator } from '../core/accelerator.ts';
+import { interactionEnergySource, interactionVelocitySource, LOG_EPS2, MAX_KERNEL_DIM } from '../backend/kernel-sources.ts';
+import { DevicePairs } from './device-pairs.ts';
 import type { ParticleEnergy } from './energy.ts';
 import type { ParticleMeasure } from './measure.ts';
 import type { RadialKernel } from './radial-kernels.ts';
-import { acceleratedInteractionValue, acceleratedInteractionVelocity, interactionSources } from '../backend/particle-hooks.ts';
-import { backendSlot } from '../backend/scope.ts';
 import { MeshInteraction, type MeshOptions } from './mesh/mesh-interaction.ts';
 import { resolveInteractionMethod, type InteractionMethod, type InteractionMethodRequest } from './mesh/method-rule.ts';
 
@@ -25,14 +26,14 @@ export interface InteractionOptions extends MeshOptions {
  * With `method` 'pm' or 'p3m' (or 'auto' resolving to them) the sums go through a
  * particle mesh instead (mesh/mesh-interaction.ts): O(N log N), with the relative
  * force error stated there; value and velocity both avoid the pair loop.
+ *
+ * `accelerate` binds the loops to the platform (engine/core/accelerator.ts): where the
+ * fixed rule puts them on the device, the velocity (and, unless the scheme needs exact
+ * values, the value) runs as the gpu.js kernels built from `W.gpu` in float32.
  */
 export class Interaction implements ParticleEnergy {
-  /**
-   * Where the pair loops run (ts or gpu.js), from the backend scope it was built in
-   * (engine/backend). A mesh method runs no pair loop over all N rows: its size is 0
-   * for the rule, so the slot settles on ts without compiling anything.
-   */
-  readonly backend = backendSlot('interaction', (d) => interactionSources(this.W, d), (n, d) => ({ n: this.methodFor(n, d) === 'direct' ? n : 0, d }));
+  private device: DevicePairs | null = null;
+  private sources: { velocity: string; value: string | null } | null = null;
   readonly name: string;
   readonly request: InteractionMethodRequest;
   private readonly meshOptions: MeshOptions;
@@ -64,32 +65,38 @@ export class Interaction implements ParticleEnergy {
     return this.mesh;
   }
 
+  accelerate(acc: Accelerator, { n, d, exactValues }: { n: number; d: number; exactValues?: string }): void {
+    const method = this.methodFor(n, d);
+    if (method !== 'direct') {
+      // A particle mesh runs no pair loop over all N rows: float64 TypeScript (FFTs, short-range cells).
+      this.device = null;
+      this.sources = null;
+      acc.record(this.name, { family: 'interaction', target: 'ts', precision: 'float64', values: 'float64', threads: 1, size: `N=${n}, d=${d}`, method: this.describe(n, d) });
+      return;
+    }
+    const form = this.W.gpu;
+    const velocity = form && d <= MAX_KERNEL_DIM ? interactionVelocitySource(d, form) : null;
+    // The value kernel of a logarithmic W sums log r² as a product with one weight for all
+    // partners: uniform weights are checked at each value (else the float64 loop runs).
+    const value = form && d <= MAX_KERNEL_DIM ? interactionEnergySource(d, form) : null;
+    const wantValues = acc.request === 'gpu' || exactValues === undefined;
+    const kernels = velocity ? [{ source: velocity, outDim: d }, ...(value && wantValues ? [{ source: value, outDim: form?.logCoeff !== undefined ? 3 : 1 }] : [])] : null;
+    const loop = acc.bindPairs({ loop: this.name, family: 'interaction', size: { n, d }, kernels, exactValues });
+    this.device = loop ? new DevicePairs(loop, n, d) : null;
+    this.sources = velocity ? { velocity, value: loop?.deviceValues ? value : null } : null;
+  }
+
   value(m: ParticleMeasure): number {
     const method = this.methodFor(m.n, m.d);
     if (method !== 'direct') return this.meshFor(method).evaluate(m, null, true);
-    const accelerated = acceleratedInteractionValue(this.backend, this.W, m);
-    if (accelerated !== null) return accelerated;
+    const dev = this.device;
+    if (dev && this.sources?.value && uniform(m.w)) return this.deviceValue(dev, this.sources.value, m);
     const { n, d, x, w } = m;
-    const W = this.W;
-    let s = 0;
-    for (let i = 0; i < n; i++) {
-      let si = 0;
-      for (let j = i + 1; j < n; j++) {
-        let r2 = 0;
-        for (let k = 0; k < d; k++) {
-          const z = x[i * d + k] - x[j * d + k];
-          r2 += z * z;
-        }
-        si += w[j] * W.value(r2);
-      }
-      s += w[i] * si;
-    }
-    if (!W.singular) {
-      let w2 = 0;
-      for (let i = 0; i < n; i++) w2 += w[i] * w[i];
-      s += 0.5 * w2 * W.value(0);
-    }
-    return s;
+    let s: number;
+    if (d === 2) s = interactionValue2(x, w, n, this.W);
+    else if (d === 3) s = interactionValue3(x, w, n, this.W);
+    else s = interactionValueD(x, w, n, d, this.W);
+    return s + selfTerm(this.W, w);
   }
 
   addVelocity(m: ParticleMeasure, v: Float64Array): void {
@@ -98,13 +105,92 @@ export class Interaction implements ParticleEnergy {
       this.meshFor(method).evaluate(m, v, false);
       return;
     }
-    if (acceleratedInteractionVelocity(this.backend, this.W, m, v)) return;
+    const dev = this.device;
+    if (dev && this.sources) {
+      const out = dev.pack(m).run(this.sources.velocity, m.d);
+      for (let i = 0; i < v.length; i++) v[i] += out[i];
+      return;
+    }
     if (m.d === 2) interactionVelocity2(m.x, m.w, m.n, this.W, v);
     else if (m.d === 3) interactionVelocity3(m.x, m.w, m.n, this.W, v);
     else interactionVelocityD(m.x, m.w, m.n, m.d, this.W, v);
   }
+
+  /** F from the device's rows (interactionEnergySource), summed in float64. */
+  private deviceValue(dev: DevicePairs, source: string, m: ParticleMeasure): number {
+    const c = this.W.gpu?.logCoeff;
+    const out = dev.pack(m).run(source, c === undefined ? 1 : 3);
+    const { n, w } = m;
+    let e = 0;
+    if (c === undefined) for (let i = 0; i < n; i++) e += w[i] * out[i];
+    else {
+      // Σ_{j≠i} log r²_ij = log P_i + k_i log 2 − log 2^−60 (the diagonal's factor); uniform weights w_j = w.
+      const shift = -Math.log(LOG_EPS2);
+      for (let i = 0; i < n; i++) e += w[i] * (out[3 * i] + c * w[0] * (Math.log(out[3 * i + 1]) + out[3 * i + 2] * Math.LN2 + shift));
+    }
+    return 0.5 * e + selfTerm(this.W, w);
+  }
 }
 
+/** Whether all weights are equal (the device's logarithmic value kernel needs it). */
+function uniform(w: Float64Array): boolean {
+  for (let i = 1; i < w.length; i++) if (w[i] !== w[0]) return false;
+  return true;
+}
+
+/** ½ Σ w_i² W(0) for a regular W (the pair loops skip the diagonal), 0 for a singular one. */
+function selfTerm(W: RadialKernel, w: Float64Array): number {
+  if (W.singular) return 0;
+  let w2 = 0;
+  for (let i = 0; i < w.length; i++) w2 += w[i] * w[i];
+  return 0.5 * w2 * W.value(0);
+}
+
+/** Σ_i w_i Σ_{j>i} w_j W(r²_ij) in 2D (each unordered pair once). */
+function interactionValue2(x: Float64Array, w: Float64Array, n: number, W: RadialKernel): number {
+  let s = 0;
+  for (let i = 0; i < n; i++) {
+    const xi = x[2 * i], yi = x[2 * i + 1];
+    let si = 0;
+    for (let j = i + 1; j < n; j++) {
+      const zx = xi - x[2 * j], zy = yi - x[2 * j + 1];
+      si += w[j] * W.value(zx * zx + zy * zy);
+    }
+    s += w[i] * si;
+  }
+  return s;
+}
+
+function interactionValue3(x: Float64Array, w: Float64Array, n: number, W: RadialKernel): number {
+  let s = 0;
+  for (let i = 0; i < n; i++) {
+    const xi = x[3 * i], yi = x[3 * i + 1], zi = x[3 * i + 2];
+    let si = 0;
+    for (let j = i + 1; j < n; j++) {
+      const zx = xi - x[3 * j], zy = yi - x[3 * j + 1], zz = zi - x[3 * j + 2];
+      si += w[j] * W.value(zx * zx + zy * zy + zz * zz);
+    }
+    s += w[i] * si;
+  }
+  return s;
+}
+
+function interactionValueD(x: Float64Array, w: Float64Array, n: number, d: number, W: RadialKernel): number {
+  let s = 0;
+  for (let i = 0; i < n; i++) {
+    let si = 0;
+    for (let j = i + 1; j < n; j++) {
+      let r2 = 0;
+      for (let k = 0; k < d; k++) {
+        const z = x[i * d + k] - x[j * d + k];
+        r2 += z * z;
+      }
+      si += w[j] * W.value(r2);
+    }
+    s += w[i] * si;
+  }
+  return s;
+}
 function interactionVelocity2(x: Float64Array, w: Float64Array, n: number, W: RadialKernel, v: Float64Array): void {
   for (let i = 0; i < n; i++) {
     const xi = x[2 * i], yi = x[2 * i + 1], wi = w[i];

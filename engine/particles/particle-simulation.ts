@@ -1,3 +1,4 @@
+import type { Accelerator } from '../core/accelerator.ts';
 import { Simulation, type Reference } from '../core/simulation.ts';
 import { energyMethods, evaluateEnergies, type ParticleEnergy } from './energy.ts';
 import { forwardScheme, type ParticleState } from './forward-scheme.ts';
@@ -27,6 +28,21 @@ export interface ParticleSimulationOptions {
   metrics?: (m: ParticleMeasure, t: number) => Record<string, number>;
   /** Points [m, d] drawn next to the particles (exact samples, a target cloud, the unit sphere). */
   reference?: () => Reference | null;
+  /**
+   * Where the energies' hot loops run (`ctx.accelerator` in a scene): bound once, here,
+   * before the first step. Absent: the float64 TypeScript reference loops.
+   */
+  accelerator?: Accelerator;
+}
+
+/**
+ * Binds the energies' hot loops to the accelerator for states [n, d]; the scheme's
+ * backtracking compares values closer than float32 round-off, so it keeps them float64.
+ */
+export function accelerateEnergies(energies: readonly ParticleEnergy[], acc: Accelerator | undefined, n: number, d: number, backtracking?: boolean): void {
+  if (!acc) return;
+  const exactValues = backtracking ? 'backtracking (Armijo)' : undefined;
+  for (const e of energies) e.accelerate?.(acc, { n, d, exactValues });
 }
 
 /**
@@ -36,6 +52,7 @@ export interface ParticleSimulationOptions {
 export function particleSimulation(o: ParticleSimulationOptions): Simulation<ParticleState> {
   const { n, d } = o.measure;
   const temperature = o.noise?.temperature ?? 0;
+  accelerateEnergies(o.energies, o.accelerator, n, d, o.backtracking);
   const scheme = forwardScheme({
     energies: o.energies, d, weights: o.measure.w, dt: o.dt, seed: o.seed,
     temperature, backtracking: o.backtracking, sphere: o.sphere,

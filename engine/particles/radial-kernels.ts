@@ -1,3 +1,5 @@
+import { gaussianPrelude, lit, morsePrelude, pow2, type RadialForm } from '../backend/radial-forms.ts';
+
 /**
  * Radial interaction kernels W(z) = W(|z|), written in r² = |z|² so that the pair
  * loops never take a square root unless the kernel needs one. The gradient is
@@ -11,13 +13,15 @@ export interface RadialKernel {
   gradFactor(r2: number): number;
   /** Singular at 0: the pair loops skip i = j (docs/design.md §1.1). */
   readonly singular: boolean;
-  /** Constructor arguments, so accelerated backends can rebuild the formula (engine/backend/radial-forms.ts). */
+  /** Constructor arguments (recorded; the gpu.js form below is built from them). */
   readonly params?: readonly number[];
+  /** The same W as gpu.js source (engine/backend/radial-forms.ts), next to its formula; absent: the TS loop only. */
+  readonly gpu?: RadialForm;
 }
 
 /** W(z) = |z|²/2: aggregation; the spread contracts as e^{−t}. */
 export function quadraticKernel(): RadialKernel {
-  return { name: 'quadratic', singular: false, value: (r2) => 0.5 * r2, gradFactor: () => 1 };
+  return { name: 'quadratic', singular: false, value: (r2) => 0.5 * r2, gradFactor: () => 1, gpu: { grad: '1.0', value: '0.5 * r2' } };
 }
 
 /**
@@ -30,6 +34,7 @@ export function logRepulsionKernel(): RadialKernel {
     singular: true,
     value: (r2) => 0.5 * r2 - 0.5 * Math.log(r2),
     gradFactor: (r2) => 1 - 1 / r2,
+    gpu: { grad: '1.0 - 1.0 / r2', value: '0.5 * r2', logCoeff: -0.5 },
   };
 }
 
@@ -43,6 +48,7 @@ export function newtonRepulsionKernel(): RadialKernel {
     singular: true,
     value: (r2) => 0.5 * r2 + 1 / Math.sqrt(r2),
     gradFactor: (r2) => 1 - 1 / (r2 * Math.sqrt(r2)),
+    gpu: { grad: '1.0 - 1.0 / (r2 * Math.sqrt(r2))', value: '0.5 * r2 + 1.0 / Math.sqrt(r2)' },
   };
 }
 
@@ -56,6 +62,10 @@ export function powerKernel(a: number, b: number): RadialKernel {
     singular: b <= 0,
     value: (r2) => pw(r2, a) / a - (b === 0 ? 0.5 * Math.log(r2) : pw(r2, b) / b),
     gradFactor: (r2) => pw(r2, a - 2) - pw(r2, b - 2),
+    gpu: {
+      grad: `${pow2(a - 2)} - ${pow2(b - 2)}`, clamp: true,
+      ...(b === 0 ? { value: `${pow2(a)} / ${lit(a)}`, logCoeff: -0.5 } : { value: `${pow2(a)} / ${lit(a)} - ${pow2(b)} / ${lit(b)}` }),
+    },
   };
 }
 
@@ -77,6 +87,12 @@ export function morseKernel(Ca = 1, la = 2, Cr = 2, lr = 0.5): RadialKernel {
       if (r === 0) return 0;
       return ((Ca / la) * Math.exp(-r / la) - (Cr / lr) * Math.exp(-r / lr)) / r;
     },
+    gpu: {
+      gradPrelude: morsePrelude(la, lr),
+      grad: `(${lit(Ca / la)} * mA - ${lit(Cr / lr)} * mB) / mR`,
+      valuePrelude: morsePrelude(la, lr, 'u'),
+      value: `${lit(Cr)} * uB - ${lit(Ca)} * uA`,
+    },
   };
 }
 
@@ -89,5 +105,6 @@ export function gaussianKernel(s = 1, amplitude = 1): RadialKernel {
     singular: false,
     value: (r2) => -amplitude * Math.exp(-c * r2),
     gradFactor: (r2) => ((amplitude / (s * s)) * Math.exp(-c * r2)),
+    gpu: { gradPrelude: gaussianPrelude('gE', c), grad: `${lit(amplitude / (s * s))} * gE`, valuePrelude: gaussianPrelude('uE', c), value: `-${lit(amplitude)} * uE` },
   };
 }

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { isMainThread, MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
-import type { PairExecutor } from '../../engine/backend/executor.ts';
+import type { PairExecutor } from '../../engine/core/accelerator.ts';
 import { GpuJsExecutor, pairKernelSettings, zeroInputs, type GpuJsConstructor } from '../../engine/backend/gpujs-executor.ts';
 import { WORKER_SOURCE } from './worker-source.ts';
 
@@ -73,14 +73,15 @@ export class WorkerPoolExecutor implements PairExecutor {
   }
 
   prepare(source: string, outDim: number, n: number): void {
-    // gpu.js builds a kernel on its first call: run it once on zeros so a failure surfaces here
-    // (on this thread for sure; a worker that takes no chunk compiles on a later call).
-    this.run(source, outDim, zeroInputs(source, n), n, new Float32Array(n * outDim));
+    // gpu.js builds a kernel on its first call: run it once on zeros with no partners (an
+    // empty inner loop, not the O(n²) pass), so a failure surfaces here (on this thread for
+    // sure; a worker that takes no chunk compiles on a later call).
+    this.run(source, outDim, zeroInputs(source, n), n, new Float32Array(n * outDim), 0);
   }
 
-  run(source: string, outDim: number, inputs: readonly Float32Array[], n: number, out: Float32Array): void {
+  run(source: string, outDim: number, inputs: readonly Float32Array[], n: number, out: Float32Array, partners = n): void {
     const T = Math.min(this.threads, Math.max(1, Math.floor(n / MIN_ROWS_PER_THREAD)));
-    if (T <= 1) return this.main.run(source, outDim, inputs, n, out);
+    if (T <= 1) return this.main.run(source, outDim, inputs, n, out, partners);
     const size = Math.ceil(n / (T * CHUNKS_PER_THREAD));
     const count = Math.ceil(n / size);
     const last = n - (count - 1) * size;
@@ -95,7 +96,7 @@ export class WorkerPoolExecutor implements PairExecutor {
       this.workers[t - 1].postMessage({
         ctrl: this.ctrl.buffer, data: this.data, inputs: layout.inputs, outByteOffset: layout.out, epoch, slot,
         source, settings: pairKernelSettings(outDim, size, n), lastSettings: pairKernelSettings(outDim, last, n),
-        size, count, n, outDim, platformMode: this.main.platform,
+        size, count, n, partners, outDim, platformMode: this.main.platform,
       });
     }
     // This thread takes chunks from the same counter, straight into the shared output; a
@@ -104,7 +105,7 @@ export class WorkerPoolExecutor implements PairExecutor {
     let failure: unknown = null;
     for (let c = Atomics.add(this.ctrl, slot + NEXT, 1); c < count; c = Atomics.add(this.ctrl, slot + NEXT, 1)) {
       try {
-        this.main.runRows(source, outDim, inputs, n, c * size, Math.min(size, n - c * size), shared, c * size);
+        this.main.runRows(source, outDim, inputs, n, c * size, Math.min(size, n - c * size), shared, c * size, partners);
       } catch (e) {
         failure ??= e;
       }

@@ -30,7 +30,7 @@ parentPort.on('message', (t) => {
         k = gpu.createKernel(t.source, rows === t.size ? t.settings : t.lastSettings);
         kernels.set(key, k);
       }
-      const r = k(...inputs, t.n, i0);
+      const r = k(...inputs, t.partners, i0);
       const mode = k.kernel && k.kernel.constructor && k.kernel.constructor.mode;
       if (mode === 'cpu' && t.platformMode !== 'cpu') throw new Error('gpu.js degraded the kernel to its cpu mode in a worker');
       if (t.outDim === 1) out.set(r.subarray(0, rows), i0);

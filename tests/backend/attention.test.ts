@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { acceleratedAttention, attentionSlotSources, backendSlot, withBackend } from '../../engine/backend/index.ts';
+import { attentionLoopRequest, DeviceAttention } from '../../engine/models/transformer/device-attention.ts';
 import { Rng } from '../../engine/core/rng.ts';
 import { applyMatrix, attentionWeights } from '../../engine/models/transformer/qkv.ts';
 import { plainAttention } from '../../engine/models/transformer/softmax-attention.ts';
@@ -15,7 +15,7 @@ import { EXP_REL_ERROR, U32 } from './clouds.ts';
  * K = max_j |kx_j|: the logits lose 8u·β|x_i||kx_j| absolutely in float32, the
  * sums 8u·N relatively, and normalizing doubles the bound.
  */
-useTwoThreadPool();
+const accelerator = useTwoThreadPool();
 
 function tokens(rng: Rng, n: number, d: number, sphere: boolean): Float64Array {
   const x = new Float64Array(n * d);
@@ -53,9 +53,12 @@ describe('attention kernels: gpu.js (float32) vs plainAttention (float64)', () =
           applyMatrix(weights.V, x, d, vx);
           const ref = new Float64Array(n * d);
           plainAttention(kind, beta, x, kx, vx, w, d, weights.symmetricLogits, ref, new Float64Array(n));
-          const { value: slot } = withBackend('gpu', () => backendSlot('attention', attentionSlotSources(kind, beta)));
+          const acc = accelerator('gpu');
+          const loop = acc.bindPairs(attentionLoopRequest(kind, beta, n, d, 'attention'));
+          expect(loop, `N=${n}`).not.toBeNull();
+          expect(acc.loops.attention).toMatchObject({ target: 'gpu', precision: 'float32' });
           const got = new Float64Array(n * d);
-          expect(acceleratedAttention(slot, kind, beta, x, kx, vx, w, d, got), `N=${n}`).toBe(true);
+          new DeviceAttention(loop!, kind, beta, n, d).attend(x, kx, vx, w, got);
           let K = 0;
           for (let j = 0; j < n; j++) {
             let r = 0;
@@ -91,9 +94,12 @@ describe('attention kernels: gpu.js (float32) vs plainAttention (float64)', () =
   }
 
   it('leaves Sinkhorn attention and d > 3 to the TS loops', () => {
-    expect(attentionSlotSources('sinkhorn', 1)(3)).toBeNull();
-    expect(attentionSlotSources('softmax', 1)(4)).toBeNull();
-    const { value: slot } = withBackend('auto', () => backendSlot('attention', attentionSlotSources('sinkhorn', 1)));
-    expect(acceleratedAttention(slot, 'sinkhorn', 1, new Float64Array(3), new Float64Array(3), new Float64Array(3), new Float64Array([1]), 3, new Float64Array(3))).toBe(false);
+    expect(attentionLoopRequest('sinkhorn', 1, 4096, 3, 'attention').kernels).toBeNull();
+    expect(attentionLoopRequest('softmax', 1, 4096, 4, 'attention').kernels).toBeNull();
+    const notices: string[] = [];
+    const acc = accelerator('auto', (m) => notices.push(m));
+    expect(acc.bindPairs(attentionLoopRequest('sinkhorn', 1, 4096, 3, 'attention'))).toBeNull();
+    expect(acc.loops.attention).toMatchObject({ target: 'ts', precision: 'float64', reason: 'this kernel has no gpu.js form' });
+    expect(notices).toEqual(['wgflow backend: attention (N=4096, d=3) runs on the float64 TypeScript loop: this kernel has no gpu.js form']);
   });
 });

@@ -6,7 +6,7 @@ import { backendRunner, errorLines, runCliProcessSync as wgf, tempDir } from '..
 
 /**
  * `wgf run --backend ts|gpu|auto` end to end: the choice is settled before the
- * run and written to scene.json (backend + backend_kernels); auto is
+ * run and written to scene.json (backend + accelerator.loops); auto is
  * deterministic (same command, same bits) and agrees with ts to float32
  * accuracy; a bad name is one line and a non-zero exit.
  */
@@ -15,7 +15,9 @@ function final(dir: string): { x: Float64Array; bytes: Buffer } {
   return { x: npyToFloat64(decodeNpy(new Uint8Array(bytes))), bytes };
 }
 
-function scene(dir: string): { backend: string; backend_kernels?: Record<string, string> } {
+interface Loop { family: string; target: string; precision: string; values: string; threads: number; executor?: string }
+
+function scene(dir: string): { backend: string; accelerator: { platform: string; loops: Record<string, Loop> } } {
   return JSON.parse(readFileSync(join(dir, 'scene.json'), 'utf8'));
 }
 
@@ -33,9 +35,12 @@ describe('wgf run --backend', () => {
     const ts = run('ts', 'ts');
     const a1 = run('auto', 'auto1');
     const a2 = run('auto', 'auto2');
-    expect(scene(ts)).toMatchObject({ backend: 'ts', backend_kernels: { interaction: 'ts' } });
+    expect(scene(ts)).toMatchObject({ backend: 'ts', accelerator: { platform: 'node', loops: { interaction: { target: 'ts', precision: 'float64', values: 'float64', threads: 1 } } } });
     expect(scene(a1).backend).toBe('auto');
-    expect(scene(a1).backend_kernels?.interaction).toMatch(/^gpu\.js webasm( ×\d+ threads)?$/);
+    const loop = scene(a1).accelerator.loops.interaction;
+    expect(loop).toMatchObject({ family: 'interaction', target: 'gpu', precision: 'float32', values: 'float32', size: 'N=1031, d=2' });
+    expect(loop.executor).toMatch(/^gpu\.js webasm( ×\d+ threads)?$/);
+    expect(loop.threads).toBeGreaterThanOrEqual(1);
     expect(final(a1).bytes.equals(final(a2).bytes)).toBe(true);
     const x0 = final(ts).x;
     const x1 = final(a1).x;
@@ -52,8 +57,9 @@ describe('wgf run --backend', () => {
     const run = backendRunner(args, root);
     const ts = run('ts');
     const auto = run('auto');
-    expect(scene(ts).backend_kernels).toEqual({ attention: 'ts' });
-    expect(scene(auto).backend_kernels?.attention).toMatch(/^gpu\.js webasm/);
+    expect(scene(ts).accelerator.loops).toEqual({ attention: { family: 'attention', target: 'ts', precision: 'float64', values: 'float64', threads: 1, size: 'N=517, d=3' } });
+    expect(scene(auto).accelerator.loops.attention).toMatchObject({ target: 'gpu', precision: 'float32', values: 'float64' });
+    expect(scene(auto).accelerator.loops.attention.executor).toMatch(/^gpu\.js webasm/);
     const x0 = final(ts).x;
     const x1 = final(auto).x;
     let worst = 0;

@@ -1,18 +1,33 @@
 import { afterAll, beforeAll } from 'vitest';
-import { setPairExecutorFactory, type PairExecutor } from '../../engine/backend/index.ts';
+import { createAccelerator } from '../../engine/backend/accelerator.ts';
+import type { Accelerator, BackendName, PairExecutor } from '../../engine/core/accelerator.ts';
+import type { ParticleEnergy } from '../../engine/particles/energy.ts';
 import { WorkerPoolExecutor } from '../../node/backend/worker-pool.ts';
 
-/** Installs a 2-thread gpu.js worker pool as the pair executor for the file's tests (rows split over threads). */
-export function useTwoThreadPool(): void {
+/**
+ * A 2-thread gpu.js row pool for the file's tests (rows split over threads), and
+ * accelerators on it: `accelerator('gpu')` places every loop with a kernel on the pool.
+ */
+export function useTwoThreadPool(): (request: BackendName, notice?: (m: string) => void) => Accelerator {
   let pool: WorkerPoolExecutor;
   beforeAll(() => {
     pool = new WorkerPoolExecutor({ threads: 2 });
-    setPairExecutorFactory(() => pool);
   });
   afterAll(() => {
-    setPairExecutorFactory(null);
     pool.destroy();
   });
+  return (request, notice) => createAccelerator({ request, platform: 'node', threads: 2, pairs: () => pool, notice });
+}
+
+/** An accelerator on the node-pool platform whose executor comes from `pairs` (notices collected). */
+export function testAccelerator(request: BackendName, pairs: () => PairExecutor, notices: string[] = []): Accelerator {
+  return createAccelerator({ request, platform: 'node', threads: 2, pairs, notice: (m) => notices.push(m) });
+}
+
+/** Binds an energy's loops to `acc` for states [n, d] (what particleSimulation does) and returns it. */
+export function bound<E extends ParticleEnergy>(e: E, acc: Accelerator, n: number, d: number, exactValues?: string): E {
+  e.accelerate?.(acc, { n, d, exactValues });
+  return e;
 }
 
 /** An executor on the node-pool platform whose kernels cannot be created (forced failure); counts the attempts. */

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { withBackend } from '../../engine/backend/index.ts';
 import { BlobEntropy } from '../../engine/particles/blob-entropy.ts';
 import { Interaction } from '../../engine/particles/interaction.ts';
 import {
   gaussianKernel, logRepulsionKernel, morseKernel, newtonRepulsionKernel, powerKernel, quadraticKernel, type RadialKernel,
 } from '../../engine/particles/radial-kernels.ts';
-import { useTwoThreadPool } from './executors.ts';
+import { bound, useTwoThreadPool } from './executors.ts';
 import { EXP_REL_ERROR, blobAbsSums, interactionAbsSums, maxScaledError, pairTolerance, separatedCloud } from './clouds.ts';
+import { ParticleMeasure } from '../../engine/particles/measure.ts';
 
 /**
  * Every gpu.js pair kernel against its float64 TypeScript reference, through the
@@ -15,7 +15,7 @@ import { EXP_REL_ERROR, blobAbsSums, interactionAbsSums, maxScaledError, pairTol
  * not a multiple of 4, N large enough that the rows are split over threads.
  * Tolerance: pairTolerance (clouds.ts), per particle and coordinate.
  */
-useTwoThreadPool();
+const accelerator = useTwoThreadPool();
 
 const KERNELS: [string, () => RadialKernel][] = [
   ['quadratic', quadraticKernel],
@@ -36,12 +36,13 @@ describe('interaction kernels: gpu.js (float32) vs TS (float64)', () => {
           const { m, rMin, R } = separatedCloud(17 * n + d, n, d, n === 97 ? 10 : 0);
           const W = make();
           const ref = new Interaction(W);
-          const { value: gpu } = withBackend('gpu', () => new Interaction(W));
+          const acc = accelerator('gpu');
+          const gpu = bound(new Interaction(W), acc, n, d);
           const v0 = new Float64Array(n * d);
           const v1 = new Float64Array(n * d);
           ref.addVelocity(m, v0);
           gpu.addVelocity(m, v1);
-          expect(gpu.backend.target, `N=${n}`).toBe('gpu');
+          expect(acc.loops[gpu.name]?.target, `N=${n}`).toBe('gpu');
           const S = interactionAbsSums(W, m);
           // Gaussian and Morse use the inline exponential: EXP_REL_ERROR relative per term on top.
           const expTerm = name === 'gaussian' || name === 'morse' ? EXP_REL_ERROR : 0;
@@ -62,6 +63,38 @@ describe('interaction kernels: gpu.js (float32) vs TS (float64)', () => {
   }
 });
 
+describe('logarithmic kernels: the value as a running product on the device (uniform weights)', () => {
+  // W = V + c log r²: Σ_j log r²_ij is taken as log Π_j r²_ij (kernel-sources.ts). On top of the
+  // per-pair float32 error of pairTolerance, the product of N factors rounds ≤ N·2⁻²⁴ relative
+  // per row (renormalisations by 2^±64 are exact), so log P_i is off by ≤ N·2⁻²³ and F by
+  // ≤ ½|c|·Σ_i w_i·(1/N)·N·2⁻²³ = ½|c|·2⁻²³.
+  for (const [name, make] of [['log', logRepulsionKernel], ['power 2,0', () => powerKernel(2, 0)]] as const) {
+    for (const d of [1, 2, 3]) {
+      it(`${name}, d=${d}, N ∈ {${SIZES.join(', ')}}`, () => {
+        for (const n of SIZES) {
+          const { m: weighted, rMin, R } = separatedCloud(23 * n + d, n, d, n === 97 ? 10 : 0);
+          const m = new ParticleMeasure(weighted.x, d); // uniform weights
+          const W = make();
+          const acc = accelerator('gpu');
+          const gpu = bound(new Interaction(W), acc, n, d);
+          expect(acc.loops.interaction).toMatchObject({ target: 'gpu', values: 'float32' });
+          let absF = 0;
+          for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) {
+            if (i === j) continue;
+            let r2 = 0;
+            for (let k = 0; k < d; k++) r2 += (m.x[i * d + k] - m.x[j * d + k]) ** 2;
+            absF += 0.5 * m.w[i] * m.w[j] * Math.abs(W.value(r2));
+          }
+          const tol = pairTolerance(n, R, rMin, absF) + 0.5 * Math.abs(W.gpu!.logCoeff!) * 2 ** -23;
+          const err = Math.abs(gpu.value(m) - new Interaction(W).value(m));
+          expect(err, `energy N=${n}`).toBeLessThanOrEqual(tol);
+          if (n > 1) expect(err, `energy N=${n} ran on the device`).toBeGreaterThan(0);
+        }
+      });
+    }
+  }
+});
+
 describe('blob entropy kernels: gpu.js (float32) vs TS (float64)', () => {
   for (const d of [1, 2, 3]) {
     it(`d=${d}, N ∈ {${SIZES.join(', ')}}`, () => {
@@ -70,12 +103,13 @@ describe('blob entropy kernels: gpu.js (float32) vs TS (float64)', () => {
         const delta = 2 * Math.pow(n, -1 / d);
         const sigma = 0.1;
         const ref = new BlobEntropy(sigma, delta);
-        const { value: gpu } = withBackend('gpu', () => new BlobEntropy(sigma, delta));
+        const acc = accelerator('gpu');
+        const gpu = bound(new BlobEntropy(sigma, delta), acc, n, d);
         const v0 = new Float64Array(n * d);
         const v1 = new Float64Array(n * d);
         ref.addVelocity(m, v0);
         gpu.addVelocity(m, v1);
-        expect(gpu.backend.target, `N=${n}`).toBe('gpu');
+        expect(acc.loops[gpu.name]?.target, `N=${n}`).toBe('gpu');
         const S = blobAbsSums(m, delta, sigma);
         // The inline exponential adds EXP_REL_ERROR relative per term (exp-source.ts).
         expect(maxScaledError(v0, v1, d, (i) => pairTolerance(n, R, rMin, S[i]) + EXP_REL_ERROR * S[i] + 1e-300), `velocity N=${n}`).toBeLessThanOrEqual(1);

@@ -17,8 +17,10 @@ function metrics(dir: string): { step: number; train_risk: number }[] {
   return readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
 }
 
+/** The risk loop's placement as scene.json records it: 'ts', or the executor ('gpu.js webasm ×2 threads'). */
 function kernels(dir: string): Record<string, string> | undefined {
-  return JSON.parse(readFileSync(join(dir, 'scene.json'), 'utf8')).backend_kernels;
+  const loops = JSON.parse(readFileSync(join(dir, 'scene.json'), 'utf8')).accelerator?.loops as Record<string, { family: string; target: string; executor?: string }> | undefined;
+  return loops && Object.fromEntries(Object.values(loops).map((l) => [l.family, l.target === 'gpu' ? l.executor ?? 'gpu' : 'ts']));
 }
 
 describe('wgf run mlp-mean-field --backend gpu', () => {

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { callsMathImports, laneGroups, mlpBackwardSource, mlpForwardSource, mlpLanes, withBackend } from '../../engine/backend/index.ts';
+import { callsMathImports, laneGroups, mlpBackwardSource, mlpForwardSource, mlpLanes } from '../../engine/backend/index.ts';
 import { ACTIVATIONS, activationByName } from '../../engine/models/mlp/activations.ts';
 import type { RegressionSet } from '../../engine/models/mlp/network.ts';
 import { MeanFieldRisk } from '../../engine/models/mlp/risk.ts';
-import { useTwoThreadPool } from './executors.ts';
+import { bound, useTwoThreadPool } from './executors.ts';
 import { mlpTolerance, randomMlpProblem } from './mlp-problems.ts';
 
 /**
@@ -15,7 +15,7 @@ import { mlpTolerance, randomMlpProblem } from './mlp-problems.ts';
  * Tolerance: mlpTolerance (mlp-problems.ts), per neuron and component; measured
  * errors are at most 11% of it.
  */
-useTwoThreadPool();
+const accelerator = useTwoThreadPool();
 
 // (m, N): single neuron and point; primes / not multiples of 4; rows split over the pool's
 // threads (≥ 512 rows) in the forward pass (N = 1031) and in the backward pass (m = 1031).
@@ -30,12 +30,13 @@ describe('MLP velocity: gpu.js (float32) vs TS (float64)', () => {
           for (const [m, N] of SIZES) {
             const { measure, set } = randomMlpProblem(1000 * m + 10 * N + d, m, N, d, bias);
             const ref = new MeanFieldRisk(act, set, bias);
-            const { value: gpu } = withBackend('gpu', () => new MeanFieldRisk(act, set, bias));
+            const acc = accelerator('gpu');
+            const gpu = bound(new MeanFieldRisk(act, set, bias), acc, m, d + 2);
             const v0 = new Float64Array(measure.x.length);
             const v1 = new Float64Array(measure.x.length);
             ref.addVelocity(measure, v0);
             gpu.addVelocity(measure, v1);
-            expect(gpu.backend.target, `m=${m} N=${N}`).toBe('gpu');
+            expect(acc.loops.risk.target, `m=${m} N=${N}`).toBe('gpu');
             const tol = mlpTolerance(act, bias, measure, set);
             let worst = 0;
             for (let c = 0; c < v0.length; c++) worst = Math.max(worst, Math.abs(v1[c] - v0[c]) / (tol[c] + 1e-300));
@@ -67,7 +68,8 @@ describe('MLP velocity: gpu.js (float32) vs TS (float64)', () => {
     const act = activationByName('tanh');
     const { measure, set } = randomMlpProblem(5, 37, 211, 2, true);
     const ref = new MeanFieldRisk(act, set, true, 53);
-    const { value: gpu } = withBackend('gpu', () => new MeanFieldRisk(act, set, true, 53));
+    const acc = accelerator('gpu');
+    const gpu = bound(new MeanFieldRisk(act, set, true, 53), acc, 37, 4);
     const idx = Int32Array.from({ length: 53 }, (_, b) => (7 * b) % 211);
     for (const batch of [idx, null, idx.subarray(0, 17)]) {
       ref.setBatch(batch);
@@ -76,7 +78,7 @@ describe('MLP velocity: gpu.js (float32) vs TS (float64)', () => {
       const v1 = new Float64Array(measure.x.length);
       ref.addVelocity(measure, v0);
       gpu.addVelocity(measure, v1);
-      expect(gpu.backend.target).toBe('gpu');
+      expect(acc.loops.risk.target).toBe('gpu');
       const B = batch ? batch.length : set.size;
       const sub: RegressionSet = { d: 2, size: B, Xt: new Float64Array(2 * B), y: new Float64Array(B) };
       for (let b = 0; b < B; b++) {

@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { afterAll, describe, expect, it } from 'vitest';
-import { GpuJsExecutor, interactionSources, blobSources, type GpuJsConstructor } from '../../engine/backend/index.ts';
+import { GpuJsExecutor, blobDensitySource, interactionVelocitySource, type GpuJsConstructor } from '../../engine/backend/index.ts';
 import { logRepulsionKernel, newtonRepulsionKernel } from '../../engine/particles/radial-kernels.ts';
 import { MIN_ROWS_PER_THREAD, WorkerPoolExecutor } from '../../node/backend/worker-pool.ts';
 import { separatedCloud } from './clouds.ts';
@@ -26,9 +26,9 @@ describe('WorkerPoolExecutor', () => {
     const single = new GpuJsExecutor(GPU);
     const n = 3 * MIN_ROWS_PER_THREAD + 7; // 775: with 3 threads, 12 chunks of 65 rows, the last of 60
     const cases: [string, number, Float32Array[]][] = [
-      [interactionSources(logRepulsionKernel(), 2)![0][0], 2, soa(1, n, 2)],
-      [interactionSources(newtonRepulsionKernel(), 3)![0][0], 3, soa(2, n, 3)],
-      [blobSources(1, 0.05)[0][0], 1, soa(3, n, 1)],
+      [interactionVelocitySource(2, logRepulsionKernel().gpu!), 2, soa(1, n, 2)],
+      [interactionVelocitySource(3, newtonRepulsionKernel().gpu!), 3, soa(2, n, 3)],
+      [blobDensitySource(1, 1 / (2 * 0.05 * 0.05)), 1, soa(3, n, 1)],
     ];
     for (const threads of [1, 2, 3]) {
       const pool = new WorkerPoolExecutor({ threads });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  AUTO_MIN_N, AUTO_MIN_POINTS, BACKEND_NAMES, autoTarget, callsMathImports, interactionSources, parseBackend, withBackend, currentBackend,
+  AUTO_MIN_N, AUTO_MIN_POINTS, BACKEND_NAMES, autoTarget, callsMathImports, interactionVelocitySource, parseBackend, referenceAccelerator,
 } from '../../engine/backend/index.ts';
 import { UsageError } from '../../engine/core/simulation.ts';
 import { logRepulsionKernel, powerKernel } from '../../engine/particles/radial-kernels.ts';
@@ -16,13 +16,11 @@ describe('backend names', () => {
     expect(() => parseBackend('cuda')).toThrow("unknown --backend 'cuda' (allowed: ts, gpu, auto)");
   });
 
-  it('scopes: energies built outside any scope use ts; withBackend restores the previous request', () => {
-    expect(new Interaction(logRepulsionKernel()).backend.request).toBe('ts');
-    const { value, slots } = withBackend('auto', () => [new Interaction(logRepulsionKernel()), currentBackend()] as const);
-    expect(value[0].backend.request).toBe('auto');
-    expect(value[1]).toBe('auto');
-    expect(slots).toEqual([value[0].backend]);
-    expect(currentBackend()).toBe('ts');
+  it('the reference accelerator places every loop on the float64 TS loop and records it', () => {
+    const acc = referenceAccelerator();
+    expect(acc.request).toBe('ts');
+    new Interaction(logRepulsionKernel()).accelerate(acc, { n: 1 << 16, d: 2 });
+    expect(acc.loops).toEqual({ interaction: { family: 'interaction', target: 'ts', precision: 'float64', values: 'float64', threads: 1, size: 'N=65536, d=2' } });
   });
 });
 
@@ -59,8 +57,8 @@ describe('autoTarget', () => {
   });
 
   it('keeps kernels that call Math.exp/log/pow on TS on wasm platforms, not on WebGL', () => {
-    const power = interactionSources(powerKernel(2, -1), 2)![0][0];
-    const log = interactionSources(logRepulsionKernel(), 2)![0][0];
+    const power = interactionVelocitySource(2, powerKernel(2, -1).gpu!);
+    const log = interactionVelocitySource(2, logRepulsionKernel().gpu!);
     expect(callsMathImports(power)).toBe(true);
     expect(callsMathImports(log)).toBe(false);
     expect(autoTarget('node-pool', 'interaction', 1 << 16, 2, power)).toBe('ts');

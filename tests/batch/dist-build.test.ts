@@ -54,7 +54,7 @@ describe('dist/ build (tools/build.mjs)', () => {
       const here = content(join(base, `here-${seed}`));
       expect(Object.keys(here.files)).toContain('final.npy');
       expect(here.scene.wgflow_version).toBe(readJsonFile(join(ROOT, 'package.json')).version);
-      expect(here.scene.backend_kernels).toBeDefined();
+      expect(here.scene.accelerator?.loops.interaction).toMatchObject({ target: 'ts', precision: 'float64' });
       expect(content(join(base, `pool-${seed}`))).toEqual(here);
     }
   });

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { EXP, EXP_FLOOR, expNeg, expNegWat, expShifted, F32_EXP_FLOOR, LSE_FLOOR, makeExpMethod } from '../../engine/core/exp.ts';
-import { compileWat } from '../../engine/wasm/assembler.ts';
+import { compileWat, loadWatAssembler } from '../../engine/wasm/assembler.ts';
 import { ConstantTable, whileLoop } from '../../engine/wasm/wat.ts';
+
+const assembler = await loadWatAssembler();
 
 const ULP = 2 ** -52;
 
@@ -60,7 +62,7 @@ describe('expNegWat (the f64x2 form, assembled by wabt)', () => {
           (v128.store (local.get $p) ${body})
           (local.set $p (i32.add (local.get $p) (i32.const 16)))`)})
       ${table.data()})`;
-    const mod = compileWat(wat);
+    const mod = compileWat(wat, assembler);
     expect(mod).not.toBeNull();
     const ex = new WebAssembly.Instance(mod!, {}).exports as { memory: WebAssembly.Memory; run: (p: number, end: number) => void };
     const at = Math.ceil(table.bytes / 16) * 16;

@@ -11,10 +11,11 @@ import { emptyModel } from '../../engine/grid/pointwise-model.ts';
 import { barenblatt, l1Distance } from '../../engine/grid/references.ts';
 import porousScene from '../../scenes/porous-medium.ts';
 import { roundTripState } from '../run-helpers.ts';
+import { referenceAccelerator } from '../../engine/backend/accelerator.ts';
 
 /** The porous-medium scene (Barenblatt from t0 = 2e-3, 100 steps of 5e-4: t = 0.052) at `grid` cells per axis. */
 function porousRun(grid: number, scheme: 'entropic' | 'exact'): number {
-  const sim = porousScene.build(resolveParams(porousScene.params, { grid, scheme }), { backend: 'ts' });
+  const sim = porousScene.build(resolveParams(porousScene.params, { grid, scheme }), { accelerator: referenceAccelerator() });
   for (let k = 0; k < 100; k++) sim.advance();
   return sim.metrics(100 * 5e-4).l1_to_barenblatt;
 }

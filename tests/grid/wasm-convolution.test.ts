@@ -1,12 +1,14 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Rng } from '../../engine/core/rng.ts';
 import { ConvolutionalGibbsKernel } from '../../engine/grid/gibbs-kernel.ts';
 import { Grid } from '../../engine/grid/grid.ts';
 import { wasmConvolution } from '../../engine/grid/wasm-convolution.ts';
-import { loadWatAssembler, setWatAssembler, watAssembler } from '../../engine/wasm/assembler.ts';
+import { loadWatAssembler } from '../../engine/wasm/assembler.ts';
 
-// Node ≥ 16 always has WebAssembly SIMD and tests/setup-assembler.ts loads the assembler; the skip only guards exotic runtimes.
-const noSimd = wasmConvolution([{ w: 1, strideBytes: 8 }]) === null;
+// The accelerator's assembler (node/backend/node-accelerator.ts loads the same one).
+const assembler = await loadWatAssembler();
+// Node ≥ 16 always has WebAssembly SIMD; the skip only guards exotic runtimes.
+const noSimd = wasmConvolution([{ w: 1, strideBytes: 8 }], assembler) === null;
 
 describe('WebAssembly SIMD convolution', () => {
   const cases: { shape: number[]; eps: number }[] = [
@@ -19,8 +21,8 @@ describe('WebAssembly SIMD convolution', () => {
   for (const c of cases) {
     it.skipIf(noSimd)(`gives the same bits as the JavaScript loops on ${c.shape.join('×')}`, () => {
       const grid = new Grid(c.shape, c.shape.map(() => [0, 1] as [number, number]));
-      const js = new ConvolutionalGibbsKernel(grid, c.eps, { simd: false });
-      const simd = new ConvolutionalGibbsKernel(grid, c.eps);
+      const js = new ConvolutionalGibbsKernel(grid, c.eps);
+      const simd = new ConvolutionalGibbsKernel(grid, c.eps, { assembler });
       expect(simd.simd).not.toBeNull();
       const rng = new Rng(7);
       const u = new Float64Array(grid.size).map(() => rng.uniform());
@@ -61,7 +63,7 @@ describe('SIMD range scan of the plain form', () => {
   for (const size of [1, 7, 8, 13, 64, 203]) {
     it.skipIf(noSimd)(`gives the JavaScript scan's max and finite min on ${size} cells (−∞ entries, odd leftovers)`, async () => {
       const { WasmSeparable } = await import('../../engine/grid/wasm-separable.ts');
-      const s = WasmSeparable.create([size], [new Float64Array([1, 0.5])])!;
+      const s = WasmSeparable.create([size], [new Float64Array([1, 0.5])], assembler)!;
       const rng = new Rng(size);
       const h = new Float64Array(size).map(() => 50 * rng.uniform() - 25);
       for (let i = 0; i < size; i += 3) h[i] = -Infinity;
@@ -77,25 +79,19 @@ describe('SIMD range scan of the plain form', () => {
 });
 
 describe('without an assembler', () => {
-  afterEach(async () => {
-    await loadWatAssembler();
-  });
-
-  it('the kernel falls back to the JavaScript loops (the same bits), and takes the SIMD path once one is loaded', async () => {
+  it('the kernel runs the JavaScript loops (the same bits), and the SIMD path with one', () => {
     const grid = new Grid([23, 31], [[0, 1], [0, 1]]);
     const eps = 2e-3;
     const rng = new Rng(3);
     const u = new Float64Array(grid.size).map(() => rng.uniform());
-    const withSimd = new ConvolutionalGibbsKernel(grid, eps);
-    setWatAssembler(null);
-    expect(watAssembler()).toBeNull();
-    const without = new ConvolutionalGibbsKernel(grid, eps);
+    const withSimd = new ConvolutionalGibbsKernel(grid, eps, { assembler });
+    const without = new ConvolutionalGibbsKernel(grid, eps, { assembler: null });
     expect(without.simd).toBeNull();
+    expect(withSimd.simd).not.toBeNull();
     const a = new Float64Array(grid.size), b = new Float64Array(grid.size);
     without.apply(u, a);
     withSimd.apply(u, b);
     expect(Array.from(a)).toEqual(Array.from(b));
-    await loadWatAssembler();
-    expect(new ConvolutionalGibbsKernel(grid, eps).simd).not.toBeNull(); // nothing stale was cached
+    expect(new ConvolutionalGibbsKernel(grid, eps).simd).toBeNull(); // nothing global: no assembler, no SIMD
   });
 });

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { expShifted } from '../../engine/core/exp.ts';
 import { wasmConvolution } from '../../engine/grid/wasm-convolution.ts';
+import { loadWatAssembler } from '../../engine/wasm/assembler.ts';
+
+const assembler = await loadWatAssembler();
 
 /**
  * exp: f[N..2N) = e^{f[0..N) − shift}; log: f[N..2N) = shift + log f[0..N); f at byte
@@ -15,7 +18,7 @@ interface Sweeps {
 
 /** The kernels of a 1D grid with w = 0 (the single tap 1 at byte TAP, after the module's constants and tables): expIn is the exp sweep, convLog with that tap shift + log(1·x). */
 function gridKernels(): Sweeps | null {
-  const w = wasmConvolution([{ w: 0, strideBytes: 8 }]);
+  const w = wasmConvolution([{ w: 0, strideBytes: 8 }], assembler);
   if (!w) return null;
   const TAP = Math.ceil(w.reserved / 16) * 16, at = TAP + 16;
   w.memory.grow(Math.ceil((at + 48 * 100_000) / 65536));

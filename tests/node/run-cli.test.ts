@@ -4,6 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { decodeNpy, encodeNpy, resolveParams } from '../../engine/index.ts';
 import aggregationDisk from '../../scenes/aggregation-disk.ts';
 import { exitOf, expectUsageError, runCli, spawnCli, tempDir, waitFor } from '../cli-harness.ts';
+import { referenceAccelerator } from '../../engine/backend/accelerator.ts';
 
 describe('wgf list', () => {
   it('lists every catalogue scene with its description and parameters', async () => {
@@ -45,7 +46,7 @@ describe('wgf run → run directory (docs/design.md §5.2)', () => {
   it('final.npy is float64 and bit-identical to the same run in-process (same seed)', () => {
     const fin = decodeNpy(readFileSync(join(out, 'final.npy')));
     expect(fin.dtype).toBe('<f8');
-    const sim = aggregationDisk.build(resolveParams(aggregationDisk.params, { n: 40, steps: 20, seed: 7 }), { backend: 'ts' });
+    const sim = aggregationDisk.build(resolveParams(aggregationDisk.params, { n: 40, steps: 20, seed: 7 }), { accelerator: referenceAccelerator() });
     for (let k = 0; k < 20; k++) sim.advance();
     expect(Array.from(fin.data)).toEqual(Array.from(sim.measure()));
     const frame = decodeNpy(readFileSync(join(out, 'frames', '000020.npy')));

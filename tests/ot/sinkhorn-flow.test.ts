@@ -5,8 +5,9 @@ import { slicedWassersteinPower } from '../../engine/ot/sliced.ts';
 import { splitState, type StateRecord } from '../../engine/core/state-record.ts';
 import { roundTripState } from '../run-helpers.ts';
 import scene, { targetCloud } from '../../scenes/sinkhorn-flow.ts';
+import { referenceAccelerator } from '../../engine/backend/accelerator.ts';
 
-const ctx = { backend: 'ts' };
+const ctx = { accelerator: referenceAccelerator() };
 
 describe('scene sinkhorn-flow', () => {
   it('S_ε decreases along the flow and the cloud reaches the target (ring, moons, heart)', () => {

@@ -1,24 +1,32 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Rng } from '../../engine/core/rng.ts';
 import { LsePool, MIN_PAIRS_FOR_THREADS } from '../../node/ot-pool.ts';
 import { EXP } from '../../engine/core/exp.ts';
 import { lseRows, lseRowsBlocked } from '../../engine/ot/lse-kernel.ts';
-import { PointCloudGeometry, type LseExecutor } from '../../engine/ot/point-cloud-geometry.ts';
+import type { LseExecutor } from '../../engine/core/accelerator.ts';
+import { sequentialLse } from '../../engine/ot/lse-executor.ts';
+import { PointCloudGeometry } from '../../engine/ot/point-cloud-geometry.ts';
 import { sinkhorn } from '../../engine/ot/sinkhorn.ts';
-import { setWasmLseEnabled, wasmLseInstance, wasmLseModule, wasmLseRows } from '../../engine/ot/wasm-lse.ts';
+import { wasmLseInstance, wasmLseModule, wasmLseRows } from '../../engine/ot/wasm-lse.ts';
+import { loadWatAssembler } from '../../engine/wasm/assembler.ts';
 import { uniformCloud } from './clouds.ts';
 
 const U = 2 ** -53;
+/** The accelerator's assembler (node/backend/node-accelerator.ts loads the same one). */
+const assembler = await loadWatAssembler();
 
 /** The JavaScript kernels, called directly: the reference for the WebAssembly path. */
 const jsExecutor: LseExecutor = {
-  run(d, p, inv, X, sqX, Ys, hs, nr, nc, out) {
-    lseRows(d, p, inv, X, sqX, Ys, hs, nc, 0, nr, new Float64Array(nc), out, EXP);
-  },
-  runBlocked(inv, X, sqX, Ys, hs, nr, nc, out, size, bLo, bHi, hmax) {
-    lseRowsBlocked(inv, X, sqX, Ys, hs, nc, 0, nr, new Float64Array(nc), out, EXP, size, bLo, bHi, hmax, new Float64Array(hmax.length));
+  threads: 1,
+  run(t) {
+    if (t.blocks) {
+      const { size, lo, hi, hmax } = t.blocks;
+      lseRowsBlocked(t.inv, t.X, t.sqX, t.Ys, t.hs, t.nc, 0, t.nr, new Float64Array(t.nc), t.out, EXP, size, lo, hi, hmax, new Float64Array(hmax.length));
+    } else lseRows(t.d, t.p, t.inv, t.X, t.sqX, t.Ys, t.hs, t.nc, 0, t.nr, new Float64Array(t.nc), t.out, EXP);
   },
 };
+/** This thread's SIMD kernel (what an accelerator with an assembler and one thread runs). */
+const simdExecutor = sequentialLse(assembler);
 
 interface Problem { d: number; nr: number; nc: number; inv: number; X: Float64Array; sqX: Float64Array; Ys: Float64Array; hs: Float64Array }
 
@@ -61,13 +69,12 @@ function expectClose(p: Problem, a: Float64Array, b: Float64Array): void {
   }
 }
 
-afterEach(() => setWasmLseEnabled(true));
-
 describe('WebAssembly SIMD log-sum-exp rows (wasm-lse.ts)', () => {
   it('is available in Node (WebAssembly SIMD), for d = 1 … 16 only', () => {
-    expect(wasmLseModule(2)).not.toBeNull();
-    expect(wasmLseModule(16)).not.toBeNull();
-    expect(wasmLseModule(17)).toBeNull();
+    expect(wasmLseModule(2, assembler)).not.toBeNull();
+    expect(wasmLseModule(16, assembler)).not.toBeNull();
+    expect(wasmLseModule(17, assembler)).toBeNull();
+    expect(wasmLseModule(2, null)).toBeNull(); // no assembler: the JavaScript kernels
   });
 
   it('matches lseRows for d = 1, 2, 3, 5, odd sizes, dead columns and all-dead rows', () => {
@@ -82,7 +89,7 @@ describe('WebAssembly SIMD log-sum-exp rows (wasm-lse.ts)', () => {
           const a = new Float64Array(nr);
           const b = new Float64Array(nr).fill(7); // stale values must not leak into the result
           lseRows(d, 2, inv, p.X, p.sqX, p.Ys, p.hs, nc, 0, nr, new Float64Array(nc), a, EXP);
-          wasmLseRows(wasmLseInstance(d)!, d, inv, p.X, p.sqX, p.Ys, p.hs, nr, nc, 0, nr, b, 0, null, null, null);
+          wasmLseRows(wasmLseInstance(d, assembler)!, d, inv, p.X, p.sqX, p.Ys, p.hs, nr, nc, 0, nr, b, 0, null, null, null);
           expectClose(p, a, b);
         }
       }
@@ -108,7 +115,7 @@ describe('WebAssembly SIMD log-sum-exp rows (wasm-lse.ts)', () => {
       for (let b = 0; b < nb; b++) hmax[b] += 1e-9;
       const a = new Float64Array(nr), out = new Float64Array(nr);
       lseRowsBlocked(inv, p.X, p.sqX, p.Ys, p.hs, nc, 0, nr, new Float64Array(nc), a, EXP, size, bLo, bHi, hmax, new Float64Array(nb));
-      const w = wasmLseInstance(2)!;
+      const w = wasmLseInstance(2, assembler)!;
       wasmLseRows(w, 2, inv, p.X, p.sqX, p.Ys, p.hs, nr, nc, 0, 20, out, size, bLo, bHi, hmax);
       wasmLseRows(w, 2, inv, p.X, p.sqX, p.Ys, p.hs, nr, nc, 20, nr, out, size, bLo, bHi, hmax);
       expectClose(p, a, out);
@@ -118,13 +125,13 @@ describe('WebAssembly SIMD log-sum-exp rows (wasm-lse.ts)', () => {
   it('gives the same bits on 1 and 2 threads (2D culled and 3D), and differs from the JavaScript sum order', () => {
     const n = 1100, m = 1000;
     expect(n * m).toBeGreaterThan(MIN_PAIRS_FOR_THREADS);
-    const pool = new LsePool(2);
+    const pool = new LsePool(2, assembler);
     try {
       for (const d of [2, 3]) {
         const x = uniformCloud(80 + d, n, d), y = uniformCloud(90 + d, m, d);
         const h = uniformCloud(95, m, 1);
         const one = new Float64Array(n), two = new Float64Array(n), js = new Float64Array(n);
-        new PointCloudGeometry(x, y, d).logApply(0.01, h, one);
+        new PointCloudGeometry(x, y, d, 2, simdExecutor).logApply(0.01, h, one);
         new PointCloudGeometry(x, y, d, 2, pool).logApply(0.01, h, two);
         new PointCloudGeometry(x, y, d, 2, jsExecutor).logApply(0.01, h, js);
         expect(Array.from(two)).toEqual(Array.from(one));
@@ -136,12 +143,10 @@ describe('WebAssembly SIMD log-sum-exp rows (wasm-lse.ts)', () => {
     }
   });
 
-  it('falls back to the JavaScript kernels, bit for bit, on 1 and 2 threads', () => {
+  it('without an assembler runs the JavaScript kernels, bit for bit, on 1 and 2 threads', () => {
     const n = 1100, m = 1000;
-    const pool = new LsePool(2);
+    const pool = new LsePool(2, null);
     try {
-      setWasmLseEnabled(false);
-      expect(wasmLseModule(2)).toBeNull();
       for (const d of [2, 3]) {
         const x = uniformCloud(60 + d, n, d), y = uniformCloud(70 + d, m, d);
         const h = uniformCloud(75, n, 1);
@@ -159,8 +164,7 @@ describe('WebAssembly SIMD log-sum-exp rows (wasm-lse.ts)', () => {
 
   it('a full sinkhorn() solve gives the value of the JavaScript kernel to 1e-12 relative', () => {
     const x = uniformCloud(31, 400, 2), y = uniformCloud(32, 350, 2);
-    const wasm = sinkhorn(x, y, 2, { eps: 1e-2, tol: 1e-9, maxIter: 5000, mode: 'online' });
-    setWasmLseEnabled(false);
+    const wasm = sinkhorn(x, y, 2, { eps: 1e-2, tol: 1e-9, maxIter: 5000, mode: 'online', lse: simdExecutor });
     const js = sinkhorn(x, y, 2, { eps: 1e-2, tol: 1e-9, maxIter: 5000, mode: 'online' });
     expect(wasm.converged && js.converged).toBe(true);
     expect(Math.abs(wasm.value - js.value)).toBeLessThan(1e-12 * Math.abs(js.value));

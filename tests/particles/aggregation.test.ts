@@ -5,6 +5,7 @@ import {
 } from '../../engine/index.ts';
 import ball from '../../scenes/aggregation-ball.ts';
 import disk from '../../scenes/aggregation-disk.ts';
+import { referenceAccelerator } from '../../engine/backend/accelerator.ts';
 
 describe('quadratic aggregation W(z) = |z|²/2', () => {
   it('contracts every particle towards the fixed centre by exactly (1−τ)^k', () => {
@@ -35,7 +36,7 @@ describe('quadratic aggregation W(z) = |z|²/2', () => {
 });
 
 function equilibrium(scene: SceneDefinition<any>, n: number, steps: number) {
-  const sim = scene.build(resolveParams(scene.params, { n, steps }), { backend: 'ts' });
+  const sim = scene.build(resolveParams(scene.params, { n, steps }), { accelerator: referenceAccelerator() });
   for (let k = 0; k < steps; k++) sim.advance();
   const m = particlesOf(sim);
   const c = mean(m);

@@ -4,6 +4,7 @@ import { runCollecting } from '../run-helpers.ts';
 import { blobVirialRatio } from '../../engine/particles/blob-entropy.ts';
 import { BLOB_VARIANCE_TOLERANCE, blobContinuumRatio, blobParticlesNeeded, defaultBlobWidth } from '../../engine/particles/blob-width.ts';
 import fokkerPlanck from '../../scenes/fokker-planck.ts';
+import { referenceAccelerator } from '../../engine/backend/accelerator.ts';
 
 /**
  * The blob flow of V = |x|²/2 at temperature σ started from the exact stationary law
@@ -14,7 +15,7 @@ import fokkerPlanck from '../../scenes/fokker-planck.ts';
  */
 async function stationaryRatio(d: number, n: number, sigma = 1, dt = 0.02) {
   const p = resolveParams(fokkerPlanck.params, { n, d, temperature: sigma, dt, entropy: 'blob', seed: 5 });
-  const sim = fokkerPlanck.build(p, { backend: 'ts' });
+  const sim = fokkerPlanck.build(p, { accelerator: referenceAccelerator() });
   sim.setInitial(gaussianCloud(new Rng(100 + d), n, d, 0, Math.sqrt(sigma)), [n, d]);
   const steps = Math.round(2 / dt);
   const samples: number[] = [];
@@ -85,9 +86,9 @@ describe('blob entropy: default width and the bias of its stationary law (issue 
 
   it('an explicit δ far from the default is warned about, with the automatic width to use', () => {
     const p = resolveParams(fokkerPlanck.params, { n: 1000, d: 3, delta: 0.1, entropy: 'blob' });
-    const sim = fokkerPlanck.build(p, { backend: 'ts' });
+    const sim = fokkerPlanck.build(p, { accelerator: referenceAccelerator() });
     expect(sim.info.warnings?.[0]).toMatch(/n=1000, d=3, δ=0\.100 relaxes to a variance of about .*σ.*use delta=0 \(automatic: δ = 0\.39/);
-    const langevin = fokkerPlanck.build(resolveParams(fokkerPlanck.params, { n: 100, d: 8, entropy: 'langevin' }), { backend: 'ts' });
+    const langevin = fokkerPlanck.build(resolveParams(fokkerPlanck.params, { n: 100, d: 8, entropy: 'langevin' }), { accelerator: referenceAccelerator() });
     expect(langevin.info.warnings).toBeUndefined();
   });
 
@@ -101,7 +102,7 @@ describe('blob entropy: default width and the bias of its stationary law (issue 
   });
 
   it('the run prints the warning on stderr and keeps it in the summary', async () => {
-    const sim = fokkerPlanck.build(resolveParams(fokkerPlanck.params, { n: 100, d: 5, steps: 1 }), { backend: 'ts' });
+    const sim = fokkerPlanck.build(resolveParams(fokkerPlanck.params, { n: 100, d: 5, steps: 1 }), { accelerator: referenceAccelerator() });
     const printed: string[] = [];
     const { summary } = await runCollecting(sim, 1, 1, [], (m) => printed.push(m));
     expect(summary.status).toBe('ok');

@@ -3,6 +3,7 @@ import { Rng, covariance, mean, radialW1ToUniformBall, resolveParams, particlesO
 import ball from '../../scenes/aggregation-ball.ts';
 import disk from '../../scenes/aggregation-disk.ts';
 import fokkerPlanck from '../../scenes/fokker-planck.ts';
+import { referenceAccelerator } from '../../engine/backend/accelerator.ts';
 
 /** Lets the test runner's messages through between steps (each is a long synchronous pass). */
 const tick = () => new Promise<void>((r) => setImmediate(r));
@@ -26,7 +27,7 @@ function uniformBall(n: number, d: number, R: number, seed: number): Float64Arra
 }
 
 async function run(scene: SceneDefinition<any>, params: Record<string, number | string>, steps: number, init?: Float64Array): Promise<Simulation> {
-  const sim = scene.build(resolveParams(scene.params, params), { backend: 'ts' });
+  const sim = scene.build(resolveParams(scene.params, params), { accelerator: referenceAccelerator() });
   if (init) sim.setInitial(init, sim.info.shape);
   for (let k = 0; k < steps; k++) {
     sim.advance();

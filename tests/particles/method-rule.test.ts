@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import {
   AUTO_MESH_MIN_N, BlobEntropy, Interaction, ParticleMeasure, Rng, autoBlobMethod, autoInteractionMethod, gaussianCloud,
-  gaussianKernel, logRepulsionKernel, morseKernel, newtonRepulsionKernel, quadraticKernel, resolveParams, withBackend,
+  gaussianKernel, logRepulsionKernel, morseKernel, newtonRepulsionKernel, quadraticKernel, resolveParams,
 } from '../../engine/index.ts';
-import { settleTarget } from '../../engine/backend/particle-hooks.ts';
+import { bound, failingExecutor, testAccelerator } from '../backend/executors.ts';
 import disk from '../../scenes/aggregation-disk.ts';
 import fokkerPlanck from '../../scenes/fokker-planck.ts';
+import { referenceAccelerator } from '../../engine/backend/accelerator.ts';
 
 describe('the fixed auto rule (kernel family, N, d)', () => {
   it('direct below the thresholds, P³M for singular and PM for finite kernels above, direct for d > 3', () => {
@@ -33,23 +34,27 @@ describe('the fixed auto rule (kernel family, N, d)', () => {
   });
 
   it('scenes record the resolved method (scene.json `methods`) and the backend slot stays off gpu.js for mesh methods', () => {
-    const big = disk.build(resolveParams(disk.params, { n: 20_000 }), { backend: 'ts' });
+    const big = disk.build(resolveParams(disk.params, { n: 20_000 }), { accelerator: referenceAccelerator() });
     expect(big.info.methods?.interaction).toMatch(/^p3m \(mesh \d+ per axis padded, B-spline order 4, split α = 1.5h, cutoff 3.00α\)$/);
-    const small = disk.build(resolveParams(disk.params, { n: 500 }), { backend: 'ts' });
+    const small = disk.build(resolveParams(disk.params, { n: 500 }), { accelerator: referenceAccelerator() });
     expect(small.info.methods?.interaction).toBe('direct');
-    const forced = disk.build(resolveParams(disk.params, { n: 500, interaction: 'p3m' }), { backend: 'ts' });
+    const forced = disk.build(resolveParams(disk.params, { n: 500, interaction: 'p3m' }), { accelerator: referenceAccelerator() });
     expect(forced.info.methods?.interaction).toMatch(/^p3m/);
-    const fp = fokkerPlanck.build(resolveParams(fokkerPlanck.params, { n: 50_000 }), { backend: 'ts' });
+    const fp = fokkerPlanck.build(resolveParams(fokkerPlanck.params, { n: 50_000 }), { accelerator: referenceAccelerator() });
     expect(fp.info.methods?.entropy).toMatch(/^mesh \(δ\/h = 3/);
-    // Under --backend gpu a mesh method has no all-pairs loop to accelerate: the slot settles on ts.
-    const { value: W } = withBackend('gpu', () => new Interaction(logRepulsionKernel(), { method: 'p3m' }));
-    expect(settleTarget(W.backend, 50_000, 2)).toBe('ts');
-    const { value: B } = withBackend('gpu', () => new BlobEntropy(1, 0.1, { method: 'mesh' }));
-    expect(settleTarget(B.backend, 50_000, 2)).toBe('ts');
+    // Under --backend gpu a mesh method has no all-pairs loop to accelerate: the loops are
+    // recorded on ts with their method, and no device kernel is ever prepared.
+    const calls = { prepare: 0, run: 0 };
+    const acc = testAccelerator('gpu', () => failingExecutor(calls));
+    bound(new Interaction(logRepulsionKernel(), { method: 'p3m' }), acc, 50_000, 2);
+    bound(new BlobEntropy(1, 0.1, { method: 'mesh' }), acc, 50_000, 2);
+    expect(acc.loops.interaction).toMatchObject({ target: 'ts', method: expect.stringMatching(/^p3m/) });
+    expect(acc.loops.entropy).toMatchObject({ target: 'ts', method: expect.stringMatching(/^mesh/) });
+    expect(calls.prepare).toBe(0);
   });
 
   it('a P³M run restored from a checkpoint continues bit-identically (the mesh is a pure function of the state)', () => {
-    const build = () => disk.build(resolveParams(disk.params, { n: 3000, interaction: 'p3m', dt: 0.05 }), { backend: 'ts' });
+    const build = () => disk.build(resolveParams(disk.params, { n: 3000, interaction: 'p3m', dt: 0.05 }), { accelerator: referenceAccelerator() });
     const a = build();
     for (let k = 0; k < 4; k++) a.advance();
     const cp = a.snapshot();

@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { covariance, mean, particlesOf, resolveParams } from '../../engine/index.ts';
 import fokkerPlanck from '../../scenes/fokker-planck.ts';
+import { referenceAccelerator } from '../../engine/backend/accelerator.ts';
 
 /** Runs the fokker-planck scene for `steps` steps and returns mean/covariance errors to the exact OU law. */
 function runOU(raw: Record<string, number | string>, steps: number) {
   const p = resolveParams(fokkerPlanck.params, raw);
-  const sim = fokkerPlanck.build(p, { backend: 'ts' });
+  const sim = fokkerPlanck.build(p, { accelerator: referenceAccelerator() });
   for (let k = 0; k < steps; k++) sim.advance();
   const t = steps * sim.info.dt;
   const d = p.d as number;

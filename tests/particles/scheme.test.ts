@@ -4,10 +4,11 @@ import { runCollecting } from '../run-helpers.ts';
 import aggregationDisk from '../../scenes/aggregation-disk.ts';
 import doubleWell from '../../scenes/double-well.ts';
 import fokkerPlanck from '../../scenes/fokker-planck.ts';
+import { referenceAccelerator } from '../../engine/backend/accelerator.ts';
 
 async function energies(scene: SceneDefinition<any>, raw: Record<string, string | number | boolean>) {
   const p = resolveParams(scene.params, raw);
-  const sim = scene.build(p, { backend: 'ts' });
+  const sim = scene.build(p, { accelerator: referenceAccelerator() });
   const { summary, records: recs } = await runCollecting(sim, p.steps as number);
   return { summary, e: recs.map((r) => r.energy), recs };
 }
@@ -36,7 +37,7 @@ describe('forward Wasserstein gradient descent', () => {
 
   it('backtracking is refused with Langevin noise', () => {
     const p = resolveParams(fokkerPlanck.params, { entropy: 'langevin', backtracking: true });
-    expect(() => fokkerPlanck.build(p, { backend: 'ts' })).toThrow(/backtracking needs a deterministic flow/);
+    expect(() => fokkerPlanck.build(p, { accelerator: referenceAccelerator() })).toThrow(/backtracking needs a deterministic flow/);
   });
 
   it('stops a blow-up as diverged, naming the step and suggesting a smaller dt', async () => {

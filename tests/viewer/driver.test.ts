@@ -3,6 +3,7 @@ import { defineScene, Simulation, type SceneDefinition } from '../../engine/inde
 import { SimDriver } from '../../viewer/driver/sim-driver.ts';
 import { decodeBinary, type BinaryMessage, type ServerMessage } from '../../viewer/protocol.ts';
 import gridScene from '../../viewer/synthetic/grid-scene.ts';
+import { referenceAccelerator } from '../../engine/backend/accelerator.ts';
 
 /** A driver on a scene, recording what it sends. */
 function drive(def: SceneDefinition<any> = gridScene, raw = {}, paused = false) {
@@ -95,7 +96,7 @@ describe('SimDriver (the play loop behind wgf view and the static site)', () => 
       params: { grid: { type: 'integer', default: 8, min: 4, max: 64, description: 'cells' }, dim: { type: 'integer', default: 1, min: 1, max: 3, description: 'axes' } },
       build: (p) => {
         if (p.grid ** p.dim > 1000) throw new Error(`grid^dim = ${p.grid ** p.dim} cells is over 1000`);
-        return gridScene.build({ dim: p.dim, grid: p.grid, dt: 0.01, steps: 100, m0: 1, s0: 0.5 }, { backend: 'ts' });
+        return gridScene.build({ dim: p.dim, grid: p.grid, dt: 0.01, steps: 100, m0: 1, s0: 0.5 }, { accelerator: referenceAccelerator() });
       },
     });
     const d = drive(picky, {}, true);
@@ -144,7 +145,7 @@ describe('SimDriver (the play loop behind wgf view and the static site)', () => 
     const broken = defineScene({
       id: 'broken', title: 'broken', description: '', params: {},
       build: () => {
-        const sim = gridScene.build({ dim: 1, grid: 8, dt: 0.01, steps: 100, m0: 1, s0: 0.5 }, { backend: 'ts' });
+        const sim = gridScene.build({ dim: 1, grid: 8, dt: 0.01, steps: 100, m0: 1, s0: 0.5 }, { accelerator: referenceAccelerator() });
         const advance = sim.advance.bind(sim);
         sim.advance = () => {
           if (++calls === 3) throw new Error('Sinkhorn did not converge in 1000 iterations');

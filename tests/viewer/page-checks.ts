@@ -8,6 +8,7 @@ import type { Page } from 'playwright-core';
 import { expect } from 'vitest';
 import { resolveParams, type RawParams } from '../../engine/core/params.ts';
 import { loadScene } from '../../cli/scene-loader.ts';
+import { referenceAccelerator } from '../../engine/backend/accelerator.ts';
 
 /** What the page should show for a scene. */
 export interface LabelExpectations {
@@ -19,7 +20,7 @@ export interface LabelExpectations {
 /** Builds the scene in this process to learn what the page should label. */
 export async function expectationsFor(scene: string, raw: RawParams): Promise<LabelExpectations> {
   const { def } = await loadScene(scene);
-  const sim = def.build(resolveParams(def.params, raw), { backend: 'ts' });
+  const sim = def.build(resolveParams(def.params, raw), { accelerator: referenceAccelerator() });
   return { reference: sim.reference()?.label ?? null, obstacles: sim.obstacles() !== undefined };
 }
 

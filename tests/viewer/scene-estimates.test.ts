@@ -5,6 +5,7 @@ import { resolveParams, type RawParams } from '../../engine/core/params.ts';
 import { recordOf } from '../../engine/run/runner.ts';
 import { catalogue, findScene } from '../../scenes/index.ts';
 import { checkParamChange, DEFAULT_LIMITS, exceedsLimits, parseByteSize, parseCount, refusal } from '../../viewer/server/scene-limits.ts';
+import { referenceAccelerator } from '../../engine/backend/accelerator.ts';
 
 const scene = (id: string) => findScene(id)!;
 const estimate = (id: string, raw: RawParams) => scene(id).estimate!(resolveParams(scene(id).params, raw));
@@ -34,7 +35,7 @@ const turn = () => new Promise((r) => setImmediate(r));
 async function liveBytes(id: string, raw: RawParams): Promise<number> {
   const def = scene(id);
   const before = settledArrayBytes();
-  const sim = def.build(resolveParams(def.params, raw), { backend: 'ts' });
+  const sim = def.build(resolveParams(def.params, raw), { accelerator: referenceAccelerator() });
   await turn();
   sim.advance();
   await turn();

@@ -8,14 +8,13 @@ import { SimDriver } from '../driver/sim-driver.ts';
 import { parseClientMessage } from '../protocol.ts';
 import type { LocalCommand } from './sources/worker-source.ts';
 import { GPU } from 'gpu.js';
-import { installGpuJsBackend } from '../../engine/backend/gpujs-install.ts';
+import { gpuJsAccelerator } from '../../engine/backend/gpujs-install.ts';
 import type { GpuJsConstructor } from '../../engine/backend/gpujs-executor.ts';
 import { loadWatAssembler } from '../../engine/wasm/assembler.ts';
 
-// Hot loops on gpu.js in the page (WebGL2 via OffscreenCanvas; `auto` keeps TS where the rule says so or gpu.js fails).
-installGpuJsBackend(GPU as unknown as GpuJsConstructor);
-// The SIMD kernels' assembler (grid and OT kernels; JavaScript loops until it is there or where it fails).
-const assembler = loadWatAssembler();
+// The page's accelerator: hot loops on gpu.js (WebGL2 via OffscreenCanvas; `auto` keeps TS where
+// the rule says so or gpu.js fails) and the SIMD kernels' assembler (grid and OT kernels).
+const accelerator = loadWatAssembler().then((assembler) => gpuJsAccelerator(GPU as unknown as GpuJsConstructor, 'auto', assembler));
 
 const ctx = self as unknown as { postMessage(m: unknown, transfer?: Transferable[]): void; onmessage: ((ev: MessageEvent<LocalCommand>) => void) | null };
 let driver: SimDriver | null = null;
@@ -37,10 +36,10 @@ ctx.onmessage = (ev) => {
       const port = { send: (x: unknown) => current === token && ctx.postMessage(x), sendBinary: (b: ArrayBuffer) => current === token && ctx.postMessage(b, [b]) };
       driver = null;
       // Built once the assembler is there (the kernels are made at build time); a newer scene wins.
-      void assembler
-        .then(() => {
+      void accelerator
+        .then((acc) => {
           if (current !== token) return;
-          driver = new SimDriver(def, port, { mode: 'local', backend: 'auto' });
+          driver = new SimDriver(def, port, { mode: 'local', accelerator: acc });
           return driver.run();
         })
         .catch(fail);

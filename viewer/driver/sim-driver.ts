@@ -1,8 +1,8 @@
 import { ParamError, resolveParams, type RawParams } from '../../engine/core/params.ts';
 import type { SceneDefinition, Simulation } from '../../engine/core/simulation.ts';
 import { Runner, standardGuards } from '../../engine/run/runner.ts';
-import { parseBackend } from '../../engine/backend/names.ts';
-import { withBackend, type BackendSlot } from '../../engine/backend/scope.ts';
+import type { Accelerator } from '../../engine/core/accelerator.ts';
+import { referenceAccelerator } from '../../engine/backend/accelerator.ts';
 import { encodeBinary, maskRuns, type ClientMessage, type ControlStatus, type ServerMessage, type ViewInfo } from '../protocol.ts';
 import { FrameStream } from './frame-stream.ts';
 
@@ -16,13 +16,13 @@ export interface DriverPort {
 export interface DriverOptions {
   mode: 'live' | 'local';
   raw?: RawParams;
-  /** Hot-loop backend, ts | gpu | auto (as `wgf run --backend`); 'ts' when absent. */
+  /** Hot-loop backend request, ts | gpu | auto (as `wgf run --backend`), for the thread that builds the accelerator. */
   backend?: string;
   /**
-   * Called after each build with the backend slots the scene opened, to settle
-   * where its kernels run before the first step (Node: node/backend/plan.ts).
+   * Where the scene's hot loops run (engine/core/accelerator.ts), made by the thread that
+   * hosts the driver; every build binds its loops to it. Absent: the float64 reference.
    */
-  settle?: (slots: readonly BackendSlot[], sim: Simulation) => void;
+  accelerator?: Accelerator;
   stepsPerFrame?: number;
   maxFps?: number;
   /** Frame bytes per second produced at most (large states are streamed at a reduced rate). */
@@ -60,12 +60,14 @@ export class SimDriver {
   private announcedRun = -1;
   private stream!: FrameStream;
   readonly status: ControlStatus;
+  private readonly accelerator: Accelerator;
 
   constructor(
     private readonly def: SceneDefinition<any>,
     private readonly port: DriverPort,
     private readonly opts: DriverOptions,
   ) {
+    this.accelerator = opts.accelerator ?? referenceAccelerator();
     this.status = { paused: opts.paused ?? false, stepsPerFrame: opts.stepsPerFrame ?? 1, targetSteps: 0, state: 'running' };
     this.rebuild(opts.raw ?? {});
   }
@@ -73,10 +75,7 @@ export class SimDriver {
   /** Validates `raw` against the scene schema and (re)builds the simulation. */
   private rebuild(raw: RawParams): void {
     const params = resolveParams(this.def.params, raw);
-    // Energies take their hot-loop backend from the scope they are built in (engine/backend/scope.ts).
-    const backend = parseBackend(this.opts.backend, 'ts');
-    const { value: sim, slots } = withBackend(backend, () => this.def.build(params, { backend }));
-    this.opts.settle?.(slots, sim);
+    const sim = this.def.build(params, { accelerator: this.accelerator });
     this.sim = sim;
     this.values = params as Record<string, number | string | boolean>;
     this.runId++;

@@ -6,9 +6,9 @@
  * has applied it, so the server knows when the thread is stuck inside a step.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { ensureNodeBackend, settleBackends } from '../../node/backend/plan.ts';
 import { loadScene } from '../../cli/scene-loader.ts';
-import { loadWatAssembler } from '../../engine/wasm/assembler.ts';
+import { parseBackend } from '../../engine/backend/names.ts';
+import { createNodeAccelerator } from '../../node/backend/node-accelerator.ts';
 import type { ClientMessage } from '../protocol.ts';
 import { SimDriver, type DriverOptions } from '../driver/sim-driver.ts';
 
@@ -29,11 +29,10 @@ const port = parentPort!;
 const data = workerData as SimThreadData;
 
 try {
-  await loadWatAssembler(); // the SIMD kernels, as in `wgf run`
+  // The same accelerator as `wgf run`, made once for the thread; each build binds its loops to it.
+  const accelerator = await createNodeAccelerator({ request: parseBackend(data.driver.backend, 'ts') });
   const { def } = await loadScene(data.scene);
-  // The same backend set-up as `wgf run`: gpu.js kernels on the Node executor, settled at each build.
-  ensureNodeBackend();
-  const options = { ...data.driver, settle: (...a: Parameters<typeof settleBackends>) => void settleBackends(...a) };
+  const options = { ...data.driver, accelerator };
   const driver = new SimDriver(def, { send: (m) => port.postMessage(m), sendBinary: (b) => port.postMessage(b, [b]) }, options);
   port.on('message', (m: ThreadControl) => {
     if ('type' in m) return driver.close();

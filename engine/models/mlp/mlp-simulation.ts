@@ -1,8 +1,10 @@
+import type { Accelerator } from '../../core/accelerator.ts';
 import { ParamError } from '../../core/params.ts';
 import { Simulation } from '../../core/simulation.ts';
 import { evaluateEnergies, type ParticleEnergy } from '../../particles/energy.ts';
 import { forwardScheme, type ParticleState } from '../../particles/forward-scheme.ts';
 import { KdeEntropy } from '../../particles/langevin-noise.ts';
+import { accelerateEnergies } from '../../particles/particle-simulation.ts';
 import { Potential, quadraticPotential } from '../../particles/potential.ts';
 import type { Activation } from './activations.ts';
 import type { MlpData } from './dataset.ts';
@@ -29,6 +31,8 @@ export interface MlpSimulationOptions {
   batch?: number;
   bias?: boolean;
   backtracking?: boolean;
+  /** Where the risk's velocity runs (`ctx.accelerator`); absent: the float64 reference. */
+  accelerator?: Accelerator;
 }
 
 /**
@@ -67,6 +71,7 @@ export function mlpSimulation(o: MlpSimulationOptions): MlpSimulation {
   const risk = new MeanFieldRisk(o.activation, o.data.train, o.bias ?? true, o.batch ?? 0);
   const energies: ParticleEnergy[] = [risk];
   if (o.lambda) energies.push(new Potential(quadraticPotential(o.lambda), 'weight_decay'));
+  accelerateEnergies(energies, o.accelerator, m, D, o.backtracking);
   const temperature = o.temperature ?? 0;
   const noBias = o.bias === false;
   const scheme = forwardScheme({

@@ -1,5 +1,5 @@
-import { acceleratedMlpVelocity, mlpSlot, type MlpKernelShape } from '../../backend/mlp-hooks.ts';
-import type { BackendSlot } from '../../backend/scope.ts';
+import type { Accelerator } from '../../core/accelerator.ts';
+import { DeviceRisk, mlpLoopRequest, type MlpKernelShape } from './device-risk.ts';
 import type { Rng } from '../../core/rng.ts';
 import type { ParticleEnergy } from '../../particles/energy.ts';
 import type { ParticleMeasure } from '../../particles/measure.ts';
@@ -34,10 +34,10 @@ export function riskOn(
  * Cost O(m N d) per call, two passes (predict, then gradients), no allocation after
  * the first call.
  *
- * Backends (engine/backend, docs/design.md §5.4): built under `--backend gpu` (or `auto` from
- * the rule's size, m·N pairs) the velocity runs both passes as gpu.js kernels in
- * float32 (mlp-hooks.ts); the value, hence train_risk/test_risk and the Armijo test,
- * is always the float64 loop.
+ * Acceleration (engine/core/accelerator.ts, docs/design.md §5.4): bound to the device (`--backend
+ * gpu`, or `auto` from the rule's size, m·N pairs) the velocity runs both passes as
+ * gpu.js kernels in float32 (device-risk.ts); the value, hence train_risk/test_risk and
+ * the Armijo test, is always the float64 loop.
  */
 export class MeanFieldRisk implements ParticleEnergy {
   readonly name = 'risk';
@@ -50,7 +50,7 @@ export class MeanFieldRisk implements ParticleEnergy {
   private points: number;
   private readonly kernelShape: MlpKernelShape;
   private readonly batchIdx: Int32Array | null;
-  readonly backend: BackendSlot;
+  private device: DeviceRisk | null = null;
 
   /** `batch`: the minibatch size the velocity will use (0 or ≥ N: full batch), known before the run so the backend is settled for it. */
   constructor(
@@ -63,7 +63,12 @@ export class MeanFieldRisk implements ParticleEnergy {
     this.points = batch > 0 && batch < train.size ? batch : train.size;
     this.batchIdx = batch > 0 && batch < train.size ? new Int32Array(batch) : null;
     this.kernelShape = { d: train.d, act: act.name, bias, points: () => this.points };
-    this.backend = mlpSlot(this.kernelShape);
+  }
+
+  /** Binds the velocity's passes for m neurons (the state [m, d + 2]) to the accelerator. */
+  accelerate(acc: Accelerator, { n }: { n: number; d: number }): void {
+    const loop = acc.bindPairs(mlpLoopRequest(this.kernelShape, n, this.name));
+    this.device = loop ? new DeviceRisk(loop, this.kernelShape) : null;
   }
 
   /** SGD: a fresh minibatch of `batch` points drawn with replacement at the start of every step. */
@@ -101,7 +106,7 @@ export class MeanFieldRisk implements ParticleEnergy {
     const { d, size: N, Xt, y } = this.batch;
     const D = neuronDim(d);
     const theta = m.x;
-    if (acceleratedMlpVelocity(this.backend, this.kernelShape, theta, m.w, Xt.subarray(0, d * N), y.subarray(0, N), v)) return;
+    if (this.device) return this.device.velocity(theta, m.w, Xt.subarray(0, d * N), y.subarray(0, N), v);
     if (this.f.length < N) this.f = new Float64Array(N);
     const r = this.f;
     predict(theta, m.w, d, this.act, Xt, N, r, this.scratch);

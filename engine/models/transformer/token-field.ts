@@ -1,8 +1,8 @@
 import { applyMatrix, type AttentionWeights } from './qkv.ts';
 import { SinkhornAttention, type SinkhornAttentionOptions } from './sinkhorn-attention.ts';
 import { plainAttention } from './softmax-attention.ts';
-import { acceleratedAttention, attentionSlotSources } from '../../backend/attention-hooks.ts';
-import { backendSlot, type BackendSlot } from '../../backend/scope.ts';
+import type { Accelerator } from '../../core/accelerator.ts';
+import { attentionLoopRequest, DeviceAttention } from './device-attention.ts';
 
 /** Attention normalizations: softmax (rows sum to 1), unnormalized (USA), Sinkhorn (doubly stochastic); docs/design.md §3.2. */
 export const ATTENTION_KINDS = ['softmax', 'usa', 'sinkhorn'] as const;
@@ -42,8 +42,8 @@ export class AttentionField {
   readonly sinkhorn: SinkhornAttention | null;
   /** Sinkhorn: warm-start the next solve from the last one (set within a time step only). */
   warm = false;
-  /** Where softmax/USA attention runs (ts or gpu.js), from the backend scope it was built in (engine/backend). */
-  readonly backend: BackendSlot;
+  /** Softmax/USA attention on the device, when the accelerator put it there (`accelerate`). */
+  private device: DeviceAttention | null = null;
 
   constructor(readonly o: AttentionFieldOptions) {
     this.d = o.weights.d;
@@ -52,9 +52,14 @@ export class AttentionField {
     this.vx = new Float64Array(this.n * this.d);
     this.Z = new Float64Array(this.n);
     this.sinkhorn = o.attention === 'sinkhorn' ? new SinkhornAttention(this.d, this.n, o.sinkhorn ?? { tol: 1e-9, maxIter: 1000 }) : null;
+  }
+
+  /** Binds softmax/USA attention to the accelerator, once, before the first step. */
+  accelerate(acc: Accelerator): void {
     // The d = 3 symmetric TS loop is much faster than the general one: its own auto threshold (engine/backend/rule.ts).
-    const family = o.weights.symmetricLogits && this.d === 3 ? 'attention-symmetric-3d' : 'attention';
-    this.backend = backendSlot(family, attentionSlotSources(o.attention, o.beta));
+    const family = this.o.weights.symmetricLogits && this.d === 3 ? 'attention-symmetric-3d' : 'attention';
+    const loop = acc.bindPairs(attentionLoopRequest(this.o.attention, this.o.beta, this.n, this.d, family));
+    this.device = loop && this.o.attention !== 'sinkhorn' ? new DeviceAttention(loop, this.o.attention, this.o.beta, this.n, this.d) : null;
   }
 
   /** out = Σ_j A_ij V x_j (no projection), x and out [n, d]. */
@@ -69,7 +74,9 @@ export class AttentionField {
         return;
       }
       this.sinkhorn.attend(beta, w, this.vx, out);
-    } else if (!acceleratedAttention(this.backend, this.o.attention, beta, x, this.kx, this.vx, w, this.d, out)) {
+    } else if (this.device) {
+      this.device.attend(x, this.kx, this.vx, w, out);
+    } else {
       plainAttention(this.o.attention as 'softmax' | 'usa', beta, x, this.kx, this.vx, w, this.d, weights.symmetricLogits, out, this.Z);
     }
   }

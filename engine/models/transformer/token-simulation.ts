@@ -1,3 +1,4 @@
+import type { Accelerator } from '../../core/accelerator.ts';
 import { Simulation, type Scheme } from '../../core/simulation.ts';
 import { retract } from '../../particles/forward-scheme.ts';
 import { ParticleMeasure } from '../../particles/measure.ts';
@@ -16,6 +17,8 @@ export interface TokenSimulationOptions extends AttentionFieldOptions {
   integrator: IntegratorName;
   /** Radius of the cluster count (connected components at this distance). */
   clusterRadius: number;
+  /** Where softmax/USA attention runs (`ctx.accelerator`); absent: the float64 reference. */
+  accelerator?: Accelerator;
 }
 
 /**
@@ -70,6 +73,7 @@ export function tokenSimulation(o: TokenSimulationOptions): TokenSimulation {
   const d = o.weights.d;
   const n = o.w.length;
   const field = new AttentionField(o);
+  if (o.accelerator) field.accelerate(o.accelerator);
   const bound = o.sphere ? 1.2 : undefined;
   // log E_β of a state, computed once per step (energy and metrics both use it, O(n² d)).
   let memo: { s: TokenState | null; k: number; value: number } = { s: null, k: -1, value: NaN };

@@ -4,6 +4,7 @@ import {
   type MlpData,
 } from '../../../engine/index.ts';
 import scene from '../../../scenes/mlp-mean-field.ts';
+import { referenceAccelerator } from '../../../engine/backend/accelerator.ts';
 
 function teacherStudent(d: number, activation = 'relu', train = 200, test = 200, seed = 0): MlpData {
   return makeMlpData(new Rng(seed), { kind: 'sphere', d, teacher: 3, train, test, activation: activationByName(activation) });
@@ -108,7 +109,7 @@ describe('mean-field MLP training', () => {
   });
 
   it('the state is the parameters [m, d+2]; frames show the picture [m, 2d+2] (|a| w, then the parameters); --init takes either', () => {
-    const sim = scene.build(resolveParams(scene.params, { m: 10, train: 20, test: 20 }), { backend: 'ts' });
+    const sim = scene.build(resolveParams(scene.params, { m: 10, train: 20, test: 20 }), { accelerator: referenceAccelerator() });
     expect(sim.info.shape).toEqual([10, 5]);
     expect(sim.info.view?.shape).toEqual([10, 8]);
     const theta = new Float64Array(50);
@@ -119,7 +120,7 @@ describe('mean-field MLP training', () => {
     expect(frame.shape).toEqual([10, 8]);
     expect(Array.from(frame.data.subarray(0, 8))).toEqual([2, 1, 0, -2, 1, 0.5, 0, 0.25]);
     // A frame (the picture) also starts a run: its parameter columns are taken.
-    const other = scene.build(resolveParams(scene.params, { m: 10, train: 20, test: 20, seed: 4 }), { backend: 'ts' });
+    const other = scene.build(resolveParams(scene.params, { m: 10, train: 20, test: 20, seed: 4 }), { accelerator: referenceAccelerator() });
     other.setInitial(frame.data.slice(), [10, 8]);
     expect(Array.from(other.measure())).toEqual(Array.from(theta));
     // The teacher in the picture's layout: 3 unit vectors |a*| w* (a* = 1, |w*| = 1).
@@ -136,8 +137,8 @@ describe('mlp-mean-field bad input', () => {
     expect(() => activationByName('swish')).toThrow(/'activation' must be one of relu, tanh, sigmoid, gelu; got 'swish'/);
     expect(() => resolveParams(scene.params, { activation: 'swish' })).toThrow(/parameter 'activation' must be one of relu, tanh, sigmoid, gelu/);
     expect(() => resolveParams(scene.params, { m: 0 })).toThrow(/parameter 'm' must be an integer in \[1, /);
-    expect(() => scene.build(resolveParams(scene.params, { data: 'regression', d: 3 }), { backend: 'ts' })).toThrow(/parameter 'd' must be 1 or 2 for data=regression/);
-    expect(() => scene.build(resolveParams(scene.params, { backtracking: true, batch: 16 }), { backend: 'ts' })).toThrow(/parameter 'backtracking' needs a deterministic full-batch flow/);
-    expect(() => scene.build(resolveParams(scene.params, { data: 'sphere', d: 1 }), { backend: 'ts' })).toThrow(/parameter 'd' must be at least 2 for data=sphere/);
+    expect(() => scene.build(resolveParams(scene.params, { data: 'regression', d: 3 }), { accelerator: referenceAccelerator() })).toThrow(/parameter 'd' must be 1 or 2 for data=regression/);
+    expect(() => scene.build(resolveParams(scene.params, { backtracking: true, batch: 16 }), { accelerator: referenceAccelerator() })).toThrow(/parameter 'backtracking' needs a deterministic full-batch flow/);
+    expect(() => scene.build(resolveParams(scene.params, { data: 'sphere', d: 1 }), { accelerator: referenceAccelerator() })).toThrow(/parameter 'd' must be at least 2 for data=sphere/);
   });
 });

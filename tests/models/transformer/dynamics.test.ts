@@ -4,8 +4,9 @@ import {
   resolveParams, rk4Integrator, eulerIntegrator, uniformSphere,
 } from '../../../engine/index.ts';
 import scene from '../../../scenes/transformer-tokens.ts';
+import { referenceAccelerator } from '../../../engine/backend/accelerator.ts';
 
-const build = (raw: Record<string, string | number | boolean>) => scene.build(resolveParams(scene.params, raw), { backend: 'ts' }) as TokenSimulation;
+const build = (raw: Record<string, string | number | boolean>) => scene.build(resolveParams(scene.params, raw), { accelerator: referenceAccelerator() }) as TokenSimulation;
 
 function norms(x: Float64Array, d: number): number[] {
   const out: number[] = [];

@@ -5,6 +5,7 @@ import { attentionSums } from '../../../engine/models/transformer/attention-sums
 import { attentionEnergy, logAttentionEnergy } from '../../../engine/models/transformer/token-metrics.ts';
 import type { TokenSimulation } from '../../../engine/models/transformer/token-simulation.ts';
 import scene from '../../../scenes/transformer-tokens.ts';
+import { referenceAccelerator } from '../../../engine/backend/accelerator.ts';
 
 /** log Σ_ij w_i w_j e^{β⟨x_i, x_j⟩} − log 2β by a plain two-pass log-sum-exp over all n² terms (M = I). */
 function referenceLogEnergy(x: Float64Array, w: Float64Array, d: number, beta: number): number {
@@ -38,7 +39,7 @@ describe('transformer tokens in R^d: E_β overflow is not divergence (issue #11)
     // side: |x| grows like e^t, so β|x|² passes log(max double) ≈ 709 near t ≈ 3.3 while the
     // tokens are ~30 in size. Before the fix the run stopped there as 'diverged'.
     const p = resolveParams(scene.params, { n: 12, d: 3, sphere: false, dt: 0.1, steps: 60, seed: 4 });
-    const sim = scene.build(p, { backend: 'ts' }) as TokenSimulation;
+    const sim = scene.build(p, { accelerator: referenceAccelerator() }) as TokenSimulation;
     const { summary, records: recs } = await runCollecting(sim, 60, 5);
     expect(summary.status, summary.message).toBe('ok');
     expect(summary.steps).toBe(60);

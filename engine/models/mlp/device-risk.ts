@@ -1,10 +1,8 @@
-import { pairExecutor } from './executor.ts';
-import { laneGroups, mlpBackwardSource, mlpForwardSource, mlpLanes, type MlpActivationName, type MlpLane } from './mlp-sources.ts';
-import { settleTarget } from './particle-hooks.ts';
-import { backendSlot, type BackendSlot, type KernelSpec } from './scope.ts';
+import type { DeviceLoop, LoopRequest, PairKernel } from '../../core/accelerator.ts';
+import { laneGroups, mlpBackwardSource, mlpForwardSource, mlpLanes, type MlpActivationName, type MlpLane } from '../../backend/mlp-sources.ts';
 
 /**
- * The hook of the mean-field MLP risk (engine/models/mlp/risk.ts): its velocity
+ * The device form of the mean-field MLP risk (risk.ts): its velocity
  * v_i = −E_k[r_k ∇_θ(a σ(w·x_k + b))]|_{θ_i}, r_k = f(x_k) − y_k, on gpu.js in float32
  * (forward kernel over the data, backward kernel over the neurons, mlp-sources.ts),
  * with the residual and the assembly of v in float64 on the host. The risk value
@@ -36,23 +34,30 @@ function sources(s: MlpKernelShape, m: number, N: number): { forward: string; gr
   };
 }
 
-/** The slot of an MLP risk built now; its state rows are the m neurons. */
-export function mlpSlot(s: MlpKernelShape): BackendSlot {
-  return backendSlot(
-    mlpKernelFamily(s.act),
-    // The rule's d is the input dimension s.d (the size map below), m the state rows.
-    (d, m): KernelSpec[] => {
-      const N = s.points();
+/**
+ * What the risk of m neurons asks the accelerator: the rule's size is the m·N neuron–data
+ * pairs of one velocity in the input dimension d, with the data-point floor N.
+ */
+export function mlpLoopRequest(s: MlpKernelShape, m: number, loop = 'risk'): LoopRequest {
+  const { d } = s;
+  const N = s.points();
+  const kernels: PairKernel[] | null = d <= 3
+    ? (() => {
       const { forward, groups } = sources(s, m, N);
       const dataIn = [...Array(d).fill(N), m, ...Array(d).fill(m), m];
       const neuronIn = [...Array(d).fill(N), N, ...Array(d).fill(m), m];
       return [
-        [forward, 1, { rows: N, inputs: dataIn }],
-        ...groups.map((g): KernelSpec => [g.source, g.lanes.length, { rows: m, inputs: neuronIn }]),
+        { source: forward, outDim: 1, shape: { rows: N, inputs: dataIn } },
+        ...groups.map((g) => ({ source: g.source, outDim: g.lanes.length, shape: { rows: m, inputs: neuronIn } })),
       ];
-    },
-    (m) => ({ n: m * s.points(), d: s.d, points: s.points(), label: `m=${m} × N=${s.points()}, d=${s.d}` }),
-  );
+    })()
+    : null;
+  return {
+    loop, family: mlpKernelFamily(s.act), kernels,
+    size: { n: m * N, d, points: N, label: `m=${m} × N=${N}, d=${d}` },
+    // The risk value (energy, train_risk, test_risk, the Armijo test) is always the float64 loop.
+    deviceValues: false,
+  };
 }
 
 interface Scratch {
@@ -67,33 +72,48 @@ interface Scratch {
   f: Float32Array;
 }
 
-const scratches = new WeakMap<BackendSlot, Scratch>();
+/** The risk's two passes bound to the device (forward over the data, backward over the neurons). */
+export class DeviceRisk {
+  private sc: Scratch | null = null;
 
-/**
- * Adds the risk velocity of the m neurons θ [m, d+2] (rows a, w, b) with weights ω
- * over the data (Xt [d, N] feature-major, targets y) into v; false when the float64
- * TS loop should run. Same quantity as MeanFieldRisk.addVelocity.
- */
-export function acceleratedMlpVelocity(
-  slot: BackendSlot, s: MlpKernelShape, theta: Float64Array, omega: Float64Array, Xt: Float64Array, y: Float64Array, v: Float64Array,
-): boolean {
+  constructor(
+    private readonly loop: DeviceLoop,
+    private readonly s: MlpKernelShape,
+  ) {}
+
+  /**
+   * Adds the risk velocity of the m neurons θ [m, d+2] (rows a, w, b) with weights ω
+   * over the data (Xt [d, N] feature-major, targets y) into v. Same quantity as
+   * MeanFieldRisk.addVelocity's float64 loop.
+   */
+  velocity(theta: Float64Array, omega: Float64Array, Xt: Float64Array, y: Float64Array, v: Float64Array): void {
+    mlpVelocity(this.loop, this.s, this, theta, omega, Xt, y, v);
+  }
+
+  /** Scratch buffers for (m, N), made again when the batch size changes. */
+  scratch(key: string, make: () => Scratch): Scratch {
+    if (!this.sc || this.sc.key !== key) this.sc = make();
+    return this.sc;
+  }
+}
+
+function mlpVelocity(
+  loop: DeviceLoop, s: MlpKernelShape, owner: DeviceRisk, theta: Float64Array, omega: Float64Array, Xt: Float64Array, y: Float64Array, v: Float64Array,
+): void {
   const { d } = s;
   const D = d + 2;
   const m = omega.length;
   const N = y.length;
-  if (settleTarget(slot, m, D) !== 'gpu') return false;
   const key = `${m},${N},${d}`;
-  let sc = scratches.get(slot);
-  if (!sc || sc.key !== key) {
+  const sc = owner.scratch(key, () => {
     const src = sources(s, m, N);
-    sc = {
+    return {
       key, forward: src.forward,
       groups: src.groups.map((g) => ({ ...g, out: new Float32Array(m * g.lanes.length) })),
       xs: Array.from({ length: d }, () => new Float32Array(N)), ws: Array.from({ length: d }, () => new Float32Array(m)),
       c: new Float32Array(m), b: new Float32Array(m), r: new Float32Array(N), f: new Float32Array(N),
     };
-    scratches.set(slot, sc);
-  }
+  });
   // The data is copied every call: a minibatch changes it in place between steps.
   for (let q = 0; q < d; q++) sc.xs[q].set(Xt.subarray(q * N, (q + 1) * N));
   for (let i = 0; i < m; i++) {
@@ -101,8 +121,7 @@ export function acceleratedMlpVelocity(
     for (let q = 0; q < d; q++) sc.ws[q][i] = theta[i * D + 1 + q];
     sc.b[i] = theta[i * D + d + 1];
   }
-  const ex = pairExecutor();
-  if (!ex) throw new Error('gpu.js executor disappeared after a kernel was prepared');
+  const ex = loop.executor;
   ex.run(sc.forward, 1, [...sc.xs, sc.c, ...sc.ws, sc.b], N, sc.f);
   for (let k = 0; k < N; k++) sc.r[k] = (sc.f[k] - y[k]) / N; // r_k/N: the 1/N of E_x folded in once, as risk.ts
   for (const g of sc.groups) ex.run(g.source, g.lanes.length, [...sc.xs, sc.r, ...sc.ws, sc.b], m, g.out);
@@ -125,5 +144,4 @@ export function acceleratedMlpVelocity(
       }
     });
   }
-  return true;
 }

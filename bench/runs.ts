@@ -1,0 +1,100 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { catalogue } from '../scenes/index.ts';
+import type { BenchRow, BenchSuite } from './harness.ts';
+
+/**
+ * Whole `wgf run` processes, start to exit (issue #19: a user never runs a kernel, a
+ * user runs `wgf run`): every catalogue scene at its default size and at a large size,
+ * per backend, timed around the spawned CLI (`node bin/wgf.mjs run …`, dist/ already
+ * built). Beside each run, the same run recording only its first and last step
+ * (`--every <steps>`): their difference is what recording (energy, metrics, frames) costs
+ * at the default `--every`, as a share of the run's wall time. Same-run ratios
+ * (ts / gpu, ts / auto) sit beside the kernel figures of `--suite backend`.
+ */
+const WGF = fileURLToPath(new URL('../bin/wgf.mjs', import.meta.url));
+
+/** Large sizes per scene: where the O(N²) loops (or the grid) dominate. */
+const LARGE: Record<string, Record<string, number>> = {
+  'fokker-planck': { n: 16384, steps: 20 },
+  'aggregation-disk': { n: 16384, steps: 20 },
+  'aggregation-ball': { n: 16384, steps: 20 },
+  'double-well': { n: 16384, steps: 20 },
+  'sinkhorn-flow': { n: 8000, m: 8000, steps: 10 },
+  'grid-fokker-planck': { grid: 256, steps: 20 },
+  'porous-medium': { grid: 256, steps: 20 },
+  'crowd-motion': { grid: 256, steps: 20 },
+  'grid-diffusion-3d': { grid: 48, steps: 10 },
+  'mlp-mean-field': { m: 4096, train: 2048, steps: 20 },
+  'transformer-tokens': { n: 4096, steps: 10 },
+};
+
+interface Timed {
+  ms: number;
+  status: string;
+  every: number;
+  loops: string;
+}
+
+/** One whole process; wall time from spawn to exit. */
+function timeRun(scene: string, set: Record<string, number>, backend: string, every?: number): Timed {
+  const out = mkdtempSync(join(tmpdir(), 'wgf-bench-runs-'));
+  const args = [WGF, 'run', scene, ...Object.entries(set).flatMap(([k, v]) => ['--set', `${k}=${v}`]), '--backend', backend, '--out', join(out, 'run')];
+  if (every !== undefined) args.push('--every', String(every));
+  try {
+    const t0 = performance.now();
+    const r = spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 64 << 20 });
+    const ms = performance.now() - t0;
+    if (r.status !== 0) return { ms, status: `exit ${r.status}: ${(r.stderr || '').trim().split('\n').pop()}`, every: NaN, loops: '' };
+    const sceneJson = JSON.parse(readFileSync(join(out, 'run', 'scene.json'), 'utf8'));
+    const loops = Object.entries((sceneJson.accelerator?.loops ?? {}) as Record<string, { target: string; values: string }>)
+      .map(([name, l]) => `${name}:${l.target}/${l.values}`).join(' ');
+    return { ms, status: JSON.parse(readFileSync(join(out, 'run', 'summary.json'), 'utf8')).status, every: sceneJson.every, loops };
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+}
+
+export const runsSuite: BenchSuite = {
+  name: 'runs',
+  description: 'whole `wgf run` processes per catalogue scene and backend (default and large sizes), and the share of recording',
+  async run({ quick }) {
+    const rows: BenchRow[] = [];
+    const backends = quick ? ['ts', 'auto'] : ['ts', 'gpu', 'auto'];
+    for (const def of catalogue) {
+      // Default size: the scene as `wgf run <id>` runs it (quick: 20 steps), and the same with recording at the ends only.
+      const steps = quick ? 20 : (def.params as Record<string, { default?: unknown }>).steps?.default as number ?? 100;
+      const base: Record<string, number> = quick ? { steps } : {};
+      const byBackend: Record<string, number> = {};
+      for (const b of backends) {
+        const full = timeRun(def.id, base, b);
+        const ends = timeRun(def.id, base, b, steps);
+        byBackend[b] = full.ms;
+        rows.push({
+          suite: 'runs', case: `${def.id} default (${b})`, size: `steps=${steps} every=${full.every}`, ours_ms: full.ms, ours: b,
+          extra: {
+            status: full.status, ends_only_ms: ends.ms, recording_share: Math.max(0, (full.ms - ends.ms) / full.ms), loops: full.loops,
+            ...(b !== 'ts' && byBackend.ts ? { ts_over_this: byBackend.ts / full.ms } : {}),
+          },
+        });
+      }
+      if (quick) continue;
+      const large = LARGE[def.id];
+      if (!large) continue;
+      const size = Object.entries(large).map(([k, v]) => `${k}=${v}`).join(' ');
+      const times: Record<string, number> = {};
+      for (const b of backends) {
+        const r = timeRun(def.id, large, b);
+        times[b] = r.ms;
+        rows.push({
+          suite: 'runs', case: `${def.id} large (${b})`, size, ours_ms: r.ms, ours: b,
+          extra: { status: r.status, every: r.every, loops: r.loops, ...(b !== 'ts' ? { ts_over_this: times.ts / r.ms } : {}) },
+        });
+      }
+    }
+    return rows;
+  },
+};

@@ -1,0 +1,55 @@
+import type { DeviceLoop, LoopRequest } from '../../core/accelerator.ts';
+import { attentionSource } from '../../backend/attention-sources.ts';
+import { MAX_KERNEL_DIM } from '../../backend/kernel-sources.ts';
+
+/**
+ * The device form of the transformer-token field (token-field.ts): softmax and USA
+ * attention outputs u_i = Σ_j A_ij V x_j on gpu.js in float32, the same quantity as
+ * plainAttention (softmax-attention.ts). Sinkhorn attention stays on its float64 solver
+ * (its scalings must meet a marginal tolerance float32 cannot): it has no kernel.
+ */
+export function attentionLoopRequest(kind: string, beta: number, n: number, d: number, family: string, loop = 'attention'): LoopRequest {
+  const kernels = kind === 'sinkhorn' || d > MAX_KERNEL_DIM ? null : [{ source: attentionSource(d, kind as 'softmax' | 'usa', beta), outDim: d + 1 }];
+  // No energy value runs on the device: the attention flow is not a gradient flow.
+  return { loop, family, size: { n, d }, kernels, deviceValues: false };
+}
+
+/** Softmax or USA attention of n tokens in dimension d ≤ 3 bound to the device. */
+export class DeviceAttention {
+  private readonly inputs: Float32Array[];
+  private readonly out: Float32Array;
+  private readonly source: string;
+
+  constructor(
+    private readonly loop: DeviceLoop,
+    private readonly kind: 'softmax' | 'usa',
+    beta: number,
+    private readonly n: number,
+    private readonly d: number,
+  ) {
+    this.inputs = Array.from({ length: 3 * d + 1 }, () => new Float32Array(n));
+    this.out = new Float32Array(n * (d + 1));
+    this.source = attentionSource(d, kind, beta);
+  }
+
+  /** out [n, d] = Σ_j A_ij vx_j for tokens x, keys kx = M x, values vx = V x ([n, d] each), weights w [n]. */
+  attend(x: Float64Array, kx: Float64Array, vx: Float64Array, w: Float64Array, out: Float64Array): void {
+    const { n, d, inputs } = this;
+    const arrays = [x, kx, vx];
+    for (let a = 0; a < 3; a++) {
+      for (let k = 0; k < d; k++) {
+        const dst = inputs[a * d + k];
+        const src = arrays[a];
+        for (let i = 0; i < n; i++) dst[i] = src[i * d + k];
+      }
+    }
+    inputs[3 * d].set(w);
+    this.loop.executor.run(this.source, d + 1, inputs, n, this.out);
+    const r = this.out;
+    for (let i = 0; i < n; i++) {
+      const last = r[i * (d + 1) + d];
+      const f = this.kind === 'softmax' ? 1 / last : Math.exp(last);
+      for (let k = 0; k < d; k++) out[i * d + k] = f * r[i * (d + 1) + k];
+    }
+  }
+}
