@@ -27,7 +27,7 @@ export default defineScene({
     steps: { type: 'integer', default: 300, min: 0, max: 1e9, description: 'number of time steps' },
     seed: { type: 'integer', default: 0, min: 0, max: 2 ** 32 - 1, description: 'random seed' },
   },
-  build: (p) =>
+  build: (p, ctx) =>
     particleSimulation({
       // n points uniform in [−4, 4]², weights 1/n.
       measure: new ParticleMeasure(uniformBox(new Rng(p.seed), p.n, 2, -4, 4), 2),
@@ -35,6 +35,8 @@ export default defineScene({
       energies: [new Interaction(morseKernel(1, p.attraction, 2, p.repulsion))],
       dt: p.dt,
       seed: p.seed + 1,
+      // Where the pair loops run (--backend): wgf decides, the simulation binds its energies to it.
+      accelerator: ctx.accelerator,
       bounds: [[-4, 4], [-4, 4]],
       mainMetric: 'rms_radius',
       metrics: (m) => ({ rms_radius: Math.sqrt(spread(m)), flock_radius: maxRadius(m, mean(m)) }),

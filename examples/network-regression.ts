@@ -37,7 +37,7 @@ export default defineScene({
     steps: { type: 'integer', default: 500, min: 0, max: 1e9, description: 'number of time steps' },
     seed: { type: 'integer', default: 0, min: 0, max: 2 ** 32 - 1, description: 'random seed' },
   },
-  build(p) {
+  build(p, ctx) {
     const rng = new Rng(p.seed);
     const data = { train: sample(rng, 400), test: sample(rng, 400), teacher: null };
     return mlpSimulation({
@@ -49,6 +49,7 @@ export default defineScene({
       bias: true,
       dt: p.dt,
       seed: p.seed + 2,
+      accelerator: ctx.accelerator, // where the passes over the data run (--backend)
     });
   },
 });

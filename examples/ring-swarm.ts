@@ -22,7 +22,7 @@ export default defineScene({
     steps: { type: 'integer', default: 400, min: 0, max: 1e9, description: 'number of time steps' },
     seed: { type: 'integer', default: 0, min: 0, max: 2 ** 32 - 1, description: 'random seed' },
   },
-  build(p) {
+  build(p, ctx) {
     // V(x) = (|x| − R)²/2 at the point x[o], x[o+1] of the flat positions array.
     const ring: PotentialFunction = { value: (x, o) => 0.5 * (Math.hypot(x[o], x[o + 1]) - p.radius) ** 2 };
     const measure = new ParticleMeasure(gaussianCloud(new Rng(p.seed), p.n, 2, 0, 0.3), 2);
@@ -31,6 +31,7 @@ export default defineScene({
       energies: [new Potential(ring), new Interaction(morseKernel(1, 2, 1.2, 0.3))],
       dt: p.dt,
       seed: p.seed + 1,
+      accelerator: ctx.accelerator, // where the pair loops run (--backend)
       bounds: [[-2.5, 2.5], [-2.5, 2.5]],
       mainMetric: 'mean_radius',
       metrics: (m) => {

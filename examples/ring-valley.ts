@@ -23,7 +23,7 @@ export default defineScene({
     k: { type: 'number', default: 4, min: 0, max: 100, description: 'valley stiffness k' },
     temperature: { type: 'number', default: 0.5, min: 0, minExclusive: true, max: 100, description: 'temperature T' },
   },
-  build(p) {
+  build(p, ctx) {
     const grid = new Grid([p.grid, p.grid], [[-2, 2], [-2, 2]]);
     // grid.evaluate samples a function at every cell centre, row-major [grid, grid].
     const V = grid.evaluate(([x, y]) => p.k * (Math.hypot(x, y) - 1) ** 2);
@@ -35,6 +35,7 @@ export default defineScene({
     return gridSimulation({
       ...jkoOptions(p), // tau = dt, eps, tol, form, truncation, scheme and its tolerances
       measure,
+      accelerator: ctx.accelerator, // where the Gibbs kernel's passes run (--backend)
       energies: [new GridPotential(V), new GridEntropy(p.temperature)],
       mainMetric: 'mass_far_side',
       metrics: (m) => {

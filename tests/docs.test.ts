@@ -255,10 +255,13 @@ describe('code snippets in docs/scenes.md run against the engine', () => {
       '  n: { type: "integer", default: 40, description: "n" }, beta: { type: "number", default: 1, description: "b" },',
       '  dt: { type: "number", default: 0.1, description: "dt" }, steps: { type: "integer", default: 2, description: "s" },',
       '  seed: { type: "integer", default: 0, description: "s" } },',
-      `  build(p) {\n${body}  },\n});\n`,
+      `  build(p, ctx) {\n${body}  },\n});\n`,
     ].join('\n'));
     const { def } = await loadSceneFile(file);
-    const sim = def.build(resolveParams(def.params, {}), { accelerator: engine.referenceAccelerator() });
+    const accelerator = engine.referenceAccelerator();
+    const sim = def.build(resolveParams(def.params, {}), { accelerator });
+    // The snippet hands ctx.accelerator to the factory: its attention loop is bound (and recorded).
+    expect(Object.keys(accelerator.loops).length, 'loops bound to ctx.accelerator').toBeGreaterThan(0);
     sim.advance();
     expect(sim.info.shape).toEqual([40, 3]);
     expect(Array.from(sim.measure()).every(Number.isFinite)).toBe(true);
