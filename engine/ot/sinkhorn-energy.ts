@@ -6,6 +6,7 @@ import { sinkhornDivergence, type DivergenceResult } from './divergence.ts';
 import { sequentialLse } from './lse-executor.ts';
 import { checkCloud, checkEpsilon, checkWeights } from './validate.ts';
 
+/** Options of `SinkhornDivergenceEnergy`: the target cloud ν, ε and each solve's stopping rule. */
 export interface SinkhornEnergyOptions {
   /** Target cloud ν: points [m, d] and optional weights [m]. */
   target: Float64Array;

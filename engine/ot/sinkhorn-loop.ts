@@ -65,6 +65,7 @@ export interface SinkhornLoopOptions {
   symmetric?: boolean;
 }
 
+/** What the one Sinkhorn loop returns: both log-scalings, the last kernel applications, iterations and marginal errors. */
 export interface SinkhornLoopResult {
   /** Log-scaling α of side A, [n]. */
   logU: Float64Array;
