@@ -13,7 +13,7 @@ import { WorkerPoolExecutor } from '../node/backend/worker-pool.ts';
 import { pythonHas, runPeer, timeIt, type BenchRow, type BenchSuite } from './harness.ts';
 
 /**
- * Backends of the particle pair loops (DESIGN §5.4): per kernel and N, the float64
+ * Backends of the particle pair loops (docs/design.md §5.4): per kernel and N, the float64
  * TS loop, the gpu.js kernel (in Node: WebAssembly SIMD over the worker pool) and
  * numpy, in the same run, with the ratios and what `auto` picks. The thresholds in
  * engine/backend/rule.ts are read off this table. Cases:

@@ -135,7 +135,7 @@ async function holding<T>(lock: Lock | null, body: () => Promise<T>): Promise<T>
   }
 }
 
-/** Runs a scene into a new run directory (DESIGN §5.2), holding the directory's lock throughout. */
+/** Runs a scene into a new run directory (docs/design.md §5.2), holding the directory's lock throughout. */
 export async function executeRun(req: RunRequest): Promise<RunSummary> {
   checkDirArgument('--out', req.out);
   const { sim, record } = prepareRun(req, req.accelerator ?? (await acceleratorFor(req.backend)));

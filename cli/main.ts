@@ -28,7 +28,7 @@ export function commanderLine(text: string): string {
 }
 
 /**
- * The `wgf` command line (DESIGN §5.1), built with commander: each command
+ * The `wgf` command line (docs/design.md §5.1), built with commander: each command
  * registers itself from its own file in commands/ and writes through `ctx.io`.
  */
 export function buildProgram(ctx: CliContext): Command {

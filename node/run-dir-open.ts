@@ -7,7 +7,7 @@ import { describeOwner, tryLock, type Lock } from './lock.ts';
 import { makeDirs, type SceneRecord } from './run-dir.ts';
 
 /**
- * Opening a run directory (DESIGN §5.2) to write it: the checks on the path, the
+ * Opening a run directory (docs/design.md §5.2) to write it: the checks on the path, the
  * directory's lock (node/lock.ts; one writer at a time: `wgf run`, `--resume`, a
  * sweep's run), and reading back what a run wrote (scene.json, summary.json) with a
  * one-line error naming the file when it is corrupted.

@@ -9,7 +9,7 @@ import { everySteps, type Schedule } from '../engine/run/schedule.ts';
 import { appendLine, writeFileAtomic, writeJson, writeNpy } from './files.ts';
 import { WGFLOW_VERSION } from './version.ts';
 
-/** scene.json (DESIGN §5.2). */
+/** scene.json (docs/design.md §5.2). */
 export interface SceneRecord {
   scene: string;
   title: string;
@@ -70,7 +70,7 @@ export function makeDirs(dir: string): void {
   for (const m of missing) mkdirSync(m);
 }
 
-/** The state as a frame: particles as float32, grids as float64 (DESIGN §5.2); the scene's view when it has one. */
+/** The state as a frame: particles as float32, grids as float64 (docs/design.md §5.2); the scene's view when it has one. */
 function frameData(sim: Simulation): { data: Float32Array | Float64Array; shape: number[] } {
   const f = sim.frame();
   return { data: sim.info.kind === 'particles' ? Float32Array.from(f.data) : f.data.slice(), shape: f.shape };

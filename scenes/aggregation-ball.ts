@@ -7,7 +7,7 @@ import { dominant, pairPass, particleBytes, slicedWork, trials } from './estimat
 
 /**
  * Attractive–repulsive aggregation in 3D, W(z) = |z|²/2 + 1/|z|: the equilibrium
- * is the uniform law on the unit ball (DESIGN §4). Metric radial_ks is the KS
+ * is the uniform law on the unit ball (docs/design.md §4). Metric radial_ks is the KS
  * distance of the radial CDF to r³.
  */
 export default defineScene({

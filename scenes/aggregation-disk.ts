@@ -7,7 +7,7 @@ import { dominant, pairPass, particleBytes, slicedWork, trials } from './estimat
 
 /**
  * Attractive–repulsive aggregation in 2D, W(z) = |z|²/2 − log|z|: the equilibrium
- * is the uniform law on the unit disk (DESIGN §4). Metric radial_ks is the KS
+ * is the uniform law on the unit disk (docs/design.md §4). Metric radial_ks is the KS
  * distance of the radial CDF to r².
  */
 export default defineScene({

@@ -8,7 +8,7 @@ import { dominant, pairPass, particleBytes, slicedWork, trials } from './estimat
 
 /**
  * Ornstein–Uhlenbeck: F(μ) = ∫|x|²/2 dμ + σ∫ρ log ρ. From N(m0·1, s0² I) the exact
- * law is N(m0 e^{−t}, s0² e^{−2t} + σ(1 − e^{−2t}) I) (DESIGN §4); the metric
+ * law is N(m0 e^{−t}, s0² e^{−2t} + σ(1 − e^{−2t}) I) (docs/design.md §4); the metric
  * w2_to_exact is the Bures distance between the particles' mean/covariance and it.
  */
 export default defineScene({

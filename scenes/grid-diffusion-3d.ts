@@ -8,7 +8,7 @@ import { jkoEstimate } from './estimate.ts';
 /**
  * Ornstein–Uhlenbeck on a 3D grid by entropic JKO steps: F(ρ) = ∫ |x|²/2 ρ + T ∫ ρ log ρ
  * on [−3, 3]³. From a Gaussian blob at (x0, 0, 0) the exact law is
- * N(x0 e^{−t} e₁, (s0² e^{−2t} + T(1 − e^{−2t})) I) (DESIGN §4); the scheme follows it
+ * N(x0 e^{−t} e₁, (s0² e^{−2t} + T(1 − e^{−2t})) I) (docs/design.md §4); the scheme follows it
  * up to O(τ) and relaxes to the Gibbs law N(0, T I) with the entropic blur ≈ ε/(2τ)
  * added to the variance. Metrics: KL to Gibbs, mean and variance along x vs exact.
  */

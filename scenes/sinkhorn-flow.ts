@@ -37,7 +37,7 @@ export function targetCloud(shape: string, m: number, rng: Rng): Float64Array {
 
 /**
  * Particles flow by forward Wasserstein gradient descent on F(μ) = S_ε(μ, ν), the
- * Sinkhorn divergence to a target cloud ν (DESIGN §1.1, §2; Feydy et al. 2019): a blob
+ * Sinkhorn divergence to a target cloud ν (docs/design.md §1.1, §2; Feydy et al. 2019): a blob
  * at the origin spreads into a ring, two moons or a heart. S_ε decreases to ~0; the
  * sliced W2 to the target (64 seeded directions) is recorded each recorded step.
  */

@@ -37,7 +37,7 @@ function intOption(name: string, v: string, lo: number, hi: number): number {
 }
 
 /**
- * `wgf view [scene | --run DIR] [--port P] [--host H]` (DESIGN §5.1): serves the
+ * `wgf view [scene | --run DIR] [--port P] [--host H]` (docs/design.md §5.1): serves the
  * three.js viewer, streaming a live run from a worker thread, or replaying a
  * run directory. Binds 127.0.0.1 unless --host is given; prints the URL and
  * serves until interrupted.

@@ -2,7 +2,7 @@ import { expNegSource } from './exp-source.ts';
 import { lit } from './literal.ts';
 
 /**
- * gpu.js source of plain self-attention (DESIGN §3.2; Geshkovski et al. 2023), one
+ * gpu.js source of plain self-attention (docs/design.md §3.2; Geshkovski et al. 2023), one
  * thread per token i, gather form, d ≤ 3:
  *
  *   m_i = max_j β⟨x_i, kx_j⟩,   z_i = Σ_j w_j e^{β⟨x_i, kx_j⟩ − m_i},   o_i = Σ_j w_j e^{…} vx_j.

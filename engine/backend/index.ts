@@ -1,4 +1,4 @@
-/** The backend layer (DESIGN §5.4): names, the fixed rule, the accelerator, executors and kernel sources. */
+/** The backend layer (docs/design.md §5.4): names, the fixed rule, the accelerator, executors and kernel sources. */
 export * from './names.ts';
 export * from './rule.ts';
 export * from './accelerator.ts';

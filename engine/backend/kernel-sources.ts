@@ -55,7 +55,7 @@ function accumulators(d: number): string {
 
 /**
  * Interaction velocity v_i = −Σ_j w_j ∇W(x_i − x_j) = −Σ_j w_j g(r²_ij) (x_i − x_j)
- * (DESIGN §1.1). `form.clamp` bounds g where a power kernel overflows float32 at the
+ * (docs/design.md §1.1). `form.clamp` bounds g where a power kernel overflows float32 at the
  * diagonal (inf·0 would be NaN).
  */
 export function interactionVelocitySource(d: number, form: RadialForm): string {

@@ -3,7 +3,7 @@ import { lit } from './literal.ts';
 
 /**
  * gpu.js sources of the mean-field MLP passes over the data (engine/models/mlp/risk.ts,
- * DESIGN §3.1), gather form like the pair kernels (kernel-sources.ts): one thread
+ * docs/design.md §3.1), gather form like the pair kernels (kernel-sources.ts): one thread
  * per output row, a sequential sum over the other index, so any split of the rows
  * over threads or workers gives the same bits.
  *

@@ -4,7 +4,7 @@ import { UsageError } from '../core/simulation.ts';
 export type { BackendName, KernelTarget } from '../core/accelerator.ts';
 
 /**
- * Backend names accepted by `--backend` and the engine API (DESIGN §5.4):
+ * Backend names accepted by `--backend` and the engine API (docs/design.md §5.4):
  * - `ts`:   the plain TypeScript float64 loops (the reference);
  * - `gpu`:  gpu.js kernels in float32 for every hot loop that has one (WebGL2/WebGPU
  *           in the browser, WebAssembly SIMD split over the row pool in Node);

@@ -17,7 +17,7 @@ export const AUTO_MIN_POINTS: Readonly<Record<string, Readonly<Record<string, nu
 };
 
 /**
- * The fixed `auto` rule (DESIGN §5.4): per platform class and kernel family, the
+ * The fixed `auto` rule (docs/design.md §5.4): per platform class and kernel family, the
  * smallest particle count N from which the gpu.js kernel is used (for the MLP
  * families, neuron–data pairs m·N, with the data-point floor AUTO_MIN_POINTS). A table of
  * constants read off `wgf bench --suite backend`, never a timing taken at run

@@ -2,7 +2,7 @@ import type { WatAssembler } from '../wasm/assembler.ts';
 
 /**
  * The contract between a platform and the engine's hot loops (issue #13 item 1;
- * DESIGN §5.4): an `Accelerator` is one explicit value, built once by the platform edge
+ * docs/design.md §5.4): an `Accelerator` is one explicit value, built once by the platform edge
  * (the Node CLI, a sweep job, the viewer's threads, the browser worker, a test) and
  * handed to a scene in `BuildContext`. The simulation factories bind their energies'
  * hot loops to it once, before the first step; each binding asks the fixed rule where
@@ -64,7 +64,9 @@ export interface PairExecutor {
  * every row, so the same bits for any split.
  */
 export interface LseExecutor {
+  /** Threads the rows are split over. */
   readonly threads: number;
+  /** Fills `task.out` with the log-sum-exp of every row. */
   run(task: LseTask): void;
 }
 
@@ -143,6 +145,11 @@ export interface DeviceLoop {
   readonly deviceValues: boolean;
 }
 
+/**
+ * Where a platform runs the engine's hot loops (`ctx.accelerator` of a scene): built once by
+ * the platform edge (createAccelerator, gpuJsAccelerator, referenceAccelerator) and bound by
+ * the simulation factories before the first step; every decision is recorded in `loops`.
+ */
 export interface Accelerator {
   /** The user's request (`--backend`), recorded in scene.json as `backend`. */
   readonly request: BackendName;

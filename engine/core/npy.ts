@@ -3,8 +3,10 @@
  * runs in Node and in the browser. Reference: numpy/lib/format.py.
  */
 export type NpyDtype = '<f8' | '<f4' | '<i4' | '<u1';
+/** The typed arrays of those dtypes. */
 export type NpyData = Float64Array | Float32Array | Int32Array | Uint8Array;
 
+/** A decoded NPY array: dtype, shape and the flat C-ordered data. */
 export interface NpyArray {
   dtype: NpyDtype;
   shape: number[];

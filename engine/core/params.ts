@@ -10,16 +10,20 @@ export type ParamSpec =
   | { type: 'boolean'; default: boolean; description: string }
   | { type: 'choice'; default: string; values: readonly string[]; description: string };
 
+/** A scene's parameters by name. */
 export type ParamSchema = Record<string, ParamSpec>;
 
+/** The value type of a parameter: boolean, string (choice) or number. */
 export type ParamValue<S extends ParamSpec> = S extends { type: 'boolean' }
   ? boolean
   : S extends { type: 'choice' }
     ? string
     : number;
 
+/** Resolved values of a schema, typed by it (what `build` receives). */
 export type ParamValues<S extends ParamSchema> = { [K in keyof S]: ParamValue<S[K]> };
 
+/** Unvalidated overrides (`--set k=v`, the viewer's panel), checked by `resolveParams`. */
 export type RawParams = Record<string, string | number | boolean>;
 
 /** A bad parameter value: the message names the parameter and its allowed values. */

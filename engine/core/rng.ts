@@ -21,6 +21,7 @@ function splitmix32(seed: number): () => number {
   };
 }
 
+/** A seeded generator (xoshiro128**): uniform, normal deviates; its state is a plain record for checkpoints. */
 export class Rng {
   private s0: number;
   private s1: number;
@@ -37,16 +38,19 @@ export class Rng {
     if ((this.s0 | this.s1 | this.s2 | this.s3) === 0) this.s0 = 1;
   }
 
+  /** A generator continuing from a saved state. */
   static fromState(state: RngState): Rng {
     const r = new Rng(0);
     r.setState(state);
     return r;
   }
 
+  /** The whole state, as a plain record (a copy). */
   getState(): RngState {
     return { s: [this.s0, this.s1, this.s2, this.s3], spare: this.spare };
   }
 
+  /** Continues from a saved state. */
   setState(state: RngState): void {
     [this.s0, this.s1, this.s2, this.s3] = state.s;
     this.spare = state.spare;

@@ -39,6 +39,7 @@ export interface SimulationInfo {
   methods?: Record<string, string>;
 }
 
+/** The energy F of a state: its total and each named term (metrics.jsonl's `energy` and `energy_terms`). */
 export interface EnergyReport {
   total: number;
   terms: Record<string, number>;
@@ -83,7 +84,9 @@ export interface Scheme<S extends SchemeState> {
   readonly name: string;
   /** Nominal step size τ. */
   readonly dt: number;
+  /** The state record for the initial measure x0 (positions [n, d] or cell masses), taken over. */
   init(x0: Float64Array): S;
+  /** Advances `state` by one step, in place. */
   step(state: S): StepReport;
   /** Writes into the state what lives in the scheme's energies or solvers (asked before a snapshot). */
   persist?(state: S): void;
@@ -113,9 +116,11 @@ export interface SimulationSpec<S extends SchemeState> {
   x0: Float64Array;
   /** Weights of the particles (length n), when not uniform. */
   weights?: Float64Array;
+  /** The energy of a state (recorded at recorded steps, checked by the energy guard for gradient flows). */
   energy(state: S): EnergyReport;
   /** Scene metrics of the state at time t (recorded with the energy). */
   metrics?(state: S, t: number): Record<string, number>;
+  /** What the state is compared with (exact samples, a Gibbs density, a target), drawn by the viewer. */
   reference?(): Reference | null;
   view?: ViewProjection<S>;
   /** Grid cells blocked by obstacles (1 = blocked), [Π shape]: drawn by the viewer, stored in run directories. */
@@ -152,18 +157,22 @@ export class Simulation<S extends SchemeState = SchemeState> {
     return this.state.x;
   }
 
+  /** The particles' weights [n] (undefined for grids). */
   weights(): Float64Array | undefined {
     return this.spec.weights;
   }
 
+  /** The energy of the current state. */
   energy(): EnergyReport {
     return this.spec.energy(this.state);
   }
 
+  /** The scene's metrics of the current state at time t. */
   metrics(t: number): Record<string, number> {
     return this.spec.metrics ? this.spec.metrics(this.state, t) : {};
   }
 
+  /** The scene's reference, or null. */
   reference(): Reference | null {
     return this.spec.reference ? this.spec.reference() : null;
   }
@@ -233,7 +242,7 @@ export interface SceneEstimate {
   note?: string;
 }
 
-/** A scene of the catalogue or a user's scene file (DESIGN §5.3). */
+/** A scene of the catalogue or a user's scene file (docs/design.md §5.3). */
 export interface SceneDefinition<S extends ParamSchema = ParamSchema> {
   id: string;
   title: string;
@@ -243,6 +252,7 @@ export interface SceneDefinition<S extends ParamSchema = ParamSchema> {
   every?: (p: ParamValues<S>) => number;
   /** Memory and work per step for these parameters (see `SceneEstimate`). */
   estimate?: (p: ParamValues<S>) => SceneEstimate;
+  /** Builds the simulation from resolved parameters (validated against `params`). */
   build(params: ParamValues<S>, ctx: BuildContext): Simulation<any>;
 }
 

@@ -9,6 +9,7 @@
  * numbers (e.g. the RNG words) and nested plain records of these.
  */
 export type StateValue = Float64Array | number | boolean | string | null | number[] | StateRecord;
+/** A plain record of StateValues: a scheme's state, a checkpoint's content. */
 export interface StateRecord {
   [key: string]: StateValue | undefined;
 }

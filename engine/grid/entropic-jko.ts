@@ -8,6 +8,7 @@ import type { GridMeasure } from './grid-measure.ts';
 import { logKlProx } from './kl-prox.ts';
 import { emptyModel, resetModel, type PointwiseModel } from './pointwise-model.ts';
 
+/** Options of an entropic JKO step (docs/design.md §1.2): τ, ε and the inner Sinkhorn's stopping rule and kernel form. */
 export interface EntropicJKOOptions {
   /** Time step τ of the flow. */
   tau: number;
@@ -17,6 +18,7 @@ export interface EntropicJKOOptions {
   tol?: number;
   /** Sinkhorn iteration budget per step. Default 5000. */
   maxIter?: number;
+  /** How K·u is applied: 'plain', 'log' or 'auto' (by the range rule, docs/design.md §1.2). Default 'auto'. */
   form?: KernelForm;
   /** Kernel truncation δ (gibbs-kernel.ts). */
   truncation?: number;
@@ -26,8 +28,9 @@ export interface EntropicJKOOptions {
   assembler?: WatAssembler | null;
 }
 
-/** Defaults of the inner Sinkhorn of a JKO step. */
+/** Default tolerance of a JKO step's inner Sinkhorn, on the marginal error ‖π1 − p_k‖₁. */
 export const JKO_TOL = 1e-9;
+/** Default iteration budget of a JKO step's inner Sinkhorn; beyond it the step is reported as not converged (docs/design.md §1.2). */
 export const JKO_MAX_ITER = 5000;
 
 /**
@@ -37,9 +40,11 @@ export const JKO_MAX_ITER = 5000;
  * report: `step` throws DivergenceError.
  */
 export interface JKOStepReport {
+  /** Sinkhorn iterations the step took. */
   iterations: number;
   /** ‖π1 − p_k‖₁ of the plan before the last a-update (the loop's residual; 0 at the fixed point). */
   marginalError: number;
+  /** Whether the marginal error fell below the tolerance within the budget. */
   converged: boolean;
   /** Kernel applications of this step that took the log (stabilized) form. */
   logApplications: number;
@@ -47,7 +52,7 @@ export interface JKOStepReport {
 
 /**
  * One entropic JKO step (Peyré, *Entropic approximation of Wasserstein gradient
- * flows*, SIAM J. Imaging Sci. 2015; DESIGN §1.2):
+ * flows*, SIAM J. Imaging Sci. 2015; docs/design.md §1.2):
  *
  *     p_{k+1} = argmin_q W_ε(p_k, q) + τ F(q),   c(x, y) = ½|x − y|²,
  *

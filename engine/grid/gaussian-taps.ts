@@ -21,6 +21,7 @@ export interface GaussianTaps {
   dropped: number;
 }
 
+/** The taps of one axis with n cells of size h, truncated at δ (δ = 0: all n). */
 export function gaussianTaps(n: number, h: number, eps: number, delta: number): GaussianTaps {
   if (!(eps > 0)) throw new Error(`ε must be > 0; got ${eps}`);
   // Smallest w with exp(−(w+1)²h²/(2ε)) ≤ δ, i.e. (w+1) ≥ √(2ε log(1/δ))/h.

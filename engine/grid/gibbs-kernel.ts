@@ -9,6 +9,7 @@ import { WasmSeparable } from './wasm-separable.ts';
 /** Default truncation δ: dropped kernel entries are ≤ 1e−12 (relative to K_ii = 1). */
 export const DEFAULT_TRUNCATION = 1e-12;
 
+/** Options of `ConvolutionalGibbsKernel`. */
 export interface GibbsKernelOptions {
   /** Drop entries ≤ δ (0: keep the whole kernel, O(n^{d+1})). */
   truncation?: number;

@@ -7,7 +7,7 @@ import type { PointwiseModel } from './pointwise-model.ts';
 
 /**
  * Interaction energy F(ρ) = ½ ∫∫ W(x − y) dρ(x) dρ(y) = ½ Σ_ij W(x_i − x_j) p_i p_j on a
- * grid, taken semi-implicitly in the JKO step (DESIGN §1.2): the step from p_k uses the
+ * grid, taken semi-implicitly in the JKO step (docs/design.md §1.2): the step from p_k uses the
  * potential V = W * p_k, (W * p)_i = Σ_j W(x_i − x_j) p_j, so its prox is closed-form.
  * W * p is never a dense n² sum:
  *   - Gaussian W(z) = A e^{−|z|²/(2s²)}: the separable convolution of gibbs-kernel.ts

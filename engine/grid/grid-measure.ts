@@ -5,17 +5,29 @@ import type { Grid } from './grid.ts';
  * A probability measure on a grid as cell masses p ∈ R^n_+, Σ p = 1 (density
  * ρ = p / cellVolume), row-major [n0(, n1(, n2))], with an optional obstacle mask
  * (1 = blocked cell, where p must stay 0). Peyré 2015, §2.
+ *
+ * Build the masses from a density with `normalizedMasses(grid.evaluate(f), grid)`;
+ * `new GridMeasure(grid)` alone is the uniform measure on the free cells.
  */
 export class GridMeasure {
+  /** Cell masses [size], Σ p = 1. */
+  readonly p: Float64Array;
+
   constructor(
     readonly grid: Grid,
-    /** Cell masses [size]. */
-    readonly p: Float64Array,
+    /** Cell masses [size] (taken over, not copied); absent: uniform on the free cells. */
+    p?: Float64Array,
     /** 1 on blocked cells (obstacles), 0 on free ones [size]; absent: all free. */
     readonly mask?: Uint8Array,
   ) {
-    if (p.length !== grid.size) throw new Error(`cell masses of length ${p.length} do not fit a grid of ${grid.size} cells`);
+    if (typeof grid?.size !== 'number' || !Array.isArray(grid.shape)) throw new UsageError('GridMeasure needs a Grid as its first argument: new GridMeasure(new Grid(shape, bounds), masses?)');
     if (mask) checkMask(mask, grid);
+    if (p === undefined) p = uniformMasses(grid, mask);
+    if (!(p instanceof Float64Array)) {
+      throw new UsageError('GridMeasure cell masses must be a Float64Array [grid.size]: build them with normalizedMasses(grid.evaluate((x) => density(x)), grid)');
+    }
+    if (p.length !== grid.size) throw new UsageError(`cell masses of length ${p.length} do not fit a grid of ${grid.size} cells (${grid.shape.join('×')})`);
+    this.p = p;
   }
 
   /** Total mass Σ p. */
@@ -75,5 +87,14 @@ export function normalizedMasses(x: ArrayLike<number>, grid: Grid, mask?: Uint8A
   }
   if (!(s > 0)) throw new UsageError(`${what} has zero total mass: at least one cell must be positive`);
   for (let i = 0; i < p.length; i++) p[i] /= s;
+  return p;
+}
+
+/** The uniform probability on the free cells of a grid (all cells without a mask) [size]. */
+export function uniformMasses(grid: Grid, mask?: Uint8Array): Float64Array {
+  const p = new Float64Array(grid.size);
+  let free = 0;
+  for (let i = 0; i < p.length; i++) if (!mask?.[i]) free++;
+  for (let i = 0; i < p.length; i++) if (!mask?.[i]) p[i] = 1 / free;
   return p;
 }

@@ -22,6 +22,7 @@ export interface GridState {
   sigmaBack?: number;
 }
 
+/** Options of `gridSimulation`: the step (τ, ε, tol, form, truncation), the initial measure, the energies and what the scene records. */
 export interface GridSimulationOptions extends EntropicJKOOptions {
   /** 'entropic' (default): Sinkhorn on W_ε; 'exact': the back-and-forth method on W2 (exact/exact-jko.ts). */
   scheme?: 'entropic' | 'exact';
@@ -33,6 +34,7 @@ export interface GridSimulationOptions extends EntropicJKOOptions {
   mainMetric?: string;
   /** Scene metrics at recorded steps (t = current time). */
   metrics?: (m: GridMeasure, t: number) => Record<string, number>;
+  /** A density (cell masses of the grid's shape) drawn next to the state, e.g. the Gibbs law. */
   reference?: () => Reference | null;
   /**
    * The platform's accelerator (`ctx.accelerator`): its assembler runs the Gibbs kernel's
@@ -42,8 +44,12 @@ export interface GridSimulationOptions extends EntropicJKOOptions {
   accelerator?: Accelerator;
 }
 
-/** Entropic JKO steps (Peyré 2015, DESIGN §1.2) as a scheme over GridState. */
-export function entropicJkoScheme(o: GridSimulationOptions): Scheme<GridState> & { measureOf(s: GridState): GridMeasure; readonly jko: EntropicJKO } {
+/** Entropic JKO steps (Peyré 2015, docs/design.md §1.2) as a scheme over GridState. */
+export function entropicJkoScheme(o: GridSimulationOptions): Scheme<GridState> & {
+  /** The state's cell masses as a GridMeasure (with the scene's grid and mask). */
+  measureOf(s: GridState): GridMeasure;
+  readonly jko: EntropicJKO;
+} {
   const jko = new EntropicJKO(o.energies, o.measure, o);
   const { grid, mask } = o.measure;
   let measure = o.measure;
@@ -78,7 +84,12 @@ export function entropicJkoScheme(o: GridSimulationOptions): Scheme<GridState> &
  * exact/exact-jko.ts) as a scheme over GridState: `warm` is the dual potential φ of the
  * last step, with the two adapted ascent step sizes.
  */
-export function exactJkoScheme(o: GridSimulationOptions): Scheme<GridState> & { measureOf(s: GridState): GridMeasure; readonly jko: ExactJKO } {
+export function exactJkoScheme(o: GridSimulationOptions): Scheme<GridState> & {
+  /** The grid measure of a state (rebuilt only when the state's masses array changed). */
+  measureOf(s: GridState): GridMeasure;
+  /** The back-and-forth solver, with its warm state. */
+  readonly jko: ExactJKO;
+} {
   const jko = new ExactJKO(o.energies, o.measure, { tau: o.tau, tol: o.exactTol, maxIter: o.exactMaxIter });
   const { grid, mask } = o.measure;
   let measure = o.measure;
@@ -115,7 +126,7 @@ export function exactJkoScheme(o: GridSimulationOptions): Scheme<GridState> & { 
 }
 
 /**
- * A density on a 1D/2D/3D grid moved by JKO steps (DESIGN §1.2), entropic (Sinkhorn,
+ * A density on a 1D/2D/3D grid moved by JKO steps (docs/design.md §1.2), entropic (Sinkhorn,
  * default) or exact (back-and-forth, `scheme: 'exact'`): the simulation behind every
  * grid scene. State: cell masses, Σ p = 1, and the warm start.
  */

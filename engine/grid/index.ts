@@ -1,4 +1,4 @@
-/** Grid engine: densities on 1D/2D/3D grids moved by entropic or exact (back-and-forth) JKO steps (DESIGN §1.2). */
+/** Grid engine: densities on 1D/2D/3D grids moved by entropic or exact (back-and-forth) JKO steps (docs/design.md §1.2). */
 export * from './grid.ts';
 export * from './grid-measure.ts';
 export * from './gaussian-taps.ts';

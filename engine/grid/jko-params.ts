@@ -2,7 +2,7 @@ import type { ParamSpec } from '../core/params.ts';
 import { DEFAULT_TRUNCATION } from './gibbs-kernel.ts';
 
 /**
- * Parameters shared by the grid scenes (DESIGN §5.3 common names: grid, dt,
+ * Parameters shared by the grid scenes (docs/design.md §5.3 common names: grid, dt,
  * steps, eps, seed), with scene-specific defaults.
  */
 export function jkoParams(d: { grid: number; dt: number; steps: number; eps: number; tol?: number; maxGrid?: number }) {

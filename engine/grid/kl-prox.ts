@@ -5,7 +5,7 @@ const NEWTON_TOL = 1e-13;
 const NEWTON_MAX = 100;
 
 /**
- * log prox^{KL}_{σF}(r) for the pointwise model F (DESIGN §1.2, Peyré 2015 §3.2),
+ * log prox^{KL}_{σF}(r) for the pointwise model F (docs/design.md §1.2, Peyré 2015 §3.2),
  * from s = log r, σ = τ/ε. Each cell solves min_q σF_i(q) + KL(q | r_i):
  *
  *   no porous term:  log q = (s − σV)/(1 + σT)        (potential, entropy/KL to Gibbs)

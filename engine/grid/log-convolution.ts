@@ -25,6 +25,7 @@ export interface LogConvolutionScratch {
   shifts: Float64Array;
 }
 
+/** Scratch for `logConvolveAxis` on axes of up to maxAxis cells and kernels of half-width up to maxW. */
 export function logConvolutionScratch(maxAxis: number, maxW: number): LogConvolutionScratch {
   const f = () => new Float64Array(maxAxis);
   return { line: new Float64Array(GROUP * maxAxis), out: new Float64Array(GROUP * maxAxis), v: f(), t: new Float64Array(maxAxis + 2 * maxW), shifts: f() };
@@ -36,6 +37,7 @@ const TINY = 1e-280;
 /** Lines of a strided axis gathered together, so each source row is read as whole cache lines. */
 const GROUP = 8;
 
+/** Log-domain convolution of the grid array src [Π shape] along `axis` into dst (see the file comment). */
 export function logConvolveAxis(
   src: Float64Array, dst: Float64Array, shape: readonly number[], axis: number,
   taps: Float64Array, logTaps: Float64Array, scratch: LogConvolutionScratch,

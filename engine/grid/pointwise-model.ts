@@ -21,6 +21,7 @@ export interface PointwiseModel {
   mask: Uint8Array | null;
 }
 
+/** A model with no terms, for a grid of `size` cells. */
 export function emptyModel(size: number): PointwiseModel {
   return { V: new Float64Array(size), temperature: 0, porous: { coef: 0, m: 2 }, cap: Infinity, mask: null };
 }

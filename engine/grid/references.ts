@@ -1,5 +1,5 @@
 /**
- * Known answers for grid flows (DESIGN §4): Barenblatt profiles of the porous
+ * Known answers for grid flows (docs/design.md §4): Barenblatt profiles of the porous
  * medium equation, the entropic-JKO blur of a Gaussian steady state, and KL.
  */
 

@@ -10,6 +10,7 @@ export interface SymmetricEigen {
   vectors: Float64Array;
 }
 
+/** Eigenvalues (ascending) and eigenvectors of a symmetric d×d matrix a (row-major). */
 export function symmetricEigen(a: ArrayLike<number>, d: number): SymmetricEigen {
   const A = Float64Array.from(a);
   const V = new Float64Array(d * d);
@@ -73,6 +74,7 @@ export function sqrtPsd(a: ArrayLike<number>, d: number): Float64Array {
   return symmetricFunction(a, d, (x) => Math.sqrt(Math.max(0, x)));
 }
 
+/** The product of two d×d row-major matrices. */
 export function matmul(a: ArrayLike<number>, b: ArrayLike<number>, d: number): Float64Array {
   const out = new Float64Array(d * d);
   for (let i = 0; i < d; i++)

@@ -1,4 +1,4 @@
-/** Models whose training or inference is a particle flow (DESIGN §3). */
+/** Models whose training or inference is a particle flow (docs/design.md §3). */
 export * from './mlp/activations.ts';
 export * from './mlp/network.ts';
 export * from './mlp/dataset.ts';

@@ -2,7 +2,7 @@ import { matmul, sqrtPsd } from '../linalg/symmetric-eigen.ts';
 
 /**
  * Squared 2-Wasserstein distance between Gaussians N(m1, Σ1) and N(m2, Σ2), the
- * Bures formula (DESIGN §2):
+ * Bures formula (docs/design.md §2):
  *   W2² = |m1 − m2|² + tr(Σ1 + Σ2 − 2 (Σ1^{½} Σ2 Σ1^{½})^{½}).
  */
 export function gaussianW2Squared(m1: ArrayLike<number>, S1: ArrayLike<number>, m2: ArrayLike<number>, S2: ArrayLike<number>, d: number): number {

@@ -11,6 +11,7 @@ export interface DivergenceOptions extends Omit<SinkhornOptions, 'potentialG' | 
   gradient?: boolean;
 }
 
+/** What `sinkhornDivergence` returns: S_ε, its three OT problems, their convergence and, on request, the gradients. */
 export interface DivergenceResult {
   /** S_ε(α, β) = OT_ε(α,β) − ½ OT_ε(α,α) − ½ OT_ε(β,β). */
   value: number;

@@ -1,4 +1,4 @@
-/** The optimal-transport core (DESIGN §2): one Sinkhorn loop, geometries, divergence, 1D/sliced, Bures. */
+/** The optimal-transport core (docs/design.md §2): one Sinkhorn loop, geometries, divergence, 1D/sliced, Bures. */
 export * from './geometry.ts';
 export * from './marginals.ts';
 export * from './sinkhorn-loop.ts';

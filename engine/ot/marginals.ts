@@ -8,7 +8,7 @@
  * changes. Each update is pointwise, O(n), and writes into `out`.
  *
  * - balanced (classical OT): α ← log a − s  (a ← p / (K b)), Cuturi 2013.
- * - KL proximal (entropic JKO, Peyré 2015, DESIGN §1.2): with r = e^s = Kᵀa,
+ * - KL proximal (entropic JKO, Peyré 2015, docs/design.md §1.2): with r = e^s = Kᵀa,
  *     b ← prox^{KL}_{σF}(r) / r,   i.e.   β ← logprox(s) − s.
  * - unbalanced (KL marginal penalty of strength ρ, Chizat et al. 2018):
  *     α ← ρ/(ρ+ε) · (log a − s).

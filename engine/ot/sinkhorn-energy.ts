@@ -6,6 +6,7 @@ import { sinkhornDivergence, type DivergenceResult } from './divergence.ts';
 import { sequentialLse } from './lse-executor.ts';
 import { checkCloud, checkEpsilon, checkWeights } from './validate.ts';
 
+/** Options of `SinkhornDivergenceEnergy`: the target cloud ν, ε and each solve's stopping rule. */
 export interface SinkhornEnergyOptions {
   /** Target cloud ν: points [m, d] and optional weights [m]. */
   target: Float64Array;
@@ -17,7 +18,7 @@ export interface SinkhornEnergyOptions {
 }
 
 /**
- * F(μ) = S_ε(μ, ν), the debiased Sinkhorn divergence to a fixed target cloud (DESIGN §1.1,
+ * F(μ) = S_ε(μ, ν), the debiased Sinkhorn divergence to a fixed target cloud (docs/design.md §1.1,
  * §2), as a particle energy. Its Wasserstein velocity is
  *   −∇(δF/δμ)(x_i) = −(∇f_μν(x_i) − ∇f_μμ(x_i)),
  * f_μν, f_μμ the extended dual potentials (Feydy et al. 2019, §3: gradient flows of S_ε).

@@ -15,7 +15,7 @@ import { Relaxation } from './relaxation.ts';
  *   sB = logApplyT(ε, α);  β ← B.update(sB)
  * The loop stops right after an α-update, then applies the kernel once more so that
  * `logKtu` is consistent with the final α. Hence, for the entropic JKO step,
- * p_{k+1} = exp(β + logKtu) has exactly the mass of side A (DESIGN §1.2), and for
+ * p_{k+1} = exp(β + logKtu) has exactly the mass of side A (docs/design.md §1.2), and for
  * balanced OT g = −ε·logKtu is the exact soft C-transform of f = −ε·logKv.
  *
  * ε-scaling (annealing): ε_k = max(ε, ε_0 q^k) from ε_0 = geometry.costScale, one
@@ -65,6 +65,7 @@ export interface SinkhornLoopOptions {
   symmetric?: boolean;
 }
 
+/** What the one Sinkhorn loop returns: both log-scalings, the last kernel applications, iterations and marginal errors. */
 export interface SinkhornLoopResult {
   /** Log-scaling α of side A, [n]. */
   logU: Float64Array;
@@ -86,7 +87,7 @@ export interface SinkhornLoopResult {
   diverged: boolean;
 }
 
-/** The ε values of the annealing schedule, ending with `eps` (DESIGN §2). */
+/** The ε values of the annealing schedule, ending with `eps` (docs/design.md §2). */
 export function epsilonSchedule(eps: number, epsInit: number, scaling: number | false): number[] {
   if (!(eps > 0) || !Number.isFinite(eps)) throw new UsageError(`eps must be a positive finite number; got ${eps}`);
   if (scaling === false) return [eps];

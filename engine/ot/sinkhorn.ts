@@ -10,6 +10,7 @@ import { checkCloud, checkEpsilon, checkWeights } from './validate.ts';
 /** How the kernel is applied: on the fly (O(n + m) memory) or stored n×m (faster, memory-bound). */
 export type SinkhornMode = 'auto' | 'online' | 'kernel';
 
+/** Options of `sinkhorn`: ε, the cost exponent, weights, the stopping rule, the kernel mode and what to return (docs/design.md §2). */
 export interface SinkhornOptions extends Omit<SinkhornLoopOptions, 'eps' | 'potentialB'> {
   /** Regularization ε > 0 (same units as the cost |x−y|^p/p). */
   eps: number;
@@ -35,7 +36,7 @@ export interface SinkhornOptions extends Omit<SinkhornLoopOptions, 'eps' | 'pote
 /**
  * Result of entropic OT between weighted point clouds (immutable by convention).
  * value = OT_ε(α, β) = ⟨f, a⟩ + ⟨g, b⟩ = ⟨C, π⟩ + ε KL(π | a⊗b) at convergence
- * (OTT-JAX / GeomLoss convention, not POT's ⟨C, π⟩; DESIGN §2).
+ * (OTT-JAX / GeomLoss convention, not POT's ⟨C, π⟩; docs/design.md §2).
  */
 export interface SinkhornResult {
   value: number;
@@ -57,6 +58,7 @@ export interface SinkhornResult {
   b: Float64Array;
 }
 
+/** Largest dense plan n·m that `sinkhorn` returns (2²⁴ float64 entries = 128 MiB); larger requests are refused before solving. */
 export const COUPLING_MAX_ENTRIES = 1 << 24;
 
 /**

@@ -2,6 +2,7 @@ import { Rng } from '../core/rng.ts';
 import { sortedSupport, sortedWassersteinPower } from './exact1d.ts';
 import { checkCloud, checkWeights } from './validate.ts';
 
+/** Options of `slicedWassersteinPower`: the number and seed of the directions, the exponent p and the weights. */
 export interface SlicedOptions {
   /** Number of random directions L. Default 64. */
   directions?: number;

@@ -1,7 +1,7 @@
 /**
  * The width δ of the blob entropy (blob-entropy.ts) and the bias it leaves in the
  * stationary law, for the Ornstein–Uhlenbeck problem V = |x|²/2 at temperature σ, whose
- * exact stationary law is N(0, σI) (DESIGN §4). Issue #11: with δ = 0.6 n^{−1/(d+4)} the
+ * exact stationary law is N(0, σI) (docs/design.md §4). Issue #11: with δ = 0.6 n^{−1/(d+4)} the
  * blob flow relaxed to variances 0.87σ (d = 3) and 0.47σ (d = 5) at n = 1000.
  *
  * Scaling: x = √σ x̃, δ = √σ δ̃ turns the blob energy into σ × the same energy at σ = 1, so

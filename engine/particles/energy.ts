@@ -5,7 +5,7 @@ import type { ParticleMeasure } from './measure.ts';
 
 /**
  * An energy F on measures, seen through its particles: its value F(μ) and the
- * Wasserstein velocity −∇_x (δF/δμ)(x_i) at every particle (DESIGN §1.1).
+ * Wasserstein velocity −∇_x (δF/δμ)(x_i) at every particle (docs/design.md §1.1).
  */
 export interface ParticleEnergy {
   readonly name: string;
@@ -27,6 +27,7 @@ export interface ParticleEnergy {
    * `saveState` is asked when the scheme's state is captured, `loadState` when it is restored.
    */
   saveState?(m: ParticleMeasure): StateRecord;
+  /** Restores what `saveState` returned (undefined: start cold). */
   loadState?(s: StateRecord | undefined): void;
   /** How the sums are evaluated for N particles in dimension d (e.g. 'p3m (mesh 2048 …)'), for scene.json; absent for closed forms. */
   describe?(n: number, d: number): string;

@@ -16,6 +16,7 @@ export interface ParticleState {
   energies: StateRecord;
 }
 
+/** Options of `forwardScheme`: the energies, the measure's layout and the step. */
 export interface ForwardSchemeOptions {
   energies: readonly ParticleEnergy[];
   /** Dimension d of the positions [n, d]. */
@@ -55,7 +56,7 @@ export interface ForwardScheme extends Scheme<ParticleState> {
 }
 
 /**
- * Forward Wasserstein gradient descent (DESIGN §1.1): the pushforward
+ * Forward Wasserstein gradient descent (docs/design.md §1.1): the pushforward
  * μ_{k+1} = (Id − τ∇δF/δμ(μ_k))_# μ_k, i.e. x_i ← x_i + τ v_i, plus √(2στ)ξ_i when the
  * entropy is discretized by noise (Euler–Maruyama). Buffers are allocated once per
  * particle count.

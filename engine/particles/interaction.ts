@@ -16,7 +16,7 @@ export interface InteractionOptions extends MeshOptions {
 
 /**
  * Interaction energy F(μ) = ½ ∫∫ W(x − y) dμ(x) dμ(y) for an even radial W,
- * with particle velocity −Σ_j w_j ∇W(x_i − x_j) (DESIGN §1.1).
+ * with particle velocity −Σ_j w_j ∇W(x_i − x_j) (docs/design.md §1.1).
  *
  * The pair loop visits each unordered pair once and adds the force to both ends
  * (∇W is odd), halving the work; the diagonal i = j is skipped (∇W(0) = 0 for

@@ -3,7 +3,7 @@ import type { ParticleMeasure } from './measure.ts';
 
 /**
  * The entropy σ∫ρ log ρ discretized by Brownian noise (Euler–Maruyama for the
- * McKean–Vlasov SDE, DESIGN §1.1): it adds √(2στ) ξ_i to each particle per step and
+ * McKean–Vlasov SDE, docs/design.md §1.1): it adds √(2στ) ξ_i to each particle per step and
  * no drift. The noise belongs to the scheme (forward-scheme.ts); what is left of the
  * entropy as an energy is its value for the record, estimated here with a Gaussian
  * kernel density estimate of Silverman's bandwidth.

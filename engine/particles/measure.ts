@@ -32,6 +32,7 @@ export class ParticleMeasure {
     return ndarray(this.x, [this.n, this.d]);
   }
 
+  /** A deep copy (positions and weights). */
   clone(): ParticleMeasure {
     return new ParticleMeasure(this.x.slice(), this.d, this.w.slice());
   }

@@ -6,6 +6,7 @@ import { KdeEntropy } from './langevin-noise.ts';
 import type { BlobMethodRequest } from './mesh/method-rule.ts';
 import { ParticleMeasure } from './measure.ts';
 
+/** Options of `particleSimulation`: the initial measure, the energies, the step, and what the scene records. */
 export interface ParticleSimulationOptions {
   measure: ParticleMeasure;
   energies: ParticleEnergy[];
@@ -25,6 +26,7 @@ export interface ParticleSimulationOptions {
   mainMetric?: string;
   /** Scene metrics, evaluated at recorded steps. */
   metrics?: (m: ParticleMeasure, t: number) => Record<string, number>;
+  /** Points [m, d] drawn next to the particles (exact samples, a target cloud, the unit sphere). */
   reference?: () => Reference | null;
   /**
    * Where the energies' hot loops run (`ctx.accelerator` in a scene): bound once, here,
@@ -45,7 +47,7 @@ export function accelerateEnergies(energies: readonly ParticleEnergy[], acc: Acc
 
 /**
  * A particle measure moved by forward Wasserstein gradient descent on a sum of
- * energies (DESIGN §1.1): the simulation behind every particle scene.
+ * energies (docs/design.md §1.1): the simulation behind every particle scene.
  */
 export function particleSimulation(o: ParticleSimulationOptions): Simulation<ParticleState> {
   const { n, d } = o.measure;

@@ -1,11 +1,46 @@
+import { UsageError } from '../core/simulation.ts';
 import type { ParticleEnergy } from './energy.ts';
 import type { ParticleMeasure } from './measure.ts';
 
-/** A potential V: R^d → R with its gradient. */
+/**
+ * A potential V: R^d → R evaluated at one point of a flat array of points: the point is
+ * x[offset .. offset+d). `gradient` is optional: without it, `Potential` takes ∇V by
+ * central differences of `value` (`centralDifferenceGradient`).
+ */
 export interface PotentialFunction {
+  /** V(x) for the point x[offset .. offset+d). */
   value(x: Float64Array, offset: number, d: number): number;
   /** Writes ∇V(x) into g[goff .. goff+d). */
-  gradient(x: Float64Array, offset: number, d: number, g: Float64Array, goff: number): void;
+  gradient?(x: Float64Array, offset: number, d: number, g: Float64Array, goff: number): void;
+}
+
+/** A potential with its gradient, as `Potential` uses it. */
+export type PotentialWithGradient = Required<PotentialFunction>;
+
+/**
+ * The central-difference gradient of a value V(x[o .. o+d)):
+ * ∂_k V ≈ (V(x + h_k e_k) − V(x − h_k e_k)) / (2h_k), with h_k = 6e−6·max(1, |x_k|) ≈ u^{1/3}
+ * relative to the coordinate (u = 2⁻⁵², the double rounding unit): the truncation error
+ * O(h²) and the rounding error O(u/h) balance there, for an error of about u^{2/3} ≈ 4e−11
+ * relative to the scale of V's derivatives. Evaluates V at 2d points per call; the
+ * coordinates are restored bit-exactly afterwards.
+ */
+export function centralDifferenceGradient(value: PotentialFunction['value']): PotentialWithGradient['gradient'] {
+  let p = new Float64Array(0);
+  return (x, o, d, g, go) => {
+    if (p.length !== d) p = new Float64Array(d);
+    for (let k = 0; k < d; k++) p[k] = x[o + k];
+    for (let k = 0; k < d; k++) {
+      const xk = p[k];
+      const h = 6e-6 * Math.max(1, Math.abs(xk));
+      p[k] = xk + h;
+      const fp = value(p, 0, d);
+      p[k] = xk - h;
+      const fm = value(p, 0, d);
+      p[k] = xk;
+      g[go + k] = (fp - fm) / (2 * h);
+    }
+  };
 }
 
 /** V(x) = ½ (x−c)ᵀ diag(k) (x−c); k and c default to 1 and 0. */
@@ -45,46 +80,45 @@ export function doubleWellPotential(height = 1, tilt = 0): PotentialFunction {
 }
 
 /**
- * A user potential from a function of the coordinates; the gradient is taken by
- * central differences unless given (step h ~ ε^{1/3} for O(ε^{2/3}) accuracy).
+ * A user potential from a function of the coordinates, V(x) = fn(x) with x of length d;
+ * the gradient is `grad` when given, else central differences (`centralDifferenceGradient`).
  */
 export function userPotential(
-  fn: (x: ArrayLike<number>) => number,
-  grad?: (x: ArrayLike<number>, g: Float64Array) => void,
+  fn: (x: Float64Array) => number,
+  grad?: (x: Float64Array, g: Float64Array) => void,
 ): PotentialFunction {
-  const h = 6e-6;
+  const value: PotentialFunction['value'] = (x, o, d) => fn(x.subarray(o, o + d));
+  if (!grad) return { value };
+  let out = new Float64Array(0);
   return {
-    value(x, o, d) {
-      return fn(x.subarray(o, o + d));
-    },
+    value,
     gradient(x, o, d, g, go) {
-      const p = x.slice(o, o + d);
-      if (grad) {
-        const out = new Float64Array(d);
-        grad(p, out);
-        for (let i = 0; i < d; i++) g[go + i] = out[i];
-        return;
-      }
-      for (let i = 0; i < d; i++) {
-        const xi = p[i];
-        p[i] = xi + h;
-        const fp = fn(p);
-        p[i] = xi - h;
-        const fm = fn(p);
-        p[i] = xi;
-        g[go + i] = (fp - fm) / (2 * h);
-      }
+      if (out.length !== d) out = new Float64Array(d);
+      grad(x.subarray(o, o + d), out);
+      for (let i = 0; i < d; i++) g[go + i] = out[i];
     },
   };
 }
 
-/** F(μ) = ∫ V dμ; velocity −∇V(x_i). */
+/**
+ * F(μ) = ∫ V dμ = Σ_i w_i V(x_i); particle velocity −∇V(x_i) (docs/design.md §1.1). V is a
+ * `PotentialFunction` (`quadraticPotential`, `doubleWellPotential`, `userPotential`, or
+ * any `{ value, gradient? }`); without a gradient, ∇V is taken by central differences.
+ */
 export class Potential implements ParticleEnergy {
+  /** V with its gradient (the given one, or central differences of V.value). */
+  readonly V: PotentialWithGradient;
   private grad = new Float64Array(0);
   constructor(
-    readonly V: PotentialFunction,
+    V: PotentialFunction,
     readonly name = 'potential',
-  ) {}
+  ) {
+    if (typeof V?.value !== 'function') {
+      throw new UsageError('Potential needs { value(x, offset, d) } (and optionally gradient(x, offset, d, g, goff)), or use userPotential((x) => …) / quadraticPotential()');
+    }
+    const value = V.value.bind(V);
+    this.V = { value, gradient: V.gradient ? V.gradient.bind(V) : centralDifferenceGradient(value) };
+  }
 
   value(m: ParticleMeasure): number {
     let s = 0;

@@ -7,9 +7,11 @@ import { gaussianPrelude, lit, morsePrelude, pow2, type RadialForm } from '../ba
  */
 export interface RadialKernel {
   readonly name: string;
+  /** W at distance r = √r2. */
   value(r2: number): number;
+  /** W'(r)/r at r = √r2, so that ∇W(z) = z · gradFactor(|z|²). */
   gradFactor(r2: number): number;
-  /** Singular at 0: the pair loops skip i = j (DESIGN §1.1). */
+  /** Singular at 0: the pair loops skip i = j (docs/design.md §1.1). */
   readonly singular: boolean;
   /** Constructor arguments (recorded; the gpu.js form below is built from them). */
   readonly params?: readonly number[];

@@ -58,5 +58,6 @@ export interface Callback {
   end?(ctx: RunContext, summary: RunSummary): void | Promise<void>;
   /** State to keep in a checkpoint (e.g. a guard's baseline), restored by `restore`. */
   save?(): Record<string, number | null>;
+  /** Restores what `save` returned, when a run resumes from a checkpoint. */
   restore?(s: Record<string, number | null>): void;
 }

@@ -1,4 +1,4 @@
-/** One line of metrics.jsonl (DESIGN §5.2). */
+/** One line of metrics.jsonl (docs/design.md §5.2). */
 export interface MetricRecord {
   step: number;
   t: number;
@@ -23,7 +23,7 @@ export interface RunHint {
   cause?: string;
 }
 
-/** summary.json (DESIGN §5.2). */
+/** summary.json (docs/design.md §5.2). */
 export interface RunSummary {
   status: RunStatus;
   /** Steps completed. */

@@ -12,6 +12,7 @@ import type { Clock, Schedule } from './schedule.ts';
  */
 export type RunnerState = RunnerStateLike;
 
+/** What a Runner calls after each step, and how records are scheduled. */
 export interface RunnerOptions {
   /** Outputs, called after the guards (writer, checkpointer, stream, progress). */
   outputs?: Callback[];
@@ -26,6 +27,7 @@ export interface RunnerOptions {
   onWarning?: (message: string) => void;
   /** Continue a checkpointed run. */
   resume?: RunnerState;
+  /** Wall clock in ms (default performance.now), injectable for tests. */
   now?: () => number;
 }
 
@@ -34,6 +36,7 @@ export function standardGuards(recordSchedule: Schedule): Callback[] {
   return [nonFiniteGuard(), energyGrowthGuard(recordSchedule), solverGuard()];
 }
 
+/** The record of a state at (step, t): energy, energy terms and the scene's metrics (a metrics.jsonl line). */
 export function recordOf(sim: Simulation, step: number, t: number): MetricRecord {
   const e = sim.energy();
   return { step, t, energy: e.total, energy_terms: e.terms, ...sim.metrics(t) };

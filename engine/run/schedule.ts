@@ -14,9 +14,11 @@ export interface Clock {
   final: boolean;
 }
 
+/** When a callback runs: every k steps, every T of time, at most hz times per wall-clock second. */
 export interface Schedule {
   /** Said in scene.json: what is computed when. */
   readonly label: string;
+  /** Whether the callback runs at this clock. */
   due(c: Clock): boolean;
 }
 

@@ -7,7 +7,7 @@ import { normalizedMasses } from '../../engine/grid/grid-measure.ts';
 
 /**
  * Balanced entropic OT on a 1D grid with the grid geometry in the shared loop
- * (DESIGN §2, "on grids: the same Sinkhorn with the convolutional kernel"): between
+ * (docs/design.md §2, "on grids: the same Sinkhorn with the convolutional kernel"): between
  * N(−1, 0.5²) and N(1.2, 0.7²) the transport cost ⟨C, π⟩ of the plan tends to
  * ½W2² = ½((2.2)² + (0.5 − 0.7)²) = 2.44 as ε → 0.
  */

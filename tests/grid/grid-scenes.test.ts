@@ -22,7 +22,7 @@ const small: { def: typeof gridFokkerPlanck | typeof porousMedium | typeof crowd
   { def: gridDiffusion3d, raw: { grid: 8, steps: 3, eps: 0.14 }, shape: [8, 8, 8], metric: 'kl_to_gibbs' },
 ];
 
-describe('grid scenes write the run directory of DESIGN §5.2', () => {
+describe('grid scenes write the run directory of docs/design.md §5.2', () => {
   for (const c of small) {
     it(`${c.def.id}: scene.json with shape and bounds, float64 frames of the grid's shape, metrics`, async () => {
       const out = join(root, c.def.id);

@@ -20,7 +20,7 @@ function argminLog(f: (q: number) => number, lo: number, hi: number): number {
   return Math.exp(0.5 * (a + b));
 }
 
-describe('KL proximal maps (DESIGN §1.2)', () => {
+describe('KL proximal maps (docs/design.md §1.2)', () => {
   const cases = [
     { name: 'potential', V: 0.7, T: 0, c: 0, m: 2 },
     { name: 'entropy + potential', V: 0.7, T: 0.5, c: 0, m: 2 },

@@ -15,7 +15,7 @@ describe('wgf list', () => {
   });
 });
 
-describe('wgf run → run directory (DESIGN §5.2)', () => {
+describe('wgf run → run directory (docs/design.md §5.2)', () => {
   const out = join(tempDir('run'), 'run');
   let r: Awaited<ReturnType<typeof runCli>>;
   beforeAll(async () => {

@@ -7,7 +7,7 @@ import {
 
 /**
  * The Wasserstein velocity of a particle energy is v_i = −(1/w_i) ∂F/∂x_i (the first
- * variation's gradient, DESIGN §1.1). Checked against central differences of F with
+ * variation's gradient, docs/design.md §1.1). Checked against central differences of F with
  * step h = 1e−5: truncation O(h²) ≈ 1e−10 and round-off O(ε_mach |F|/h) ≈ 1e−11, so a
  * relative agreement of 1e−6 leaves a wide margin.
  */

@@ -4,7 +4,7 @@ import { UsageError } from '../../engine/core/simulation.ts';
 import { readJson } from '../../node/files.ts';
 import type { SceneRecord } from '../../node/run-dir.ts';
 
-/** What the replay client needs to know about a run directory (DESIGN §5.2). */
+/** What the replay client needs to know about a run directory (docs/design.md §5.2). */
 export interface RunIndex {
   mode: 'replay';
   scene: SceneRecord;

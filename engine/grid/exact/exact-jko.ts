@@ -8,6 +8,7 @@ import { H1Preconditioner } from './h1-preconditioner.ts';
 import { PointwiseConjugate } from './pointwise-dual.ts';
 import { PotentialMap } from './potential-map.ts';
 
+/** Options of an exact JKO step by the back-and-forth method (docs/design.md §1.2). */
 export interface ExactJKOOptions {
   /** Time step τ of the flow. */
   tau: number;
@@ -43,7 +44,7 @@ const STALLS = 2;
 /**
  * One exact (unregularized) JKO step on a grid by the back-and-forth method
  * (Jacobs, Lee & Léger, *The back-and-forth method for Wasserstein gradient flows*,
- * ESAIM:COCV 27, 2021), the scheme of DESIGN §1.2 without the entropic blur:
+ * ESAIM:COCV 27, 2021), the scheme of docs/design.md §1.2 without the entropic blur:
  *
  *     ρ_{k+1} = argmin_ρ W2²(ρ, μ)/(2τ) + F(ρ),   μ = ρ_k,
  *

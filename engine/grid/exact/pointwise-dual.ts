@@ -6,6 +6,7 @@ import type { PointwiseModel } from '../pointwise-model.ts';
 const MASS_TOL = 1e-14;
 const MAX_SEARCH = 200;
 
+/** The maximizer's multiplier and value of the pointwise conjugate F₁*(−φ) under Σq = 1 (`PointwiseConjugate`). */
 export interface ConjugateResult {
   /** Multiplier λ of the mass constraint Σq = 1. */
   lambda: number;

@@ -19,7 +19,9 @@ export interface Activation {
   forwardWithDerivative(z: Float64Array, s: Float64Array, ds: Float64Array, n: number): void;
 }
 
+/** Names of the activations σ (the `activation` parameter of network scenes). */
 export const ACTIVATIONS = ['relu', 'tanh', 'sigmoid', 'gelu'] as const;
+/** One of ACTIVATIONS. */
 export type ActivationName = (typeof ACTIVATIONS)[number];
 
 /** ReLU σ(z) = max(z, 0), σ'(z) = 1{z > 0} (the subgradient 0 at z = 0). */

@@ -3,7 +3,9 @@ import type { Rng } from '../../core/rng.ts';
 import type { Activation } from './activations.ts';
 import { NetworkScratch, neuronDim, predict, type RegressionSet } from './network.ts';
 
+/** Data of the network scenes: teacher–student with inputs on the sphere or Gaussian, or the sine regression target. */
 export const DATA_KINDS = ['sphere', 'gaussian', 'regression'] as const;
+/** One of DATA_KINDS. */
 export type DataKind = (typeof DATA_KINDS)[number];
 
 /** A teacher network: k neurons θ* [k, d+2] with uniform weights 1/k. */
@@ -69,6 +71,7 @@ export function sineTarget(Xt: Float64Array, N: number, d: number): Float64Array
   return y;
 }
 
+/** What `makeMlpData` draws: kind, input dimension, teacher size, train and test sizes, the teacher's activation. */
 export interface MlpDataOptions {
   kind: DataKind;
   d: number;

@@ -12,6 +12,7 @@ import { NetworkScratch, neuronDim } from './network.ts';
 import { MeanFieldRisk, riskOn } from './risk.ts';
 import { teacherSlicedW2 } from './teacher-distance.ts';
 
+/** Options of `mlpSimulation`: the initial neurons, the activation and data, the step, and the regularizations. */
 export interface MlpSimulationOptions {
   /** Initial parameters θ [m, d+2], rows (a, w, b); taken over (not copied). */
   theta: Float64Array;
@@ -53,7 +54,7 @@ export function neuronPicture(theta: Float64Array, d: number, out: Float64Array)
 
 /**
  * Training of a mean-field two-layer network as a Wasserstein gradient flow of
- * F(μ) = R(μ) + λ/2 ∫|θ|² dμ + σ ∫ρ log ρ over the measure of neurons (DESIGN §3.1),
+ * F(μ) = R(μ) + λ/2 ∫|θ|² dμ + σ ∫ρ log ρ over the measure of neurons (docs/design.md §3.1),
  * by forward Wasserstein gradient descent on the parameters θ_i = (a_i, w_i, b_i). The
  * state is the parameters [m, d+2] (final.npy, checkpoints); the viewer and the frames
  * show the neuron picture [m, 2d+2] (`neuronPicture`). `--init` takes parameters

@@ -43,6 +43,7 @@ export class NetworkScratch {
   z = new Float64Array(0);
   s = new Float64Array(0);
   ds = new Float64Array(0);
+  /** Grows the vectors to length ≥ N (never shrinks) and returns this. */
   ensure(N: number): this {
     if (this.z.length < N) {
       this.z = new Float64Array(N);

@@ -20,7 +20,7 @@ export function riskOn(
 
 /**
  * The mean-field risk of a two-layer network as an energy on the measure of its
- * neurons μ = Σ_i ω_i δ_{θ_i}, θ_i = (a_i, w_i, b_i) ∈ R^{d+2} (DESIGN §3.1):
+ * neurons μ = Σ_i ω_i δ_{θ_i}, θ_i = (a_i, w_i, b_i) ∈ R^{d+2} (docs/design.md §3.1):
  *
  *   R(μ) = ½ E_x (f_μ(x) − y(x))²,   f_μ(x) = Σ_i ω_i a_i σ(w_i·x + b_i),
  *   v_i = −∇_θ δR/δμ(θ_i) = −E_x[(f_μ(x) − y(x)) ∇_θ(a σ(w·x + b))]|_{θ_i}
@@ -34,7 +34,7 @@ export function riskOn(
  * Cost O(m N d) per call, two passes (predict, then gradients), no allocation after
  * the first call.
  *
- * Acceleration (engine/core/accelerator.ts, DESIGN §5.4): bound to the device (`--backend
+ * Acceleration (engine/core/accelerator.ts, docs/design.md §5.4): bound to the device (`--backend
  * gpu`, or `auto` from the rule's size, m·N pairs) the velocity runs both passes as
  * gpu.js kernels in float32 (device-risk.ts); the value, hence train_risk/test_risk and
  * the Armijo test, is always the float64 loop.

@@ -2,6 +2,7 @@ import { DotProductGeometry } from './attention-geometry.ts';
 import { SinkhornAttention, type SinkhornAttentionOptions } from './sinkhorn-attention.ts';
 import type { AttentionKind } from './token-field.ts';
 
+/** Extremes of the attention matrix's row and column sums (1 for a doubly stochastic A), for the token metrics. */
 export interface AttentionSums {
   rowMin: number;
   rowMax: number;

@@ -1,12 +1,15 @@
 /** A vector field on flat state vectors: out = F(x) (same length). */
 export type VectorField = (x: Float64Array, out: Float64Array) => void;
 
+/** Time integrators of the token dynamics. */
 export const INTEGRATORS = ['euler', 'rk4'] as const;
+/** One of INTEGRATORS. */
 export type IntegratorName = (typeof INTEGRATORS)[number];
 
 /** One time step x ← Φ_h(x) in place; buffers sized once for states of length `size`. */
 export interface Integrator {
   readonly name: IntegratorName;
+  /** x ← Φ_h(x) for the field F, in place. */
   step(x: Float64Array, h: number, F: VectorField): void;
 }
 
@@ -55,6 +58,7 @@ export function rk4Integrator(size: number): Integrator {
   };
 }
 
+/** The integrator called `name` for states of length `size`. */
 export function makeIntegrator(name: IntegratorName, size: number): Integrator {
   return name === 'rk4' ? rk4Integrator(size) : eulerIntegrator(size);
 }

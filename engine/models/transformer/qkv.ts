@@ -1,6 +1,8 @@
 import type { Rng } from '../../core/rng.ts';
 
+/** Attention weights of the token scene: Q = K = V = I, seeded random, or symmetric V with QᵀK = V. */
 export const QKV_KINDS = ['identity', 'random', 'symmetric'] as const;
+/** One of QKV_KINDS. */
 export type QkvKind = (typeof QKV_KINDS)[number];
 
 /**

@@ -2,6 +2,7 @@ import { balancedMarginal } from '../../ot/marginals.ts';
 import { sinkhornLoop } from '../../ot/sinkhorn-loop.ts';
 import { DotProductGeometry } from './attention-geometry.ts';
 
+/** Stopping rule of Sinkhorn attention. */
 export interface SinkhornAttentionOptions {
   /** Stop when ‖π1 − w‖₁ < tol (then also ‖πᵀ1 − w‖₁ < tol, see below). */
   tol: number;
@@ -9,6 +10,7 @@ export interface SinkhornAttentionOptions {
   maxIter: number;
 }
 
+/** How the last Sinkhorn attention solve ended. */
 export interface SinkhornAttentionReport {
   iterations: number;
   marginalError: number;

@@ -1,7 +1,7 @@
 /**
  * Softmax ("SA") and unnormalized ("USA") self-attention outputs for tokens x [n, d]
  * with weights w [n] (Geshkovski, Letrouit, Polyanskiy & Rigollet 2023, eqs. (SA), (USA);
- * DESIGN §3.2):
+ * docs/design.md §3.2):
  *
  *   u_i = Σ_j A_ij V x_j,   A_ij = w_j e^{β⟨Q x_i, K x_j⟩} / Z_i,
  *   Z_i = Σ_k w_k e^{β⟨Q x_i, K x_k⟩} (softmax)   or   Z_i = 1 (USA; = 1/n·n with w = 1/n),
@@ -22,11 +22,13 @@
  */
 import { expNeg } from '../../core/exp.ts';
 
+/** The attention normalizations computed without a Sinkhorn loop. */
 export type PlainAttention = 'softmax' | 'usa';
 
 /** Largest 2c for which one global shift is safe (e^{−600} ≈ 2.6e−261, a normal double). */
 const MAX_GLOBAL_SHIFT_RANGE = 600;
 
+/** Writes u_i = Σ_j A_ij V x_j into out [n, d] and the row normalizers into Z [n] (see the file comment for the formulas and the shifts). */
 export function plainAttention(
   kind: PlainAttention, beta: number, x: Float64Array, kx: Float64Array, vx: Float64Array, w: Float64Array,
   d: number, symmetric: boolean, out: Float64Array, Z: Float64Array,

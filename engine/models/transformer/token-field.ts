@@ -4,9 +4,12 @@ import { plainAttention } from './softmax-attention.ts';
 import type { Accelerator } from '../../core/accelerator.ts';
 import { attentionLoopRequest, DeviceAttention } from './device-attention.ts';
 
+/** Attention normalizations: softmax (rows sum to 1), unnormalized (USA), Sinkhorn (doubly stochastic); docs/design.md §3.2. */
 export const ATTENTION_KINDS = ['softmax', 'usa', 'sinkhorn'] as const;
+/** One of ATTENTION_KINDS. */
 export type AttentionKind = (typeof ATTENTION_KINDS)[number];
 
+/** What defines the attention velocity field of n tokens in R^d. */
 export interface AttentionFieldOptions {
   attention: AttentionKind;
   /** Inverse temperature β of the logits. */
@@ -21,7 +24,7 @@ export interface AttentionFieldOptions {
 
 /**
  * The velocity of tokens under one attention layer per unit time (Geshkovski et al.
- * 2023, eq. (1.1); DESIGN §3.2):
+ * 2023, eq. (1.1); docs/design.md §3.2):
  *
  *   ẋ_i = P_{x_i}( Σ_j A_ij V x_j ),   P_x y = y − (⟨x, y⟩/|x|²) x  (sphere),  P_x = I  (R^d).
  *

@@ -32,7 +32,7 @@ export function countClusters(x: Float64Array, d: number, radius: number): numbe
 }
 
 /**
- * Interaction energy of attention (Geshkovski et al. 2023, §3.1; DESIGN §3.2):
+ * Interaction energy of attention (Geshkovski et al. 2023, §3.1; docs/design.md §3.2):
  * E_β(μ) = (1/2β) Σ_ij w_i w_j e^{β⟨x_i, M x_j⟩}, M = QᵀK (= I for Q = K = I: then
  * (1/2β)∫∫e^{β⟨x,y⟩}dμdμ), as its logarithm, which is finite for any finite tokens:
  *   log E_β = c + log Σ_ij w_i w_j e^{β⟨x_i, M x_j⟩ − c} − log 2β,

@@ -9,6 +9,7 @@ import { AttentionField, type AttentionFieldOptions } from './token-field.ts';
 import { attentionSums } from './attention-sums.ts';
 import { countClusters, logAttentionEnergy } from './token-metrics.ts';
 
+/** Options of `tokenSimulation`: the attention field, the initial tokens and the integrator. */
 export interface TokenSimulationOptions extends AttentionFieldOptions {
   /** Initial tokens [n, d] (taken over, not copied); on the sphere they are normalized. */
   x: Float64Array;
@@ -62,7 +63,7 @@ export function attentionFlowScheme(o: TokenSimulationOptions, field: AttentionF
 }
 
 /**
- * Tokens moved by self-attention, one layer per unit of time (DESIGN §3.2). Not a
+ * Tokens moved by self-attention, one layer per unit of time (docs/design.md §3.2). Not a
  * gradient flow in general (softmax normalization breaks the symmetry; Geshkovski et
  * al. 2023, §3), so info.gradientFlow is false and the energy is E_β(μ), which USA with
  * QᵀK = V symmetric *increases* (gradient ascent); the others need not change
