@@ -2,13 +2,9 @@ import erf from '@stdlib/math-base-special-erf';
 import erfc from '@stdlib/math-base-special-erfc';
 import type { RadialKernel } from '../radial-kernels.ts';
 import { HermiteTable } from './hermite-table.ts';
-import { coulombForceTable, logForceTable, sampledForceTable, type PairForceTable } from './pair-force-table.ts';
+import { coulombForceTable, logForceTable, sampledForceTable, type PairForceTable, type RadialPart } from './pair-force-table.ts';
 
-/** A radial function in r² = |z|², with gradFactor(r²) = f′(r)/r as in RadialKernel. */
-export interface RadialPart {
-  value(r2: number): number;
-  gradFactor(r2: number): number;
-}
+export type { RadialPart };
 
 /**
  * A radial kernel written as W(z) = c·|z|²/2 + L(z) + S(z) for particle–particle

@@ -1,6 +1,11 @@
 import erfc from '@stdlib/math-base-special-erfc';
 import { HermiteTable } from './hermite-table.ts';
-import type { RadialPart } from './kernel-split.ts';
+
+/** A radial function in r² = |z|², with gradFactor(r²) = f′(r)/r as in RadialKernel. */
+export interface RadialPart {
+  value(r2: number): number;
+  gradFactor(r2: number): number;
+}
 
 /**
  * The short-range force of a split kernel in a form the pair loops evaluate without
