@@ -9,7 +9,7 @@
  *   expect(r.code, r.stderr).toBe(0);
  *   expectUsageError(await runCli(['run', 'nope']), /unknown scene 'nope'/);
  */
-import { spawn, spawnSync, type ChildProcess, type StdioOptions } from 'node:child_process';
+import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -84,12 +84,6 @@ export function runCliProcess(argv: string[], opts: ProcessOptions = {}): Promis
     c.on('error', reject);
     c.on('close', (code, signal) => resolve({ code: code ?? 128 + (SIGNALS[signal ?? ''] ?? 0), stdout, stderr }));
   });
-}
-
-/** `runCliProcess` blocking the test worker, for suites written synchronously. */
-export function runCliProcessSync(argv: string[], opts: ProcessOptions = {}): CliResult {
-  const r = spawnSync(process.execPath, [WGF, ...argv], { cwd: opts.cwd ?? ROOT, encoding: 'utf8', env: cliEnv(opts.env), timeout: opts.timeoutMs ?? 300_000 });
-  return { code: r.status ?? 128 + (SIGNALS[r.signal ?? ''] ?? 0), stdout: r.stdout, stderr: r.stderr };
 }
 
 /** Starts `node bin/wgf.mjs argv…` in the background (to signal or kill it mid-run). */
@@ -171,14 +165,14 @@ export function readJsonFile<T = any>(path: string): T {
 }
 
 /**
- * A runner of `wgf run <args> --backend B --out ROOT/B` in a child process that
- * expects exit 0 (stderr shown otherwise) and returns the run directory: the same
- * run under several backends.
+ * A runner of `wgf run <args> --backend B --out ROOT/B` (in process) that expects
+ * exit 0 (stderr shown otherwise) and returns the run directory: the same run under
+ * several backends.
  */
-export function backendRunner(args: string[], root: string): (backend: string) => string {
-  return (backend) => {
+export function backendRunner(args: string[], root: string): (backend: string) => Promise<string> {
+  return async (backend) => {
     const out = join(root, backend);
-    const r = runCliProcessSync([...args, '--backend', backend, '--out', out]);
+    const r = await runCli([...args, '--backend', backend, '--out', out]);
     expect(r.code, r.stderr).toBe(0);
     return out;
   };
