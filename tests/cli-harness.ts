@@ -146,17 +146,28 @@ export function fingerprint(dir: string, skip: RegExp = /^$/): Record<string, st
 }
 
 /**
- * Resolves when `pred` holds (checked every 10 ms); rejects after `timeoutMs`, a bound
- * for a hung test only, or as soon as `child` (the process expected to make `pred`
- * true) has exited.
+ * The bound of every wait in the tests: only a test that is truly hung reaches it
+ * (180 s; the slowest event waited for, a first checkpoint of a run under
+ * `stress --cpu 4` on two cores, comes within about 20 s). vitest's testTimeout and
+ * hookTimeout (vitest.config.ts) are larger still, so that a hang is reported by the
+ * wait that names what it waited for.
  */
-export async function waitFor(pred: () => boolean, timeoutMs: number, what: string, child?: ChildProcess): Promise<void> {
+export const HUNG_MS = 180_000;
+
+/**
+ * Resolves when `pred` holds (checked at every turn of the event loop and every 10 ms
+ * at most); rejects after `timeoutMs` (HUNG_MS: a bound for a hung test only, never a
+ * synchronisation), or as soon as `child` (the process expected to make `pred` true)
+ * has exited. The one waiting helper of the tests: wait for the event (a file, a
+ * message, a counter), never for a while.
+ */
+export async function waitFor(pred: () => boolean, what: string, child?: ChildProcess, timeoutMs = HUNG_MS): Promise<void> {
   const t0 = Date.now();
   while (!pred()) {
     if (child && child.exitCode !== null) throw new Error(`the child process exited with code ${child.exitCode} before ${what}`);
     if (child && child.signalCode !== null) throw new Error(`the child process was killed by ${child.signalCode} before ${what}`);
-    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
+    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
   }
 }
 

@@ -62,6 +62,15 @@ export class SimDriver {
   readonly status: ControlStatus;
   private readonly accelerator: Accelerator;
 
+  /**
+   * True while the play loop waits for a control message (paused, done, failed): no
+   * step runs and no frame is sent until one comes. Tests wait for it instead of
+   * watching the clock.
+   */
+  get idle(): boolean {
+    return this.wake !== null;
+  }
+
   constructor(
     private readonly def: SceneDefinition<any>,
     private readonly port: DriverPort,
