@@ -67,7 +67,7 @@ export async function runCli(argv: string[], opts: InProcessOptions = {}): Promi
 export interface ProcessOptions {
   cwd?: string;
   env?: Record<string, string | undefined>;
-  /** Kills a hung child after this long (a bound for failing, not a synchronisation). */
+  /** Kills a hung child after this long (default 300 s: a bound for failing, not a synchronisation). */
   timeoutMs?: number;
 }
 
@@ -76,7 +76,7 @@ const SIGNALS: Record<string, number> = { SIGINT: 2, SIGKILL: 9, SIGTERM: 15 };
 /** Runs `node bin/wgf.mjs argv…` as a child process to its end (asynchronously: the test worker stays responsive). */
 export function runCliProcess(argv: string[], opts: ProcessOptions = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const c = spawn(process.execPath, [WGF, ...argv], { cwd: opts.cwd ?? ROOT, env: cliEnv(opts.env), timeout: opts.timeoutMs ?? HUNG_MS });
+    const c = spawn(process.execPath, [WGF, ...argv], { cwd: opts.cwd ?? ROOT, env: cliEnv(opts.env), timeout: opts.timeoutMs ?? 300_000 });
     let stdout = '';
     let stderr = '';
     c.stdout.on('data', (d) => (stdout += d));
@@ -93,7 +93,7 @@ export function runCliProcess(argv: string[], opts: ProcessOptions = {}): Promis
  */
 export function runProcess(cmd: string, args: string[], opts: ProcessOptions = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const c = spawn(cmd, args, { cwd: opts.cwd ?? ROOT, env: { ...process.env, ...opts.env }, timeout: opts.timeoutMs ?? HUNG_MS });
+    const c = spawn(cmd, args, { cwd: opts.cwd ?? ROOT, env: { ...process.env, ...opts.env }, timeout: opts.timeoutMs ?? 300_000 });
     let stdout = '';
     let stderr = '';
     c.stdout.on('data', (d) => (stdout += d));
