@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { executeRun } from '../../cli/execute-run.ts';
 import { findScene } from '../../scenes/index.ts';
 import gridScene from '../../viewer/synthetic/grid-scene.ts';
-import { hasChromium, launchChromium, openViewer, pixelStats, probe, waitFor } from '../../viewer/scripts/browser.ts';
+import { hasChromium, launchChromium, openViewer, pixelStats, probe, waitFor, type ProbeState } from '../../viewer/scripts/browser.ts';
 import { SCENE_CASES, VIEW_CASES } from '../../viewer/scripts/cases.ts';
 import { serveLive, serveReplay } from '../../viewer/scripts/serve.ts';
 import { settled, shootCase, VIEWPORTS } from '../../viewer/scripts/shoot.ts';
@@ -60,15 +60,14 @@ describe.skipIf(!hasChromium())('viewer in headless Chromium', () => {
       expect(png.length).toBeGreaterThan(5000);
 
       await page.click('[data-testid=play]'); // the button reads "Pause" while running
-      await waitFor(page, (s) => s.status?.paused === true, 'paused status');
-      await page.waitForTimeout(200);
-      const paused = await probe(page);
-      await page.waitForTimeout(800);
-      expect((await probe(page)).step).toBe(paused.step);
+      // The loop ends the step under way, then says it stopped and which frame was its last: the
+      // page has it once its step is that one. No frame follows until a control message.
+      const stopped = (s: ProbeState, step?: number) => s.status?.paused === true && s.status.idle === true && s.step === s.status.frameStep && (step === undefined || s.step === step);
+      const paused = await waitFor(page, (s) => stopped(s), 'the paused loop and its last frame');
       await page.click('[data-testid=step]');
-      await waitFor(page, (s) => s.step === paused.step + 1, 'a single step');
+      await waitFor(page, (s) => stopped(s, paused.step + 1), 'a single step, then stopped');
       await page.keyboard.press('s'); // the same from the keyboard
-      await waitFor(page, (s) => s.step === paused.step + 2, 'a single step by key');
+      await waitFor(page, (s) => stopped(s, paused.step + 2), 'a single step by key, then stopped');
 
       // Invalid: shown under the field, nothing sent (same run).
       await page.fill('[data-testid=param-n]', '-5');
@@ -76,7 +75,9 @@ describe.skipIf(!hasChromium())('viewer in headless Chromium', () => {
       await page.click('[data-testid=param-apply]');
       expect(await page.textContent('[data-testid=param-error-n]')).toBe("parameter 'n' must be an integer in [1, 1000000]; got '-5'");
       expect(await page.textContent('[data-testid=param-error-temperature]')).toMatch(/parameter 'temperature' must be a number in \(0, 100\]; got 'hot'/);
-      await page.waitForTimeout(300);
+      // Had the form sent them, the run would restart before this step (messages keep their order).
+      await page.click('[data-testid=step]');
+      await waitFor(page, (s) => stopped(s, paused.step + 3), 'a step of the same run');
       expect((await probe(page)).runId).toBe(1);
 
       // Valid: the run restarts (new run id, from step 0) with the new values, playing again.

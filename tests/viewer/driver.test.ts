@@ -39,15 +39,17 @@ describe('SimDriver (the play loop behind wgf view and the static site)', () => 
     const d = drive(gridScene, { dim: 1, grid: 16 });
     await waitFor(() => d.frames.length > 3, 'frames');
     d.driver.handle({ type: 'pause' });
-    // The step under way ends (and may send its frame); then the loop waits for a message.
-    await waitFor(() => d.driver.idle, 'the loop to wait after pause');
+    // The step under way ends (and may send its frame); then the loop says it stopped, with its last frame's step.
+    await waitFor(() => d.lastStatus().status.idle === true, 'the loop to stop after pause');
     const n = d.frames.length;
     const last = d.frames[n - 1].step;
+    expect(d.lastStatus().status.frameStep).toBe(last);
     d.driver.handle({ type: 'step' });
-    await waitFor(() => d.frames.length === n + 1, 'one step');
-    await waitFor(() => d.driver.idle, 'the loop to wait after the step');
+    expect(d.lastStatus().status.idle).toBeUndefined(); // woken
+    await waitFor(() => d.lastStatus().status.idle === true, 'the loop to stop after the step');
     expect(d.frames.length).toBe(n + 1);
     expect(d.frames[n].step).toBe(last + 1);
+    expect(d.lastStatus().status.frameStep).toBe(last + 1);
     expect(d.lastStatus().status).toMatchObject({ paused: true, state: 'paused' });
     d.driver.handle({ type: 'speed', stepsPerFrame: 7 });
     d.driver.handle({ type: 'play' });

@@ -62,15 +62,6 @@ export class SimDriver {
   readonly status: ControlStatus;
   private readonly accelerator: Accelerator;
 
-  /**
-   * True while the play loop waits for a control message (paused, done, failed): no
-   * step runs and no frame is sent until one comes. Tests wait for it instead of
-   * watching the clock.
-   */
-  get idle(): boolean {
-    return this.wake !== null;
-  }
-
   constructor(
     private readonly def: SceneDefinition<any>,
     private readonly port: DriverPort,
@@ -95,6 +86,8 @@ export class SimDriver {
     this.status.state = this.status.paused ? 'paused' : 'running';
     delete this.status.message;
     delete this.status.hint;
+    delete this.status.idle; // a new run: its loop has not stopped yet
+    delete this.status.frameStep;
     this.announce();
   }
 
@@ -159,6 +152,9 @@ export class SimDriver {
         break;
     }
     this.interrupt = true;
+    // The play loop wakes: it is no longer known to be idle (it says so again when it is).
+    delete this.status.idle;
+    delete this.status.frameStep;
     this.sendStatus();
     this.wake?.();
   }
@@ -204,6 +200,12 @@ export class SimDriver {
       }
       const single = this.status.paused && this.pendingSteps > 0;
       if ((this.status.paused && !single) || this.status.state === 'diverged' || this.status.state === 'error') {
+        if (!this.status.idle) {
+          // Stopped, its last frame sent: say so (clients and tests wait for this, not for a while).
+          this.status.idle = true;
+          this.status.frameStep = this.stream.sentStep;
+          this.sendStatus();
+        }
         await new Promise<void>((r) => (this.wake = r));
         this.wake = null;
         continue;
