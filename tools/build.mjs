@@ -145,7 +145,15 @@ export async function build(outdir = DIST) {
     renameSync(tmp, f.path);
   }
   const stats = statsOf([...inputs, ...BUILD_INPUTS]);
-  writeFileSync(stampOf(outdir), JSON.stringify({ key, inputs, stats, outputs: result.outputFiles.map((f) => relative(ROOT, f.path)) }) + '\n');
+  // What each output holds (sources, and bundled packages by name): tests/batch/startup.test.ts
+  // maps the files a command loads back to the modules in them.
+  const contents = {};
+  for (const [out, o] of Object.entries(result.metafile.outputs)) {
+    if (!out.endsWith('.mjs')) continue;
+    const rel = relative(ROOT, resolve(ROOT, out));
+    contents[rel] = [...new Set(Object.keys(o.inputs).map((p) => p.replace(/^(?:.*\/)?node_modules\/((?:@[^/]+\/)?[^/]+)\/.*$/, 'node_modules/$1')))].sort();
+  }
+  writeFileSync(stampOf(outdir), JSON.stringify({ key, inputs, stats, outputs: result.outputFiles.map((f) => relative(ROOT, f.path)), contents }) + '\n');
 }
 
 /** Rebuilds dist/ (or `outdir`) when it is missing or older than the sources. */
