@@ -3,8 +3,7 @@ import {
   forwardScheme, Interaction, particlesOf, ParticleMeasure, Rng, gaussianCloud, mean, quadraticKernel, radialKsToUniformBall,
   radialW1ToUniformBall, resolveParams, type SceneDefinition,
 } from '../../engine/index.ts';
-import ball from '../../scenes/aggregation-ball.ts';
-import disk from '../../scenes/aggregation-disk.ts';
+import { aggregationBall as ball, aggregationDisk as disk } from '../../scenes/aggregation.ts';
 import { referenceAccelerator } from '../../engine/backend/accelerator.ts';
 
 describe('quadratic aggregation W(z) = |z|²/2', () => {

@@ -4,7 +4,7 @@ import {
   gaussianKernel, logRepulsionKernel, morseKernel, newtonRepulsionKernel, quadraticKernel, resolveParams,
 } from '../../engine/index.ts';
 import { bound, failingExecutor, testAccelerator } from '../backend/executors.ts';
-import disk from '../../scenes/aggregation-disk.ts';
+import { aggregationDisk as disk } from '../../scenes/aggregation.ts';
 import fokkerPlanck from '../../scenes/fokker-planck.ts';
 import { referenceAccelerator } from '../../engine/backend/accelerator.ts';
 
