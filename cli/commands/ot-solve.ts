@@ -10,7 +10,7 @@ import { slicedWassersteinPower } from '../../engine/ot/sliced.ts';
 import { readNpy, writeNpy } from '../../node/files.ts';
 import { createNodeAccelerator } from '../../node/backend/node-accelerator.ts';
 import { sequentialLse } from '../../engine/ot/lse-executor.ts';
-import { METHODS, type Method, type OtCliOptions } from './ot.ts';
+import { METHODS, type Method, type OtCliOptions } from './ot-options.ts';
 
 /** What `--potentials`, `--plan` and `--map` ask for (sinkhorn only). */
 export function outputsOf(opts: OtCliOptions): { flag: string; path: string }[] {

@@ -1,26 +1,6 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../io.ts';
-
-export const METHODS = ['sinkhorn', 'divergence', 'exact1d', 'sliced'] as const;
-export type Method = (typeof METHODS)[number];
-
-export interface OtCliOptions {
-  eps?: string;
-  method: string;
-  p: string;
-  wx?: string;
-  wy?: string;
-  tol: string;
-  maxIter: string;
-  mode: string;
-  directions: string;
-  seed: string;
-  threads?: string;
-  json?: boolean;
-  potentials?: string;
-  plan?: string;
-  map?: string;
-}
+import { METHODS, type OtCliOptions } from './ot-options.ts';
 
 export function registerOt(program: Command, ctx: CliContext): void {
   const { io } = ctx;
