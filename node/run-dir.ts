@@ -1,13 +1,12 @@
 import type { LoopDecision } from '../engine/core/accelerator.ts';
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { UsageError, type Simulation, type SimulationInfo } from '../engine/core/simulation.ts';
+import type { Simulation, SimulationInfo } from '../engine/core/simulation.ts';
 import { lineChartsSvg, type Series } from '../engine/plot/line-chart.ts';
 import type { Callback, RunContext } from '../engine/run/callback.ts';
 import type { MetricRecord, RunSummary } from '../engine/run/record.ts';
 import { everySteps, type Schedule } from '../engine/run/schedule.ts';
 import { appendLine, writeFileAtomic, writeJson, writeNpy } from './files.ts';
-import { WGFLOW_VERSION } from './version.ts';
 
 /**
  * scene.json (docs/design.md §5.2). The simulation's description (`kind`, `dim`, `shape`,

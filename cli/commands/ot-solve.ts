@@ -1,5 +1,6 @@
 /** `wgf ot`'s work (loaded when the command runs: cli/commands/ot.ts registers it). */
 import { join } from 'node:path';
+import { allFinite } from '../../engine/core/finite.ts';
 import type { NpyArray } from '../../engine/core/npy.ts';
 import { UsageError } from '../../engine/core/simulation.ts';
 import { sinkhornDivergence } from '../../engine/ot/divergence.ts';
@@ -99,7 +100,7 @@ function boxDiagonal(a: Float64Array, b: Float64Array, d: number): number {
  */
 function checkCostRange(x: Float64Array, y: Float64Array, d: number, p: number, xPath: string, yPath: string): void {
   // NaN or ±Infinity coordinates are reported by the solvers, with the point.
-  if (!x.every(Number.isFinite) || !y.every(Number.isFinite)) return;
+  if (!allFinite(x) || !allFinite(y)) return;
   const diam = boxDiagonal(x, y, d);
   if (diam === 0) return; // every point equal: all costs are exactly 0
   const largest = Math.pow(diam, p) / p;

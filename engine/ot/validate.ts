@@ -1,3 +1,4 @@
+import { firstNonFinite } from '../core/finite.ts';
 import { UsageError } from '../core/simulation.ts';
 
 /**
@@ -7,8 +8,8 @@ import { UsageError } from '../core/simulation.ts';
 export function checkCloud(name: string, x: ArrayLike<number>, d: number): number {
   if (!Number.isInteger(d) || d < 1) throw new UsageError(`${name}: dimension must be a positive integer; got ${d}`);
   if (x.length === 0 || x.length % d !== 0) throw new UsageError(`${name}: ${x.length} values do not form a non-empty [n, ${d}] array`);
-  for (let i = 0; i < x.length; i++)
-    if (!Number.isFinite(x[i])) throw new UsageError(`${name}: entry ${i} (point ${Math.floor(i / d)}) is ${x[i]}; coordinates must be finite`);
+  const i = firstNonFinite(x);
+  if (i >= 0) throw new UsageError(`${name}: entry ${i} (point ${Math.floor(i / d)}) is ${x[i]}; coordinates must be finite`);
   return x.length / d;
 }
 
