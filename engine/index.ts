@@ -78,7 +78,9 @@ export { checkGridMemory, Grid, GRID_BYTES_PER_CELL, GRID_MEMORY_LIMIT_BYTES } f
 export { GridMeasure, normalizedMasses, uniformMasses } from './grid/grid-measure.ts';
 export { gaussianTaps, type GaussianTaps } from './grid/gaussian-taps.ts';
 export { GridGibbsGeometry, type KernelForm } from './grid/gibbs-geometry.ts';
+export type { GibbsKernelOptions } from './grid/gibbs-kernel.ts';
 export { Congestion, GridEntropy, GridPotential, Obstacles, PorousMedium, type GridEnergy } from './grid/grid-energy.ts';
+export type { PointwiseModel } from './grid/pointwise-model.ts';
 export { GridInteraction } from './grid/grid-interaction.ts';
 export { EntropicJKO, JKO_MAX_ITER, JKO_TOL, type EntropicJKOOptions, type JKOStepReport } from './grid/entropic-jko.ts';
 export type { ConjugateResult } from './grid/exact/pointwise-dual.ts';
@@ -101,7 +103,7 @@ export type { MetricRecord, RunHint, RunStatus, RunSummary } from './run/record.
 export { activationByName, ACTIVATIONS, type Activation, type ActivationName } from './models/mlp/activations.ts';
 export { DATA_KINDS, makeMlpData, makeTeacher, type DataKind, type MlpData, type MlpDataOptions, type Teacher } from './models/mlp/dataset.ts';
 export { balancedNeurons } from './models/mlp/init.ts';
-export { neuronDim, predict, type RegressionSet } from './models/mlp/network.ts';
+export { NetworkScratch, neuronDim, predict, type RegressionSet } from './models/mlp/network.ts';
 export { MeanFieldRisk } from './models/mlp/risk.ts';
 export { teacherSlicedW2 } from './models/mlp/teacher-distance.ts';
 export { mlpSimulation, type MlpSimulation, type MlpSimulationOptions } from './models/mlp/mlp-simulation.ts';
