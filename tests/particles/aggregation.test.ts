@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { forwardScheme, Interaction, ParticleMeasure, Rng, gaussianCloud, mean, quadraticKernel, radialKsToUniformBall, radialW1ToUniformBall, resolveParams, type SceneDefinition } from '../../engine/index.ts';
+import {
+  forwardScheme, Interaction, ParticleMeasure, Rng, gaussianCloud, mean, quadraticKernel, radialKsToUniformBall, radialW1ToUniformBall,
+  resolveParams, type SceneDefinition,
+} from '../../engine/index.ts';
 import { particlesOf } from '../../engine/particles/particle-simulation.ts';
 import { aggregationBall as ball, aggregationDisk as disk } from '../../scenes/aggregation.ts';
 import { referenceAccelerator } from '../../engine/backend/accelerator.ts';

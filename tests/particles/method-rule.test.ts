@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { BlobEntropy, Interaction, ParticleMeasure, Rng, gaussianCloud, gaussianKernel, logRepulsionKernel, morseKernel, newtonRepulsionKernel, quadraticKernel, resolveParams } from '../../engine/index.ts';
+import {
+  BlobEntropy, Interaction, ParticleMeasure, Rng, gaussianCloud, gaussianKernel, logRepulsionKernel, morseKernel, newtonRepulsionKernel,
+  quadraticKernel, resolveParams,
+} from '../../engine/index.ts';
 import { AUTO_MESH_MIN_N, autoBlobMethod, autoInteractionMethod } from '../../engine/particles/mesh/method-rule.ts';
 import { bound, failingExecutor, testAccelerator } from '../backend/executors.ts';
 import { aggregationDisk as disk } from '../../scenes/aggregation.ts';

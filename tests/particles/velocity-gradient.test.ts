@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { BlobEntropy, Interaction, ParticleMeasure, Potential, Rng, doubleWellPotential, gaussianCloud, gaussianKernel, logRepulsionKernel, morseKernel, newtonRepulsionKernel, powerKernel, quadraticKernel, quadraticPotential, userPotential, type ParticleEnergy } from '../../engine/index.ts';
+import {
+  BlobEntropy, Interaction, ParticleMeasure, Potential, Rng, doubleWellPotential, gaussianCloud, gaussianKernel, logRepulsionKernel, morseKernel,
+  newtonRepulsionKernel, powerKernel, quadraticKernel, quadraticPotential, userPotential, type ParticleEnergy,
+} from '../../engine/index.ts';
 import { totalVelocity } from '../../engine/particles/energy.ts';
 
 /**

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { AttentionField, DotProductGeometry, Rng, SinkhornAttention, gaussianCloud, makeAttentionWeights, uniformSphere, type AttentionWeights, type QkvKind } from '../../../engine/index.ts';
+import {
+  AttentionField, DotProductGeometry, Rng, SinkhornAttention, gaussianCloud, makeAttentionWeights, uniformSphere, type AttentionWeights,
+  type QkvKind,
+} from '../../../engine/index.ts';
 import { applyMatrix } from '../../../engine/models/transformer/qkv.ts';
 import { attentionSums } from '../../../engine/models/transformer/attention-sums.ts';
 import { plainAttention } from '../../../engine/models/transformer/softmax-attention.ts';
