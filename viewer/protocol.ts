@@ -244,5 +244,3 @@ export function parseClientMessage(text: string): ClientMessage {
   }
 }
 
-/** Frame metadata: the metric record of the step (energy, terms, scene metrics). */
-export type FrameMeta = MetricRecord;

@@ -35,7 +35,3 @@ export function checkEpsilon(eps: number): number {
   if (!(eps > 0) || !Number.isFinite(eps)) throw new UsageError(`eps must be a positive finite number; got ${eps}`);
   return eps;
 }
-
-export function checkSameDimension(dx: number, dy: number): void {
-  if (dx !== dy) throw new UsageError(`dimension mismatch: x has d = ${dx}, y has d = ${dy}; both clouds must have the same d`);
-}
