@@ -1,4 +1,5 @@
-import { ConvolutionalGibbsKernel, Grid, GridGibbsGeometry, Rng } from '../engine/index.ts';
+import { Grid, GridGibbsGeometry, Rng } from '../engine/index.ts';
+import { ConvolutionalGibbsKernel } from '../engine/grid/gibbs-kernel.ts';
 import { exactJkoRows } from './grid-exact.ts';
 import { loadWatAssembler } from '../engine/wasm/assembler.ts';
 import { pythonHas, runPeer, timeIt, type BenchRow, type BenchSuite } from './harness.ts';

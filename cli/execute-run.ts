@@ -18,7 +18,7 @@ import type { MetricRecord } from '../engine/run/record.ts';
 import { loadScene, type LoadedScene } from './scene-loader.ts';
 import { WGFLOW_VERSION } from '../node/version.ts';
 import type { Accelerator } from '../engine/core/accelerator.ts';
-import { BACKEND_NAMES, parseBackend } from '../engine/backend/names.ts';
+import { parseBackend } from '../engine/backend/names.ts';
 import { createNodeAccelerator } from '../node/backend/node-accelerator.ts';
 
 export interface RunRequest {
@@ -40,8 +40,6 @@ export interface RunRequest {
   /** The caller holds the run directory's lock (a sweep locks its runs in its main thread). */
   callerHoldsLock?: boolean;
 }
-
-export const BACKENDS = BACKEND_NAMES;
 
 /** Validates the backend name (ts | gpu | auto); 'auto' is settled per kernel by the fixed rule (engine/backend/rule.ts). */
 export function resolveBackend(b: string | undefined): string {

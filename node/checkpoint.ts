@@ -160,16 +160,6 @@ export function readCheckpoint(dir: string): StoredCheckpoint | null {
   return { run, state, wallSeconds: Number.isFinite(rec.wall_seconds) ? rec.wall_seconds : 0 };
 }
 
-/** Shape of the measure array in a stored checkpoint. */
-export function checkpointShape(dir: string): number[] | null {
-  try {
-    const rec = JSON.parse(readFileSync(join(dir, CHECKPOINT_FILE), 'utf8')) as CheckpointRecord;
-    return rec.arrays?.x?.shape ?? null;
-  } catch {
-    return null;
-  }
-}
-
 /**
  * Writes checkpoints every `every` steps, one more when a run is stopped
  * (SIGINT/SIGTERM, a stopped sweep) so that nothing done is lost, keeps the last one

@@ -1,9 +1,6 @@
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { DIST, ensureBuilt, ROOT } from '../tools/build.mjs';
-
-/** The project root (where package.json is), found from this module's source location. */
-export const PROJECT_ROOT = ROOT;
+import { DIST, ensureBuilt } from '../tools/build.mjs';
 
 /** Thread entries built into dist/workers/ (tools/build.mjs ENTRIES). */
 export type WorkerName = 'sweep-worker' | 'sim-thread';

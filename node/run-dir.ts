@@ -1,30 +1,26 @@
 import type { LoopDecision } from '../engine/core/accelerator.ts';
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { UsageError, type Simulation } from '../engine/core/simulation.ts';
+import type { Simulation, SimulationInfo } from '../engine/core/simulation.ts';
 import { lineChartsSvg, type Series } from '../engine/plot/line-chart.ts';
 import type { Callback, RunContext } from '../engine/run/callback.ts';
 import type { MetricRecord, RunSummary } from '../engine/run/record.ts';
 import { everySteps, type Schedule } from '../engine/run/schedule.ts';
 import { appendLine, writeFileAtomic, writeJson, writeNpy } from './files.ts';
-import { WGFLOW_VERSION } from './version.ts';
 
-/** scene.json (docs/design.md §5.2). */
-export interface SceneRecord {
+/**
+ * scene.json (docs/design.md §5.2). The simulation's description (`kind`, `dim`, `shape`,
+ * `bounds`, `sphere`, `dt`, `methods`) is `SimulationInfo`'s, under the same names.
+ */
+export interface SceneRecord extends Pick<SimulationInfo, 'kind' | 'dim' | 'shape' | 'bounds' | 'sphere' | 'dt' | 'methods'> {
   scene: string;
   title: string;
   scene_file?: string;
   params: Record<string, number | string | boolean>;
   seed: number;
-  kind: 'particles' | 'grid';
-  dim: number;
-  shape: number[];
   /** Shape of the frames when they hold the scene's view of the state (e.g. network neurons' picture). */
   frame_shape?: number[];
   frame_layout?: string;
-  bounds?: [number, number][];
-  sphere?: boolean;
-  dt: number;
   steps: number;
   every: number;
   checkpoint_every?: number;
@@ -38,8 +34,6 @@ export interface SceneRecord {
   main_metric?: string;
   /** What the run loop computes when: each callback's name and schedule. */
   callbacks?: Record<string, string>;
-  /** How each energy's sums are evaluated, `auto` resolved (SimulationInfo.methods). */
-  methods?: Record<string, string>;
   created: string;
 }
 

@@ -1,9 +1,7 @@
-import {
-  Grid, GridEntropy, GridMeasure, GridPotential, gridSimulation, checkGridMemory, defineScene, jkoOptions, jkoParams,
-  klDivergence, normalizedMasses,
-} from '../engine/index.ts';
+import { defineScene, jkoParams, klDivergence } from '../engine/index.ts';
 import { everyFor } from './common.ts';
 import { jkoEstimate } from './estimate.ts';
+import { gibbsGridSimulation } from './gibbs-grid.ts';
 
 /**
  * Ornstein–Uhlenbeck on a 3D grid by entropic JKO steps: F(ρ) = ∫ |x|²/2 ρ + T ∫ ρ log ρ
@@ -26,34 +24,30 @@ export default defineScene({
   estimate: (p) => jkoEstimate(p, 3, 6),
   build(p, ctx) {
     const n = p.grid;
-    checkGridMemory([n, n, n]);
-    const grid = new Grid([n, n, n], [[-3, 3], [-3, 3], [-3, 3]]);
-    const V = grid.evaluate(([x, y, z]) => 0.5 * (x * x + y * y + z * z));
-    const gibbs = normalizedMasses(V.map((v) => Math.exp(-v / p.temperature)), grid, undefined, 'Gibbs density');
-    const p0 = grid.evaluate(([x, y, z]) => Math.exp(-((x - p.x0) ** 2 + y * y + z * z) / (2 * p.s0 * p.s0)));
-    const measure = new GridMeasure(grid, normalizedMasses(p0, grid));
-    const xs = grid.centres(0);
-    const plane = n * n;
-    return gridSimulation({
-      accelerator: ctx.accelerator,
-      ...jkoOptions(p),
-      measure,
-      energies: [new GridPotential(V), new GridEntropy(p.temperature)],
-      mainMetric: 'kl_to_gibbs',
-      metrics: (m: GridMeasure, t: number) => {
-        let mx = 0, vx = 0;
-        for (let i = 0; i < m.p.length; i++) mx += xs[Math.floor(i / plane)] * m.p[i];
-        for (let i = 0; i < m.p.length; i++) vx += (xs[Math.floor(i / plane)] - mx) ** 2 * m.p[i];
-        const e2 = Math.exp(-2 * t);
-        return {
-          kl_to_gibbs: klDivergence(m.p, gibbs),
-          mean_x: mx,
-          exact_mean_x: p.x0 * Math.exp(-t),
-          variance_x: vx,
-          exact_variance_x: p.s0 * p.s0 * e2 + p.temperature * (1 - e2),
+    return gibbsGridSimulation(p, ctx, {
+      shape: [n, n, n],
+      bounds: [[-3, 3], [-3, 3], [-3, 3]],
+      V: ([x, y, z]) => 0.5 * (x * x + y * y + z * z),
+      temperature: p.temperature,
+      initial: ([x, y, z]) => Math.exp(-((x - p.x0) ** 2 + y * y + z * z) / (2 * p.s0 * p.s0)),
+      label: 'Gibbs law N(0, T I) (cell masses)',
+      metrics: (grid, gibbs) => {
+        const xs = grid.centres(0);
+        const plane = n * n;
+        return (m, t) => {
+          let mx = 0, vx = 0;
+          for (let i = 0; i < m.p.length; i++) mx += xs[Math.floor(i / plane)] * m.p[i];
+          for (let i = 0; i < m.p.length; i++) vx += (xs[Math.floor(i / plane)] - mx) ** 2 * m.p[i];
+          const e2 = Math.exp(-2 * t);
+          return {
+            kl_to_gibbs: klDivergence(m.p, gibbs),
+            mean_x: mx,
+            exact_mean_x: p.x0 * Math.exp(-t),
+            variance_x: vx,
+            exact_variance_x: p.s0 * p.s0 * e2 + p.temperature * (1 - e2),
+          };
         };
       },
-      reference: () => ({ label: 'Gibbs law N(0, T I) (cell masses)', data: gibbs, shape: [n, n, n] }),
     });
   },
 });

@@ -1,9 +1,7 @@
-import {
-  Grid, GridEntropy, GridMeasure, GridPotential, gridSimulation, checkGridMemory, defineScene, jkoOptions, jkoParams,
-  klDivergence, normalizedMasses,
-} from '../engine/index.ts';
+import { defineScene, jkoParams, klDivergence } from '../engine/index.ts';
 import { everyFor } from './common.ts';
 import { jkoEstimate } from './estimate.ts';
+import { gibbsGridSimulation } from './gibbs-grid.ts';
 
 /**
  * Fokker–Planck on a 2D grid by entropic JKO steps (Peyré 2015):
@@ -26,25 +24,21 @@ export default defineScene({
   every: everyFor,
   estimate: (p) => jkoEstimate(p, 2, 4),
   build(p, ctx) {
-    checkGridMemory([p.grid, p.grid]);
-    const grid = new Grid([p.grid, p.grid], [[-2, 2], [-2, 2]]);
-    const V = grid.evaluate(([x, y]) => (x * x - 1) ** 2 + 0.5 * y * y);
-    const gibbs = normalizedMasses(V.map((v) => Math.exp(-v / p.temperature)), grid, undefined, 'Gibbs density');
-    const p0 = grid.evaluate(([x, y]) => Math.exp(-((x - p.x0) ** 2 + (y - p.y0) ** 2) / (2 * p.s0 * p.s0)));
-    const measure = new GridMeasure(grid, normalizedMasses(p0, grid));
-    const xs = grid.centres(0);
-    return gridSimulation({
-      accelerator: ctx.accelerator,
-      ...jkoOptions(p),
-      measure,
-      energies: [new GridPotential(V), new GridEntropy(p.temperature)],
-      mainMetric: 'kl_to_gibbs',
-      metrics: (m: GridMeasure) => {
-        let right = 0;
-        for (let i = 0; i < m.p.length; i++) if (xs[Math.floor(i / p.grid)] > 0) right += m.p[i];
-        return { kl_to_gibbs: klDivergence(m.p, gibbs), mass_right_well: right, max_density: m.maxDensity() };
+    return gibbsGridSimulation(p, ctx, {
+      shape: [p.grid, p.grid],
+      bounds: [[-2, 2], [-2, 2]],
+      V: ([x, y]) => (x * x - 1) ** 2 + 0.5 * y * y,
+      temperature: p.temperature,
+      initial: ([x, y]) => Math.exp(-((x - p.x0) ** 2 + (y - p.y0) ** 2) / (2 * p.s0 * p.s0)),
+      label: 'Gibbs law e^{−V/T}/Z (cell masses)',
+      metrics: (grid, gibbs) => {
+        const xs = grid.centres(0);
+        return (m) => {
+          let right = 0;
+          for (let i = 0; i < m.p.length; i++) if (xs[Math.floor(i / p.grid)] > 0) right += m.p[i];
+          return { kl_to_gibbs: klDivergence(m.p, gibbs), mass_right_well: right, max_density: m.maxDensity() };
+        };
       },
-      reference: () => ({ label: 'Gibbs law e^{−V/T}/Z (cell masses)', data: gibbs, shape: [p.grid, p.grid] }),
     });
   },
 });

@@ -1,6 +1,5 @@
 import type { SceneDefinition } from '../engine/index.ts';
-import aggregationBall from './aggregation-ball.ts';
-import aggregationDisk from './aggregation-disk.ts';
+import { aggregationBall, aggregationDisk } from './aggregation.ts';
 import doubleWell from './double-well.ts';
 import fokkerPlanck from './fokker-planck.ts';
 import sinkhornFlow from './sinkhorn-flow.ts';

@@ -6,6 +6,7 @@ import type { Command, Option } from 'commander';
 import { describe, expect, it } from 'vitest';
 import * as engine from '../engine/index.ts';
 import { resolveParams, type ParticleEnergy } from '../engine/index.ts';
+import { totalVelocity } from '../engine/particles/energy.ts';
 import { buildProgram, main } from '../cli/main.ts';
 import { loadScene, loadSceneFile } from '../cli/scene-loader.ts';
 import { catalogue } from '../scenes/index.ts';
@@ -237,7 +238,7 @@ describe('code snippets in docs/scenes.md run against the engine', () => {
       const expr = line.replace(/\s\/\/.*$/, '').trim();
       if (!expr) continue;
       const e = new Function(...names, `return (${expr});`)(...values) as ParticleEnergy;
-      const v = engine.totalVelocity([e], m, new Float64Array(40));
+      const v = totalVelocity([e], m, new Float64Array(40));
       expect(v.every(Number.isFinite), expr).toBe(true);
       expect(Number.isFinite(e.value(m)), expr).toBe(true);
       count++;

@@ -26,6 +26,22 @@ export const ENTRIES = {
   'workers/sim-thread': 'viewer/server/sim-thread.ts',
 };
 
+/**
+ * Packages left to Node's loader at run time: the large ones that only some commands load
+ * (wabt: the SIMD kernels' assembler; gpu.js; ws: the viewer server; esbuild: user scene
+ * files and the viewer client). The small libraries (commander, cli-progress, @stdlib's
+ * erf/erfc, fft.js, ndarray …) are bundled into the chunks: @stdlib's erf alone is ~180
+ * CommonJS files, each a file read, a wrapper and a resolution for Node at every start.
+ */
+export const EXTERNAL = ['wabt', 'gpu.js', 'ws', 'esbuild', 'three', 'playwright-core', 'tsx', 'typescript'];
+
+/**
+ * CommonJS bundled into ESM chunks calls `require` for Node's built-ins (cli-progress:
+ * 'readline', 'events'): each chunk gets a real one. (Spelled in two pieces: this file is
+ * itself bundled, and ownImportMeta below rewrites the chunk's own module URL expression.)
+ */
+const REQUIRE_BANNER = `import { createRequire as __wgfCreateRequire } from 'node:module'; const require = __wgfCreateRequire(${'import'}.meta.url);`;
+
 const LOADERS = { '.ts': 'ts', '.mts': 'ts', '.cts': 'ts', '.js': 'js', '.mjs': 'js', '.cjs': 'js', '.json': 'json' };
 
 /** Hash of what a build depends on: this file, tsconfig.json and each input's path and bytes. */
@@ -106,7 +122,8 @@ export async function build(outdir = DIST) {
     format: 'esm',
     platform: 'node',
     target: 'node20',
-    packages: 'external',
+    external: EXTERNAL,
+    banner: { js: REQUIRE_BANNER },
     outdir,
     outExtension: { '.js': '.mjs' },
     chunkNames: 'chunks/[name]-[hash]',
@@ -128,7 +145,15 @@ export async function build(outdir = DIST) {
     renameSync(tmp, f.path);
   }
   const stats = statsOf([...inputs, ...BUILD_INPUTS]);
-  writeFileSync(stampOf(outdir), JSON.stringify({ key, inputs, stats, outputs: result.outputFiles.map((f) => relative(ROOT, f.path)) }) + '\n');
+  // What each output holds (sources, and bundled packages by name): tests/batch/startup.test.ts
+  // maps the files a command loads back to the modules in them.
+  const contents = {};
+  for (const [out, o] of Object.entries(result.metafile.outputs)) {
+    if (!out.endsWith('.mjs')) continue;
+    const rel = relative(ROOT, resolve(ROOT, out));
+    contents[rel] = [...new Set(Object.keys(o.inputs).map((p) => p.replace(/^(?:.*\/)?node_modules\/((?:@[^/]+\/)?[^/]+)\/.*$/, 'node_modules/$1')))].sort();
+  }
+  writeFileSync(stampOf(outdir), JSON.stringify({ key, inputs, stats, outputs: result.outputFiles.map((f) => relative(ROOT, f.path)), contents }) + '\n');
 }
 
 /** Rebuilds dist/ (or `outdir`) when it is missing or older than the sources. */

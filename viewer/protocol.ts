@@ -20,7 +20,8 @@
  * Control messages (client → server, server → client) are small JSON texts,
  * validated by `parseClientMessage`; anything else is rejected with one line.
  */
-import type { ParamSchema, RawParams } from '../engine/core/params.ts';
+import type { RawParams } from '../engine/core/params.ts';
+import type { SceneDefinition, SimulationInfo } from '../engine/core/simulation.ts';
 import type { MetricRecord, RunSummary } from '../engine/run/record.ts';
 
 export const FRAME_MAGIC = 0x31464757;
@@ -106,19 +107,15 @@ export function decodeBinary(buf: ArrayBuffer): BinaryMessage {
   return { kind, step: view.getUint32(8, true), runId: view.getUint32(12, true), t: view.getFloat64(16, true), shape, meta, data: new Float32Array(buf, dataStart, count) };
 }
 
-/** What the client needs to lay out a run (sent as JSON when a run starts). */
-export interface ViewInfo {
-  kind: 'particles' | 'grid';
-  dim: number;
-  shape: number[];
-  bounds?: [number, number][];
-  sphere?: boolean;
-  dt: number;
-  mainMetric?: string;
-  gradientFlow: boolean;
+/**
+ * What the client needs to lay out a run (sent as JSON when a run starts): the
+ * simulation's own description (engine/core/simulation.ts `SimulationInfo`), with `dim` and
+ * `shape` those of the view projection when the scene has one.
+ */
+export type ViewInfo = Pick<SimulationInfo, 'kind' | 'dim' | 'shape' | 'bounds' | 'sphere' | 'dt' | 'mainMetric' | 'gradientFlow'> & {
   /** A grid's obstacle mask (cells where no mass may go), run-length encoded by `maskRuns`. */
   mask?: number[];
-}
+};
 
 /**
  * Run-length code of a 0/1 mask (row-major like the grid): lengths of alternating
@@ -153,12 +150,8 @@ export function maskFromRuns(runs: readonly number[], n: number): Uint8Array {
   return mask;
 }
 
-export interface SceneMeta {
-  id: string;
-  title: string;
-  description: string;
-  params: ParamSchema;
-}
+/** What the client shows of a scene: its catalogue entry less the builder. */
+export type SceneMeta = Pick<SceneDefinition, 'id' | 'title' | 'description' | 'params'>;
 
 /** Run state shared by every client watching one run. */
 export interface ControlStatus {
@@ -251,5 +244,3 @@ export function parseClientMessage(text: string): ClientMessage {
   }
 }
 
-/** Frame metadata: the metric record of the step (energy, terms, scene metrics). */
-export type FrameMeta = MetricRecord;

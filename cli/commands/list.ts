@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { describeAllowed, type ParamSpec } from '../../engine/core/params.ts';
-import { catalogue } from '../../scenes/index.ts';
 import type { CliContext } from '../io.ts';
 
 export function registerList(program: Command, { io }: CliContext): void {
@@ -8,7 +7,8 @@ export function registerList(program: Command, { io }: CliContext): void {
     .command('list')
     .description('list the scene catalogue with descriptions and parameters')
     .option('--json', 'print the catalogue as JSON')
-    .action((opts: { json?: boolean }) => {
+    .action(async (opts: { json?: boolean }) => {
+      const { catalogue } = await import('../../scenes/index.ts');
       if (opts.json) {
         io.stdout.write(JSON.stringify(catalogue.map((s) => ({ id: s.id, title: s.title, description: s.description, params: s.params })), null, 2) + '\n');
         return;

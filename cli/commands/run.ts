@@ -6,11 +6,21 @@ import { parseAssignments, resolveParams, type RawParams } from '../../engine/co
 import { UsageError } from '../../engine/core/simulation.ts';
 import { WriteError } from '../../node/files.ts';
 import type { RunSummary } from '../../engine/run/record.ts';
-import { defaultOutDir, executeRun, resumeRun } from '../execute-run.ts';
-import { Progress } from '../progress.ts';
-import { DEFAULT_LIMITS, exceedsLimits } from '../../viewer/server/scene-limits.ts';
-import { loadScene } from '../scene-loader.ts';
 import { paramHelp } from './list.ts';
+
+/**
+ * What a run needs (the scene catalogue, the engine, the run-directory writer, progress
+ * bars), loaded when `wgf run` runs: `wgf list` and `--help` load none of it.
+ */
+async function runModules() {
+  const [{ defaultOutDir, executeRun, resumeRun }, { Progress }, { DEFAULT_LIMITS, exceedsLimits }, { loadScene }] = await Promise.all([
+    import('../execute-run.ts'),
+    import('../progress.ts'),
+    import('../../viewer/server/scene-limits.ts'),
+    import('../scene-loader.ts'),
+  ]);
+  return { defaultOutDir, executeRun, resumeRun, Progress, DEFAULT_LIMITS, exceedsLimits, loadScene };
+}
 
 export interface RunCliOptions {
   set: string[];
@@ -63,6 +73,7 @@ export function registerRun(program: Command, ctx: CliContext): void {
     .action(async (sceneArg: string | undefined, opts: RunCliOptions) => {
       if (opts.resume !== undefined) return resumeCommand(ctx, sceneArg, opts);
       if (!sceneArg) throw new UsageError('wgf run needs a scene id (see wgf list) or a scene file path');
+      const { defaultOutDir, executeRun, Progress, DEFAULT_LIMITS, exceedsLimits, loadScene } = await runModules();
       const scene = await loadScene(sceneArg);
       if (opts.helpParams) {
         io.stdout.write(`${scene.def.id}: ${scene.def.description}\n${paramHelp(scene.def.params)}\n`);
@@ -136,6 +147,7 @@ async function resumeCommand(ctx: CliContext, sceneArg: string | undefined, opts
     opts.backend !== 'auto' && '--backend',
   ].filter(Boolean);
   if (conflicting.length) throw new UsageError(`--resume continues the run exactly as recorded in ${dir}/scene.json; it cannot be combined with ${conflicting.join(', ')}`);
+  const { resumeRun, Progress } = await runModules();
   let stop = false;
   const release = trapSignals(io, () => (stop = true));
   try {

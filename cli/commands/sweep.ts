@@ -1,8 +1,6 @@
 import type { Command } from 'commander';
 import { availableParallelism } from 'node:os';
 import { UsageError } from '../../engine/core/simulation.ts';
-import { parseGrid } from '../sweep/plan.ts';
-import { mergeSweep, runSweep } from '../sweep/sweep.ts';
 import type { WorkerPool } from '../sweep/pool.ts';
 import { trapSignals, type CliContext } from '../io.ts';
 
@@ -49,6 +47,7 @@ export function registerSweep(program: Command, ctx: CliContext): void {
     .option('--merge <DIR>', "rebuild DIR's index from its shards' run directories")
     .option('--quiet', 'no progress output')
     .action(async (sceneArg: string | undefined, opts: SweepCliOptions) => {
+      const [{ parseGrid }, { mergeSweep, runSweep }] = await Promise.all([import('../sweep/plan.ts'), import('../sweep/sweep.ts')]);
       if (opts.merge !== undefined) {
         if (sceneArg !== undefined || opts.grid.length || opts.out !== undefined || opts.shard !== undefined) {
           throw new UsageError('--merge DIR takes no scene, --grid, --shard or --out: it reads DIR/sweep.json');

@@ -2,9 +2,7 @@ import type { Command } from 'commander';
 import { parseBackend } from '../../engine/backend/names.ts';
 import { resolveParams } from '../../engine/core/params.ts';
 import { UsageError } from '../../engine/core/simulation.ts';
-import { readSceneRecord, readSummary } from '../../node/run-dir-open.ts';
 import type { CliContext } from '../io.ts';
-import { loadScene } from '../scene-loader.ts';
 import { rawParamsOf } from './run.ts';
 
 interface ViewCliOptions {
@@ -72,12 +70,14 @@ export function registerView(program: Command, { io }: CliContext): void {
       let live, replay;
       if (opts.run) {
         const { indexRunDir } = await import('../../viewer/server/run-index.ts');
+        const { readSceneRecord, readSummary } = await import('../../node/run-dir-open.ts');
         const index = indexRunDir(opts.run);
         // A corrupted scene.json or summary.json is one line naming the file, not a broken replay.
         readSceneRecord(opts.run);
         readSummary(opts.run);
         replay = { dir: opts.run, index };
       } else {
+        const { loadScene } = await import('../scene-loader.ts');
         const scene = await loadScene(sceneArg);
         const raw = rawParamsOf(opts);
         const params = resolveParams(scene.def.params, raw); // bad --set values fail here, as one line

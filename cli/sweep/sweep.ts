@@ -94,7 +94,7 @@ function specOf(req: SweepRequest, loaded: LoadedScene): SweepSpec {
 }
 
 /** The main metric of a scene, read from the simulation of the sweep's first run. */
-function mainMetricOf(loaded: LoadedScene, run: PlannedRun, spec: SweepSpec): string {
+function mainMetricOf(loaded: LoadedScene, run: PlannedRun): string {
   try {
     // Only the scene's description is read: the float64 reference builds it without starting any thread.
     const { sim } = prepareRun({ scene: loaded, raw: run.raw }, referenceAccelerator());
@@ -173,7 +173,7 @@ export async function runSweep(req: SweepRequest): Promise<SweepReport> {
     spec.main_metric = old.main_metric;
     if (JSON.stringify(old) !== JSON.stringify(spec)) throw new UsageError(`--out '${req.out}' holds another sweep (${SWEEP_FILE} differs: scene, grid, --set, --seeds, --steps, --every or --checkpoint-every); use another --out`);
   } else {
-    spec.main_metric = mainMetricOf(loaded, plan[0], spec);
+    spec.main_metric = mainMetricOf(loaded, plan[0]);
     writeJson(specPath, spec);
   }
 

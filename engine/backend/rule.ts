@@ -103,17 +103,3 @@ export function smallestAutoPoints(kernel: string): number {
   for (const table of Object.values(AUTO_MIN_POINTS)) min = Math.min(min, table[kernel] ?? 0);
   return min === Infinity ? 0 : min;
 }
-
-/**
- * The second half of the fixed rule: which algorithm a loop family runs at a size, where it
- * has a choice. Today every pair loop is the direct O(N²) sum. The particle–mesh methods of
- * the interaction (direct | pm | p3m, issue #13) plug in here as a table of sizes, like
- * AUTO_MIN_N: `pairMethod` returns the method, the energy asks for it in `accelerate` and
- * passes it to `bindPairs` (its LoopDecision records it as `method`), so the same command
- * still picks the same algorithm and target on the same platform.
- */
-export type PairMethod = 'direct';
-
-export function pairMethod(_platform: string, _family: string, _n: number, _d: number): PairMethod {
-  return 'direct';
-}

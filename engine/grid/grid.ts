@@ -1,11 +1,10 @@
-import ndarray from 'ndarray';
 import { UsageError } from '../core/simulation.ts';
 
 /**
  * A regular grid over a box in 1, 2 or 3 dimensions: `shape[k]` cells along axis k
  * over `bounds[k] = [lo, hi]`, cell centres lo + (i + ½)h_k, h_k = (hi − lo)/n_k.
  * Arrays on the grid are flat Float64Arrays in row-major order of `shape` (the last
- * axis is contiguous), wrapped in `ndarray` views where an indexed view helps.
+ * axis is contiguous): the loops index them directly (docs/architecture.md, flat state).
  */
 export class Grid {
   readonly shape: readonly number[];
@@ -59,12 +58,6 @@ export class Grid {
       }
     }
     return out;
-  }
-
-  /** ndarray view of a grid array (no copy). */
-  view<T extends Float64Array | Uint8Array>(a: T): ndarray.NdArray<T> {
-    if (a.length !== this.size) throw new Error(`array of length ${a.length} is not on a grid of ${this.size} cells`);
-    return ndarray(a, [...this.shape]);
   }
 }
 

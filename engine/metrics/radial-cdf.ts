@@ -45,7 +45,6 @@ export function radialW1ToUniformBall(m: ParticleMeasure, centre?: ArrayLike<num
   const { d, w } = m;
   const { r, idx } = sortedRadii(m, centre);
   // ∫|F_n − G| over [r_(k), r_(k+1)] where F_n is constant c and G(r) = min(r,1)^d.
-  const G = (s: number) => Math.min(s, 1) ** d;
   const intG = (s: number) => (s <= 1 ? s ** (d + 1) / (d + 1) : 1 / (d + 1) + (s - 1));
   /** ∫_a^b |c − G(s)| ds, G increasing: split at the crossing G(s*) = c. */
   const segment = (a: number, b: number, c: number) => {

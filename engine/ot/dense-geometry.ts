@@ -1,3 +1,4 @@
+import { firstNonFinite } from '../core/finite.ts';
 import { UsageError } from '../core/simulation.ts';
 import type { SinkhornGeometry } from './geometry.ts';
 
@@ -17,10 +18,11 @@ export class DenseCostGeometry implements SinkhornGeometry {
     readonly m: number,
   ) {
     if (cost.length !== n * m) throw new UsageError(`cost matrix has ${cost.length} entries; expected n·m = ${n}·${m}`);
+    const bad = firstNonFinite(cost);
+    if (bad >= 0) throw new UsageError(`cost entry ${bad} is ${cost[bad]}; costs must be finite`);
     let lo = Infinity;
     let hi = -Infinity;
     for (let k = 0; k < cost.length; k++) {
-      if (!Number.isFinite(cost[k])) throw new UsageError(`cost entry ${k} is ${cost[k]}; costs must be finite`);
       if (cost[k] < lo) lo = cost[k];
       if (cost[k] > hi) hi = cost[k];
     }

@@ -36,12 +36,3 @@ export interface SinkhornGeometry {
   logApplyT(eps: number, h: Float64Array, out: Float64Array): void;
 }
 
-/** Log-sum-exp of a vector: log Σ_k e^{v_k} (−∞ for an empty or all −∞ vector). */
-export function logSumExp(v: ArrayLike<number>): number {
-  let mx = -Infinity;
-  for (let k = 0; k < v.length; k++) if (v[k] > mx) mx = v[k];
-  if (mx === -Infinity || !Number.isFinite(mx)) return mx;
-  let s = 0;
-  for (let k = 0; k < v.length; k++) s += Math.exp(v[k] - mx);
-  return mx + Math.log(s);
-}

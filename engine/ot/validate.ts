@@ -1,3 +1,4 @@
+import { firstNonFinite } from '../core/finite.ts';
 import { UsageError } from '../core/simulation.ts';
 
 /**
@@ -7,8 +8,8 @@ import { UsageError } from '../core/simulation.ts';
 export function checkCloud(name: string, x: ArrayLike<number>, d: number): number {
   if (!Number.isInteger(d) || d < 1) throw new UsageError(`${name}: dimension must be a positive integer; got ${d}`);
   if (x.length === 0 || x.length % d !== 0) throw new UsageError(`${name}: ${x.length} values do not form a non-empty [n, ${d}] array`);
-  for (let i = 0; i < x.length; i++)
-    if (!Number.isFinite(x[i])) throw new UsageError(`${name}: entry ${i} (point ${Math.floor(i / d)}) is ${x[i]}; coordinates must be finite`);
+  const i = firstNonFinite(x);
+  if (i >= 0) throw new UsageError(`${name}: entry ${i} (point ${Math.floor(i / d)}) is ${x[i]}; coordinates must be finite`);
   return x.length / d;
 }
 
@@ -33,8 +34,4 @@ export function checkWeights(name: string, w: ArrayLike<number> | undefined, n: 
 export function checkEpsilon(eps: number): number {
   if (!(eps > 0) || !Number.isFinite(eps)) throw new UsageError(`eps must be a positive finite number; got ${eps}`);
   return eps;
-}
-
-export function checkSameDimension(dx: number, dy: number): void {
-  if (dx !== dy) throw new UsageError(`dimension mismatch: x has d = ${dx}, y has d = ${dy}; both clouds must have the same d`);
 }

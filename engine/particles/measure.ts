@@ -1,4 +1,3 @@
-import ndarray from 'ndarray';
 
 /**
  * A discrete measure μ = Σ_i w_i δ_{x_i} on R^d: positions [n, d] row-major and
@@ -25,11 +24,6 @@ export class ParticleMeasure {
     } else {
       this.w = new Float64Array(this.n).fill(1 / this.n);
     }
-  }
-
-  /** ndarray view [n, d] over the positions (no copy). */
-  positions(): ndarray.NdArray<Float64Array> {
-    return ndarray(this.x, [this.n, this.d]);
   }
 
   /** A deep copy (positions and weights). */

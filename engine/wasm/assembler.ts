@@ -4,16 +4,21 @@
  *
  * The assembler is wabt (the WebAssembly Binary Toolkit, npm `wabt`), an Emscripten build
  * whose start is asynchronous (~80 ms, once). Kernels are made synchronously, when a
- * geometry is built, so the assembler is loaded up front by whoever builds the platform's
- * accelerator (engine/core/accelerator.ts: `assembler`; node/backend/node-accelerator.ts,
- * the browser worker) and passed down explicitly to the kernels. Without one (or without
+ * geometry is built, so the platform that builds the accelerator provides a synchronous
+ * one (engine/core/accelerator.ts: `assembler`): the browser worker loads it up front with
+ * `loadWatAssembler`; Node starts wabt in a helper thread at the first kernel assembled
+ * (node/backend/wat-assembler.ts), so runs without a SIMD kernel never load it. Without one (or without
  * WebAssembly SIMD) `compileWat` returns null and the engine runs the JavaScript loops:
  * the same bits on the grid (wasm-convolution.ts), the same terms in another order of
  * summation for the OT rows (wasm-lse.ts).
  */
 
-/** WAT text → binary module bytes; throws on text that does not assemble or validate. */
-export type WatAssembler = (wat: string) => Uint8Array;
+/**
+ * WAT text → binary module bytes; throws on text that does not assemble or validate.
+ * Null: the assembler could not start (an assembler loaded on first use, as Node's
+ * node/backend/wat-assembler.ts): the JavaScript kernels run.
+ */
+export type WatAssembler = (wat: string) => Uint8Array | null;
 
 const FEATURES = { simd: true };
 
@@ -54,6 +59,7 @@ export function loadWatAssembler(): Promise<WatAssembler | null> {
 export function compileWat(wat: string, assembler: WatAssembler | null | undefined): WebAssembly.Module | null {
   if (!assembler || typeof WebAssembly !== 'object') return null;
   const bytes = assembler(wat);
+  if (!bytes) return null; // the assembler could not start
   if (!WebAssembly.validate(bytes as Uint8Array<ArrayBuffer>)) return null; // no SIMD in this runtime
   return new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>);
 }

@@ -2,8 +2,8 @@ import { availableParallelism } from 'node:os';
 import { isMainThread } from 'node:worker_threads';
 import type { Accelerator, BackendName } from '../../engine/core/accelerator.ts';
 import { createAccelerator } from '../../engine/backend/accelerator.ts';
-import { loadWatAssembler } from '../../engine/wasm/assembler.ts';
 import { LsePool } from '../ot-pool.ts';
+import { lazyWatAssembler } from './wat-assembler.ts';
 import { WorkerPoolExecutor } from './worker-pool.ts';
 
 /**
@@ -27,14 +27,14 @@ export interface NodeAcceleratorOptions {
 
 /**
  * The Node platform's accelerator, built once by the Node edge (`wgf run`/`view`/`sweep`/
- * `ot`, the bench, tests): wabt's assembler for the SIMD kernels (loaded here, the one
- * place it is loaded in Node), gpu.js kernels on the WebAssembly SIMD backend split over
+ * `ot`, the bench, tests): wabt's assembler for the SIMD kernels (started in a helper
+ * thread when the first kernel is assembled: node/backend/wat-assembler.ts), gpu.js kernels on the WebAssembly SIMD backend split over
  * the row pool (started only when a loop is placed on it), and the OT rows over the same
  * thread count. In this environment gpu.js has no headless-gl (its optional native `gl`
  * dependency does not build), so its kernels run on WebAssembly.
  */
 export async function createNodeAccelerator(o: NodeAcceleratorOptions): Promise<Accelerator> {
-  const assembler = await loadWatAssembler();
+  const assembler = lazyWatAssembler();
   const threads = nodeThreads(o.threads);
   return createAccelerator({
     request: o.request, platform: 'node', threads, assembler, notice: o.notice,

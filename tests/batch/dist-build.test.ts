@@ -24,7 +24,7 @@ describe('dist/ build (tools/build.mjs)', () => {
     for (const name of Object.keys(ENTRIES)) expect(statSync(join(out, `${name}.mjs`)).isFile()).toBe(true);
     const stamp = JSON.parse(readFileSync(join(out, 'stamp.json'), 'utf8')) as { key: string; inputs: string[]; stats: string[] };
     expect(stamp.inputs).toContain('cli/sweep/worker.ts');
-    expect(stamp.inputs).toContain('scenes/aggregation-disk.ts');
+    expect(stamp.inputs).toContain('scenes/aggregation.ts');
     expect(stamp.inputs).toContain('engine/index.ts');
     expect(stamp.inputs.some((p) => p.startsWith('node_modules/'))).toBe(false);
     // Every module that resolves paths relative to itself keeps its own source URL in the bundle.

@@ -2,7 +2,7 @@ import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { decodeNpy, encodeNpy, resolveParams } from '../../engine/index.ts';
-import aggregationDisk from '../../scenes/aggregation-disk.ts';
+import { aggregationDisk } from '../../scenes/aggregation.ts';
 import { exitOf, expectUsageError, runCli, spawnCli, tempDir, waitFor } from '../cli-harness.ts';
 import { referenceAccelerator } from '../../engine/backend/accelerator.ts';
 

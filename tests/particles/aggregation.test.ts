@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import {
-  forwardScheme, Interaction, particlesOf, ParticleMeasure, Rng, gaussianCloud, mean, quadraticKernel, radialKsToUniformBall,
-  radialW1ToUniformBall, resolveParams, type SceneDefinition,
+  forwardScheme, Interaction, ParticleMeasure, Rng, gaussianCloud, mean, quadraticKernel, radialKsToUniformBall, radialW1ToUniformBall,
+  resolveParams, type SceneDefinition,
 } from '../../engine/index.ts';
-import ball from '../../scenes/aggregation-ball.ts';
-import disk from '../../scenes/aggregation-disk.ts';
+import { particlesOf } from '../../engine/particles/particle-simulation.ts';
+import { aggregationBall as ball, aggregationDisk as disk } from '../../scenes/aggregation.ts';
 import { referenceAccelerator } from '../../engine/backend/accelerator.ts';
 import { nextTurn } from '../run-helpers.ts';
 

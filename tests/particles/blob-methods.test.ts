@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { BlobEntropy, CellList, KdeEntropy, ParticleMeasure, Rng, gaussianCloud } from '../../engine/index.ts';
+import { BlobEntropy, KdeEntropy, ParticleMeasure, Rng, gaussianCloud } from '../../engine/index.ts';
+import { CellList } from '../../engine/particles/cell-list.ts';
 import { blobVirialRatio } from '../../engine/particles/blob-entropy.ts';
 
 function cloud(n: number, d: number, seed: number, spread = 1): ParticleMeasure {

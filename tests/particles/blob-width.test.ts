@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ParticleMeasure, Rng, gaussianCloud, particlesOf, resolveParams } from '../../engine/index.ts';
+import { ParticleMeasure, Rng, gaussianCloud, resolveParams } from '../../engine/index.ts';
+import { particlesOf } from '../../engine/particles/particle-simulation.ts';
 import { runCollecting } from '../run-helpers.ts';
 import { blobVirialRatio } from '../../engine/particles/blob-entropy.ts';
 import { BLOB_VARIANCE_TOLERANCE, blobContinuumRatio, blobParticlesNeeded, defaultBlobWidth } from '../../engine/particles/blob-width.ts';

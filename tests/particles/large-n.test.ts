@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { Rng, covariance, mean, radialW1ToUniformBall, resolveParams, particlesOf, type SceneDefinition, type Simulation } from '../../engine/index.ts';
+import { Rng, covariance, mean, radialW1ToUniformBall, resolveParams, type SceneDefinition, type Simulation } from '../../engine/index.ts';
+import { particlesOf } from '../../engine/particles/particle-simulation.ts';
 import { blobStationaryRatio, defaultBlobWidth } from '../../engine/particles/blob-width.ts';
-import ball from '../../scenes/aggregation-ball.ts';
-import disk from '../../scenes/aggregation-disk.ts';
+import { aggregationBall as ball, aggregationDisk as disk } from '../../scenes/aggregation.ts';
 import fokkerPlanck from '../../scenes/fokker-planck.ts';
 import { referenceAccelerator } from '../../engine/backend/accelerator.ts';
 

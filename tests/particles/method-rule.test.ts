@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import {
-  BlobEntropy, Interaction, ParticleMeasure, Rng, autoBlobMethod, autoInteractionMethod, gaussianCloud,
-  gaussianKernel, logRepulsionKernel, morseKernel, newtonRepulsionKernel, quadraticKernel, resolveParams,
+  BlobEntropy, Interaction, ParticleMeasure, Rng, gaussianCloud, gaussianKernel, logRepulsionKernel, morseKernel, newtonRepulsionKernel,
+  quadraticKernel, resolveParams,
 } from '../../engine/index.ts';
+import { autoBlobMethod, autoInteractionMethod } from '../../engine/particles/mesh/method-rule.ts';
 import { bound, failingExecutor, testAccelerator } from '../backend/executors.ts';
-import disk from '../../scenes/aggregation-disk.ts';
+import { aggregationDisk as disk } from '../../scenes/aggregation.ts';
 import fokkerPlanck from '../../scenes/fokker-planck.ts';
 import { referenceAccelerator } from '../../engine/backend/accelerator.ts';
 

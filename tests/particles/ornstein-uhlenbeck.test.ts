@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { covariance, mean, particlesOf, resolveParams } from '../../engine/index.ts';
+import { covariance, mean, resolveParams } from '../../engine/index.ts';
+import { particlesOf } from '../../engine/particles/particle-simulation.ts';
 import fokkerPlanck from '../../scenes/fokker-planck.ts';
 import { referenceAccelerator } from '../../engine/backend/accelerator.ts';
 

@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import {
-  Potential, ParticleMeasure, Rng, UsageError, centralDifferenceGradient, doubleWellPotential, gaussianCloud, totalVelocity,
-  userPotential, type PotentialFunction,
-} from '../../engine/index.ts';
+import { Potential, ParticleMeasure, Rng, UsageError, doubleWellPotential, gaussianCloud, userPotential, type PotentialFunction } from '../../engine/index.ts';
+import { centralDifferenceGradient } from '../../engine/particles/potential.ts';
+import { totalVelocity } from '../../engine/particles/energy.ts';
 
 /**
  * A scene author's first guesses (issue #14): `new Potential({ value })` must work,

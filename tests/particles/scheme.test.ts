@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { resolveParams, type SceneDefinition } from '../../engine/index.ts';
 import { runCollecting } from '../run-helpers.ts';
-import aggregationDisk from '../../scenes/aggregation-disk.ts';
+import { aggregationDisk } from '../../scenes/aggregation.ts';
 import doubleWell from '../../scenes/double-well.ts';
 import fokkerPlanck from '../../scenes/fokker-planck.ts';
 import { referenceAccelerator } from '../../engine/backend/accelerator.ts';

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import {
-  BlobEntropy, Interaction, ParticleMeasure, Potential, Rng, doubleWellPotential, gaussianCloud, gaussianKernel,
-  logRepulsionKernel, morseKernel, newtonRepulsionKernel, powerKernel, quadraticKernel, quadraticPotential,
-  totalVelocity, userPotential, type ParticleEnergy,
+  BlobEntropy, Interaction, ParticleMeasure, Potential, Rng, doubleWellPotential, gaussianCloud, gaussianKernel, logRepulsionKernel, morseKernel,
+  newtonRepulsionKernel, powerKernel, quadraticKernel, quadraticPotential, userPotential, type ParticleEnergy,
 } from '../../engine/index.ts';
+import { totalVelocity } from '../../engine/particles/energy.ts';
 
 /**
  * The Wasserstein velocity of a particle energy is v_i = −(1/w_i) ∂F/∂x_i (the first

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { UsageError } from '../../engine/core/simulation.ts';
 import { readJson } from '../../node/files.ts';
 import type { SceneRecord } from '../../node/run-dir.ts';
+import type { RunSummary } from '../../engine/run/record.ts';
 
 /** What the replay client needs to know about a run directory (docs/design.md §5.2). */
 export interface RunIndex {
@@ -12,7 +13,8 @@ export interface RunIndex {
   frames: number[];
   reference: boolean;
   weights: boolean;
-  summary: unknown;
+  /** summary.json, or null while the run is being written. */
+  summary: RunSummary | null;
 }
 
 /** Files of a run directory that the replay server may serve (nothing else is). */

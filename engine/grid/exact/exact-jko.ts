@@ -110,7 +110,7 @@ export class ExactJKO {
   /** Advances `measure` by one step (in place). Throws DivergenceError when the ascent diverges. */
   step(measure: GridMeasure, stepIndex = 0): ExactJKOStepReport {
     this.buildModel(measure);
-    const { mu, phi, psi, rho, r, dir } = this.buf;
+    const { mu, phi, psi, rho, dir } = this.buf;
     const mask = this.model.mask;
     const tol = this.opts.tol ?? 1e-5, maxIter = this.opts.maxIter ?? 500;
     mu.set(measure.p);

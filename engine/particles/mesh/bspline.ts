@@ -11,8 +11,6 @@
  */
 export type SplineOrder = 2 | 3 | 4;
 
-export const SPLINE_ORDERS: readonly SplineOrder[] = [2, 3, 4];
-
 /**
  * Weights B(u − m) into w[o … o+p) and derivatives dB/du into dw[o …]; returns the
  * first node index.

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { MeanFieldRisk, ParticleMeasure, Rng, activationByName, balancedNeurons, makeMlpData, predict, NetworkScratch } from '../../../engine/index.ts';
+import { MeanFieldRisk, ParticleMeasure, Rng, activationByName, balancedNeurons, makeMlpData, predict } from '../../../engine/index.ts';
+import { NetworkScratch } from '../../../engine/models/mlp/network.ts';
 
 describe('MLP data', () => {
   it('teacher–student on the sphere: unit inputs, y = (1/k) Σ_j relu(w*_j·x)', () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Rng, makeTeacher, massDirections, teacherSlicedW2 } from '../../../engine/index.ts';
+import { Rng, makeTeacher, teacherSlicedW2 } from '../../../engine/index.ts';
+import { massDirections } from '../../../engine/models/mlp/teacher-distance.ts';
 
 describe('distance of a student to its teacher', () => {
   it('is 0 for a student made of copies of the teacher neurons (any split of the mass)', () => {

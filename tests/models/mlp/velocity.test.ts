@@ -1,8 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  ACTIVATIONS, MeanFieldRisk, ParticleMeasure, Rng, activationByName, balancedNeurons, makeMlpData, neuronDim,
-  riskOn, type Activation,
-} from '../../../engine/index.ts';
+import { ACTIVATIONS, MeanFieldRisk, ParticleMeasure, Rng, activationByName, balancedNeurons, makeMlpData, neuronDim, type Activation } from '../../../engine/index.ts';
+import { riskOn } from '../../../engine/models/mlp/risk.ts';
 
 /** A small teacher–student problem with random (non-balanced) neurons and biases. */
 function problem(act: Activation, d: number, m: number, seed = 0) {

@@ -1,8 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import {
-  AttentionField, DotProductGeometry, Rng, SinkhornAttention, applyMatrix, attentionSums, gaussianCloud,
-  makeAttentionWeights, plainAttention, uniformSphere, type AttentionWeights, type QkvKind,
+  AttentionField, DotProductGeometry, Rng, SinkhornAttention, gaussianCloud, makeAttentionWeights, uniformSphere, type AttentionWeights,
+  type QkvKind,
 } from '../../../engine/index.ts';
+import { applyMatrix } from '../../../engine/models/transformer/qkv.ts';
+import { attentionSums } from '../../../engine/models/transformer/attention-sums.ts';
+import { plainAttention } from '../../../engine/models/transformer/softmax-attention.ts';
 
 /** Dense reference: A_ij = w_j e^{β⟨x_i, M x_j⟩} / Z_i, u_i = Σ_j A_ij V x_j, straight from the definition. */
 function naiveAttention(kind: 'softmax' | 'usa', beta: number, x: Float64Array, W: AttentionWeights, w: Float64Array): Float64Array {

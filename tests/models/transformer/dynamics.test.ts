@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
-  AttentionField, ParamError, Rng, type TokenSimulation, attentionEnergy, countClusters, makeAttentionWeights,
-  resolveParams, rk4Integrator, eulerIntegrator, uniformSphere,
+  AttentionField, ParamError, Rng, type TokenSimulation, attentionEnergy, countClusters, makeAttentionWeights, resolveParams, uniformSphere,
 } from '../../../engine/index.ts';
+import { rk4Integrator, eulerIntegrator } from '../../../engine/models/transformer/integrators.ts';
 import scene from '../../../scenes/transformer-tokens.ts';
 import { referenceAccelerator } from '../../../engine/backend/accelerator.ts';
 

@@ -2,15 +2,10 @@ import { decodeNpy } from '../../../engine/core/npy.ts';
 import type { MetricRecord } from '../../../engine/run/record.ts';
 import type { ClientMessage, ControlStatus } from '../../protocol.ts';
 import type { Source, SourceHandlers } from './source.ts';
+import type { RunIndex } from '../../server/run-index.ts';
 
-/** /api/session in replay mode (viewer/server/run-index.ts). */
-interface RunIndexJson {
-  scene: { scene: string; title: string; params: Record<string, number | string | boolean>; kind: 'particles' | 'grid'; dim: number; shape: number[]; bounds?: [number, number][]; sphere?: boolean; dt: number };
-  frames: number[];
-  reference: boolean;
-  weights: boolean;
-  summary: { status?: string } | null;
-}
+/** /api/session in replay mode: the server's index of the run directory. */
+type RunIndexJson = RunIndex;
 
 const TICK_MS = 1000 / 30;
 /** How often a run still being written (summary 'interrupted' or absent) is re-indexed. */

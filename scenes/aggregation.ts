@@ -1,0 +1,75 @@
+import {
+  Interaction, ParticleMeasure, type InteractionMethodRequest, particleSimulation, Rng, defineScene, gaussianCloud,
+  logRepulsionKernel, maxRadius, mean, newtonRepulsionKernel, radialKsToUniformBall, radialW1ToUniformBall, slicedW2ToUniformBall, unitSphereOutline,
+} from '../engine/index.ts';
+import { dtParam, everyFor, interactionMethodParam, nParam, seedParam, stepsParam } from './common.ts';
+import { dominant, pairPass, particleBytes, slicedWork, trials } from './estimate.ts';
+
+/** What differs between the family's members: the repulsion's kernel and the names. */
+const MEMBERS = {
+  2: {
+    id: 'aggregation-disk',
+    title: 'Aggregation to the unit disk (2D)',
+    description: 'W(z) = |z|²/2 − log|z|: particles spread into the uniform law on the unit disk.',
+    kernel: logRepulsionKernel,
+    outline: { label: 'unit circle', points: 256 },
+  },
+  3: {
+    id: 'aggregation-ball',
+    title: 'Aggregation to the unit ball (3D)',
+    description: 'W(z) = |z|²/2 + 1/|z|: particles fill the uniform law on the unit ball.',
+    kernel: newtonRepulsionKernel,
+    outline: { label: 'unit sphere', points: 400 },
+  },
+} as const;
+
+/**
+ * Attractive–repulsive aggregation in d = 2 or 3 dimensions, W(z) = |z|²/2 + the
+ * Newtonian repulsion (−log|z| in 2D, 1/|z| in 3D): the equilibrium is the uniform law on
+ * the unit ball (docs/design.md §4). Metric radial_ks is the KS distance of the radial CDF
+ * to r^d. One factory for the catalogue's aggregation-disk (d = 2) and aggregation-ball (d = 3).
+ */
+export function aggregation(d: 2 | 3) {
+  const m = MEMBERS[d];
+  return defineScene({
+    id: m.id,
+    title: m.title,
+    description: m.description,
+    params: {
+      n: nParam(2000),
+      dt: dtParam(0.02),
+      steps: stepsParam(500),
+      seed: seedParam,
+      s0: { type: 'number', default: 0.3, min: 0, minExclusive: true, description: 'initial standard deviation' },
+      backtracking: { type: 'boolean', default: false, description: 'Armijo backtracking on energy increase' },
+      interaction: interactionMethodParam,
+    },
+    every: everyFor,
+    // Interaction: velocity and energy, one pair pass each; radial CDFs sort the radii, the sliced metric projects.
+    estimate: (p) =>
+      dominant({ 'interaction: n² pair sums': 2 * trials(p.backtracking) * pairPass(p.n, d), 'radial and sliced metrics': slicedWork(p.n, d, 64) }, particleBytes(p.n, d)),
+    build(p, ctx) {
+      const rng = new Rng(p.seed);
+      const measure = new ParticleMeasure(gaussianCloud(rng, p.n, d, 0, p.s0), d);
+      return particleSimulation({
+        accelerator: ctx.accelerator,
+        measure,
+        energies: [new Interaction(m.kernel(), { method: p.interaction as InteractionMethodRequest })],
+        dt: p.dt,
+        seed: p.seed + 1,
+        backtracking: p.backtracking,
+        bounds: Array.from({ length: d }, (): [number, number] => [-1.2, 1.2]),
+        mainMetric: 'radial_w1',
+        metrics: (mm: ParticleMeasure) => {
+          const c = mean(mm);
+          return { radial_w1: radialW1ToUniformBall(mm, c), radial_ks: radialKsToUniformBall(mm, c), max_radius: maxRadius(mm, c), sliced_w2_to_ball: slicedW2ToUniformBall(mm, c) };
+        },
+        reference: () => ({ label: m.outline.label, data: unitSphereOutline(m.outline.points, d), shape: [m.outline.points, d] }),
+      });
+    },
+  });
+}
+
+/** The catalogue's members. */
+export const aggregationDisk = aggregation(2);
+export const aggregationBall = aggregation(3);
