@@ -1,4 +1,5 @@
 import type { ParticleMeasure } from '../particles/measure.ts';
+import { argsortFloat64 } from '../core/sort.ts';
 
 /** Distances to `centre` and the particle indices sorted by them. */
 function sortedRadii(m: ParticleMeasure, centre?: ArrayLike<number>): { r: Float64Array; idx: Uint32Array } {
@@ -9,9 +10,9 @@ function sortedRadii(m: ParticleMeasure, centre?: ArrayLike<number>): { r: Float
     let s = 0;
     for (let k = 0; k < d; k++) s += (x[i * d + k] - (centre ? centre[k] : 0)) ** 2;
     r[i] = Math.sqrt(s);
-    idx[i] = i;
   }
-  idx.sort((a, b) => r[a] - r[b]);
+  // The comparator sort's permutation (ties in index order), by radix passes.
+  argsortFloat64(r, idx);
   return { r, idx };
 }
 
