@@ -4,6 +4,8 @@ import { ParticleMeasure } from '../../engine/particles/measure.ts';
 import { Rng } from '../../engine/core/rng.ts';
 import { gaussianCloud } from '../../engine/particles/init.ts';
 import { bound, useTwoThreadPool } from '../backend/executors.ts';
+import { Interaction } from '../../engine/particles/interaction.ts';
+import { logRepulsionKernel, newtonRepulsionKernel, gaussianKernel } from '../../engine/particles/radial-kernels.ts';
 
 /**
  * The blob entropy's one pair pass per state (issue #19: a record's value and virial ratio
@@ -70,4 +72,36 @@ describe('blob entropy: one density pass per state', () => {
       for (let i = 0; i < m.x.length; i++) m.x[i] += 0.01 * v[i];
     }
   });
+});
+
+describe('mesh interaction: the energy evaluation leaves the velocity of its state', () => {
+  const cases = [
+    ['log, p3m, 2D', () => logRepulsionKernel(), 'p3m', 2],
+    ['newton, p3m, 3D', () => newtonRepulsionKernel(), 'p3m', 3],
+    ['gaussian, pm, 2D', () => gaussianKernel(0.7, 1.3), 'pm', 2],
+  ] as const;
+  for (const [name, W, method, d] of cases) {
+    it(`${name}: value then velocity (a record, then the next step) equal fresh evaluations bit for bit, and follow in-place moves`, () => {
+      const n = 3000;
+      const m = cloud(40 + d, n, d);
+      const shared = new Interaction(W(), { method });
+      for (let round = 0; round < 3; round++) {
+        const fresh = () => new Interaction(W(), { method });
+        const value = shared.value(m);
+        // Into a non-zero v, as when another energy added its part first.
+        const v = new Float64Array(n * d).fill(0.25);
+        shared.addVelocity(m, v);
+        const want = new Float64Array(n * d).fill(0.25);
+        fresh().addVelocity(m, want);
+        expect(value).toBe(fresh().value(m));
+        expect(Array.from(v)).toEqual(Array.from(want));
+        // A second velocity at the same state, and a value after it, change nothing.
+        const again = new Float64Array(n * d).fill(0.25);
+        shared.addVelocity(m, again);
+        expect(Array.from(again)).toEqual(Array.from(want));
+        expect(shared.value(m)).toBe(value);
+        for (let i = 0; i < m.x.length; i++) m.x[i] += 0.01 * (want[i] - 0.25);
+      }
+    });
+  }
 });
