@@ -127,3 +127,80 @@ export function argsortFloat64(x: ArrayLike<number>, idx: Uint32Array): Uint32Ar
   if (out !== idx) idx.set(out);
   return idx;
 }
+
+/** Moves an insertion sort may make per element before a full sort is cheaper. */
+const HINT_BUDGET = 8;
+
+/**
+ * Sorts a sequence of arrays that change little from one call to the next (the projections
+ * and radii of particles at successive recorded steps): the previous call's order is applied
+ * first and an insertion sort finishes the job, O(n + moves) instead of a full sort; when the
+ * values moved too far (more than 8 moves per element) or hold a NaN, a full sort runs. The
+ * result is the values of `Float64Array.prototype.sort` (−0 before +0), bit for bit.
+ */
+export class SortHint {
+  private perm = new Uint32Array(0);
+
+  /** out (length n) ← the values of src sorted ascending. */
+  sortInto(src: Float64Array, out: Float64Array): Float64Array {
+    const n = src.length;
+    if (this.perm.length === n && this.insertion(src, out)) return out;
+    if (this.perm.length !== n) this.perm = new Uint32Array(n);
+    for (let i = 0; i < n; i++) if (src[i] !== src[i]) {
+      this.perm = new Uint32Array(0);
+      out.set(src);
+      return out.sort();
+    }
+    // The permutation of the order −0 < +0 (argsort ties ±0 in index order: put −0 first after).
+    const perm = argsortFloat64(src, this.perm);
+    for (let i = 0; i < n; i++) out[i] = src[perm[i]];
+    fixSignedZeros(out, perm);
+    return out;
+  }
+
+  private insertion(src: Float64Array, out: Float64Array): boolean {
+    const n = src.length, perm = this.perm;
+    let budget = HINT_BUDGET * n;
+    for (let i = 0; i < n; i++) {
+      const v = src[perm[i]];
+      if (v !== v) return false;
+      out[i] = v;
+    }
+    for (let i = 1; i < n; i++) {
+      const v = out[i];
+      if (!before(v, out[i - 1])) continue;
+      const p = perm[i];
+      let j = i - 1;
+      while (j >= 0 && before(v, out[j])) {
+        out[j + 1] = out[j];
+        perm[j + 1] = perm[j];
+        j--;
+        if (--budget < 0) return false;
+      }
+      out[j + 1] = v;
+      perm[j + 1] = p;
+    }
+    return true;
+  }
+}
+
+/** a < b in the order of Float64Array.prototype.sort (−0 before +0; no NaN here). */
+function before(a: number, b: number): boolean {
+  return a < b || (a === 0 && b === 0 && Object.is(a, -0) && !Object.is(b, -0));
+}
+
+/** Within each run of zeros of a sorted array, the −0s first (the built-in sort's order), permuting perm alike. */
+function fixSignedZeros(out: Float64Array, perm: Uint32Array): void {
+  const n = out.length;
+  let i = 0;
+  while (i < n && out[i] < 0) i++;
+  let j = i;
+  while (j < n && out[j] === 0) j++;
+  if (j - i < 2) return;
+  // Stable partition of [i, j): −0 then +0.
+  const neg: number[] = [], pos: number[] = [];
+  for (let k = i; k < j; k++) (Object.is(out[k], -0) ? neg : pos).push(perm[k]);
+  let k = i;
+  for (const p of neg) { out[k] = -0; perm[k++] = p; }
+  for (const p of pos) { out[k] = 0; perm[k++] = p; }
+}

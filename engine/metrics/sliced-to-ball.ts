@@ -1,7 +1,7 @@
 import { Rng } from '../core/rng.ts';
 import { randomDirection } from '../ot/sliced.ts';
 import type { ParticleMeasure } from '../particles/measure.ts';
-import { argsortFloat64, sortFloat64 } from '../core/sort.ts';
+import { argsortFloat64, sortFloat64, SortHint } from '../core/sort.ts';
 
 /**
  * The law of s = θ·X for X uniform on the unit d-ball and any unit θ (the same for
@@ -82,6 +82,14 @@ function equalWeightMoments(law: ProjectedBallLaw, d: number, n: number): Float6
 }
 
 /**
+ * One sort hint per direction (the directions are the same at every record): the previous
+ * record's order of the projections on direction l. Shared by every caller in the process
+ * (a hint only makes the sort faster or not); not kept above HINT_MAX entries in all.
+ */
+const hints: SortHint[] = [];
+const HINT_MAX = 2 ** 22;
+
+/**
  * Sliced W2 between the particles (centred at `centre`) and the uniform law on the
  * unit d-ball, the equilibrium of the aggregation scenes:
  *
@@ -123,7 +131,8 @@ export function slicedW2ToUniformBall(m: ParticleMeasure, centre?: ArrayLike<num
     }
     let sum = law.secondMoment;
     if (Mq) {
-      sortFloat64(s);
+      if (n * L <= HINT_MAX) (hints[l] ??= new SortHint()).sortInto(s.slice(), s);
+      else sortFloat64(s);
       for (let i = 0; i < n; i++) sum += s[i] * s[i] / n - 2 * s[i] * (Mq[i + 1] - Mq[i]);
     } else {
       argsortFloat64(s, idx!);

@@ -171,7 +171,9 @@ export class Runner {
     const ctx = this.context(true);
     // Limits the simulation stated when it was built (e.g. a biased default): said once.
     for (const w of this.sim.info.warnings ?? []) ctx.warn(w);
+    const t0 = this.now();
     for (const cb of this.callbacks()) await cb.start?.(ctx);
+    this.spent.callbacks += this.now() - t0;
     return this.tick(true);
   }
 

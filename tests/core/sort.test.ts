@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { argsortFloat64, sortFloat64 } from '../../engine/core/sort.ts';
+import { argsortFloat64, sortFloat64, SortHint } from '../../engine/core/sort.ts';
+import { radialKsToUniformBall, radialW1ToUniformBall } from '../../engine/metrics/radial-cdf.ts';
+import { ParticleMeasure } from '../../engine/particles/measure.ts';
 import { Rng } from '../../engine/core/rng.ts';
 
 /** Arrays that exercise the radix passes: spread exponents, both signs, ±0, ties, and the small-n path. */
@@ -48,5 +50,54 @@ describe('radix sorts of float64 keys', () => {
     for (let i = 0; i < a.length; i++) expect(Object.is(got[i], want[i])).toBe(true);
     const wantIdx = Uint32Array.from({ length: a.length }, (_, i) => i).sort((i, j) => a[i] - a[j]);
     expect(Array.from(argsortFloat64(a, new Uint32Array(a.length)))).toEqual(Array.from(wantIdx));
+  });
+});
+
+describe('SortHint: sorting from the previous call\'s order', () => {
+  const same = (got: Float64Array, src: Float64Array) => {
+    const want = src.slice().sort();
+    for (let i = 0; i < want.length; i++) if (!Object.is(got[i], want[i])) expect([i, got[i]]).toEqual([i, want[i]]);
+  };
+
+  it('gives the values of Float64Array.prototype.sort along a sequence of small and large moves, ±0, ties and NaN', () => {
+    const rng = new Rng(11);
+    for (const n of [1, 5, 600, 4000]) {
+      const hint = new SortHint();
+      const a = Float64Array.from({ length: n }, () => rng.normal());
+      for (let step = 0; step < 12; step++) {
+        // Small moves (few inversions), then a shuffle (over the move budget), ties and zeros of both signs, a NaN.
+        if (step === 5) for (let i = n - 1; i > 0; i--) { const j = Math.floor(rng.uniform() * (i + 1)); [a[i], a[j]] = [a[j], a[i]]; }
+        else for (let i = 0; i < n; i++) a[i] += 0.01 * rng.normal();
+        if (step === 7) for (let i = 0; i < n; i += 3) a[i] = i % 2 ? 0 : -0;
+        if (step === 8) for (let i = 0; i < n; i += 2) a[i] = Math.round(a[i]);
+        if (step === 9 && n > 1) a[n >> 1] = NaN;
+        if (step === 10 && n > 1) a[n >> 1] = 1;
+        same(hint.sortInto(a, new Float64Array(n)), a);
+      }
+    }
+  });
+
+  it('radial metrics with equal weights (sorted values) equal the index sort of the radii, call after call', () => {
+    const rng = new Rng(3);
+    const n = 2500, d = 2;
+    const x = Float64Array.from({ length: n * d }, () => 0.6 * rng.normal());
+    const m = new ParticleMeasure(x, d);
+    const reference = () => {
+      const r = Float64Array.from({ length: n }, (_, i) => Math.sqrt(x[2 * i] ** 2 + x[2 * i + 1] ** 2));
+      const idx = Uint32Array.from({ length: n }, (_, i) => i).sort((i, j) => r[i] - r[j]);
+      let cdf = 0, ks = 0;
+      for (const i of idx) {
+        const F = Math.min(1, r[i]) ** d;
+        ks = Math.max(ks, Math.abs(cdf - F));
+        cdf += m.w[i];
+        ks = Math.max(ks, Math.abs(cdf - F));
+      }
+      return ks;
+    };
+    for (let step = 0; step < 4; step++) {
+      expect(radialKsToUniformBall(m)).toBe(reference());
+      expect(radialW1ToUniformBall(m)).toBeGreaterThan(0);
+      for (let i = 0; i < x.length; i++) x[i] *= 1 + 0.02 * rng.normal();
+    }
   });
 });
