@@ -128,23 +128,35 @@ export function argsortFloat64(x: ArrayLike<number>, idx: Uint32Array): Uint32Ar
   return idx;
 }
 
-/** Moves an insertion sort may make per element before a full sort is cheaper. */
-const HINT_BUDGET = 8;
+/**
+ * Moves an insertion sort may make per element before it gives up for a full sort (whose
+ * radix passes cost ~20 operations per element): 2, so that a failed attempt wastes little.
+ */
+const HINT_BUDGET = 2;
+/** After a failed attempt (the values moved far: early in a flow), calls between retries. */
+const HINT_RETRY = 8;
 
 /**
  * Sorts a sequence of arrays that change little from one call to the next (the projections
  * and radii of particles at successive recorded steps): the previous call's order is applied
  * first and an insertion sort finishes the job, O(n + moves) instead of a full sort; when the
- * values moved too far (more than 8 moves per element) or hold a NaN, a full sort runs. The
+ * values moved too far (more than 2 moves per element: then the next 8 calls sort in full
+ * before trying again) or hold a NaN, a full sort runs. The
  * result is the values of `Float64Array.prototype.sort` (−0 before +0), bit for bit.
  */
 export class SortHint {
   private perm = new Uint32Array(0);
+  /** Calls to wait before the next insertion attempt (0: try). */
+  private wait = 0;
 
   /** out (length n) ← the values of src sorted ascending. */
   sortInto(src: Float64Array, out: Float64Array): Float64Array {
     const n = src.length;
-    if (this.perm.length === n && this.insertion(src, out)) return out;
+    if (this.perm.length === n) {
+      if (this.wait > 0) this.wait--;
+      else if (this.insertion(src, out)) return out;
+      else this.wait = HINT_RETRY;
+    }
     if (this.perm.length !== n) this.perm = new Uint32Array(n);
     for (let i = 0; i < n; i++) if (src[i] !== src[i]) {
       this.perm = new Uint32Array(0);
