@@ -81,7 +81,7 @@ function median(xs: number[]): number {
  * backend, engine/particles/mesh/method-rule.ts) and `direct` (the O(N²) loop the gpu.js
  * kernels run).
  */
-function headline(quick: boolean): BenchRow[] {
+export function headline(quick: boolean): BenchRow[] {
   const rows: BenchRow[] = [];
   const n = quick ? 4096 : 16384, steps = quick ? 5 : 20, reps = quick ? 1 : 3;
   const backends = ['ts', 'gpu', 'auto'];
