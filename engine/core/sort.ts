@@ -170,6 +170,44 @@ export class SortHint {
     return out;
   }
 
+  /**
+   * idx (length n) ← the permutation argsortFloat64 gives (ascending, ties in index order:
+   * a total order, so the insertion sort from the previous order reaches the same permutation).
+   */
+  argsortInto(x: ArrayLike<number>, idx: Uint32Array): Uint32Array {
+    const n = idx.length;
+    if (this.perm.length === n) {
+      if (this.wait > 0) this.wait--;
+      else if (this.argInsertion(x)) {
+        idx.set(this.perm);
+        return idx;
+      } else this.wait = HINT_RETRY;
+    }
+    argsortFloat64(x, idx);
+    if (this.perm.length !== n) this.perm = new Uint32Array(n);
+    this.perm.set(idx);
+    return idx;
+  }
+
+  private argInsertion(x: ArrayLike<number>): boolean {
+    const n = this.perm.length, perm = this.perm;
+    let budget = HINT_BUDGET * n;
+    for (let i = 0; i < n; i++) if (x[i] !== x[i]) return false;
+    for (let i = 1; i < n; i++) {
+      const p = perm[i], v = x[p];
+      let j = i - 1;
+      while (j >= 0) {
+        const q = perm[j], u = x[q];
+        if (!(v < u || (v === u && p < q))) break;
+        perm[j + 1] = q;
+        j--;
+        if (--budget < 0) return false;
+      }
+      perm[j + 1] = p;
+    }
+    return true;
+  }
+
   private insertion(src: Float64Array, out: Float64Array): boolean {
     const n = src.length, perm = this.perm;
     let budget = HINT_BUDGET * n;

@@ -46,6 +46,10 @@ export function slicedWassersteinPower(x: Float64Array, y: Float64Array, d: numb
     if (xs && ys) {
       const h = (hints[l] ??= [new SortHint(), new SortHint()]);
       total += sortedWassersteinPower([h[0].sortInto(px, xs), a], [h[1].sortInto(py, ys), b], p);
+    } else if ((n + m) * L <= HINT_MAX) {
+      // Weights carried along: the stable index sort, from the previous call's order.
+      const h = (weightedHints[l] ??= [new SortHint(), new SortHint()]);
+      total += sortedWassersteinPower(sortedSupport(px, a, h[0]), sortedSupport(py, b, h[1]), p);
     } else total += sortedWassersteinPower(sortedSupport(px, a), sortedSupport(py, b), p);
   }
   return total / L;
@@ -53,6 +57,7 @@ export function slicedWassersteinPower(x: Float64Array, y: Float64Array, d: numb
 
 /** Sort hints per direction index, for the two sides (shared in the process; a hint only changes the speed). */
 const hints: [SortHint, SortHint][] = [];
+const weightedHints: [SortHint, SortHint][] = [];
 const HINT_MAX = 2 ** 22;
 
 function equalWeights(a: Float64Array): boolean {

@@ -77,6 +77,24 @@ describe('SortHint: sorting from the previous call\'s order', () => {
     }
   });
 
+  it('argsortInto gives the permutation of the stable comparator sort along a sequence of moves, ties and NaN', () => {
+    const rng = new Rng(12);
+    for (const n of [1, 5, 600, 4000]) {
+      const hint = new SortHint();
+      const a = Float64Array.from({ length: n }, () => rng.normal());
+      for (let step = 0; step < 12; step++) {
+        if (step === 5) for (let i = n - 1; i > 0; i--) { const j = Math.floor(rng.uniform() * (i + 1)); [a[i], a[j]] = [a[j], a[i]]; }
+        else for (let i = 0; i < n; i++) a[i] += 0.01 * rng.normal();
+        if (step === 7) for (let i = 0; i < n; i += 3) a[i] = i % 2 ? 0 : -0;
+        if (step === 8) for (let i = 0; i < n; i += 2) a[i] = Math.round(a[i]);
+        if (step === 9 && n > 1) a[n >> 1] = NaN;
+        if (step === 10 && n > 1) a[n >> 1] = 1;
+        const want = Uint32Array.from({ length: n }, (_, i) => i).sort((i, j) => a[i] - a[j]);
+        expect(Array.from(hint.argsortInto(a, new Uint32Array(n))), `n=${n} step ${step}`).toEqual(Array.from(want));
+      }
+    }
+  });
+
   it('radial metrics with equal weights (sorted values) equal the index sort of the radii, call after call', () => {
     const rng = new Rng(3);
     const n = 2500, d = 2;
