@@ -12,8 +12,10 @@ import type { BenchRow, BenchSuite } from './harness.ts';
  * per backend, timed around the spawned CLI (`node bin/wgf.mjs run …`, dist/ already
  * built). Beside each run, the same run recording only its first and last step
  * (`--every <steps>`): their difference is what recording (energy, metrics, frames) costs
- * at the default `--every`, as a share of the run's wall time. Same-run ratios
- * (ts / gpu, ts / auto) sit beside the kernel figures of `--suite backend`.
+ * at the default `--every`, as a share of the run's wall time, and the run's own account
+ * of it (summary.json `timing`: records_seconds / wall_seconds). Same-run ratios
+ * (ts / gpu, ts / auto) sit beside the kernel figures of `--suite backend`. First, the
+ * issue's headline comparison (`headline`): aggregation-disk at N = 16384, 20 steps.
  */
 const WGF = fileURLToPath(new URL('../bin/wgf.mjs', import.meta.url));
 
@@ -37,32 +39,80 @@ interface Timed {
   status: string;
   every: number;
   loops: string;
+  /** The run's own account (summary.json timing): records (energy, metrics) as a share of its wall time. */
+  recordsShare: number;
+  /** The interaction's method where the scene has one (scene.json methods). */
+  method: string;
 }
 
 /** One whole process; wall time from spawn to exit. */
-function timeRun(scene: string, set: Record<string, number>, backend: string, every?: number): Timed {
+function timeRun(scene: string, set: Record<string, number>, backend: string, every?: number, choices: Record<string, string> = {}): Timed {
   const out = mkdtempSync(join(tmpdir(), 'wgf-bench-runs-'));
-  const args = [WGF, 'run', scene, ...Object.entries(set).flatMap(([k, v]) => ['--set', `${k}=${v}`]), '--backend', backend, '--out', join(out, 'run')];
+  const args = [WGF, 'run', scene, ...Object.entries({ ...set, ...choices }).flatMap(([k, v]) => ['--set', `${k}=${v}`]), '--backend', backend, '--out', join(out, 'run')];
   if (every !== undefined) args.push('--every', String(every));
   try {
     const t0 = performance.now();
     const r = spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 64 << 20 });
     const ms = performance.now() - t0;
-    if (r.status !== 0) return { ms, status: `exit ${r.status}: ${(r.stderr || '').trim().split('\n').pop()}`, every: NaN, loops: '' };
+    if (r.status !== 0) return { ms, status: `exit ${r.status}: ${(r.stderr || '').trim().split('\n').pop()}`, every: NaN, loops: '', recordsShare: NaN, method: '' };
     const sceneJson = JSON.parse(readFileSync(join(out, 'run', 'scene.json'), 'utf8'));
     const loops = Object.entries((sceneJson.accelerator?.loops ?? {}) as Record<string, { target: string; values: string }>)
       .map(([name, l]) => `${name}:${l.target}/${l.values}`).join(' ');
-    return { ms, status: JSON.parse(readFileSync(join(out, 'run', 'summary.json'), 'utf8')).status, every: sceneJson.every, loops };
+    const summary = JSON.parse(readFileSync(join(out, 'run', 'summary.json'), 'utf8'));
+    const recordsShare = summary.timing ? summary.timing.records_seconds / summary.wall_seconds : NaN;
+    const method = String(sceneJson.methods?.interaction ?? '').split(' ')[0];
+    return { ms, status: summary.status, every: sceneJson.every, loops, recordsShare, method };
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
+}
+
+/** The median of xs. */
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+/**
+ * Issue #19's done-when: `wgf run aggregation-disk --set n=16384 --steps 20` (default
+ * recording, every step at 20 steps) per backend, the backends interleaved within each
+ * repetition so that a shared machine's load falls on all of them alike; the medians and
+ * same-run ratios. With the interaction `auto` (P³M from N = 4096 in 2D, float64 TS under every
+ * backend, engine/particles/mesh/method-rule.ts) and `direct` (the O(N²) loop the gpu.js
+ * kernels run).
+ */
+export function headline(quick: boolean): BenchRow[] {
+  const rows: BenchRow[] = [];
+  const n = quick ? 4096 : 16384, steps = quick ? 5 : 20, reps = quick ? 1 : 3;
+  const backends = ['ts', 'gpu', 'auto'];
+  for (const method of ['auto', 'direct']) {
+    const set = { n, steps };
+    const runs: Record<string, Timed[]> = Object.fromEntries(backends.map((b) => [b, []]));
+    for (let r = 0; r < reps; r++) {
+      for (const b of backends) runs[b].push(timeRun('aggregation-disk', set, b, undefined, method === 'direct' ? { interaction: 'direct' } : {}));
+    }
+    const ms = Object.fromEntries(backends.map((b) => [b, median(runs[b].map((t) => t.ms))]));
+    for (const b of backends) {
+      const last = runs[b][runs[b].length - 1];
+      rows.push({
+        suite: 'runs', case: `aggregation-disk n=${n} ${steps} steps, interaction=${method} (${b})`, size: `N=${n} steps=${steps} every=${last.every}`,
+        ours_ms: ms[b], ours: b,
+        extra: {
+          status: last.status, reps, method: last.method, loops: last.loops, records_share: median(runs[b].map((t) => t.recordsShare)),
+          ...(b !== 'ts' ? { ts_over_this: ms.ts / ms[b] } : {}),
+          ...(b === 'auto' ? { auto_picks_faster: ms.auto <= 1.1 * Math.min(ms.ts, ms.gpu) ? 'yes' : 'no' } : {}),
+        },
+      });
+    }
+  }
+  return rows;
 }
 
 export const runsSuite: BenchSuite = {
   name: 'runs',
   description: 'whole `wgf run` processes per catalogue scene and backend (default and large sizes), and the share of recording',
   async run({ quick }) {
-    const rows: BenchRow[] = [];
+    const rows: BenchRow[] = headline(quick);
     const backends = quick ? ['ts', 'auto'] : ['ts', 'gpu', 'auto'];
     for (const def of catalogue) {
       // Default size: the scene as `wgf run <id>` runs it (quick: 20 steps), and the same with recording at the ends only.
@@ -76,7 +126,9 @@ export const runsSuite: BenchSuite = {
         rows.push({
           suite: 'runs', case: `${def.id} default (${b})`, size: `steps=${steps} every=${full.every}`, ours_ms: full.ms, ours: b,
           extra: {
-            status: full.status, ends_only_ms: ends.ms, recording_share: Math.max(0, (full.ms - ends.ms) / full.ms), loops: full.loops,
+            // recording_share: the two processes' difference (whole-process, noisy on a loaded machine);
+            // records_share: the run's own account of its records (summary.json timing), same process.
+            status: full.status, ends_only_ms: ends.ms, recording_share: Math.max(0, (full.ms - ends.ms) / full.ms), records_share: full.recordsShare, loops: full.loops,
             ...(b !== 'ts' && byBackend.ts ? { ts_over_this: byBackend.ts / full.ms } : {}),
           },
         });

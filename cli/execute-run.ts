@@ -120,7 +120,11 @@ function runnerFor(sim: Simulation, record: SceneRecord, dir: string, opts: {
   const writer = new RunDirWriter(dir, record, opts.resume);
   const outputs: Callback[] = [writer, ...(record.checkpoint_every ? [new Checkpointer(dir, record.checkpoint_every, opts.resume?.wallSeconds ?? 0)] : []), ...(opts.outputs ?? [])];
   // What is computed when, for scene.json (a resumed run keeps the record it has).
-  record.callbacks ??= Object.fromEntries([...guards, ...outputs].map((c) => [c.name, c.schedule.label]));
+  // The record (energy, its terms and the scene's metrics: metrics.jsonl) is computed once per recorded step, whoever asks.
+  record.callbacks ??= {
+    'record (energy, energy terms, metrics)': recordSchedule.label,
+    ...Object.fromEntries([...guards, ...outputs].map((c) => [c.name, c.schedule.label])),
+  };
   return new Runner(sim, { guards, outputs, recordSchedule, onWarning: opts.onWarning, resume: opts.resume?.run });
 }
 

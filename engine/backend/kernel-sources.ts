@@ -115,6 +115,51 @@ export function interactionEnergySource(d: number, form: RadialForm): string {
 }
 
 /**
+ * Lanes of the record kernel (interactionRecordSource) for a form in dimension d, or null
+ * when they exceed gpu.js's four per row: d + 1 (velocity, e_i), or d + 2 for a logarithmic
+ * W (velocity, P_i, k_i) whose non-logarithmic part the host sums (form.valueQuadratic).
+ */
+export function recordLanes(d: number, form: RadialForm): number | null {
+  if (form.logCoeff !== undefined && form.valueQuadratic === undefined) return null;
+  const lanes = d + (form.logCoeff !== undefined ? 2 : 1);
+  return lanes <= 4 ? lanes : null;
+}
+
+/**
+ * Velocity and energy rows in one pass, for a recorded state (whose velocity the next step
+ * asks): the velocity lanes are interactionVelocitySource's statements unchanged — the same
+ * float32 operations in the same order, so the same bits — and the value lanes those of
+ * interactionEnergySource: [v_0..v_{d−1}, e_i] or, for a logarithmic W, [v_0..v_{d−1}, P_i, k_i]
+ * (e_i = Σ_j w_j c r²_ij is then summed on the host through moments). Null where the lanes
+ * do not fit (recordLanes).
+ */
+export function interactionRecordSource(d: number, form: RadialForm): string | null {
+  if (recordLanes(d, form) === null) return null;
+  const log = form.logCoeff !== undefined;
+  const g = form.clamp ? `Math.min(Math.max(${form.grad}, -1e30), 1e30)` : `(${form.grad})`;
+  const ks = Array.from({ length: d }, (_, k) => k);
+  const big = lit(2 ** 64), small = lit(2 ** -64);
+  const vs = ks.map((k) => `v${k}`);
+  return (
+    header(d, []) + loads(d) + accumulators(d) + (log ? '  let p = 1.0;\n  let k = 0.0;\n' : '  let e = 0.0;\n') +
+    '  for (let j = 0; j < n; j++) {\n' + pairR2(d, ` + ${lit(EPS2)}`) + (form.gradPrelude ?? '') +
+    `    const g = w[j] * ${g};\n` +
+    ks.map((k) => `    v${k} -= g * z${k};\n`).join('') +
+    (log
+      ? `    const rp = ${ks.map((k) => `z${k} * z${k}`).join(' + ')} + ${lit(LOG_EPS2)};\n` +
+        '    p = p * rp;\n' +
+        `    const lo = p < ${small} ? ${big} : 1.0;\n` +
+        `    const hi = p > ${big} ? ${small} : 1.0;\n` +
+        '    p = p * lo * hi;\n' +
+        '    k = k + (lo > 1.0 ? -64.0 : 0.0) + (hi < 1.0 ? 64.0 : 0.0);\n'
+      : (form.valuePrelude ?? '') +
+        '    const wj = j === i ? 0.0 : w[j];\n' +
+        `    e += wj * ${form.clamp ? `Math.min(Math.max(${form.value}, -1e30), 1e30)` : `(${form.value})`};\n`) +
+    `  }\n  return [${[...vs, ...(log ? ['p', 'k'] : ['e'])].join(', ')}];\n}`
+  );
+}
+
+/**
  * Unnormalized blob density s_i = Σ_j w_j e^{−c |x_i − x_j|²}, self term included,
  * c = 1/(2δ²); the host multiplies by (2πδ²)^{−d/2} (Carrillo, Craig & Patacchini 2019).
  * The exponential is the inline form of exp-source.ts (wasm has no exp opcode).

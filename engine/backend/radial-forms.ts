@@ -29,6 +29,12 @@ export interface RadialForm {
    * no log opcode) but summed as the log of a running product (kernel-sources.ts).
    */
   logCoeff?: number;
+  /**
+   * `value` is exactly this constant times r² (the attractive part of the log kernel): the
+   * host sums it through moments in float64, which frees its lane in the record kernel
+   * (kernel-sources.ts interactionRecordSource).
+   */
+  valueQuadratic?: number;
 }
 
 /** r²^{p/2} with the exponent folded (p = 2 gives r², p = 0 gives 1). */

@@ -1,18 +1,32 @@
 import type { ParticleMeasure } from '../particles/measure.ts';
+import { argsortFloat64, SortHint } from '../core/sort.ts';
 
-/** Distances to `centre` and the particle indices sorted by them. */
-function sortedRadii(m: ParticleMeasure, centre?: ArrayLike<number>): { r: Float64Array; idx: Uint32Array } {
-  const { n, d, x } = m;
+/** The previous call's order of the radii (a run asks both radial metrics at every record). */
+const hint = new SortHint();
+
+/**
+ * Distances to `centre` sorted ascending, with the weights in the same order. Equal weights:
+ * the sorted values alone (ties need no order), from the previous call's order; else the
+ * stable index sort (ties in index order).
+ */
+function sortedRadii(m: ParticleMeasure, centre?: ArrayLike<number>): { rs: Float64Array; ws: Float64Array } {
+  const { n, d, x, w } = m;
   const r = new Float64Array(n);
-  const idx = new Uint32Array(n);
+  let equal = true;
   for (let i = 0; i < n; i++) {
     let s = 0;
     for (let k = 0; k < d; k++) s += (x[i * d + k] - (centre ? centre[k] : 0)) ** 2;
     r[i] = Math.sqrt(s);
-    idx[i] = i;
+    if (w[i] !== w[0]) equal = false;
   }
-  idx.sort((a, b) => r[a] - r[b]);
-  return { r, idx };
+  if (equal) return { rs: hint.sortInto(r, new Float64Array(n)), ws: w };
+  const idx = argsortFloat64(r, new Uint32Array(n));
+  const rs = new Float64Array(n), ws = new Float64Array(n);
+  for (let k = 0; k < n; k++) {
+    rs[k] = r[idx[k]];
+    ws[k] = w[idx[k]];
+  }
+  return { rs, ws };
 }
 
 /**
@@ -22,14 +36,14 @@ function sortedRadii(m: ParticleMeasure, centre?: ArrayLike<number>): { r: Float
  * (Kolmogorov's law), a scale for tolerances.
  */
 export function radialKsToUniformBall(m: ParticleMeasure, centre?: ArrayLike<number>): number {
-  const { d, w } = m;
-  const { r, idx } = sortedRadii(m, centre);
+  const { d } = m;
+  const { rs, ws } = sortedRadii(m, centre);
   let cdf = 0;
   let ks = 0;
-  for (const i of idx) {
-    const F = Math.min(1, r[i]) ** d;
+  for (let k = 0; k < rs.length; k++) {
+    const F = Math.min(1, rs[k]) ** d;
     ks = Math.max(ks, Math.abs(cdf - F));
-    cdf += w[i];
+    cdf += ws[k];
     ks = Math.max(ks, Math.abs(cdf - F));
   }
   return ks;
@@ -42,8 +56,8 @@ export function radialKsToUniformBall(m: ParticleMeasure, centre?: ArrayLike<num
  * shells that finite-N equilibria form, whose spacing (∝ N^{−1/d}) bounds it.
  */
 export function radialW1ToUniformBall(m: ParticleMeasure, centre?: ArrayLike<number>): number {
-  const { d, w } = m;
-  const { r, idx } = sortedRadii(m, centre);
+  const { d } = m;
+  const { rs, ws } = sortedRadii(m, centre);
   // ∫|F_n − G| over [r_(k), r_(k+1)] where F_n is constant c and G(r) = min(r,1)^d.
   const intG = (s: number) => (s <= 1 ? s ** (d + 1) / (d + 1) : 1 / (d + 1) + (s - 1));
   /** ∫_a^b |c − G(s)| ds, G increasing: split at the crossing G(s*) = c. */
@@ -56,10 +70,10 @@ export function radialW1ToUniformBall(m: ParticleMeasure, centre?: ArrayLike<num
   let total = 0;
   let cdf = 0;
   let prev = 0;
-  for (const i of idx) {
-    total += segment(prev, r[i], cdf);
-    cdf += w[i];
-    prev = r[i];
+  for (let k = 0; k < rs.length; k++) {
+    total += segment(prev, rs[k], cdf);
+    cdf += ws[k];
+    prev = rs[k];
   }
   total += segment(prev, Math.max(prev, 1), Math.min(cdf, 1));
   return total;

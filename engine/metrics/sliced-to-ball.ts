@@ -1,6 +1,7 @@
 import { Rng } from '../core/rng.ts';
 import { randomDirection } from '../ot/sliced.ts';
 import type { ParticleMeasure } from '../particles/measure.ts';
+import { argsortFloat64, sortFloat64, SortHint } from '../core/sort.ts';
 
 /**
  * The law of s = θ·X for X uniform on the unit d-ball and any unit θ (the same for
@@ -69,6 +70,26 @@ function quantile(law: ProjectedBallLaw, u: number): number {
 }
 
 /**
+ * M(Q(i/n)) for i = 0..n: a function of (d, n) only, kept for the last (d, n) asked (a
+ * run records the same n at every step; n Newton solves cost more than the sorts).
+ */
+let lastMoments: { d: number; n: number; Mq: Float64Array } | null = null;
+function equalWeightMoments(law: ProjectedBallLaw, d: number, n: number): Float64Array {
+  if (lastMoments?.d !== d || lastMoments.n !== n) {
+    lastMoments = { d, n, Mq: Float64Array.from({ length: n + 1 }, (_, i) => law.partialMean(quantile(law, i / n))) };
+  }
+  return lastMoments.Mq;
+}
+
+/**
+ * One sort hint per direction (the directions are the same at every record): the previous
+ * record's order of the projections on direction l. Shared by every caller in the process
+ * (a hint only makes the sort faster or not); not kept above HINT_MAX entries in all.
+ */
+const hints: SortHint[] = [];
+const HINT_MAX = 2 ** 22;
+
+/**
  * Sliced W2 between the particles (centred at `centre`) and the uniform law on the
  * unit d-ball, the equilibrium of the aggregation scenes:
  *
@@ -98,7 +119,7 @@ export function slicedW2ToUniformBall(m: ParticleMeasure, centre?: ArrayLike<num
   }
   // Equal weights: U_i = i/n whatever the direction, so M(Q(U_i)) is computed once
   // (n quantiles instead of L·n) and the projections sort as plain numbers.
-  const Mq = equal ? Float64Array.from({ length: n + 1 }, (_, i) => law.partialMean(quantile(law, i / n))) : null;
+  const Mq = equal ? equalWeightMoments(law, d, n) : null;
   const idx = equal ? null : new Uint32Array(n);
   let total = 0;
   for (let l = 0; l < L; l++) {
@@ -110,11 +131,11 @@ export function slicedW2ToUniformBall(m: ParticleMeasure, centre?: ArrayLike<num
     }
     let sum = law.secondMoment;
     if (Mq) {
-      s.sort();
+      if (n * L <= HINT_MAX) (hints[l] ??= new SortHint()).sortInto(s.slice(), s);
+      else sortFloat64(s);
       for (let i = 0; i < n; i++) sum += s[i] * s[i] / n - 2 * s[i] * (Mq[i + 1] - Mq[i]);
     } else {
-      for (let i = 0; i < n; i++) idx![i] = i;
-      idx!.sort((a, b) => s[a] - s[b]);
+      argsortFloat64(s, idx!);
       let U = 0;
       let Mprev = law.partialMean(-1);
       for (const i of idx!) {

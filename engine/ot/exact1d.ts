@@ -1,3 +1,4 @@
+import { argsortFloat64, type SortHint } from '../core/sort.ts';
 import { checkCloud, checkWeights } from './validate.ts';
 
 /**
@@ -18,10 +19,10 @@ export function wassersteinPower1d(x: ArrayLike<number>, y: ArrayLike<number>, p
 }
 
 /** Support sorted ascending with the weights carried along: [values, weights]. */
-export function sortedSupport(x: ArrayLike<number>, w: Float64Array): [Float64Array, Float64Array] {
-  const idx = new Uint32Array(x.length);
-  for (let i = 0; i < idx.length; i++) idx[i] = i;
-  idx.sort((i, j) => x[i] - x[j]);
+export function sortedSupport(x: ArrayLike<number>, w: Float64Array, hint?: SortHint): [Float64Array, Float64Array] {
+  // The permutation of idx.sort((i, j) => x[i] − x[j]) (stable: ties in index order), by radix
+  // passes or from the previous order of a hint (values that moved little since).
+  const idx = hint ? hint.argsortInto(x, new Uint32Array(x.length)) : argsortFloat64(x, new Uint32Array(x.length));
   const xs = new Float64Array(x.length);
   const ws = new Float64Array(x.length);
   for (let k = 0; k < idx.length; k++) {

@@ -1,5 +1,6 @@
 import type { ParticleEnergy } from './energy.ts';
 import type { ParticleMeasure } from './measure.ts';
+import { PassCache } from './pass-cache.ts';
 import type { Accelerator } from '../core/accelerator.ts';
 import { blobDensitySource, blobVelocitySource, MAX_KERNEL_DIM } from '../backend/kernel-sources.ts';
 import { DevicePairs } from './device-pairs.ts';
@@ -144,6 +145,18 @@ export function blobDensity(m: ParticleMeasure, delta: number, rho: Float64Array
 export class BlobEntropy implements ParticleEnergy {
   private rho = new Float64Array(0);
   private inv = new Float64Array(0);
+  /**
+   * The pair pass of the last state, reused while the particles have not moved: a record
+   * asks the value (densities) and the virial ratio (densities and moments) at the state
+   * whose velocity the next step asks (densities again), so the O(N²) density pass runs
+   * once per state instead of three times. Keyed by a copy of the positions and weights,
+   * compared bit for bit; each cached array is exactly what its pass would recompute.
+   */
+  private readonly cache = new PassCache();
+  private moment = new Float64Array(0);
+  private deviceRho = new Float64Array(0);
+  /** What the cache holds for its state: float64 densities (and moments), or the device's sums s. */
+  private cached: { rho: boolean; moment: boolean; device: Float32Array | null } = { rho: false, moment: false, device: null };
   readonly name: string;
   private readonly sums: BlobSums;
   private device: DevicePairs | null = null;
@@ -190,23 +203,66 @@ export class BlobEntropy implements ParticleEnergy {
 
   /** Measured stationary variance / σ (blobVirialRatio), summed by this entropy's method. */
   virialRatio(m: ParticleMeasure): number {
-    return this.sums.virialRatio(m, this.delta);
+    if (this.sums.methodFor(m.n, m.d) !== 'direct') return this.sums.virialRatio(m, this.delta);
+    // blobVirialRatio's pass, or the one the value just made at this state.
+    this.float64Densities(m, true);
+    return virialRatioOf(m, this.rho, this.moment);
   }
 
-  private densities(m: ParticleMeasure): Float64Array {
-    if (this.rho.length !== m.n) {
-      this.rho = new Float64Array(m.n);
-      this.inv = new Float64Array(m.n);
+  private buffers(n: number): void {
+    if (this.rho.length !== n) {
+      this.rho = new Float64Array(n);
+      this.inv = new Float64Array(n);
+      this.moment = new Float64Array(n);
     }
+  }
+
+  /** Whether the cache holds a pass of this state; otherwise it is re-keyed to it, empty. */
+  private sameState(m: ParticleMeasure): boolean {
+    if (this.cache.matches(m)) return true;
+    this.cache.set(m);
+    this.cached = { rho: false, moment: false, device: null };
+    return false;
+  }
+
+  /** The float64 pair pass (blobDensity) into rho, with the moments when asked, once per state. */
+  private float64Densities(m: ParticleMeasure, withMoment: boolean): Float64Array {
+    this.buffers(m.n);
+    const same = this.sameState(m);
+    if (same && this.cached.rho && (this.cached.moment || !withMoment)) return this.rho;
+    blobDensity(m, this.delta, this.rho, withMoment ? this.moment : undefined);
+    this.cached.rho = true;
+    this.cached.moment = withMoment;
+    return this.rho;
+  }
+
+  /** The device's unnormalized sums s at this state (blobDensitySource), once per state. */
+  private deviceSums(dev: DevicePairs, m: ParticleMeasure): Float32Array {
+    if (this.sameState(m) && this.cached.device) return this.cached.device;
+    // A copy: the device's output buffer is the velocity kernel's too.
+    const s = Float32Array.from(dev.pack(m).run(this.sources!.density, 1));
+    this.cached.device = s;
+    return s;
+  }
+
+  /**
+   * Densities for the value: the mesh or cells sums, the device's (float32 values), or the
+   * float64 pair pass with the moments too (a record asks the virial ratio next, at the
+   * same state: one pass serves the value, the metric and the next step's velocity).
+   */
+  private densities(m: ParticleMeasure): Float64Array {
+    this.buffers(m.n);
     if (this.sums.run(m, this.delta, this.rho, null, this.temperature)) return this.rho;
     if (this.device && this.deviceValues) {
       // ρ_i = (2πδ²)^{−d/2} s_i from the device's sums.
-      const s = this.device.pack(m).run(this.sources!.density, 1);
+      const s = this.deviceSums(this.device, m);
       const norm = Math.pow(2 * Math.PI * this.delta * this.delta, -m.d / 2);
-      for (let i = 0; i < m.n; i++) this.rho[i] = norm * s[i];
-      return this.rho;
+      // Not into this.rho, which may hold the float64 pass of this state (the virial ratio's).
+      const rho = this.deviceRho.length === m.n ? this.deviceRho : (this.deviceRho = new Float64Array(m.n));
+      for (let i = 0; i < m.n; i++) rho[i] = norm * s[i];
+      return rho;
     }
-    return blobDensity(m, this.delta, this.rho);
+    return this.float64Densities(m, true);
   }
 
   value(m: ParticleMeasure): number {
@@ -217,14 +273,11 @@ export class BlobEntropy implements ParticleEnergy {
   }
 
   addVelocity(m: ParticleMeasure, v: Float64Array): void {
-    if (this.rho.length !== m.n) {
-      this.rho = new Float64Array(m.n);
-      this.inv = new Float64Array(m.n);
-    }
+    this.buffers(m.n);
     if (this.sums.run(m, this.delta, this.rho, v, this.temperature)) return;
     if (this.device) return this.deviceVelocity(this.device, m, v);
     const { n, d, x, w } = m;
-    const rho = this.densities(m);
+    const rho = this.float64Densities(m, false);
     const inv = this.inv;
     for (let i = 0; i < n; i++) inv[i] = 1 / rho[i];
     const delta2 = this.delta * this.delta;
@@ -259,9 +312,10 @@ export class BlobEntropy implements ParticleEnergy {
    * (2πδ²)^{−d/2} of ρ = norm·s cancels, which keeps float32 in range for small δ in 3D.
    */
   private deviceVelocity(dev: DevicePairs, m: ParticleMeasure, v: Float64Array): void {
-    const s = dev.pack(m).run(this.sources!.density, 1);
+    const s = this.deviceSums(dev, m);
     for (let i = 0; i < m.n; i++) dev.extra[i] = 1 / s[i];
-    const u = dev.run(this.sources!.velocity, m.d, true);
+    // The sums may come from the cache: the positions are packed for this state either way.
+    const u = dev.pack(m).run(this.sources!.velocity, m.d, true);
     const scale = this.temperature / (this.delta * this.delta);
     for (let i = 0; i < v.length; i++) v[i] += scale * u[i];
   }
@@ -288,3 +342,4 @@ function virialRatioOf(m: ParticleMeasure, rho: Float64Array, moment: Float64Arr
   for (let i = 0; i < m.n; i++) R += (m.w[i] * moment[i]) / rho[i];
   return R / m.d;
 }
+

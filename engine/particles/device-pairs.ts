@@ -28,7 +28,7 @@ export class DevicePairs {
     this.xs = Array.from({ length: d }, () => new Float32Array(n));
     this.w = new Float32Array(n);
     this.extra = new Float32Array(n);
-    this.out = new Float32Array(n * Math.max(d, 3));
+    this.out = new Float32Array(n * 4);
   }
 
   /** Copies the centred positions and the weights of `m` ([n, d], the bound shape). */

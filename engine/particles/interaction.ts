@@ -1,5 +1,6 @@
 import type { Accelerator } from '../core/accelerator.ts';
-import { interactionEnergySource, interactionVelocitySource, LOG_EPS2, MAX_KERNEL_DIM } from '../backend/kernel-sources.ts';
+import { interactionEnergySource, interactionRecordSource, interactionVelocitySource, LOG_EPS2, MAX_KERNEL_DIM, recordLanes } from '../backend/kernel-sources.ts';
+import { PassCache } from './pass-cache.ts';
 import { DevicePairs } from './device-pairs.ts';
 import type { ParticleEnergy } from './energy.ts';
 import type { ParticleMeasure } from './measure.ts';
@@ -33,7 +34,13 @@ export interface InteractionOptions extends MeshOptions {
  */
 export class Interaction implements ParticleEnergy {
   private device: DevicePairs | null = null;
-  private sources: { velocity: string; value: string | null } | null = null;
+  private sources: { velocity: string; value: string | null; record: string | null; lanes: number } | null = null;
+  /**
+   * The device velocity of the last state whose value the record kernel computed: the next
+   * step's velocity at that state (after a record) is these rows, not another O(N²) pass.
+   */
+  private readonly velocityOf = new PassCache();
+  private recordedVelocity = new Float32Array(0);
   readonly name: string;
   readonly request: InteractionMethodRequest;
   private readonly meshOptions: MeshOptions;
@@ -80,16 +87,27 @@ export class Interaction implements ParticleEnergy {
     // partners: uniform weights are checked at each value (else the float64 loop runs).
     const value = form && d <= MAX_KERNEL_DIM ? interactionEnergySource(d, form) : null;
     const wantValues = acc.request === 'gpu' || exactValues === undefined;
-    const kernels = velocity ? [{ source: velocity, outDim: d }, ...(value && wantValues ? [{ source: value, outDim: form?.logCoeff !== undefined ? 3 : 1 }] : [])] : null;
+    // Velocity and value in one pass where the lanes fit (a record's value, then the next step's velocity).
+    const record = form && d <= MAX_KERNEL_DIM ? interactionRecordSource(d, form) : null;
+    const lanes = form && record ? recordLanes(d, form)! : 0;
+    const kernels = velocity
+      ? [
+          { source: velocity, outDim: d },
+          ...(value && wantValues ? [{ source: value, outDim: form?.logCoeff !== undefined ? 3 : 1 }] : []),
+          ...(record && wantValues ? [{ source: record, outDim: lanes }] : []),
+        ]
+      : null;
     const loop = acc.bindPairs({ loop: this.name, family: 'interaction', size: { n, d }, kernels, exactValues });
     this.device = loop ? new DevicePairs(loop, n, d) : null;
-    this.sources = velocity ? { velocity, value: loop?.deviceValues ? value : null } : null;
+    this.velocityOf.clear();
+    this.sources = velocity ? { velocity, value: loop?.deviceValues ? value : null, record: loop?.deviceValues ? record : null, lanes } : null;
   }
 
   value(m: ParticleMeasure): number {
     const method = this.methodFor(m.n, m.d);
     if (method !== 'direct') return this.meshFor(method).evaluate(m, null, true);
     const dev = this.device;
+    if (dev && this.sources?.record && uniform(m.w)) return this.deviceRecord(dev, this.sources.record, this.sources.lanes, m);
     if (dev && this.sources?.value && uniform(m.w)) return this.deviceValue(dev, this.sources.value, m);
     const { n, d, x, w } = m;
     let s: number;
@@ -107,13 +125,53 @@ export class Interaction implements ParticleEnergy {
     }
     const dev = this.device;
     if (dev && this.sources) {
-      const out = dev.pack(m).run(this.sources.velocity, m.d);
+      // The rows of the record kernel at this state are the velocity kernel's, bit for bit.
+      const out = this.velocityOf.matches(m) ? this.recordedVelocity : dev.pack(m).run(this.sources.velocity, m.d);
       for (let i = 0; i < v.length; i++) v[i] += out[i];
       return;
     }
     if (m.d === 2) interactionVelocity2(m.x, m.w, m.n, this.W, v);
     else if (m.d === 3) interactionVelocity3(m.x, m.w, m.n, this.W, v);
     else interactionVelocityD(m.x, m.w, m.n, m.d, this.W, v);
+  }
+
+  /**
+   * F from the record kernel's rows (interactionRecordSource), summed in float64 as
+   * deviceValue does; its velocity rows are kept for the next velocity at this state. For a
+   * logarithmic W the part value = q r² is summed here through centred moments:
+   * ½ Σ_i Σ_j w_i w_j q r²_ij = q (M Σ w |x − c|² − |Σ w (x − c)|²).
+   */
+  private deviceRecord(dev: DevicePairs, source: string, lanes: number, m: ParticleMeasure): number {
+    const { n, d, w, x } = m;
+    const out = dev.pack(m).run(source, lanes);
+    if (this.recordedVelocity.length !== n * d) this.recordedVelocity = new Float32Array(n * d);
+    const rv = this.recordedVelocity;
+    for (let i = 0; i < n; i++) for (let k = 0; k < d; k++) rv[i * d + k] = out[i * lanes + k];
+    this.velocityOf.set(m);
+    const c = this.W.gpu?.logCoeff;
+    let e = 0;
+    if (c === undefined) for (let i = 0; i < n; i++) e += w[i] * out[i * lanes + d];
+    else {
+      const shift = -Math.log(LOG_EPS2);
+      for (let i = 0; i < n; i++) e += w[i] * c * w[0] * (Math.log(out[i * lanes + d]) + out[i * lanes + d + 1] * Math.LN2 + shift);
+      const q = this.W.gpu!.valueQuadratic!;
+      let M = 0, sq = 0, s1sq = 0;
+      for (let i = 0; i < n; i++) M += w[i];
+      for (let k = 0; k < d; k++) {
+        let mean = 0;
+        for (let i = 0; i < n; i++) mean += w[i] * x[i * d + k];
+        mean /= M;
+        let s1 = 0;
+        for (let i = 0; i < n; i++) {
+          const z = x[i * d + k] - mean;
+          s1 += w[i] * z;
+          sq += w[i] * z * z;
+        }
+        s1sq += s1 * s1;
+      }
+      e += 2 * q * (M * sq - s1sq);
+    }
+    return 0.5 * e + selfTerm(this.W, w);
   }
 
   /** F from the device's rows (interactionEnergySource), summed in float64. */

@@ -34,7 +34,7 @@ export function logRepulsionKernel(): RadialKernel {
     singular: true,
     value: (r2) => 0.5 * r2 - 0.5 * Math.log(r2),
     gradFactor: (r2) => 1 - 1 / r2,
-    gpu: { grad: '1.0 - 1.0 / r2', value: '0.5 * r2', logCoeff: -0.5 },
+    gpu: { grad: '1.0 - 1.0 / r2', value: '0.5 * r2', logCoeff: -0.5, valueQuadratic: 0.5 },
   };
 }
 

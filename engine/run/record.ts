@@ -23,6 +23,13 @@ export interface RunHint {
   cause?: string;
 }
 
+/** summary.json's `timing`, in seconds. */
+export interface RunTiming {
+  steps_seconds: number;
+  records_seconds: number;
+  outputs_seconds: number;
+}
+
 /** summary.json (docs/design.md §5.2). */
 export interface RunSummary {
   status: RunStatus;
@@ -31,6 +38,13 @@ export interface RunSummary {
   t: number;
   wall_seconds: number;
   final: MetricRecord | null;
+  /**
+   * Where this process's wall time went (a resumed run: since the resume): the scheme's
+   * steps, the records (energy and metrics at the recorded steps), and the rest of the
+   * callbacks (guards, frames and files, checkpoints, progress). Wall time, so it varies
+   * from run to run; records_seconds / wall_seconds is what recording costs.
+   */
+  timing?: RunTiming;
   /** Why the run stopped early, with a hint (diverged, interrupted, error). */
   message?: string;
   diverged_step?: number;

@@ -75,6 +75,8 @@ export class Runner {
   private started = false;
   private startWall = 0;
   private readonly now: () => number;
+  /** Wall time in the scheme's steps, in records (energy and metrics) and in the callbacks around them, ms. */
+  private readonly spent = { steps: 0, records: 0, callbacks: 0 };
 
   constructor(
     sim: Simulation,
@@ -117,7 +119,11 @@ export class Runner {
       clock,
       lastStep: start ? null : this.lastStep,
       record() {
-        if (!runner.cached) runner.cached = recordOf(runner.sim, runner.step, runner.t);
+        if (!runner.cached) {
+          const t0 = runner.now();
+          runner.cached = recordOf(runner.sim, runner.step, runner.t);
+          runner.spent.records += runner.now() - t0;
+        }
         return runner.cached;
       },
       recorded: () => runner.cached,
@@ -134,6 +140,15 @@ export class Runner {
 
   /** Calls the due guards then outputs; returns a guard's Stop. */
   private async tick(start: boolean): Promise<Stop | null> {
+    const t0 = this.now();
+    try {
+      return await this.tickInner(start);
+    } finally {
+      this.spent.callbacks += this.now() - t0;
+    }
+  }
+
+  private async tickInner(start: boolean): Promise<Stop | null> {
     this.cached = null;
     const ctx = this.context(start);
     for (const g of this.guards) {
@@ -156,15 +171,19 @@ export class Runner {
     const ctx = this.context(true);
     // Limits the simulation stated when it was built (e.g. a biased default): said once.
     for (const w of this.sim.info.warnings ?? []) ctx.warn(w);
+    const t0 = this.now();
     for (const cb of this.callbacks()) await cb.start?.(ctx);
+    this.spent.callbacks += this.now() - t0;
     return this.tick(true);
   }
 
   /** One step of the scheme and the clock, then the callbacks; a thrown error becomes a Stop. */
   private async stepOnceInner(): Promise<Stop | null> {
     let report: StepReport;
+    const t0 = this.now();
     try {
       report = this.sim.advance();
+      this.spent.steps += this.now() - t0;
     } catch (e) {
       const step = this.step + 1;
       if (e instanceof DivergenceError) return { status: 'diverged', step, message: e.message, hint: { param: 'dt', value: this.sim.info.dt / 4 } };
@@ -222,6 +241,11 @@ export class Runner {
       t: this.t,
       wall_seconds: (this.now() - this.startWall) / 1000,
       final: this.lastRecord,
+      timing: {
+        steps_seconds: this.spent.steps / 1000,
+        records_seconds: this.spent.records / 1000,
+        outputs_seconds: (this.spent.callbacks - this.spent.records) / 1000,
+      },
     };
     const message = stop?.message ?? interruptedMessage;
     if (message) summary.message = stop?.hint ? `${message}; try a smaller ${stop.hint.param} (now ${this.sim.info.dt}), e.g. --set ${stop.hint.param}=${stop.hint.value}` : message;

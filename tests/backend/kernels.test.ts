@@ -119,3 +119,30 @@ describe('blob entropy kernels: gpu.js (float32) vs TS (float64)', () => {
     });
   }
 });
+
+describe('record kernel: a recorded value leaves the velocity of its state (issue #19)', () => {
+  // interactionRecordSource runs the velocity kernel's statements with the value's beside them:
+  // the next step's velocity at a recorded state is those rows, the same bits as the velocity kernel's.
+  for (const [name, make] of KERNELS) {
+    for (const d of [1, 2, 3]) {
+      it(`${name}, d=${d}: value then velocity equal a fresh device velocity bit for bit, and follow in-place moves`, () => {
+        const n = 130;
+        const { m: weighted } = separatedCloud(5 * n + d, n, d, 0);
+        const m = new ParticleMeasure(weighted.x, d); // uniform weights (the logarithmic value needs them)
+        const W = make();
+        const acc = accelerator('gpu');
+        const shared = bound(new Interaction(W), acc, n, d);
+        for (let round = 0; round < 2; round++) {
+          const value = shared.value(m);
+          const v = new Float64Array(n * d).fill(0.5);
+          shared.addVelocity(m, v);
+          const want = new Float64Array(n * d).fill(0.5);
+          bound(new Interaction(W), accelerator('gpu'), n, d).addVelocity(m, want);
+          expect(Array.from(v), `round ${round}`).toEqual(Array.from(want));
+          expect(Number.isFinite(value)).toBe(true);
+          for (let i = 0; i < m.x.length; i++) m.x[i] += 1e-3 * (want[i] - 0.5);
+        }
+      });
+    }
+  }
+});

@@ -16,6 +16,7 @@ const TIMED = /^(scene|summary)\.json$/;
 function summaryWithoutWall(dir: string) {
   const s = readJsonFile(join(dir, 'summary.json'));
   delete s.wall_seconds;
+  delete s.timing;
   return s;
 }
 

@@ -12,7 +12,7 @@ import { ROOT, fingerprint, readJsonFile, tempDir } from '../cli-harness.ts';
 /** A run directory's content, less what differs between two runs of the same seed (creation time, wall time). */
 function content(dir: string) {
   const { created: _c, ...scene } = readJsonFile(join(dir, 'scene.json'));
-  const { wall_seconds: _w, ...summary } = readJsonFile(join(dir, 'summary.json'));
+  const { wall_seconds: _w, timing: _t, ...summary } = readJsonFile(join(dir, 'summary.json'));
   return { files: fingerprint(dir, /^(scene|summary)\.json$/), scene, summary };
 }
 

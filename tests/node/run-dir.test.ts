@@ -90,6 +90,23 @@ describe('run directories: one writer at a time (node/lock.ts)', () => {
   });
 });
 
+describe('run directories: what is recorded when, and what it cost (issue #19)', () => {
+  it("scene.json names the record's schedule; summary.json splits the wall time into steps, records and outputs", async () => {
+    const out = join(tempDir('timing'), 'run');
+    const summary = await run(out);
+    expect(summary.status).toBe('ok');
+    const scene = readJsonFile(join(out, 'scene.json'));
+    expect(scene.callbacks['record (energy, energy terms, metrics)']).toBe('every 3 steps and the last');
+    const written = readJsonFile(join(out, 'summary.json'));
+    const t = written.timing;
+    expect(Object.keys(t).sort()).toEqual(['outputs_seconds', 'records_seconds', 'steps_seconds']);
+    for (const v of Object.values(t) as number[]) expect(v).toBeGreaterThan(0);
+    // Disjoint parts of the run's wall time (11 records of 30 steps were made, each timed once).
+    expect(t.steps_seconds + t.records_seconds + t.outputs_seconds).toBeLessThanOrEqual(written.wall_seconds);
+    expect(readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n')).toHaveLength(11);
+  });
+});
+
 describe('run directories: the end of a run', () => {
   it('summary.json says the run ended only once everything else is written; --resume redoes an end cut short', async () => {
     const base = tempDir('finish');

@@ -1,10 +1,88 @@
 /**
  * Number of clusters of points x [n, d] at radius r: connected components of the graph
  * with an edge between x_i and x_j when |x_i − x_j| < r (single linkage, union–find with
- * path halving). O(n² d) time, O(n) memory.
+ * path halving). The pairs closer than r are found through a grid of cells of side r
+ * (points sorted by cell; a pair closer than r lies in neighbouring cells): O(n 3^d) for
+ * spread points instead of O(n²), O(n) memory. The count does not depend on the order the
+ * edges are met, so it is the all-pairs count exactly. d ≤ 3 (else, or for a radius the
+ * grid cannot index, all pairs).
  */
 export function countClusters(x: Float64Array, d: number, radius: number): number {
   const n = x.length / d;
+  if (d >= 1 && d <= 3 && radius > 0 && n > 64) {
+    const grid = clustersOnGrid(x, d, n, radius);
+    if (grid !== null) return grid;
+  }
+  return clustersAllPairs(x, d, n, radius);
+}
+
+/** countClusters through a cell grid, or null when the cells' indices would not fit exactly. */
+function clustersOnGrid(x: Float64Array, d: number, n: number, radius: number): number | null {
+  // Cells a little wider than r: a pair closer than r is in neighbouring cells whatever the rounding of (x − lo)/h.
+  const h = radius * (1 + 1e-9);
+  const lo = new Float64Array(3), dims = [1, 1, 1];
+  for (let k = 0; k < d; k++) {
+    let a = Infinity, b = -Infinity;
+    for (let i = 0; i < n; i++) {
+      const v = x[i * d + k];
+      if (!(v === v) || v === Infinity || v === -Infinity) return null;
+      a = Math.min(a, v);
+      b = Math.max(b, v);
+    }
+    lo[k] = a;
+    dims[k] = Math.floor((b - a) / h) + 1;
+  }
+  const cells = dims[0] * dims[1] * dims[2];
+  if (!(cells <= 16 * n + 1024)) return null;
+  const cellOf = new Int32Array(n);
+  const count = new Int32Array(cells + 1);
+  const c = [0, 0, 0];
+  for (let i = 0; i < n; i++) {
+    for (let k = 0; k < d; k++) c[k] = Math.min(dims[k] - 1, Math.floor((x[i * d + k] - lo[k]) / h));
+    const id = (c[0] * dims[1] + c[1]) * dims[2] + c[2];
+    cellOf[i] = id;
+    count[id + 1]++;
+  }
+  for (let q = 0; q < cells; q++) count[q + 1] += count[q];
+  const start = count.slice();
+  const order = new Int32Array(n);
+  for (let i = 0; i < n; i++) order[start[cellOf[i]]++] = i;
+  const parent = new Int32Array(n);
+  for (let i = 0; i < n; i++) parent[i] = i;
+  const find = (i: number): number => {
+    while (parent[i] !== i) {
+      parent[i] = parent[parent[i]];
+      i = parent[i];
+    }
+    return i;
+  };
+  const r2 = radius * radius;
+  let components = n;
+  for (let i = 0; i < n; i++) {
+    const id = cellOf[i];
+    const c2 = id % dims[2], c1 = Math.floor(id / dims[2]) % dims[1], c0 = Math.floor(id / (dims[1] * dims[2]));
+    for (let a = Math.max(0, c0 - 1); a <= Math.min(dims[0] - 1, c0 + 1); a++)
+      for (let b = Math.max(0, c1 - 1); b <= Math.min(dims[1] - 1, c1 + 1); b++)
+        for (let e = Math.max(0, c2 - 1); e <= Math.min(dims[2] - 1, c2 + 1); e++) {
+          const q = (a * dims[1] + b) * dims[2] + e;
+          for (let t = count[q]; t < count[q + 1]; t++) {
+            const j = order[t];
+            if (j <= i) continue;
+            let s = 0;
+            for (let k = 0; k < d && s < r2; k++) s += (x[i * d + k] - x[j * d + k]) ** 2;
+            if (s >= r2) continue;
+            const ra = find(i), rb = find(j);
+            if (ra !== rb) {
+              parent[ra] = rb;
+              components--;
+            }
+          }
+        }
+  }
+  return components;
+}
+
+function clustersAllPairs(x: Float64Array, d: number, n: number, radius: number): number {
   const parent = new Int32Array(n);
   for (let i = 0; i < n; i++) parent[i] = i;
   const find = (i: number): number => {

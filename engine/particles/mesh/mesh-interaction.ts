@@ -1,6 +1,7 @@
 import { ParamError } from '../../core/params.ts';
 import { CellList } from '../cell-list.ts';
 import type { ParticleMeasure } from '../measure.ts';
+import { PassCache } from '../pass-cache.ts';
 import type { RadialKernel } from '../radial-kernels.ts';
 import type { SplineOrder } from './bspline.ts';
 import { shortCutoff, splitKernel, type KernelSplit } from './kernel-split.ts';
@@ -64,6 +65,13 @@ export class MeshInteraction {
   private readonly opts: Required<Omit<MeshOptions, 'mesh' | 'cutoff'>> & { mesh?: number; cutoff?: number };
   /** Geometry of the last evaluation (for reports and tests). */
   lastGeometry: MeshGeometry | null = null;
+  /**
+   * The state whose mesh and short-range velocity `vs` holds (in the cell list's order):
+   * an energy evaluation computes it too (the deposit, the FFTs and the cell list are the
+   * energy's already; the gradient is one more interpolation), and the velocity of the same
+   * state — the next step's, after a record — only adds it. Bit-identical: the same sums.
+   */
+  private readonly velocityOf = new PassCache();
 
   constructor(
     readonly W: RadialKernel,
@@ -119,13 +127,15 @@ export class MeshInteraction {
     const cl = this.cells.build(x, n, d, split.short ? split.cutoff : 8 * geometry.h, CELL_REACH);
     if (this.ws.length !== n) this.ws = new Float64Array(n);
     const ws = cl.sorted(w, 1, this.ws);
-    if (v && this.vs.length !== n * d) this.vs = new Float64Array(n * d);
-    const vs = v ? this.vs.fill(0) : null;
+    if (this.vs.length !== n * d) this.vs = new Float64Array(n * d);
+    // The velocity of a state whose energy was evaluated is in vs already.
+    const reuse = v !== null && !energy && this.velocityOf.matches(m);
+    const vs = reuse ? null : this.vs.fill(0);
     if (split.long) {
       if (this.phi.length !== n) this.phi = new Float64Array(n);
       const green = this.pm.greenFor(split.longKey, split.long.value, geometry);
       // The mesh gradient is subtracted straight into vs: −Σ_j w_j ∇L(x_i − x_j).
-      this.pm.convolve(geometry, cl.xs, n, ws, green, energy ? this.phi : null, vs, -1);
+      if (vs || energy) this.pm.convolve(geometry, cl.xs, n, ws, green, energy ? this.phi : null, vs, -1);
       if (energy) {
         let s = 0;
         for (let i = 0; i < n; i++) s += ws[i] * this.phi[i];
@@ -140,7 +150,8 @@ export class MeshInteraction {
       }
       if (energy) e += shortRangeSums(cl, ws, split.short, null, true, !split.singular) + (split.singular ? 0 : 0.5 * S2 * split.short.value(0));
     }
-    if (vs && v) cl.addUnsorted(vs, d, v);
+    if (vs) this.velocityOf.set(m);
+    if (v) cl.addUnsorted(this.vs, d, v);
     return e;
   }
 

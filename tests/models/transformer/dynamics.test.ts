@@ -174,3 +174,36 @@ describe('transformer-tokens bad input', () => {
     expect(() => build({ d: 1, sphere: false, n: 5 })).not.toThrow();
   });
 });
+
+describe('countClusters on a cell grid (issue #19: a metric recorded every other step)', () => {
+  /** The all-pairs count, written out here. */
+  function reference(x: Float64Array, d: number, r: number): number {
+    const n = x.length / d;
+    const parent = Int32Array.from({ length: n }, (_, i) => i);
+    const find = (i: number): number => (parent[i] === i ? i : (parent[i] = find(parent[i])));
+    let c = n;
+    for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) {
+      let s = 0;
+      for (let k = 0; k < d; k++) s += (x[i * d + k] - x[j * d + k]) ** 2;
+      if (s < r * r && find(i) !== find(j)) {
+        parent[find(i)] = find(j);
+        c--;
+      }
+    }
+    return c;
+  }
+
+  it('equals the all-pairs count: spread and clustered points, d = 1, 2, 3, radii across scales', () => {
+    const rng = new Rng(8);
+    for (const d of [1, 2, 3]) {
+      for (const n of [65, 400, 1500]) {
+        // A few tight clusters on top of spread points, and points on a lattice of spacing exactly r.
+        const x = new Float64Array(n * d);
+        for (let i = 0; i < n; i++) for (let k = 0; k < d; k++) x[i * d + k] = i % 3 === 0 ? (i % 4) + 0.003 * rng.normal() : rng.normal();
+        for (const r of [1e-3, 0.01, 0.05, 0.3, 2, 100]) expect(countClusters(x, d, r), `d=${d} n=${n} r=${r}`).toBe(reference(x, d, r));
+        const lattice = Float64Array.from({ length: n * d }, (_, i) => (i % 2 ? 0.1 : 0) + 0.1 * Math.floor(i / d));
+        expect(countClusters(lattice, d, 0.1)).toBe(reference(lattice, d, 0.1));
+      }
+    }
+  });
+});
