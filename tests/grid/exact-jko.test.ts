@@ -15,10 +15,16 @@ import crowdScene from '../../scenes/crowd-motion.ts';
 import { roundTripState } from '../run-helpers.ts';
 import { referenceAccelerator } from '../../engine/backend/accelerator.ts';
 
+/** Yields to the event loop between long synchronous steps (the worker's RPC stays answered on a loaded machine). */
+const tick = () => new Promise<void>((r) => setImmediate(r));
+
 /** The porous-medium scene (Barenblatt from t0 = 2e-3, 100 steps of 5e-4: t = 0.052) at `grid` cells per axis. */
-function porousRun(grid: number, scheme: 'entropic' | 'exact', eps?: number): number {
+async function porousRun(grid: number, scheme: 'entropic' | 'exact', eps?: number): Promise<number> {
   const sim = porousScene.build(resolveParams(porousScene.params, { grid, scheme, ...(eps ? { eps } : {}) }), { accelerator: referenceAccelerator() });
-  for (let k = 0; k < 100; k++) sim.advance();
+  for (let k = 0; k < 100; k++) {
+    sim.advance();
+    await tick();
+  }
   return sim.metrics(100 * 5e-4).l1_to_barenblatt;
 }
 
@@ -66,13 +72,13 @@ describe('pointwise conjugate ρ(φ) = argmax_{Σq=1} Σ −φq − f(q)', () =>
 });
 
 describe('exact JKO (back-and-forth): porous medium m = 2 from a Barenblatt profile', () => {
-  it('beats the entropic scheme at its best ε ≥ 3× in L1 at t = 0.052 on the same grid and τ, and falls with refinement (the scene, 32² → 48² → 64²)', () => {
-    const exact = [32, 48, 64].map((n) => porousRun(n, 'exact'));
+  it('beats the entropic scheme at its best ε ≥ 3× in L1 at t = 0.052 on the same grid and τ, and falls with refinement (the scene, 32² → 48² → 64²)', async () => {
+    const exact = [await porousRun(32, 'exact'), await porousRun(48, 'exact'), await porousRun(64, 'exact')];
     // The entropic scheme at the ε that is best for h = 2/48: ε = h²/4 = 4.3e−4. Measured L1 at 48²
     // over ε = 1e−4 (the scene default), 2e−4, 3e−4, 4.3e−4, 6e−4, 8.7e−4, 1.7e−3, 3.5e−3:
     // 1.09 (mass pinned to cells: ε too small for h), 0.53, 0.14, 0.13, 0.25, 0.36, 0.58, 0.82.
     // Comparing with the default ε would be trivial (L1 ≈ 1); at h²/4 the entropic blur is real.
-    const entropic = porousRun(48, 'entropic', (2 / 48) ** 2 / 4);
+    const entropic = await porousRun(48, 'entropic', (2 / 48) ** 2 / 4);
     expect(entropic).toBeLessThan(0.5); // not pinned: a fair peer
     // Exact: no blur, the error is the grid's (first order in h at the free boundary: 1.0% at 48², 0.47% at 96²).
     expect(exact[1]).toBeLessThan(entropic / 3);
@@ -150,7 +156,7 @@ function varianceX(p: Float64Array, grid: Grid): { mean: number; variance: numbe
 }
 
 describe('exact JKO: Fokker–Planck steady state (Newton path)', () => {
-  it('relaxes to the Gibbs law N(0, I) without the entropic widening: variance to 1e-3 at 128²', () => {
+  it('relaxes to the Gibbs law N(0, I) without the entropic widening: variance to 1e-3 at 128²', async () => {
     // V = |x|²/2, T = 1 on [−5, 5]², 128², τ = 0.5, from N((0.3, 0), 0.8 I). The exact scheme's
     // fixed point is the discrete Gibbs law itself (φ = const, identity map), while the entropic
     // scheme's is widened to 1 + ε/(2τ) (tests/grid/fokker-planck.test.ts). Measured: variance
@@ -161,10 +167,11 @@ describe('exact JKO: Fokker–Planck steady state (Newton path)', () => {
     const m = new GridMeasure(grid, normalizedMasses(grid.evaluate(([x, y]) => Math.exp(-((x - 0.3) ** 2 + y * y) / 1.6)), grid));
     const jko = new ExactJKO([new GridPotential(V), new GridEntropy(1)], m, { tau: 0.5 });
     let newton = 0;
-    for (let k = 0; k < 12; k++) {
+    for (let k = 0; k < 10; k++) {
       const r = jko.step(m, k);
       newton += r.newtonSteps;
       expect(Math.abs(m.mass() - 1)).toBeLessThan(1e-13);
+      await tick();
     }
     const { mean, variance } = varianceX(m.p, grid);
     expect(Math.abs(gibbs - 1)).toBeLessThan(1e-4);
@@ -197,7 +204,7 @@ describe('exact JKO: Fokker–Planck steady state (Newton path)', () => {
 });
 
 describe('exact JKO: safeguards at a large step (grid-diffusion-3d defaults)', () => {
-  it('falls back from Newton to the back-and-forth path and never returns a density that raises the JKO objective', () => {
+  it('falls back from Newton to the back-and-forth path and never returns a density that raises the JKO objective', async () => {
     // 24³ on [−3, 3]³, τ = 0.1, blob of σ = 0.4 (1.6 cells) at x = 1.5: under-resolved, no path
     // converges (marginal error 0.1–0.2 after 150 half-steps, reported), and the minimum-residual
     // potential of an unconverged ascent can be a folded map whose density is far off (measured:
@@ -207,6 +214,7 @@ describe('exact JKO: safeguards at a large step (grid-diffusion-3d defaults)', (
     let prev = 1.5, fellBack = 0;
     for (let k = 1; k <= 4; k++) {
       sim.advance();
+      await tick();
       const last = (sim.state as { last: { newtonFallback?: boolean; converged: boolean } }).last;
       if (last.newtonFallback) fellBack++;
       const mt = sim.metrics(k * 0.1);
@@ -236,11 +244,12 @@ describe('exact JKO: congestion alone (incompressible crowd motion)', () => {
     expect(value).toBeCloseTo(order.slice(0, 6).reduce((a, i) => a + 0.15 * w[i], 0) + 0.1 * w[order[6]], 14);
   });
 
-  it('runs crowd-motion with scheme=exact: ρ ≤ κ to round-off, mass 1, no mass in obstacles, the crowd jams at κ and walks to the exit', () => {
+  it('runs crowd-motion with scheme=exact: ρ ≤ κ to round-off, mass 1, no mass in obstacles, the crowd jams at κ and walks to the exit', async () => {
     const sim = crowdScene.build(resolveParams(crowdScene.params, { scheme: 'exact', grid: 48 }), { accelerator: referenceAccelerator() });
     let prev = Infinity, first = NaN, unconverged = 0;
     for (let k = 1; k <= 6; k++) {
       sim.advance();
+      await tick();
       const m = sim.metrics(k * 0.01);
       expect(m.max_density_over_kappa).toBeLessThanOrEqual(1 + 1e-12);
       expect(m.max_density_over_kappa).toBeGreaterThan(1 - 1e-12); // jammed at exactly κ (bang-bang)

@@ -118,6 +118,8 @@ export class ExactJKO {
   private lastError = NaN;
   /** max V − min V of the model at the step's start (the slack of descends()). */
   private potentialRange = 0;
+  /** s(max μ) of the porous term (its pressure scale: the Newton clip without entropy). */
+  private pressureScale = 0;
   private lambda = NaN;
   private theta: [number, number] = [0, 0];
   private conjugateValue = 0;
@@ -155,6 +157,7 @@ export class ExactJKO {
     const muMax = max(mu);
     this.setPreconditioner(muMax);
     this.potentialRange = max(this.model.V) - min(this.model.V);
+    this.pressureScale = this.model.porous.coef > 0 ? this.conj.potentialAt(muMax) : 0;
     let { sigmaForth, sigmaBack } = this.state;
     let error = this.residual(phi);
     let best = error, steps = 0, bfm = 0, stalls = 0, polishing = false;
@@ -355,7 +358,7 @@ export class ExactJKO {
     if (!(rep.relativeResidual < 0.5)) return -1;
     // Trust region per cell (the potential form's steps are O(T·log(ρ/ν)); a bound keeps one
     // bad cell from steering the map).
-    const clip = NEWTON_CLIP * this.model.temperature;
+    const clip = NEWTON_CLIP * (this.model.temperature + this.pressureScale);
     for (let i = 0; i < out.length; i++) {
       const v = out[i];
       if (!Number.isFinite(v)) return -1;

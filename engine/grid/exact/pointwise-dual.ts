@@ -96,7 +96,7 @@ export class PointwiseConjugate {
   /** dρ_i/ds at cell mass q (the pointwise curvature of F₁*), below the cap. */
   slopeAt(q: number): number {
     const T = this.model.temperature, B = this.porousB, m = this.model.porous.m;
-    if (!(T > 0) && !(B > 0)) return 0;
+    if ((!(T > 0) && !(B > 0)) || !(q > 0)) return 0;
     return q / (T + B * (m - 1) * Math.pow(q, m - 1));
   }
 
