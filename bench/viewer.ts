@@ -61,7 +61,7 @@ async function browserFps(c: StreamCase, windowMs: number): Promise<{ received: 
     await sleep(windowMs);
     const b = await probe(page), s = (performance.now() - t0) / 1000;
     await page.click('[data-testid=play]');
-    await waitFor(page, (p) => p.status?.paused === true, 10_000, 'pause');
+    await waitFor(page, (p) => p.status?.paused === true, 'pause');
     const cost = await renderCost(page, 10);
     return { received: (b.received - a.received) / s, drawn: (b.rendered - a.rendered) / s, drawMs: cost.draw, uploadDrawMs: cost.uploadAndDraw };
   } finally {

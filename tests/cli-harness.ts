@@ -9,7 +9,7 @@
  *   expect(r.code, r.stderr).toBe(0);
  *   expectUsageError(await runCli(['run', 'nope']), /unknown scene 'nope'/);
  */
-import { spawn, spawnSync, type ChildProcess, type StdioOptions } from 'node:child_process';
+import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -67,7 +67,7 @@ export async function runCli(argv: string[], opts: InProcessOptions = {}): Promi
 export interface ProcessOptions {
   cwd?: string;
   env?: Record<string, string | undefined>;
-  /** Kills a hung child after this long (a bound for failing, not a synchronisation). */
+  /** Kills a hung child after this long (default 300 s: a bound for failing, not a synchronisation). */
   timeoutMs?: number;
 }
 
@@ -86,10 +86,21 @@ export function runCliProcess(argv: string[], opts: ProcessOptions = {}): Promis
   });
 }
 
-/** `runCliProcess` blocking the test worker, for suites written synchronously. */
-export function runCliProcessSync(argv: string[], opts: ProcessOptions = {}): CliResult {
-  const r = spawnSync(process.execPath, [WGF, ...argv], { cwd: opts.cwd ?? ROOT, encoding: 'utf8', env: cliEnv(opts.env), timeout: opts.timeoutMs ?? 300_000 });
-  return { code: r.status ?? 128 + (SIGNALS[r.signal ?? ''] ?? 0), stdout: r.stdout, stderr: r.stderr };
+/**
+ * Runs any command as a child process to its end, asynchronously. Never `spawnSync` a
+ * long command in a test: it blocks the test worker's event loop, and a worker blocked
+ * for 60 s fails the run with vitest's "Timeout calling onTaskUpdate" (vitest.config.ts).
+ */
+export function runProcess(cmd: string, args: string[], opts: ProcessOptions = {}): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const c = spawn(cmd, args, { cwd: opts.cwd ?? ROOT, env: { ...process.env, ...opts.env }, timeout: opts.timeoutMs ?? 300_000 });
+    let stdout = '';
+    let stderr = '';
+    c.stdout.on('data', (d) => (stdout += d));
+    c.stderr.on('data', (d) => (stderr += d));
+    c.on('error', reject);
+    c.on('close', (code, signal) => resolve({ code: code ?? 128 + (SIGNALS[signal ?? ''] ?? 0), stdout, stderr }));
+  });
 }
 
 /** Starts `node bin/wgf.mjs argv…` in the background (to signal or kill it mid-run). */
@@ -152,17 +163,27 @@ export function fingerprint(dir: string, skip: RegExp = /^$/): Record<string, st
 }
 
 /**
- * Resolves when `pred` holds (checked every 10 ms); rejects after `timeoutMs`, a bound
- * for a hung test only, or as soon as `child` (the process expected to make `pred`
- * true) has exited.
+ * The bound of every wait in the tests (180 s): only a test that is truly hung reaches
+ * it, however loaded the machine (the events waited for come within seconds on an idle
+ * one). vitest's testTimeout and hookTimeout (600 s, vitest.config.ts) are larger still,
+ * so that a hang is reported by the wait that names what it waited for.
  */
-export async function waitFor(pred: () => boolean, timeoutMs: number, what: string, child?: ChildProcess): Promise<void> {
+export const HUNG_MS = 180_000;
+
+/**
+ * Resolves when `pred` holds (checked every 5 ms, the event loop running in between);
+ * rejects after `timeoutMs` (HUNG_MS: a bound for a hung test only, never a
+ * synchronisation), or as soon as `child` (the process expected to make `pred` true)
+ * has exited. The one waiting helper of the tests: wait for the event (a file, a
+ * message, a counter), never for a while.
+ */
+export async function waitFor(pred: () => boolean, what: string, child?: ChildProcess, timeoutMs = HUNG_MS): Promise<void> {
   const t0 = Date.now();
   while (!pred()) {
     if (child && child.exitCode !== null) throw new Error(`the child process exited with code ${child.exitCode} before ${what}`);
     if (child && child.signalCode !== null) throw new Error(`the child process was killed by ${child.signalCode} before ${what}`);
-    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
+    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
   }
 }
 
@@ -171,14 +192,14 @@ export function readJsonFile<T = any>(path: string): T {
 }
 
 /**
- * A runner of `wgf run <args> --backend B --out ROOT/B` in a child process that
- * expects exit 0 (stderr shown otherwise) and returns the run directory: the same
- * run under several backends.
+ * A runner of `wgf run <args> --backend B --out ROOT/B` (in process) that expects
+ * exit 0 (stderr shown otherwise) and returns the run directory: the same run under
+ * several backends.
  */
-export function backendRunner(args: string[], root: string): (backend: string) => string {
-  return (backend) => {
+export function backendRunner(args: string[], root: string): (backend: string) => Promise<string> {
+  return async (backend) => {
     const out = join(root, backend);
-    const r = runCliProcessSync([...args, '--backend', backend, '--out', out]);
+    const r = await runCli([...args, '--backend', backend, '--out', out]);
     expect(r.code, r.stderr).toBe(0);
     return out;
   };

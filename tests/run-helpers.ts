@@ -22,6 +22,12 @@ export async function runCollecting(
   return { summary, records, runner };
 }
 
+/**
+ * One turn of the event loop: await it between the steps of a long computation in a test,
+ * so that the test worker answers vitest while it runs (tests/worker-blocking.ts).
+ */
+export const nextTurn = (): Promise<void> => new Promise((r) => setImmediate(r));
+
 /** A callback counting the steps taken in this session (not the start tick), e.g. to stop a run after k steps. */
 export function stepCounter(): { callback: Callback; steps: () => number } {
   let steps = 0;

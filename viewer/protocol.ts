@@ -172,6 +172,13 @@ export interface ControlStatus {
   message?: string;
   /** A diverged run's remedy (RunSummary.hint): the viewer offers it in the parameter panel. */
   hint?: RunSummary['hint'];
+  /**
+   * Set on the status the play loop sends once it has stopped (paused, done) and sent its
+   * last frame: no step runs and no frame follows until a control message. `frameStep`
+   * is that last frame's step. Absent while the loop runs or may still run.
+   */
+  idle?: true;
+  frameStep?: number;
 }
 
 /** Server (or worker) → client JSON messages. */

@@ -140,6 +140,9 @@ export function gridSimulation(o: GridSimulationOptions): GridSimulation {
     acc?.record('exact-jko', { family: 'grid-transforms', target: 'ts', precision: 'float64', values: 'float64', threads: 1, size, method: 'javascript' });
   } else {
     const entropic = entropicJkoScheme(acc ? { ...o, assembler: acc.assembler } : o);
+    // The switch to the log-domain form is said where the platform says things (the CLI's
+    // stderr stream, captured in process), not on the global console.
+    if (acc) entropic.jko.geometry.onNotice = (m) => acc.notice(m);
     acc?.record('gibbs-kernel', {
       family: 'grid-convolution', target: 'ts', precision: 'float64', values: 'float64', threads: 1,
       size, method: entropic.jko.geometry.simd ? 'wasm-simd' : 'javascript',

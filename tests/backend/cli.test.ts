@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { decodeNpy, npyToFloat64 } from '../../engine/core/npy.ts';
-import { backendRunner, errorLines, runCliProcessSync as wgf, tempDir } from '../cli-harness.ts';
+import { backendRunner, errorLines, runCli as wgf, tempDir } from '../cli-harness.ts';
 
 /**
  * `wgf run --backend ts|gpu|auto` end to end: the choice is settled before the
@@ -22,19 +22,19 @@ function scene(dir: string): { backend: string; accelerator: { platform: string;
 }
 
 describe('wgf run --backend', () => {
-  it('records the settled choice, repeats bits under auto, and agrees with ts', () => {
+  it('records the settled choice, repeats bits under auto, and agrees with ts', async () => {
     const root = tempDir('wgf-backend-');
     // N = 1031 (prime) is above the node-pool threshold for the interaction kernel.
     const args = ['run', 'aggregation-disk', '--set', 'n=1031', '--steps', '3', '--every', '3'];
-    const run = (b: string, name: string) => {
+    const run = async (b: string, name: string) => {
       const out = join(root, name);
-      const r = wgf([...args, '--backend', b, '--out', out]);
+      const r = await wgf([...args, '--backend', b, '--out', out]);
       expect(r.code, r.stderr).toBe(0);
       return out;
     };
-    const ts = run('ts', 'ts');
-    const a1 = run('auto', 'auto1');
-    const a2 = run('auto', 'auto2');
+    const ts = await run('ts', 'ts');
+    const a1 = await run('auto', 'auto1');
+    const a2 = await run('auto', 'auto2');
     expect(scene(ts)).toMatchObject({ backend: 'ts', accelerator: { platform: 'node', loops: { interaction: { target: 'ts', precision: 'float64', values: 'float64', threads: 1 } } } });
     expect(scene(a1).backend).toBe('auto');
     const loop = scene(a1).accelerator.loops.interaction;
@@ -51,12 +51,12 @@ describe('wgf run --backend', () => {
     expect(worst).toBeLessThan(2e-5);
   });
 
-  it('runs transformer tokens with gpu.js attention under auto (random QKV), and agrees with ts', () => {
+  it('runs transformer tokens with gpu.js attention under auto (random QKV), and agrees with ts', async () => {
     const root = tempDir('wgf-backend-tokens-');
     const args = ['run', 'transformer-tokens', '--set', 'n=517', '--set', 'qkv=random', '--steps', '2', '--every', '2'];
     const run = backendRunner(args, root);
-    const ts = run('ts');
-    const auto = run('auto');
+    const ts = await run('ts');
+    const auto = await run('auto');
     expect(scene(ts).accelerator.loops).toEqual({ attention: { family: 'attention', target: 'ts', precision: 'float64', values: 'float64', threads: 1, size: 'N=517, d=3' } });
     expect(scene(auto).accelerator.loops.attention).toMatchObject({ target: 'gpu', precision: 'float32', values: 'float64' });
     expect(scene(auto).accelerator.loops.attention.executor).toMatch(/^gpu\.js webasm/);
@@ -69,8 +69,8 @@ describe('wgf run --backend', () => {
     expect(worst).toBeLessThan(1e-5);
   });
 
-  it('rejects an unknown backend in one line', () => {
-    const r = wgf(['run', 'aggregation-disk', '--steps', '1', '--backend', 'cuda', '--out', join(tempDir(), 'x')]);
+  it('rejects an unknown backend in one line', async () => {
+    const r = await wgf(['run', 'aggregation-disk', '--steps', '1', '--backend', 'cuda', '--out', join(tempDir(), 'x')]);
     expect(r.code).not.toBe(0);
     expect(errorLines(r.stderr).filter((l) => !l.includes('npm warn'))).toEqual(["wgf: unknown --backend 'cuda' (allowed: ts, gpu, auto)"]);
   });

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { backendRunner, runCliProcessSync as wgf, tempDir } from '../cli-harness.ts';
+import { backendRunner, runCli as wgf, tempDir } from '../cli-harness.ts';
 
 /**
  * `wgf run mlp-mean-field --backend gpu` end to end: the MLP kernels' choice is
@@ -25,13 +25,13 @@ function kernels(dir: string): Record<string, string> | undefined {
 
 describe('wgf run mlp-mean-field --backend gpu', () => {
   for (const [activation, family] of [['relu', 'mlp-relu'], ['gelu', 'mlp-smooth']] as const) {
-    it(`${activation}: the risk decreases like the ts run's and the choice is recorded`, () => {
+    it(`${activation}: the risk decreases like the ts run's and the choice is recorded`, async () => {
       const root = tempDir('wgf-mlp-backend-');
       const args = ['run', 'mlp-mean-field', '--set', 'm=67', '--set', 'train=251', '--set', 'test=64', '--set', `activation=${activation}`,
         '--set', 'bias=true', '--steps', '300', '--every', '50'];
       const run = backendRunner(args, root);
-      const ts = run('ts');
-      const gpu = run('gpu');
+      const ts = await run('ts');
+      const gpu = await run('gpu');
       expect(kernels(ts)).toEqual({ [family]: 'ts' });
       expect(kernels(gpu)?.[family]).toMatch(/^gpu\.js webasm/);
       const a = metrics(ts);
@@ -46,15 +46,15 @@ describe('wgf run mlp-mean-field --backend gpu', () => {
     });
   }
 
-  it('auto: ts at the scene defaults (m·N = 512·512 = 2^18 pairs, ReLU), gpu.js from 2^19 pairs', () => {
+  it('auto: ts at the scene defaults (m·N = 512·512 = 2^18 pairs, ReLU), gpu.js from 2^19 pairs', async () => {
     const root = tempDir('wgf-mlp-auto-');
-    const run = (m: number) => {
+    const run = async (m: number) => {
       const out = join(root, `m${m}`);
-      const r = wgf(['run', 'mlp-mean-field', '--set', `m=${m}`, '--steps', '2', '--every', '2', '--backend', 'auto', '--out', out]);
+      const r = await wgf(['run', 'mlp-mean-field', '--set', `m=${m}`, '--steps', '2', '--every', '2', '--backend', 'auto', '--out', out]);
       expect(r.code, r.stderr).toBe(0);
       return out;
     };
-    expect(kernels(run(512))).toEqual({ 'mlp-relu': 'ts' });
-    expect(kernels(run(1024))?.['mlp-relu']).toMatch(/^gpu\.js webasm/);
+    expect(kernels(await run(512))).toEqual({ 'mlp-relu': 'ts' });
+    expect(kernels(await run(1024))?.['mlp-relu']).toMatch(/^gpu\.js webasm/);
   });
 });

@@ -29,7 +29,7 @@ describe('wgf run --checkpoint-every / --resume', () => {
     const child = spawnCli(['run', ...LANGEVIN, '--out', cut], { stdio: 'ignore' });
     const exited = exitOf(child);
     const ckpt = join(cut, 'checkpoint.json');
-    await waitFor(() => existsSync(ckpt) && readJsonFile(ckpt).step >= 3000, 120_000, 'a checkpoint at step 3000', child);
+    await waitFor(() => existsSync(ckpt) && readJsonFile(ckpt).step >= 3000, 'a checkpoint at step 3000', child);
     child.kill('SIGKILL');
     await exited;
     // Killed mid-run: a valid but unfinished directory with a checkpoint, metrics past it possibly torn.

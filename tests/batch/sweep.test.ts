@@ -120,7 +120,7 @@ describe('wgf sweep', () => {
     const child = spawnCli(['sweep', ...args, '--out', cut], { stdio: 'ignore' });
     const exited = exitOf(child);
     const ckpt = () => (existsSync(cut) ? readdirSync(cut).some((d) => existsSync(join(cut, d, 'checkpoint.json'))) : false);
-    await waitFor(ckpt, 120_000, 'a checkpoint in the sweep', child);
+    await waitFor(ckpt, 'a checkpoint in the sweep', child);
     child.kill('SIGKILL');
     await exited;
     const r = await runCli(['sweep', ...args, '--out', cut]);

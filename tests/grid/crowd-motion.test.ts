@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { Congestion, GridPotential, Obstacles } from '../../engine/grid/grid-energy.ts';
 import { Grid } from '../../engine/grid/grid.ts';
 import { GridMeasure, normalizedMasses } from '../../engine/grid/grid-measure.ts';
@@ -25,16 +25,19 @@ describe('entropic JKO: crowd motion with congestion and obstacles', () => {
   const kappa = 3;
   let maxRatio = 0, maxMassErr = 0, minP = Infinity, inObstacles = 0;
   const meanV: number[] = [];
-  for (let k = 0; k < 30; k++) {
-    sim.advance();
-    maxRatio = Math.max(maxRatio, measure.maxDensity() / kappa);
-    maxMassErr = Math.max(maxMassErr, Math.abs(measure.mass() - 1));
-    for (let i = 0; i < measure.p.length; i++) {
-      minP = Math.min(minP, measure.p[i]);
-      if (mask[i]) inObstacles += measure.p[i];
+  // The 30 JKO steps run once for the tests below, in a hook (not while the file is collected).
+  beforeAll(() => {
+    for (let k = 0; k < 30; k++) {
+      sim.advance();
+      maxRatio = Math.max(maxRatio, measure.maxDensity() / kappa);
+      maxMassErr = Math.max(maxMassErr, Math.abs(measure.mass() - 1));
+      for (let i = 0; i < measure.p.length; i++) {
+        minP = Math.min(minP, measure.p[i]);
+        if (mask[i]) inObstacles += measure.p[i];
+      }
+      meanV.push(measure.p.reduce((s, p, i) => s + p * V[i], 0));
     }
-    meanV.push(measure.p.reduce((s, p, i) => s + p * V[i], 0));
-  }
+  });
 
   it('keeps ρ ≤ κ up to the Sinkhorn tolerance, and the bound is active', () => {
     // p = q·(Kᵀa_new / Kᵀa_old) with q ≤ κ|cell|; the ratio differs from 1 by about the

@@ -12,18 +12,15 @@ import { barenblatt, l1Distance } from '../../engine/grid/references.ts';
 import porousScene from '../../scenes/porous-medium.ts';
 import diffusion3d from '../../scenes/grid-diffusion-3d.ts';
 import crowdScene from '../../scenes/crowd-motion.ts';
-import { roundTripState } from '../run-helpers.ts';
+import { nextTurn, roundTripState } from '../run-helpers.ts';
 import { referenceAccelerator } from '../../engine/backend/accelerator.ts';
-
-/** Yields to the event loop between long synchronous steps (the worker's RPC stays answered on a loaded machine). */
-const tick = () => new Promise<void>((r) => setImmediate(r));
 
 /** The porous-medium scene (Barenblatt from t0 = 2e-3, 100 steps of 5e-4: t = 0.052) at `grid` cells per axis. */
 async function porousRun(grid: number, scheme: 'entropic' | 'exact', eps?: number): Promise<number> {
   const sim = porousScene.build(resolveParams(porousScene.params, { grid, scheme, ...(eps ? { eps } : {}) }), { accelerator: referenceAccelerator() });
   for (let k = 0; k < 100; k++) {
     sim.advance();
-    await tick();
+    await nextTurn(); // the worker answers vitest between steps (tests/worker-blocking.ts)
   }
   return sim.metrics(100 * 5e-4).l1_to_barenblatt;
 }
@@ -171,7 +168,7 @@ describe('exact JKO: Fokker–Planck steady state (Newton path)', () => {
       const r = jko.step(m, k);
       newton += r.newtonSteps;
       expect(Math.abs(m.mass() - 1)).toBeLessThan(1e-13);
-      await tick();
+      await nextTurn();
     }
     const { mean, variance } = varianceX(m.p, grid);
     expect(Math.abs(gibbs - 1)).toBeLessThan(1e-4);
@@ -214,7 +211,7 @@ describe('exact JKO: safeguards at a large step (grid-diffusion-3d defaults)', (
     let prev = 1.5, fellBack = 0;
     for (let k = 1; k <= 4; k++) {
       sim.advance();
-      await tick();
+      await nextTurn();
       const last = (sim.state as { last: { newtonFallback?: boolean; converged: boolean } }).last;
       if (last.newtonFallback) fellBack++;
       const mt = sim.metrics(k * 0.1);
@@ -249,7 +246,7 @@ describe('exact JKO: congestion alone (incompressible crowd motion)', () => {
     let prev = Infinity, first = NaN, unconverged = 0;
     for (let k = 1; k <= 6; k++) {
       sim.advance();
-      await tick();
+      await nextTurn();
       const m = sim.metrics(k * 0.01);
       expect(m.max_density_over_kappa).toBeLessThanOrEqual(1 + 1e-12);
       expect(m.max_density_over_kappa).toBeGreaterThan(1 - 1e-12); // jammed at exactly κ (bang-bang)

@@ -1,13 +1,13 @@
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Grid } from '../../engine/grid/grid.ts';
 import { GridEntropy, GridPotential } from '../../engine/grid/grid-energy.ts';
 import { GridMeasure, normalizedMasses } from '../../engine/grid/grid-measure.ts';
 import { gridSimulation, type GridSimulation } from '../../engine/grid/grid-simulation.ts';
 import type { Callback } from '../../engine/run/callback.ts';
 import { runCollecting } from '../run-helpers.ts';
-import { runCliProcessSync, tempDir } from '../cli-harness.ts';
+import { runCli, tempDir } from '../cli-harness.ts';
 
 /** 1D Fokker–Planck, V = x²/2, T = 1 on [−5, 5] with 40 cells (as in fokker-planck.test.ts, coarser). */
 function fokkerPlanck(opts: { tau: number; eps: number; tol?: number; maxIter?: number }): GridSimulation {
@@ -60,16 +60,12 @@ describe('an unconverged JKO step is reported, never silent (issue #11)', () => 
     expect(warnings).toEqual([]);
   });
 
-  const dirs: string[] = [];
-  afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
-
-  it('wgf run: the issue\'s case (dt = 10, temperature = 100) says so on stderr and in summary.json, and exits 0', () => {
+  it('wgf run: the issue\'s case (dt = 10, temperature = 100) says so on stderr and in summary.json, and exits 0', async () => {
     // grid=8 and eps=0.01 keep the issue's regime (σT = τT/ε = 1e5: 5000 iterations leave a
     // marginal error of order 10) at a size that runs in about a second.
     const dir = tempDir('wgf-jko-health-');
-    dirs.push(dir);
     const out = join(dir, 'run');
-    const r = runCliProcessSync(['run', 'grid-fokker-planck', '--set', 'grid=8', '--set', 'eps=0.01', '--set', 'dt=10', '--set', 'temperature=100', '--steps', '2', '--quiet', '--out', out]);
+    const r = await runCli(['run', 'grid-fokker-planck', '--set', 'grid=8', '--set', 'eps=0.01', '--set', 'dt=10', '--set', 'temperature=100', '--steps', '2', '--quiet', '--out', out]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/warning: step 1 \(t=10\.00\) did not converge: JKO Sinkhorn marginal error .* ≥ tol 1\.000e-9.*σ·T = 1\.00e\+5.*smaller dt/);
     const s = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));

@@ -5,6 +5,7 @@ import { GridMeasure, normalizedMasses } from '../../engine/grid/grid-measure.ts
 import { gridSimulation } from '../../engine/grid/grid-simulation.ts';
 import type { EntropicJKO } from '../../engine/grid/entropic-jko.ts';
 import type { KernelForm } from '../../engine/grid/gibbs-geometry.ts';
+import { createAccelerator } from '../../engine/backend/accelerator.ts';
 
 /** 2D Fokker–Planck (double well) a few steps in each kernel form. */
 function run(form: KernelForm, eps: number, steps = 4, width = 0.2) {
@@ -35,6 +36,26 @@ describe('kernel forms of the JKO step', () => {
     for (let i = 0; i < plain.p.length; i++) d += Math.abs(plain.p[i] - log.p[i]);
     expect(d).toBeLessThan(1e-10);
     expect(Array.from(auto.p)).toEqual(Array.from(plain.p)); // auto picked the plain form throughout
+  });
+
+  it("a simulation built with the platform's accelerator says the switch through the accelerator (the CLI's stderr), not the global console", () => {
+    const grid = new Grid([20, 22], [[-2, 2], [-2, 2]]);
+    const V = grid.evaluate(([x, y]) => (x * x - 1) ** 2 + 0.5 * y * y);
+    const p0 = normalizedMasses(grid.evaluate(([x, y]) => Math.exp(-((x - 0.2) ** 2 + (y - 0.5) ** 2) / 0.01)), grid);
+    const said: string[] = [];
+    const accelerator = createAccelerator({ request: 'ts', notice: (m: string) => said.push(m) });
+    const sim = gridSimulation({ measure: new GridMeasure(grid, p0), energies: [new GridPotential(V), new GridEntropy(0.5)], tau: 0.05, eps: 2e-3, form: 'auto', tol: 1e-12, relaxation: 1, accelerator });
+    const warn = console.warn;
+    const onConsole: string[] = [];
+    console.warn = (m: string) => void onConsole.push(m);
+    try {
+      sim.advance();
+      sim.advance();
+    } finally {
+      console.warn = warn;
+    }
+    expect(said.filter((m) => /switching to the log-domain kernel form/.test(m))).toHaveLength(1);
+    expect(onConsole).toEqual([]);
   });
 
   it('auto switches to the log form when log-scalings outgrow the plain range, and stays correct', () => {

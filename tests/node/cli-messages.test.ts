@@ -81,7 +81,7 @@ describe('exit codes and messages', () => {
     const signals = new EventEmitter();
     const sigintListeners = process.listenerCount('SIGINT');
     const running = runCli(['run', 'aggregation-disk', '--set', 'n=20', '--steps', '1000000', '--out', out, '--quiet'], { signals });
-    await waitFor(() => signals.listenerCount('SIGINT') > 0 && existsSync(join(out, 'metrics.jsonl')), 120_000, 'the run to start');
+    await waitFor(() => signals.listenerCount('SIGINT') > 0 && existsSync(join(out, 'metrics.jsonl')), 'the run to start');
     expect(process.listenerCount('SIGINT')).toBe(sigintListeners);
     signals.emit('SIGINT');
     expect((await running).code).toBe(130);

@@ -130,7 +130,7 @@ describe('bad input and faults: one line on stderr, non-zero exit, no stack trac
     // Wait until a few steps are recorded, then interrupt.
     const metrics = join(out, 'metrics.jsonl');
     const recorded = () => (existsSync(metrics) ? readFileSync(metrics, 'utf8').split('\n').length - 1 : 0);
-    await waitFor(() => recorded() >= 3, 120_000, 'three recorded steps', child);
+    await waitFor(() => recorded() >= 3, 'three recorded steps', child);
     const seen = recorded();
     child.kill('SIGINT');
     expect(await exited, stderr).toBe(130);

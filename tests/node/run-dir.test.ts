@@ -50,7 +50,7 @@ describe('run directories: one writer at a time (node/lock.ts)', () => {
     const signals = new EventEmitter();
     const first = runCli(args, { signals });
     // The second starts once the first is writing the directory; the first runs until told to stop.
-    await waitFor(() => existsSync(join(out, 'metrics.jsonl')), 120_000, 'the first run to start');
+    await waitFor(() => existsSync(join(out, 'metrics.jsonl')), 'the first run to start');
     expectUsageError(await runCli(args), new RegExp(`run directory '${out}' is in use by process ${process.pid} on `));
     expectUsageError(await runCli(['run', '--resume', out, '--quiet']), /is in use by process/);
     signals.emit('SIGINT');
@@ -67,7 +67,7 @@ describe('run directories: one writer at a time (node/lock.ts)', () => {
     const out = join(tempDir('kill'), 'run');
     const child = spawnCli(['run', 'aggregation-disk', '--set', 'n=50', '--steps', '1000000', '--every', '10', '--checkpoint-every', '20', '--out', out, '--quiet'], { stdio: 'ignore' });
     const exited = exitOf(child);
-    await waitFor(() => existsSync(join(out, 'checkpoint.json')), 120_000, 'a checkpoint', child);
+    await waitFor(() => existsSync(join(out, 'checkpoint.json')), 'a checkpoint', child);
     child.kill('SIGKILL');
     expect(await exited).toBe(137);
     expect(readJsonFile(join(out, '.wgf.lock')).pid).toBe(child.pid);
@@ -81,7 +81,7 @@ describe('run directories: one writer at a time (node/lock.ts)', () => {
         return null; // being replaced right now
       }
     };
-    await waitFor(() => lockPid() === process.pid, 120_000, 'the lock taken over');
+    await waitFor(() => lockPid() === process.pid, 'the lock taken over');
     signals.emit('SIGINT');
     const r = await resumed;
     expect(r.code, r.stderr).toBe(130);

@@ -1,28 +1,30 @@
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { decodeNpy, encodeNpy } from '../../engine/core/npy.ts';
 import { wassersteinPower1d } from '../../engine/ot/exact1d.ts';
 import { barycentricMap, sinkhorn } from '../../engine/ot/sinkhorn.ts';
+import { runCli, tempDir } from '../cli-harness.ts';
 import { uniformCloud } from './clouds.ts';
 
-const dir = mkdtempSync(join(tmpdir(), 'wgf-ot-cli-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = tempDir('ot-cli');
 const file = (name: string, data: Float64Array | Float32Array | Int32Array, shape: number[]) => {
   writeFileSync(join(dir, name), encodeNpy(data, shape));
   return join(dir, name);
 };
-const wgf = (...args: string[]) => spawnSync(process.execPath, ['bin/wgf.mjs', 'ot', ...args], { encoding: 'utf8' });
+/** `wgf ot args…` in process (tests/cli-harness.ts). */
+const wgf = async (...args: string[]) => {
+  const r = await runCli(['ot', ...args]);
+  return { status: r.code, stdout: r.stdout, stderr: r.stderr };
+};
 
 describe('wgf ot', () => {
   const x = file('x.npy', uniformCloud(60, 120, 2), [120, 2]);
   const y = file('y.npy', Float32Array.from(uniformCloud(61, 90, 2), (v) => v + 0.25), [90, 2]);
 
-  it('prints one JSON object with the documented fields; float32 input; the shift identity holds', () => {
-    const r = wgf(x, y, '--eps', '0.01', '--json');
+  it('prints one JSON object with the documented fields; float32 input; the shift identity holds', async () => {
+    const r = await wgf(x, y, '--eps', '0.01', '--json');
     expect(r.status, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout);
     for (const k of ['value', 'method', 'eps', 'n', 'm', 'd', 'iterations', 'marginal_error', 'converged']) expect(out, k).toHaveProperty(k);
@@ -30,27 +32,27 @@ describe('wgf ot', () => {
     expect(out.marginal_error).toBeLessThan(1e-6);
     // S_ε of a cloud and its shift by s is |s|²/2 exactly (tests/ot/divergence.test.ts).
     const xs = file('xs.npy', uniformCloud(60, 120, 2).map((v, i) => v + (i % 2 ? 0.1 : -0.2)), [120, 2]);
-    const div = JSON.parse(wgf(x, xs, '--eps', '0.05', '--method', 'divergence', '--tol', '1e-10', '--json').stdout);
+    const div = JSON.parse((await wgf(x, xs, '--eps', '0.05', '--method', 'divergence', '--tol', '1e-10', '--json')).stdout);
     expect(Math.abs(div.value - 0.025)).toBeLessThan(1e-8);
   });
 
-  it('exact1d and sliced print the value in the cost convention |x−y|^p/p', () => {
+  it('exact1d and sliced print the value in the cost convention |x−y|^p/p', async () => {
     const a = uniformCloud(62, 50, 1);
     const b = uniformCloud(63, 70, 1).map((v) => v * v);
     const fa = file('a.npy', a, [50, 1]);
     const fb = file('b.npy', b, [70]);
-    const r = wgf(fa, fb, '--method', 'exact1d');
+    const r = await wgf(fa, fb, '--method', 'exact1d');
     expect(r.status, r.stderr).toBe(0);
     expect(Number(r.stdout)).toBeCloseTo(0.5 * wassersteinPower1d(a, b, 2), 14);
-    const j = JSON.parse(wgf(fa, fb, '--method', 'exact1d', '--p', '3', '--json').stdout);
+    const j = JSON.parse((await wgf(fa, fb, '--method', 'exact1d', '--p', '3', '--json')).stdout);
     expect(j.value).toBeCloseTo(wassersteinPower1d(a, b, 3) / 3, 14); // W_p^p/p, the cost convention
     expect(j.distance).toBeCloseTo(Math.cbrt(wassersteinPower1d(a, b, 3)), 12); // W_p
-    const s = JSON.parse(wgf(x, y, '--method', 'sliced', '--directions', '16', '--json').stdout);
+    const s = JSON.parse((await wgf(x, y, '--method', 'sliced', '--directions', '16', '--json')).stdout);
     expect(s.value).toBeGreaterThan(0);
     expect(s.distance).toBeCloseTo(Math.sqrt(2 * s.value), 12);
   });
 
-  it('bad input: one line on stderr, exit code 2', () => {
+  it('bad input: one line on stderr, exit code 2', async () => {
     const x3 = file('x3.npy', uniformCloud(64, 30, 3), [10, 9]);
     const ints = file('i.npy', new Int32Array(8), [4, 2]);
     const nan = file('nan.npy', new Float64Array([0, 1, NaN, 2]), [2, 2]);
@@ -69,15 +71,15 @@ describe('wgf ot', () => {
       [[x, y, '--method', 'exact1d'], /exact1d needs d = 1; got d = 2/],
     ];
     for (const [args, msg] of cases) {
-      const r = wgf(...args);
+      const r = await wgf(...args);
       expect(r.status, args.join(' ')).toBe(2);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
       expect(r.stderr).toMatch(msg);
     }
   });
 
-  it('reports non-convergence on stderr and in the JSON', () => {
-    const r = wgf(x, y, '--eps', '1e-4', '--max-iter', '3', '--json');
+  it('reports non-convergence on stderr and in the JSON', async () => {
+    const r = await wgf(x, y, '--eps', '1e-4', '--max-iter', '3', '--json');
     expect(r.status).toBe(0);
     expect(JSON.parse(r.stdout).converged).toBe(false);
     expect(r.stderr).toMatch(/not converged in 3 iterations \(marginal error/);
@@ -90,9 +92,9 @@ describe('wgf ot', () => {
   const X = uniformCloud(60, 120, 2);
   const Y = Float64Array.from(Float32Array.from(uniformCloud(61, 90, 2), (v) => v + 0.25));
 
-  it('--potentials, --plan and --map write f, g, π and the barycentric map, consistent with the value', () => {
+  it('--potentials, --plan and --map write f, g, π and the barycentric map, consistent with the value', async () => {
     const eps = 0.01;
-    const r = wgf(x, y, '--eps', String(eps), '--tol', '1e-10', '--potentials', join(dir, 'pot'), '--plan', join(dir, 'plan.npy'), '--map', join(dir, 'map.npy'), '--json');
+    const r = await wgf(x, y, '--eps', String(eps), '--tol', '1e-10', '--potentials', join(dir, 'pot'), '--plan', join(dir, 'plan.npy'), '--map', join(dir, 'map.npy'), '--json');
     expect(r.status, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(out).toMatchObject({ converged: true, potentials: join(dir, 'pot'), plan: join(dir, 'plan.npy'), map: join(dir, 'map.npy') });
@@ -131,13 +133,13 @@ describe('wgf ot', () => {
     expect(Math.abs(primal - out.value)).toBeLessThan(1e-8);
   });
 
-  it('--map of a cloud and its translate is the self-transport map plus the translation', () => {
+  it('--map of a cloud and its translate is the self-transport map plus the translation', async () => {
     // OT_ε(α, α + s) has the plan of OT_ε(α, α) (the cost differs by terms linear in x and y,
     // which the potentials absorb), so T(x_i) = s + Σ_j P_ij x_j, P the row-normalized
     // self-transport plan: the entropic blur of α (here ~0.05) plus s. Both solved to 1e-10.
     const s = [0.3, -0.1];
     const xs = file('xt.npy', X.map((v, i) => v + s[i % 2]), [120, 2]);
-    const r = wgf(x, xs, '--eps', '0.005', '--tol', '1e-10', '--map', join(dir, 'tmap.npy'));
+    const r = await wgf(x, xs, '--eps', '0.005', '--tol', '1e-10', '--map', join(dir, 'tmap.npy'));
     expect(r.status, r.stderr).toBe(0);
     expect(r.stderr).toBe('');
     const T = load(join(dir, 'tmap.npy')).data;
@@ -152,26 +154,26 @@ describe('wgf ot', () => {
     expect(Math.abs(mean[0] - s[0]) + Math.abs(mean[1] - s[1])).toBeLessThan(1e-9);
   });
 
-  it('--plan is refused above 2^24 entries before solving, with the memory it would need', () => {
+  it('--plan is refused above 2^24 entries before solving, with the memory it would need', async () => {
     const big = file('big.npy', new Float64Array(4097).map((_, i) => i / 4097), [4097, 1]);
-    const r = wgf(big, big, '--plan', join(dir, 'never.npy'));
+    const r = await wgf(big, big, '--plan', join(dir, 'never.npy'));
     expect(r.status).toBe(2);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(/the coupling has 4097×4097 = 16785409 entries \(0\.13 GiB as float64\); it is only formed for n·m ≤ 16777216/);
     expect(existsSync(join(dir, 'never.npy'))).toBe(false);
   });
 
-  it('the outputs need --method sinkhorn; an unwritable path names its flag', () => {
-    const div = wgf(x, y, '--method', 'divergence', '--potentials', join(dir, 'p2'), '--map', join(dir, 'm2.npy'));
+  it('the outputs need --method sinkhorn; an unwritable path names its flag', async () => {
+    const div = await wgf(x, y, '--method', 'divergence', '--potentials', join(dir, 'p2'), '--map', join(dir, 'm2.npy'));
     expect(div.status).toBe(2);
     expect(div.stderr).toMatch(/--potentials, --map need --method sinkhorn .*; got --method divergence/);
-    const bad = wgf(x, y, '--plan', join(x, 'plan.npy'));
+    const bad = await wgf(x, y, '--plan', join(x, 'plan.npy'));
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/^wgf: cannot write --plan '.*x\.npy\/plan\.npy': E[A-Z]+\n$/);
   });
 
-  it('divergence: the JSON gives each term, and a warning names the terms that did not converge', () => {
-    const r = wgf(x, y, '--method', 'divergence', '--eps', '1e-3', '--max-iter', '40', '--mode', 'kernel', '--json');
+  it('divergence: the JSON gives each term, and a warning names the terms that did not converge', async () => {
+    const r = await wgf(x, y, '--method', 'divergence', '--eps', '1e-3', '--max-iter', '40', '--mode', 'kernel', '--json');
     expect(r.status).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(Object.keys(out.terms)).toEqual(['xy', 'xx', 'yy']);

@@ -117,6 +117,26 @@ describe('sinkhornLoop (one loop, pluggable geometry and marginals)', () => {
     expect(r.iterations).toBe(4);
   });
 
+  it('ε-scaling carries the potentials from stage to stage: at small ε it needs less than half the iterations of a cold start', () => {
+    // At each new ε the log-scalings are rescaled so that the potential ε(β − log b) is kept.
+    // Then the annealing stages hand the next one a nearly converged potential, and the final
+    // stage starts warm. Without the rescale the potential shrinks by ε_{k+1}/ε_k at every
+    // stage and the schedule buys nothing (measured on these clouds at ε = 3e−4 = 2e−4 of the
+    // cost scale, tol 1e−6: 1280 iterations with q = 0.8, 3084 cold; with the rescale
+    // removed, 3109 and 3084). The same fixed point either way: both meet tol.
+    const ys = y.map((v) => v + 0.3);
+    const geometry = new PointCloudGeometry(x, ys, 2);
+    const opts = { eps: 3e-4, tol: 1e-6, maxIter: 20_000 };
+    const annealed = sinkhornLoop(geometry, balancedMarginal(a), balancedMarginal(b), { ...opts, scaling: 0.8 });
+    const cold = sinkhornLoop(geometry, balancedMarginal(a), balancedMarginal(b), { ...opts, scaling: false });
+    expect(annealed.converged && cold.converged).toBe(true);
+    expect(annealed.iterations / cold.iterations).toBeLessThan(0.5);
+    // And the potentials agree up to the constant they are defined up to (f + c, g − c); measured 1.4e−7.
+    const d = Array.from(annealed.logU, (u, i) => opts.eps * (u - cold.logU[i]));
+    const c = d.reduce((s, v) => s + v, 0) / d.length;
+    for (const v of d) expect(Math.abs(v - c)).toBeLessThan(1e-6);
+  });
+
   it('ε-schedule: geometric from ε₀ with factor q, ending exactly at ε; errors are one line', () => {
     const s = epsilonSchedule(0.01, 1, 0.5);
     expect(s).toEqual([1, 0.5, 0.25, 0.125, 0.0625, 0.03125, 0.015625, 0.01]);

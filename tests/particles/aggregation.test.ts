@@ -6,6 +6,7 @@ import {
 import ball from '../../scenes/aggregation-ball.ts';
 import disk from '../../scenes/aggregation-disk.ts';
 import { referenceAccelerator } from '../../engine/backend/accelerator.ts';
+import { nextTurn } from '../run-helpers.ts';
 
 describe('quadratic aggregation W(z) = |z|²/2', () => {
   it('contracts every particle towards the fixed centre by exactly (1−τ)^k', () => {
@@ -35,9 +36,12 @@ describe('quadratic aggregation W(z) = |z|²/2', () => {
   });
 });
 
-function equilibrium(scene: SceneDefinition<any>, n: number, steps: number) {
+async function equilibrium(scene: SceneDefinition<any>, n: number, steps: number) {
   const sim = scene.build(resolveParams(scene.params, { n, steps }), { accelerator: referenceAccelerator() });
-  for (let k = 0; k < steps; k++) sim.advance();
+  for (let k = 0; k < steps; k++) {
+    sim.advance();
+    await nextTurn(); // the worker answers vitest between steps (tests/worker-blocking.ts)
+  }
   const m = particlesOf(sim);
   const c = mean(m);
   return { w1: radialW1ToUniformBall(m, c), ks: radialKsToUniformBall(m, c), m: sim.metrics(steps * sim.info.dt) };
@@ -48,10 +52,10 @@ describe('attractive–repulsive equilibria', () => {
   // radial CDF is a staircase around r^d. Its W1 distance and KS distance to r^d scale like
   // N^{−1/d} (measured constants at N = 250…2000: W1·N^{1/d} ≤ 0.1 in 2D, ≤ 0.2 in 3D;
   // KS·N^{1/d} ≤ 1.1 in 2D, ≤ 1.5 in 3D). Tolerances are 1.5× these constants.
-  it('2D, W = |z|²/2 − log|z|: uniform law on the unit disk (radial CDF r²)', () => {
+  it('2D, W = |z|²/2 − log|z|: uniform law on the unit disk (radial CDF r²)', async () => {
     const n = 1000;
-    const small = equilibrium(disk, 250, 400);
-    const big = equilibrium(disk, n, 400);
+    const small = await equilibrium(disk, 250, 400);
+    const big = await equilibrium(disk, n, 400);
     expect(big.w1).toBeLessThan(0.15 / Math.sqrt(n));
     expect(big.ks).toBeLessThan(1.6 / Math.sqrt(n));
     expect(big.w1).toBeLessThan(small.w1); // converges as N grows
@@ -62,10 +66,10 @@ describe('attractive–repulsive equilibria', () => {
     expect(big.m.sliced_w2_to_ball).toBeLessThan(small.m.sliced_w2_to_ball);
   });
 
-  it('3D, W = |z|²/2 + 1/|z|: uniform law on the unit ball (radial CDF r³)', () => {
+  it('3D, W = |z|²/2 + 1/|z|: uniform law on the unit ball (radial CDF r³)', async () => {
     const n = 1000;
-    const small = equilibrium(ball, 250, 400);
-    const big = equilibrium(ball, n, 400);
+    const small = await equilibrium(ball, 250, 400);
+    const big = await equilibrium(ball, n, 400);
     expect(big.w1).toBeLessThan(0.3 * Math.pow(n, -1 / 3));
     expect(big.ks).toBeLessThan(2.25 * Math.pow(n, -1 / 3));
     expect(big.w1).toBeLessThan(small.w1);

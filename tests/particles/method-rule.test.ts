@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  AUTO_MESH_MIN_N, BlobEntropy, Interaction, ParticleMeasure, Rng, autoBlobMethod, autoInteractionMethod, gaussianCloud,
+  BlobEntropy, Interaction, ParticleMeasure, Rng, autoBlobMethod, autoInteractionMethod, gaussianCloud,
   gaussianKernel, logRepulsionKernel, morseKernel, newtonRepulsionKernel, quadraticKernel, resolveParams,
 } from '../../engine/index.ts';
 import { bound, failingExecutor, testAccelerator } from '../backend/executors.ts';
@@ -10,14 +10,19 @@ import { referenceAccelerator } from '../../engine/backend/accelerator.ts';
 
 describe('the fixed auto rule (kernel family, N, d)', () => {
   it('direct below the thresholds, P³M for singular and PM for finite kernels above, direct for d > 3', () => {
+    // Literal sizes on either side of the measured crossovers (`wgf bench --suite particles`:
+    // 2048–8192 by d): at N = 512 a step of the direct sum (2.6e5 pairs) beats setting up a
+    // mesh; at N = 65536 the direct sum is 4.3e9 pairs a step, the mesh methods a few passes.
     for (const d of [1, 2, 3]) {
-      const min = AUTO_MESH_MIN_N.mesh[d];
-      expect(autoInteractionMethod(logRepulsionKernel(), min - 1, d)).toBe('direct');
-      expect(autoInteractionMethod(logRepulsionKernel(), min, d)).toBe('p3m');
-      expect(autoInteractionMethod(newtonRepulsionKernel(), 10 * min, d)).toBe('p3m');
-      expect(autoInteractionMethod(morseKernel(), min, d)).toBe('pm');
-      expect(autoInteractionMethod(gaussianKernel(), min, d)).toBe('pm');
+      expect(autoInteractionMethod(logRepulsionKernel(), 512, d)).toBe('direct');
+      expect(autoInteractionMethod(morseKernel(), 512, d)).toBe('direct');
+      expect(autoInteractionMethod(logRepulsionKernel(), 65536, d)).toBe('p3m');
+      expect(autoInteractionMethod(newtonRepulsionKernel(), 65536, d)).toBe('p3m');
+      expect(autoInteractionMethod(morseKernel(), 65536, d)).toBe('pm');
+      expect(autoInteractionMethod(gaussianKernel(), 65536, d)).toBe('pm');
+      // The quadratic kernel is exact through moments: PM as soon as pairs cost more than a pass.
       expect(autoInteractionMethod(quadraticKernel(), 100, d)).toBe('pm');
+      expect(autoInteractionMethod(quadraticKernel(), 8, d)).toBe('direct');
     }
     expect(autoInteractionMethod(logRepulsionKernel(), 1e6, 4)).toBe('direct');
     expect(autoBlobMethod(100, 2)).toBe('direct');

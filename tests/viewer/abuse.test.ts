@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { openClient, rawRequest, startWgfView, upgradeRequest, type ViewProcess } from './wgf-view-process.ts';
-import { until } from './wait.ts';
+import { waitFor } from '../cli-harness.ts';
 
 const report = (what: string, mib: Record<string, number>) =>
   console.log(`[abuse] ${what}: ${Object.entries(mib).map(([k, v]) => `${k} ${v.toFixed(0)} MiB`).join(', ')}`);
@@ -65,7 +65,7 @@ describe('wgf view under abuse', () => {
       if (c.ws.bufferedAmount > 8 << 20) await new Promise((r) => setTimeout(r, 5));
     }
     // Every message has reached the server (or the server closed this client).
-    await until(() => c.ws.bufferedAmount === 0 || c.ws.readyState !== c.ws.OPEN, 'the flood to be sent');
+    await waitFor(() => c.ws.bufferedAmount === 0 || c.ws.readyState !== c.ws.OPEN, 'the flood to be sent');
     // A request round trip: the server has handled everything before it.
     expect((await fetch(view.url + 'api/session')).status).toBe(200);
     const after = view.rssMiB();
@@ -80,7 +80,7 @@ describe('wgf view under abuse', () => {
     await c.until(() => c.json.some((m) => m.type === 'hello'), 'hello');
     const before = view.rssMiB();
     c.ws.send(JSON.stringify({ type: 'params', values: { n: 1_000_000 } }));
-    await c.until(() => c.json.some((m) => m.type === 'paramError'), 'a refusal', 20_000);
+    await c.until(() => c.json.some((m) => m.type === 'paramError'), 'a refusal');
     const refusal: string = c.json.find((m) => m.type === 'paramError')!.message;
     expect(refusal).toMatch(/^aggregation-disk with n=1000000 needs about 2\.4e13 operations per step \(limit 1\.0e11\)/);
     expect(refusal).toMatch(/--max-work/);
@@ -105,13 +105,13 @@ describe('wgf view under abuse', () => {
     let peak = before;
     const sampler = setInterval(() => (peak = Math.max(peak, view!.rssMiB())), 50);
     for (let round = 0; round < 100; round++) for (const c of clients) c.ws.send('{"type":"reset"}');
-    await until(() => clients.every((c) => c.ws.bufferedAmount === 0 || c.ws.readyState !== c.ws.OPEN), 'the resets to be sent');
+    await waitFor(() => clients.every((c) => c.ws.bufferedAmount === 0 || c.ws.readyState !== c.ws.OPEN), 'the resets to be sent');
     expect((await fetch(view.url + 'api/session')).status).toBe(200);
     // The simulation thread takes control messages in order: once it has applied this speed change, it has
     // seen every reset the server let through.
     observer.ws.send('{"type":"speed","stepsPerFrame":7}');
     try {
-      await observer.until(() => observer.json.some((m) => m.type === 'status' && m.status.stepsPerFrame === 7), 'the observer to be answered', 60_000);
+      await observer.until(() => observer.json.some((m) => m.type === 'status' && m.status.stepsPerFrame === 7), 'the observer to be answered');
     } finally {
       clearInterval(sampler);
       report('resets from 100 unread clients, until answered', { before, peak });
@@ -130,7 +130,7 @@ describe('wgf view under abuse', () => {
     const c = await openClient(view.url);
     await c.until(() => c.frames.length >= 2, 'two frames');
     const t0 = performance.now(), f0 = c.frames.length;
-    await c.until(() => c.frames.length >= f0 + 4, 'four more frames', 60_000);
+    await c.until(() => c.frames.length >= f0 + 4, 'four more frames');
     const seconds = (performance.now() - t0) / 1000;
     const bytes = c.frames.slice(f0).reduce((s, f) => s + f.byteLength, 0);
     expect(c.frames[f0].byteLength).toBeGreaterThan(8e6);
@@ -173,7 +173,7 @@ describe('wgf view with a step that blocks (gated scene file)', () => {
     const firstRun: number = c.json.find((m) => m.type === 'hello')!.runId;
     // The first client starts the run: step 0 passes the gate, step 1 blocks inside advance().
     await c.until(() => c.json.some((m) => m.type === 'status' && m.status.state === 'running'), 'the run to start');
-    await until(() => {
+    await waitFor(() => {
       try {
         return readFileSync(`${gate}.at`, 'utf8') === '1';
       } catch {

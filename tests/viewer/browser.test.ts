@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { executeRun } from '../../cli/execute-run.ts';
 import { findScene } from '../../scenes/index.ts';
 import gridScene from '../../viewer/synthetic/grid-scene.ts';
-import { hasChromium, launchChromium, openViewer, pixelStats, probe, waitFor } from '../../viewer/scripts/browser.ts';
+import { hasChromium, launchChromium, openViewer, pixelStats, probe, waitFor, type ProbeState } from '../../viewer/scripts/browser.ts';
 import { SCENE_CASES, VIEW_CASES } from '../../viewer/scripts/cases.ts';
 import { serveLive, serveReplay } from '../../viewer/scripts/serve.ts';
 import { settled, shootCase, VIEWPORTS } from '../../viewer/scripts/shoot.ts';
@@ -44,7 +44,7 @@ describe.skipIf(!hasChromium())('viewer in headless Chromium', () => {
     try {
       page = await openViewer(browser, server.url);
       const s0 = await probe(page);
-      const s1 = await waitFor(page, (s) => s.step >= s0.step + 10, 30_000, 'ten more steps');
+      const s1 = await waitFor(page, (s) => s.step >= s0.step + 10, 'ten more steps');
       expect(s1.received).toBeGreaterThan(s0.received);
       expect(await page.textContent('[data-testid=hud-step]')).toMatch(/^\d+$/);
       // The chart offers every scene metric; the main one is charted first.
@@ -60,15 +60,14 @@ describe.skipIf(!hasChromium())('viewer in headless Chromium', () => {
       expect(png.length).toBeGreaterThan(5000);
 
       await page.click('[data-testid=play]'); // the button reads "Pause" while running
-      await waitFor(page, (s) => s.status?.paused === true, 10_000, 'paused status');
-      await page.waitForTimeout(200);
-      const paused = await probe(page);
-      await page.waitForTimeout(800);
-      expect((await probe(page)).step).toBe(paused.step);
+      // The loop ends the step under way, then says it stopped and which frame was its last: the
+      // page has it once its step is that one. No frame follows until a control message.
+      const stopped = (s: ProbeState, step?: number) => s.status?.paused === true && s.status.idle === true && s.step === s.status.frameStep && (step === undefined || s.step === step);
+      const paused = await waitFor(page, (s) => stopped(s), 'the paused loop and its last frame');
       await page.click('[data-testid=step]');
-      await waitFor(page, (s) => s.step === paused.step + 1, 10_000, 'a single step');
+      await waitFor(page, (s) => stopped(s, paused.step + 1), 'a single step, then stopped');
       await page.keyboard.press('s'); // the same from the keyboard
-      await waitFor(page, (s) => s.step === paused.step + 2, 10_000, 'a single step by key');
+      await waitFor(page, (s) => stopped(s, paused.step + 2), 'a single step by key, then stopped');
 
       // Invalid: shown under the field, nothing sent (same run).
       await page.fill('[data-testid=param-n]', '-5');
@@ -76,19 +75,21 @@ describe.skipIf(!hasChromium())('viewer in headless Chromium', () => {
       await page.click('[data-testid=param-apply]');
       expect(await page.textContent('[data-testid=param-error-n]')).toBe("parameter 'n' must be an integer in [1, 1000000]; got '-5'");
       expect(await page.textContent('[data-testid=param-error-temperature]')).toMatch(/parameter 'temperature' must be a number in \(0, 100\]; got 'hot'/);
-      await page.waitForTimeout(300);
+      // Had the form sent them, the run would restart before this step (messages keep their order).
+      await page.click('[data-testid=step]');
+      await waitFor(page, (s) => stopped(s, paused.step + 3), 'a step of the same run');
       expect((await probe(page)).runId).toBe(1);
 
       // Valid: the run restarts (new run id, from step 0) with the new values, playing again.
       await page.fill('[data-testid=param-n]', '150');
       await page.fill('[data-testid=param-temperature]', '0.5');
       await page.click('[data-testid=param-apply]');
-      await waitFor(page, (s) => s.runId === 2 && s.step >= 0, 20_000, 'the restarted run');
+      await waitFor(page, (s) => s.runId === 2 && s.step >= 0, 'the restarted run');
       expect(await page.textContent('[data-testid=param-error-n]')).toBe('');
       expect(await page.inputValue('[data-testid=param-n]')).toBe('150');
       expect(await page.inputValue('[data-testid=chart-metric]')).toBe('variance'); // kept across the restart
       await page.click('[data-testid=play]');
-      await waitFor(page, (s) => s.runId === 2 && s.step >= 5 && s.status?.paused === false, 20_000, 'the new run playing');
+      await waitFor(page, (s) => s.runId === 2 && s.step >= 5 && s.status?.paused === false, 'the new run playing');
       writeFileSync(join(ARTIFACTS, 'particles-2d-restarted.png'), await page.screenshot());
     } finally {
       await page?.close();
@@ -121,19 +122,19 @@ describe.skipIf(!hasChromium())('viewer in headless Chromium', () => {
     let first: Page | null = null, late: Page | null = null;
     try {
       first = await openViewer(browser, server.url);
-      await waitFor(first, (s) => s.step >= 30, 30_000, 'thirty steps');
+      await waitFor(first, (s) => s.step >= 30, 'thirty steps');
       await first.click('[data-testid=play]');
-      const paused = await waitFor(first, (s) => s.status?.paused === true, 10_000, 'pause');
+      const paused = await waitFor(first, (s) => s.status?.paused === true, 'pause');
       // Paused, the run sends no more frames: what the late page charts beyond one frame is history.
       late = await openViewer(browser, server.url);
-      const joined = await waitFor(late, (s) => s.charted >= paused.step, 10_000, `a history of ${paused.step} records`);
+      const joined = await waitFor(late, (s) => s.charted >= paused.step, `a history of ${paused.step} records`);
       expect(joined.received).toBeLessThanOrEqual(2);
       await settled(late);
       const xTicks = await late.$$eval('[data-testid=chart-panel-energy] .chart-tick.x', (els) => els.map((e) => e.textContent));
       expect(xTicks[0]).toBe('0');
 
       await late.click('[data-testid=reset]');
-      await waitFor(late, (s) => s.runId === 2 && s.step === 0, 20_000, 'the reset run');
+      await waitFor(late, (s) => s.runId === 2 && s.step === 0, 'the reset run');
       await settled(late);
       // One record at t = 0: the time axis says 0 and nothing else (no 1e-12 range).
       expect(await late.$$eval('[data-testid=chart-panel-energy] .chart-tick.x', (els) => els.map((e) => e.textContent))).toEqual(['0']);
@@ -151,7 +152,7 @@ describe.skipIf(!hasChromium())('viewer in headless Chromium', () => {
     let page: Page | null = null;
     try {
       page = await openViewer(browser, server.url, VIEWPORTS['1280x720']);
-      await waitFor(page, (s) => s.status?.state === 'diverged', 30_000, 'divergence');
+      await waitFor(page, (s) => s.status?.state === 'diverged', 'divergence');
       const problem = page.locator('[data-testid=hud-problem]');
       expect(await problem.textContent()).toMatch(/^diverged: energy exploded at step \d+ .*Lower dt to 2\.5 in the parameter panel/);
       expect(await problem.textContent()).not.toContain('--set');
@@ -161,7 +162,7 @@ describe.skipIf(!hasChromium())('viewer in headless Chromium', () => {
       expect(hud.width).toBeLessThanOrEqual(1280);
       writeFileSync(join(ARTIFACTS, 'diverged.png'), await page.screenshot());
       await page.click('[data-testid=apply-hint]');
-      await waitFor(page, (s) => s.runId === 2, 20_000, 'the run restarted with the smaller dt');
+      await waitFor(page, (s) => s.runId === 2, 'the run restarted with the smaller dt');
       expect(await page.inputValue('[data-testid=param-dt]')).toBe('2.5');
     } finally {
       await page?.close();
@@ -174,9 +175,9 @@ describe.skipIf(!hasChromium())('viewer in headless Chromium', () => {
     let page: Page | null = null;
     try {
       page = await openViewer(browser, server.url);
-      await waitFor(page, (s) => s.step >= 5, 30_000, 'five steps');
+      await waitFor(page, (s) => s.step >= 5, 'five steps');
       await page.click('[data-testid=play]');
-      await waitFor(page, (s) => s.status?.paused === true, 10_000, 'pause');
+      await waitFor(page, (s) => s.status?.paused === true, 'pause');
       await settled(page);
       const volume = await pixelStats(page);
       await page.selectOption('[data-testid=grid-mode]', 'slices');
@@ -201,18 +202,18 @@ describe.skipIf(!hasChromium())('viewer in headless Chromium', () => {
     try {
       page = await openViewer(browser, server.url);
       expect((await probe(page)).mode).toBe('replay');
-      await waitFor(page, (s) => s.status?.paused === true && s.step === 60, 30_000, 'playback to the end');
+      await waitFor(page, (s) => s.status?.paused === true && s.step === 60, 'playback to the end');
       const slider = page.locator('[data-testid=timeline]');
       expect(await slider.getAttribute('max')).toBe('20'); // frames 0, 3, …, 60
       await slider.fill('5');
-      await waitFor(page, (s) => s.step === 15, 10_000, 'scrub to frame 5');
+      await waitFor(page, (s) => s.step === 15, 'scrub to frame 5');
       expect(await page.textContent('[data-testid=timeline-label]')).toBe('frame 6 / 21 · step 15');
       expect(await page.textContent('[data-testid=hud-step]')).toBe('15');
       expectNotBlank(await pixelStats(page), 'replay');
       await slider.fill('0');
-      await waitFor(page, (s) => s.step === 0, 10_000, 'scrub back to frame 0');
+      await waitFor(page, (s) => s.step === 0, 'scrub back to frame 0');
       await page.click('[data-testid=step]');
-      await waitFor(page, (s) => s.step === 3, 10_000, 'step one frame');
+      await waitFor(page, (s) => s.step === 3, 'step one frame');
       writeFileSync(join(ARTIFACTS, 'replay.png'), await page.screenshot());
     } finally {
       await page?.close();
@@ -229,15 +230,15 @@ describe.skipIf(!hasChromium())('viewer in headless Chromium', () => {
     let page: Page | null = null;
     try {
       page = await openViewer(browser, server.url);
-      await waitFor(page, (s) => s.status?.paused === true && s.step === 100, 30_000, 'playback to the end');
+      await waitFor(page, (s) => s.status?.paused === true && s.step === 100, 'playback to the end');
       const slider = page.locator('[data-testid=timeline]');
       await slider.fill('0');
-      await waitFor(page, (s) => s.step === 0, 10_000, 'frame 0');
+      await waitFor(page, (s) => s.step === 0, 'frame 0');
       await settled(page);
       const first = await pixelStats(page);
       expectNotBlank(first, 'grid replay, frame 0');
       await slider.fill('10');
-      await waitFor(page, (s) => s.step === 100, 10_000, 'the last frame');
+      await waitFor(page, (s) => s.step === 100, 'the last frame');
       await settled(page);
       const last = await pixelStats(page);
       expectNotBlank(last, 'grid replay, last frame');
@@ -267,15 +268,15 @@ describe.skipIf(!hasChromium())('viewer in headless Chromium', () => {
     let page: Page | null = null;
     try {
       page = await openViewer(browser, server.url);
-      await waitFor(page, (s) => s.step === 30, 30_000, 'the last frame written so far');
+      await waitFor(page, (s) => s.step === 30, 'the last frame written so far');
       expect(await page.locator('[data-testid=timeline]').getAttribute('max')).toBe('10');
       // The run goes on: the rest of the frames and records land, then it ends.
       for (let k = 11; k <= 20; k++) copyFileSync(join(full, frame(k)), join(partial, frame(k)));
       copyFileSync(join(full, 'metrics.jsonl'), join(partial, 'metrics.jsonl'));
       copyFileSync(join(full, 'summary.json'), join(partial, 'summary.json'));
-      await waitFor(page, (s) => s.step === 60, 30_000, 'playback to the new end');
+      await waitFor(page, (s) => s.step === 60, 'playback to the new end');
       expect(await page.locator('[data-testid=timeline]').getAttribute('max')).toBe('20');
-      await waitFor(page, (s) => s.status?.paused === true, 10_000, 'the finished run to pause at its end');
+      await waitFor(page, (s) => s.status?.paused === true, 'the finished run to pause at its end');
     } finally {
       await page?.close();
       await server.close();

@@ -1,24 +1,14 @@
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
+import { exitOf, runCli as wgf, spawnCli, tempDir } from '../cli-harness.ts';
 
-const WGF = ['bin/wgf.mjs'];
-
-/** Runs wgf to its end (asynchronously: the test runner's worker keeps answering while it runs). */
-function wgf(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [...WGF, ...args], { stdio: ['ignore', 'pipe', 'pipe'], timeout: 90_000 });
-    let stdout = '', stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
+/**
+ * `wgf view` on the command line: refusals and the run-time warning in process
+ * (`main(argv, io)`); serving and stopping on SIGTERM as a real `bin/wgf.mjs` child
+ * (the process and its signal handling are the point there).
+ */
 describe('wgf view (command line)', () => {
   it.each([
     [['view', 'no-such-scene'], /^wgf: unknown scene 'no-such-scene' \(catalogue: fokker-planck, /],
@@ -38,20 +28,16 @@ describe('wgf view (command line)', () => {
   ])('%j fails with one line and exit code 2', async (args, message) => {
     const r = await wgf(args);
     expect(r.code).toBe(2);
-    const lines = r.stderr.trim().split('\n').filter((l) => !l.startsWith('npm warn'));
+    const lines = r.stderr.trim().split('\n');
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(message);
   });
 
   it('wgf run warns (on stderr, without refusing) about the sizes the viewer would refuse', async () => {
-    const out = mkdtempSync(join(tmpdir(), 'wgf-run-warn-'));
-    try {
-      const r = await wgf(['run', 'tests/viewer/fixtures/gated-scene.ts', '--set', 'bytes=1e12', '--steps', '1', '--out', join(out, 'run'), '--quiet']);
-      expect(r.code).toBe(0);
-      expect(r.stderr).toMatch(/^wgf: warning: gated with bytes=1000000000000 needs about 931 GiB of memory \(limit 2\.00 GiB\)/m);
-    } finally {
-      rmSync(out, { recursive: true, force: true });
-    }
+    const out = tempDir('run-warn');
+    const r = await wgf(['run', 'tests/viewer/fixtures/gated-scene.ts', '--set', 'bytes=1e12', '--steps', '1', '--out', join(out, 'run'), '--quiet']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/^wgf: warning: gated with bytes=1000000000000 needs about 931 GiB of memory \(limit 2\.00 GiB\)/m);
   });
 
   it('refuses a port in use with one line', async () => {
@@ -68,11 +54,11 @@ describe('wgf view (command line)', () => {
   });
 
   it('serves the default scene on 127.0.0.1, prints the URL and stops cleanly on SIGTERM', async () => {
-    const child = spawn(process.execPath, [...WGF, 'view', '--port', '0', '--set', 'n=50'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawnCli(['view', '--port', '0', '--set', 'n=50']);
     try {
       const line = await new Promise<string>((resolve, reject) => {
         let out = '';
-        child.stdout.on('data', (d) => {
+        child.stdout!.on('data', (d) => {
           out += d;
           if (out.includes('\n')) resolve(out.split('\n')[0]);
         });
@@ -86,7 +72,7 @@ describe('wgf view (command line)', () => {
       expect((await fetch(url + 'app.js')).headers.get('content-type')).toMatch(/javascript/);
       expect((await fetch(url + 'nothing-here')).status).toBe(404);
     } finally {
-      const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+      const exited = exitOf(child);
       child.kill('SIGTERM');
       expect(await exited).toBe(0);
     }

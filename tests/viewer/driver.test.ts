@@ -4,6 +4,7 @@ import { SimDriver } from '../../viewer/driver/sim-driver.ts';
 import { decodeBinary, type BinaryMessage, type ServerMessage } from '../../viewer/protocol.ts';
 import gridScene from '../../viewer/synthetic/grid-scene.ts';
 import { referenceAccelerator } from '../../engine/backend/accelerator.ts';
+import { waitFor } from '../cli-harness.ts';
 
 /** A driver on a scene, recording what it sends. */
 function drive(def: SceneDefinition<any> = gridScene, raw = {}, paused = false) {
@@ -15,20 +16,10 @@ function drive(def: SceneDefinition<any> = gridScene, raw = {}, paused = false) 
   return { driver, json, frames, done, lastStatus };
 }
 
-const tick = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until(ok: () => boolean, what: string, ms = 5000): Promise<void> {
-  const t0 = Date.now();
-  while (!ok()) {
-    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
-    await tick(5);
-  }
-}
-
 describe('SimDriver (the play loop behind wgf view and the static site)', () => {
   it('starts with hello, reference and the initial frame, then streams frames with increasing steps', async () => {
     const d = drive(gridScene, { dim: 2, grid: 8 });
-    await until(() => d.frames.filter((f) => f.kind === 'frame').length >= 5, 'five frames');
+    await waitFor(() => d.frames.filter((f) => f.kind === 'frame').length >= 5, 'five frames');
     expect(d.json[0].type).toBe('hello');
     const hello = d.json[0] as Extract<ServerMessage, { type: 'hello' }>;
     expect(hello.info).toMatchObject({ kind: 'grid', dim: 2, shape: [8, 8], bounds: [[-4, 4], [-4, 4]] });
@@ -46,20 +37,23 @@ describe('SimDriver (the play loop behind wgf view and the static site)', () => 
 
   it('pause stops the steps, single step advances exactly one, speed sets the stride', async () => {
     const d = drive(gridScene, { dim: 1, grid: 16 });
-    await until(() => d.frames.length > 3, 'frames');
+    await waitFor(() => d.frames.length > 3, 'frames');
     d.driver.handle({ type: 'pause' });
-    await tick(30);
+    // The step under way ends (and may send its frame); then the loop says it stopped, with its last frame's step.
+    await waitFor(() => d.lastStatus().status.idle === true, 'the loop to stop after pause');
     const n = d.frames.length;
     const last = d.frames[n - 1].step;
-    await tick(150);
-    expect(d.frames.length).toBe(n);
+    expect(d.lastStatus().status.frameStep).toBe(last);
     d.driver.handle({ type: 'step' });
-    await until(() => d.frames.length === n + 1, 'one step');
+    expect(d.lastStatus().status.idle).toBeUndefined(); // woken
+    await waitFor(() => d.lastStatus().status.idle === true, 'the loop to stop after the step');
+    expect(d.frames.length).toBe(n + 1);
     expect(d.frames[n].step).toBe(last + 1);
+    expect(d.lastStatus().status.frameStep).toBe(last + 1);
     expect(d.lastStatus().status).toMatchObject({ paused: true, state: 'paused' });
     d.driver.handle({ type: 'speed', stepsPerFrame: 7 });
     d.driver.handle({ type: 'play' });
-    await until(() => d.frames.length > n + 6, 'frames at speed 7');
+    await waitFor(() => d.frames.length > n + 6, 'frames at speed 7');
     const later = d.frames.slice(n + 2).map((f) => f.step);
     for (const s of later) expect(s % 7).toBe(0);
     d.driver.close();
@@ -68,19 +62,19 @@ describe('SimDriver (the play loop behind wgf view and the static site)', () => 
 
   it('invalid parameters are reported and change nothing; valid ones restart the run', async () => {
     const d = drive(gridScene, { dim: 1, grid: 16 }, true);
-    await until(() => d.frames.length >= 1, 'the initial frame');
+    await waitFor(() => d.frames.length >= 1, 'the initial frame');
     d.driver.handle({ type: 'params', values: { grid: '2' } });
     expect(d.json[d.json.length - 1]).toEqual({ type: 'paramError', message: "parameter 'grid' must be an integer in [4, 512]; got '2'" });
     d.driver.handle({ type: 'params', values: { nope: 1 } });
     expect((d.json[d.json.length - 1] as { message: string }).message).toMatch(/unknown parameter 'nope'/);
     d.driver.handle({ type: 'step' });
     d.driver.handle({ type: 'step' });
-    await until(() => d.frames.at(-1)!.step === 2, 'two steps ' + JSON.stringify(d.frames.map((f) => [f.kind, f.step])) + JSON.stringify(d.json.map((m) => m.type)));
+    await waitFor(() => d.frames.at(-1)!.step === 2, 'two steps ' + JSON.stringify(d.frames.map((f) => [f.kind, f.step])) + JSON.stringify(d.json.map((m) => m.type)));
     d.driver.handle({ type: 'params', values: { grid: '32' } });
     const hello = d.json.filter((m) => m.type === 'hello').at(-1) as Extract<ServerMessage, { type: 'hello' }>;
     expect(hello.runId).toBe(2);
     expect(hello.info.shape).toEqual([32]);
-    await until(() => d.frames.some((f) => f.kind === 'frame' && f.runId === 2), 'the new run');
+    await waitFor(() => d.frames.some((f) => f.kind === 'frame' && f.runId === 2), 'the new run');
     const first = d.frames.find((f) => f.kind === 'frame' && f.runId === 2)!;
     expect(first.step).toBe(0);
     expect(first.shape).toEqual([32]);
@@ -100,11 +94,11 @@ describe('SimDriver (the play loop behind wgf view and the static site)', () => 
       },
     });
     const d = drive(picky, {}, true);
-    await until(() => d.frames.some((f) => f.kind === 'frame'), 'the initial frame');
+    await waitFor(() => d.frames.some((f) => f.kind === 'frame'), 'the initial frame');
     d.driver.handle({ type: 'params', values: { grid: 64, dim: 2 } });
     expect(d.json.at(-1)).toEqual({ type: 'paramError', message: 'the scene refused these parameters: grid^dim = 4096 cells is over 1000' });
     d.driver.handle({ type: 'step' });
-    await until(() => d.frames.at(-1)!.step === 1, 'a step of the unchanged run');
+    await waitFor(() => d.frames.at(-1)!.step === 1, 'a step of the unchanged run');
     expect(d.frames.at(-1)!.runId).toBe(1);
     d.driver.close();
     await d.done;
@@ -112,7 +106,7 @@ describe('SimDriver (the play loop behind wgf view and the static site)', () => 
 
   it('stops at the scene steps (done) and reports divergence (diverged, with a hint)', async () => {
     const d = drive(gridScene, { dim: 1, grid: 8, steps: 5 });
-    await until(() => d.lastStatus().status.state === 'done', 'done');
+    await waitFor(() => d.lastStatus().status.state === 'done', 'done');
     expect(d.frames.at(-1)!.step).toBe(5);
     d.driver.close();
     await d.done;
@@ -129,7 +123,7 @@ describe('SimDriver (the play loop behind wgf view and the static site)', () => 
         }),
     });
     const e = drive(blowUp);
-    await until(() => e.lastStatus().status.state === 'diverged', 'diverged');
+    await waitFor(() => e.lastStatus().status.state === 'diverged', 'diverged');
     // The browser gets the remedy as data (the HUD offers it as a button), not a CLI flag.
     expect(e.lastStatus().status.message).toMatch(/non-finite at step 3/);
     expect(e.lastStatus().status.message).not.toMatch(/--set/);
@@ -155,11 +149,11 @@ describe('SimDriver (the play loop behind wgf view and the static site)', () => 
       },
     });
     const d = drive(broken);
-    await until(() => d.lastStatus().status.state === 'error', 'error');
+    await waitFor(() => d.lastStatus().status.state === 'error', 'error');
     expect(d.lastStatus().status.message).toBe('step 3 failed: Sinkhorn did not converge in 1000 iterations');
     expect(d.frames.at(-1)!.step).toBe(2);
     d.driver.handle({ type: 'reset' });
-    await until(() => d.frames.some((f) => f.runId === 2 && f.step >= 3), 'the new run going past step 3');
+    await waitFor(() => d.frames.some((f) => f.runId === 2 && f.step >= 3), 'the new run going past step 3');
     d.driver.close();
     await d.done;
   });

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadScene } from '../../cli/scene-loader.ts';
 import { decodeBinary, type ServerMessage } from '../../viewer/protocol.ts';
 import { startLiveRun, type LiveRun } from '../../viewer/server/live-run.ts';
-import { until } from './wait.ts';
+import { waitFor } from '../cli-harness.ts';
 
 const SCENE = 'tests/viewer/fixtures/gated-scene.ts';
 
@@ -41,14 +41,14 @@ describe('LiveRun (the supervised simulation thread of wgf view)', () => {
   it('answers a flood of resets during a blocked step with one restart, and run ids keep increasing (frames included)', async () => {
     expect(hellos().map((h) => h.runId)).toEqual([1]);
     run.send({ type: 'play' });
-    await until(() => blockedAt() === '1', 'the thread to block in step 1');
+    await waitFor(() => blockedAt() === '1', 'the thread to block in step 1');
     for (let k = 0; k < 20; k++) run.send({ type: 'reset' });
-    await until(() => hellos().length === 2, 'the restarted run');
+    await waitFor(() => hellos().length === 2, 'the restarted run');
     const restarted = json.find((m) => m.type === 'status' && m.status.state === 'restarting');
     expect(restarted).toMatchObject({ runId: 1, status: { paused: false } });
     expect(hellos()[1].runId).toBe(2);
     // The new thread plays (the server's state says so) into the gate again, with frames of run 2.
-    await until(() => frames.some((f) => f.runId === 2 && f.step === 1), 'a frame of run 2');
+    await waitFor(() => frames.some((f) => f.runId === 2 && f.step === 1), 'a frame of run 2');
     expect(readFileSync(gate, 'utf8')).toBe('1');
     const afterRestart = frames.slice(frames.findIndex((f) => f.runId === 2));
     expect(afterRestart.every((f) => f.runId === 2)).toBe(true);
@@ -70,10 +70,10 @@ describe('LiveRun (the supervised simulation thread of wgf view)', () => {
     writeFileSync(gate, '1000000000');
     const before = json.length;
     run.send({ type: 'pause' });
-    await until(() => json.slice(before).some((m) => m.type === 'status' && m.status.state === 'paused'), 'the thread to pause');
+    await waitFor(() => json.slice(before).some((m) => m.type === 'status' && m.status.state === 'paused'), 'the thread to pause');
     const n = hellos().length;
     run.send({ type: 'params', values: { n: 9 } });
-    await until(() => hellos().length === n + 1, 'the new run');
+    await waitFor(() => hellos().length === n + 1, 'the new run');
     expect(hellos()[n]).toMatchObject({ runId: 3, values: { n: 9 } });
   });
 });

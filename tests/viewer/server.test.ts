@@ -8,7 +8,7 @@ import { encodeBinary, MAX_CLIENT_MESSAGE_BYTES, type ClientMessage, type Server
 import { indexRunDir } from '../../viewer/server/run-index.ts';
 import { startViewServer, type ViewServer } from '../../viewer/server/view-server.ts';
 import type { LiveSource } from '../../viewer/server/live-run.ts';
-import { until } from './wait.ts';
+import { waitFor } from '../cli-harness.ts';
 
 /** A live source driven by the test: it publishes what the test says and records control messages. */
 function fakeSource() {
@@ -54,7 +54,8 @@ function connect(url: string, texts: string[] = []): Promise<WebSocket> {
 /** A text message as a string (ws hands text over as bytes with binaryType 'arraybuffer'). */
 const text = (d: unknown) => Buffer.from(d as ArrayBuffer).toString('utf8');
 
-const tick = (ms = 0) => new Promise((r) => setTimeout(r, ms));
+/** One turn of the event loop (the server's sockets get to write and read), not a wait on the clock. */
+const turn = () => new Promise((r) => setImmediate(r));
 
 /** Stops (or resumes) reading a client's socket, as a stalled browser tab would. */
 const reading = (ws: WebSocket, on: boolean) => {
@@ -90,7 +91,7 @@ describe('live server', () => {
       slowFrames++;
       slowLast = new DataView(d as ArrayBuffer).getUint32(8, true);
     });
-    await until(() => server.stats().clients === 2, 'two clients');
+    await waitFor(() => server.stats().clients === 2, 'two clients');
     // The slow client stops reading: the kernel buffers fill, then the server must hold back.
     reading(slow, false);
     const frameBytes = 4 << 20; // 1M float32 = 4 MiB per frame
@@ -100,12 +101,13 @@ describe('live server', () => {
     for (let k = 0; k < frames; k++) {
       state[0] = k;
       fake.emit(encodeBinary('frame', state, [state.length / 2, 2], { step: k }, k, k * 0.1, 1));
-      await tick(2);
+      // Paced by the fast client: the next run state once it has this one.
+      await waitFor(() => fastLast === k, `the fast client to get frame ${k}`);
       const s = server.stats();
       maxBuffered = Math.max(maxBuffered, s.bufferedBytes);
       maxQueued = Math.max(maxQueued, s.queuedFrames);
     }
-    await until(() => fastLast === frames - 1, 'the fast client to get the last frame');
+    await waitFor(() => fastLast === frames - 1, 'the fast client to get the last frame');
     const s = server.stats();
     expect(s.clients).toBe(2);
     // Per client at most one frame in flight and one pending; ws's own buffer holds at most ~2 frames in all.
@@ -114,7 +116,7 @@ describe('live server', () => {
     expect(s.droppedFrames).toBeGreaterThan(frames / 2);
     // Once it reads again, the slow client catches up with the newest frame without replaying the backlog.
     reading(slow, true);
-    await until(() => slowLast === frames - 1, 'the slow client to catch up');
+    await waitFor(() => slowLast === frames - 1, 'the slow client to catch up');
     expect(slowFrames).toBeLessThan(frames / 2);
     slow.close();
     fast.close();
@@ -128,8 +130,8 @@ describe('live server', () => {
     ws.send('{"type":"rm -rf"}');
     ws.send(Buffer.from([1, 2, 3]));
     ws.send('{"type":"speed","stepsPerFrame":5}');
-    await until(() => fake.received.some((m) => m.type === 'speed'), 'the speed message');
-    await until(() => replies.filter((r) => JSON.parse(r).type === 'error').length === 3, 'three error replies');
+    await waitFor(() => fake.received.some((m) => m.type === 'speed'), 'the speed message');
+    await waitFor(() => replies.filter((r) => JSON.parse(r).type === 'error').length === 3, 'three error replies');
     const errors = replies.map((r) => JSON.parse(r) as ServerMessage).filter((m) => m.type === 'error');
     expect(errors.map((e) => (e as { message: string }).message)).toEqual([
       expect.stringMatching(/not JSON/),
@@ -144,7 +146,7 @@ describe('live server', () => {
     expect(await closed).toBe(1009);
     const texts: string[] = [];
     const again = await connect(server.url, texts);
-    await until(() => texts.length >= 2, 'hello and history');
+    await waitFor(() => texts.length >= 2, 'hello and history');
     expect(texts.map((t) => JSON.parse(t).type)).toEqual(['hello', 'history']);
     again.close();
   });
@@ -171,7 +173,7 @@ describe('live server', () => {
     for (let k = 0; k < 5; k++) fake.emit(encodeBinary('frame', [k, 0], [1, 2], { step: k, t: k / 10, energy: 5 - k }, k, k / 10, 2));
     const texts: string[] = [];
     const late = await connect(server.url, texts);
-    await until(() => texts.length >= 3, 'hello, status and history');
+    await waitFor(() => texts.length >= 3, 'hello, status and history');
     const [h, st, hist] = texts.map((t) => JSON.parse(t));
     expect([h.type, st.type, hist.type]).toEqual(['hello', 'status', 'history']);
     expect(hist.runId).toBe(2);
@@ -197,20 +199,20 @@ describe('live server: per-client limits', () => {
     const ws = await connect(server.url, texts);
     const before = fake.received.length;
     for (let k = 1; k <= 50; k++) ws.send(JSON.stringify({ type: 'speed', stepsPerFrame: k }));
-    await until(() => server.stats().rateLimited === 45, '45 refusals');
+    await waitFor(() => server.stats().rateLimited === 45, '45 refusals');
     expect(fake.received.slice(before)).toEqual([1, 2, 3, 4, 5].map((k) => ({ type: 'speed', stepsPerFrame: k })));
-    await until(() => texts.some((t) => /too many control messages/.test(t)), 'the notice');
+    await waitFor(() => texts.some((t) => /too many control messages/.test(t)), 'the notice');
     // A second client has its own budget.
     const other = await connect(server.url);
     other.send('{"type":"reset"}');
-    await until(() => fake.received.length === before + 6, 'the other client');
+    await waitFor(() => fake.received.length === before + 6, 'the other client');
     ws.close();
     other.close();
   });
 
   it('holds only the latest of each state message for a client that never reads', async () => {
     const ws = await connect(server.url);
-    await until(() => server.stats().clients >= 1, 'the client');
+    await waitFor(() => server.stats().clients >= 1, 'the client');
     reading(ws, false);
     // Large frames fill the kernel's buffers; then everything waits in this client's queue.
     const big = new Float32Array(1 << 20);
@@ -237,7 +239,7 @@ describe('live server: reply queue cap', () => {
 
   it('sends every reply through the bounded per-client queue: a client that never reads them is disconnected', async () => {
     const ws = await connect(server.url);
-    await until(() => server.stats().clients === 1, 'the client');
+    await waitFor(() => server.stats().clients === 1, 'the client');
     reading(ws, false);
     const big = new Float32Array(1 << 20);
     let sent = 0;
@@ -245,10 +247,10 @@ describe('live server: reply queue cap', () => {
     for (let k = 0; k < 50 && server.stats().overflowed === 0; k++) {
       fake.emit(encodeBinary('frame', big, [big.length / 2, 2], { step: k }, k, 0, 1));
       for (let j = 0; j < 20; j++, sent++) ws.send('{"type":"explode"}');
-      await tick(10);
+      await turn();
       expect(server.stats().queuedBytes).toBeLessThanOrEqual(4096 + 200);
     }
-    await until(() => server.stats().overflowed === 1, 'the client to be dropped');
+    await waitFor(() => server.stats().overflowed === 1, 'the client to be dropped');
     expect(server.stats().clients).toBe(0);
     // ~100 bytes per reply: the cap was reached after about 40 unread replies, not thousands.
     expect(sent).toBeLessThan(1000);

@@ -42,7 +42,7 @@ describe.skipIf(!hasChromium())('static in-browser site, opened from disk', () =
       const s0 = await probe(page);
       expect(s0.mode).toBe('local');
       expect(s0.scene).toBe('aggregation-disk');
-      await waitFor(page, (s) => s.step >= s0.step + 10, 30_000, 'ten steps in the page');
+      await waitFor(page, (s) => s.step >= s0.step + 10, 'ten steps in the page');
       expect((await pixelStats(page)).variance).toBeGreaterThan(2);
       await settled(page);
       await expectLabels(page, await expectationsFor('aggregation-disk', {}), 'static aggregation-disk');
@@ -50,10 +50,10 @@ describe.skipIf(!hasChromium())('static in-browser site, opened from disk', () =
 
       await page.fill('[data-testid=param-n]', '120');
       await page.click('[data-testid=param-apply]');
-      await waitFor(page, (s) => s.runId === 2 && s.step >= 3, 20_000, 'the restarted run');
+      await waitFor(page, (s) => s.runId === 2 && s.step >= 3, 'the restarted run');
 
       await page.selectOption('[data-testid=scene]', 'crowd-motion');
-      await waitFor(page, (s) => s.scene === 'crowd-motion' && s.step >= 2, 60_000, 'the crowd-motion scene');
+      await waitFor(page, (s) => s.scene === 'crowd-motion' && s.step >= 2, 'the crowd-motion scene');
       await settled(page);
       await expectLabels(page, await expectationsFor('crowd-motion', {}), 'static crowd-motion');
       await expectLayout(page, true, true, 'static crowd-motion');

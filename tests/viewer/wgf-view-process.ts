@@ -6,6 +6,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { connect as tcpConnect } from 'node:net';
 import { WebSocket } from 'ws';
+import { HUNG_MS } from '../cli-harness.ts';
 
 export interface ViewProcess {
   url: string;
@@ -102,8 +103,8 @@ export async function openClient(url: string, opts: ConstructorParameters<typeof
     waiters.splice(0).forEach((w) => w());
   });
   await new Promise((resolve, reject) => (ws.once('open', resolve), ws.once('error', reject)));
-  /** Resolves once `ok()` holds, checked at every message; rejects after `ms` (a hung test only). */
-  const until = (ok: () => boolean, what: string, ms = 30_000) =>
+  /** Resolves once `ok()` holds, checked at every message; rejects after `ms` (HUNG_MS: a hung test only). */
+  const until = (ok: () => boolean, what: string, ms = HUNG_MS) =>
     new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), ms);
       const check = () => {

@@ -21,6 +21,8 @@ export class FrameStream implements Callback {
   /** When the next frame is due (ms, `now()` clock). */
   private nextAt = -Infinity;
   frames = 0;
+  /** Step of the last frame sent (−1 before the first). */
+  sentStep = -1;
 
   constructor(
     private readonly sink: BinarySink,
@@ -45,6 +47,7 @@ export class FrameStream implements Callback {
     const frame = encodeBinary('frame', f.data, f.shape, rec, rec.step, rec.t, this.runId);
     const period = Math.max(1000 / this.maxFps, (1000 * frame.byteLength) / this.maxBytesPerSecond);
     this.sink(frame);
+    this.sentStep = rec.step;
     // A fixed schedule, not "period after the last send": a late timer (a busy machine)
     // shortens the next wait instead of lowering the rate; at most one frame of catch-up.
     const now = this.now();

@@ -86,6 +86,8 @@ export class SimDriver {
     this.status.state = this.status.paused ? 'paused' : 'running';
     delete this.status.message;
     delete this.status.hint;
+    delete this.status.idle; // a new run: its loop has not stopped yet
+    delete this.status.frameStep;
     this.announce();
   }
 
@@ -150,6 +152,9 @@ export class SimDriver {
         break;
     }
     this.interrupt = true;
+    // The play loop wakes: it is no longer known to be idle (it says so again when it is).
+    delete this.status.idle;
+    delete this.status.frameStep;
     this.sendStatus();
     this.wake?.();
   }
@@ -195,6 +200,12 @@ export class SimDriver {
       }
       const single = this.status.paused && this.pendingSteps > 0;
       if ((this.status.paused && !single) || this.status.state === 'diverged' || this.status.state === 'error') {
+        if (!this.status.idle) {
+          // Stopped, its last frame sent: say so (clients and tests wait for this, not for a while).
+          this.status.idle = true;
+          this.status.frameStep = this.stream.sentStep;
+          this.sendStatus();
+        }
         await new Promise<void>((r) => (this.wake = r));
         this.wake = null;
         continue;

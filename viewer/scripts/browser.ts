@@ -39,8 +39,15 @@ export async function pixelStats(page: Page): Promise<{ mean: number; variance: 
   return page.evaluate(() => (window as unknown as { __wgf: ViewerProbe }).__wgf.pixelStats());
 }
 
-/** Waits until the page's probe satisfies `ok` (polling every 50 ms), or throws with the last state. */
-export async function waitFor(page: Page, ok: (s: ProbeState) => boolean, timeoutMs = 30_000, what = 'condition'): Promise<ProbeState> {
+/**
+ * How long a wait on the page may last before it is taken for hung (180 s): a bound
+ * for failing, never a synchronisation; a loaded two-core machine runs the page, the
+ * server and the simulation many times slower than an idle one.
+ */
+export const PAGE_HUNG_MS = 180_000;
+
+/** Waits until the page's probe satisfies `ok` (polling every 50 ms), or throws with the last state after `timeoutMs`. */
+export async function waitFor(page: Page, ok: (s: ProbeState) => boolean, what = 'condition', timeoutMs = PAGE_HUNG_MS): Promise<ProbeState> {
   const start = Date.now();
   let s: ProbeState | null = null;
   while (Date.now() - start < timeoutMs) {
@@ -62,7 +69,7 @@ export async function openViewer(browser: Browser, url: string, size = { width: 
   page.on('pageerror', (e) => errors.push(e.message));
   await page.goto(url);
   try {
-    await waitFor(page, (s) => s.received > 0, 30_000, 'the first frame');
+    await waitFor(page, (s) => s.received > 0, 'the first frame');
   } catch (e) {
     throw new Error(`${(e as Error).message}; page errors: ${errors.join(' | ') || 'none'}`);
   }

@@ -34,7 +34,7 @@ export async function settled(page: Page): Promise<void> {
 export async function resize(page: Page, size: Viewport): Promise<void> {
   const before = (await probe(page)).rendered;
   await page.setViewportSize(size);
-  await waitFor(page, (s) => s.rendered > before, 20_000, `a redraw at ${size.width}×${size.height}`);
+  await waitFor(page, (s) => s.rendered > before, `a redraw at ${size.width}×${size.height}`);
   await settled(page);
 }
 
@@ -55,9 +55,9 @@ export async function shootCase(
     const [first] = Object.values(sizes);
     const page = await openViewer(browser, server.url, first);
     try {
-      await waitFor(page, (s) => s.step >= c.atStep, 60_000, `step ${c.atStep}`);
+      await waitFor(page, (s) => s.step >= c.atStep, `step ${c.atStep}`);
       await page.click('[data-testid=play]');
-      await waitFor(page, (s) => s.status?.paused === true, 10_000, 'pause');
+      await waitFor(page, (s) => s.status?.paused === true, 'pause');
       const shots: Shot[] = [];
       for (const [name, size] of Object.entries(sizes)) {
         if (shots.length) await resize(page, size);

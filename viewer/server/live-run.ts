@@ -189,7 +189,8 @@ export class LiveRun implements LiveSource {
   /** A status from the server itself, built on the thread's last one. */
   private answer(state: string, message: string): void {
     this.owed = false;
-    const base = this.lastStatus ?? { paused: true, stepsPerFrame: 1, targetSteps: 0, state };
+    // Sent while the thread is inside a step or a build: not idle, whatever its last status said.
+    const { idle: _idle, frameStep: _frameStep, ...base } = this.lastStatus ?? { paused: true, stepsPerFrame: 1, targetSteps: 0, state };
     const status: ControlStatus = { ...base, paused: this.control.paused, stepsPerFrame: this.control.stepsPerFrame, state, message };
     this.emit({ type: 'status', status, runId: this.lastRunId } satisfies Status);
   }
