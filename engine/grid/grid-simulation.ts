@@ -16,7 +16,7 @@ export interface GridState {
    */
   warm: Float64Array | null;
   /** The last step's solver report (sinkhorn_iterations, marginal_error, ... metrics). */
-  last: { iterations: number; marginalError: number; converged: boolean; logApplications: number; dualValue?: number; backAndForth?: number };
+  last: { iterations: number; marginalError: number; converged: boolean; logApplications: number; dualValue?: number; backAndForth?: number; newtonSteps?: number; newtonFallback?: boolean };
   /** Exact scheme: the adapted ascent step sizes of the forth and back half-steps (`warm` holds its dual potential φ). */
   sigmaForth?: number;
   sigmaBack?: number;
@@ -104,7 +104,7 @@ export function exactJkoScheme(o: GridSimulationOptions): Scheme<GridState> & {
     jko,
     measureOf,
     init(x0) {
-      return { x: x0, warm: null, sigmaForth: 1, sigmaBack: 1, last: { iterations: 0, marginalError: 0, converged: true, logApplications: 0, dualValue: 0, backAndForth: 0 } };
+      return { x: x0, warm: null, sigmaForth: 1, sigmaBack: 1, last: { iterations: 0, marginalError: 0, converged: true, logApplications: 0, dualValue: 0, backAndForth: 0, newtonSteps: 0, newtonFallback: false } };
     },
     step(s): StepReport {
       jko.state = { phi: s.warm, sigmaForth: s.sigmaForth ?? 1, sigmaBack: s.sigmaBack ?? 1 };
@@ -112,7 +112,7 @@ export function exactJkoScheme(o: GridSimulationOptions): Scheme<GridState> & {
       s.warm = jko.state.phi;
       s.sigmaForth = jko.state.sigmaForth;
       s.sigmaBack = jko.state.sigmaBack;
-      s.last = { iterations: r.iterations, marginalError: r.marginalError, converged: r.converged, logApplications: 0, dualValue: r.dualValue, backAndForth: r.backAndForth };
+      s.last = { iterations: r.iterations, marginalError: r.marginalError, converged: r.converged, logApplications: 0, dualValue: r.dualValue, backAndForth: r.backAndForth, newtonSteps: r.newtonSteps, newtonFallback: r.newtonFallback };
       return {
         tau: o.tau,
         solver: {
@@ -169,7 +169,7 @@ export function gridSimulation(o: GridSimulationOptions): GridSimulation {
       const m = scheme.measureOf(s);
       const base: Record<string, number> =
         o.scheme === 'exact'
-          ? { bfm_iterations: s.last.iterations, back_steps: s.last.backAndForth ?? 0, marginal_error: s.last.marginalError, dual_value: s.last.dualValue ?? 0, mass: m.mass() }
+          ? { bfm_iterations: s.last.iterations, back_steps: s.last.backAndForth ?? 0, newton_steps: s.last.newtonSteps ?? 0, marginal_error: s.last.marginalError, dual_value: s.last.dualValue ?? 0, mass: m.mass() }
           : { sinkhorn_iterations: s.last.iterations, marginal_error: s.last.marginalError, mass: m.mass(), log_domain_applications: s.last.logApplications };
       return { ...base, ...(o.metrics ? o.metrics(m, t) : {}) };
     },

@@ -16,6 +16,7 @@ export * from './exact/c-transform.ts';
 export * from './exact/h1-preconditioner.ts';
 export * from './exact/pointwise-dual.ts';
 export * from './exact/potential-map.ts';
+export * from './exact/weighted-h1.ts';
 export * from './exact/exact-jko.ts';
 export * from './grid-simulation.ts';
 export * from './references.ts';

@@ -7,6 +7,7 @@ import { GridCTransform } from './c-transform.ts';
 import { H1Preconditioner } from './h1-preconditioner.ts';
 import { PointwiseConjugate } from './pointwise-dual.ts';
 import { PotentialMap } from './potential-map.ts';
+import { WeightedH1Solver } from './weighted-h1.ts';
 
 /** Options of an exact JKO step by the back-and-forth method (docs/design.md §1.2). */
 export interface ExactJKOOptions {
@@ -16,6 +17,11 @@ export interface ExactJKOOptions {
   tol?: number;
   /** Back-and-forth iterations per step. Default 500. */
   maxIter?: number;
+  /**
+   * Newton path before the back-and-forth half-steps: 'auto' (default) takes it when the
+   * energy has an entropy term, 'off' never. See ExactJKO.step.
+   */
+  newton?: 'auto' | 'off';
 }
 
 /**
@@ -34,12 +40,31 @@ export interface ExactJKOStepReport extends JKOStepReport {
   dualValue: number;
   /** How many of the `iterations` (ascent half-steps) were back half-steps. */
   backAndForth: number;
+  /** Accepted Newton steps (each costs one or more of the `iterations`: the backtracking tries). */
+  newtonSteps: number;
+  /** Conjugate-gradient iterations of the Newton solves, summed over the step. */
+  newtonCg: number;
+  /** Whether the Newton path gave up (no decrease after backtracking, or a stall) and the gradient path finished the step. */
+  newtonFallback: boolean;
 }
 
 /** Step sizes: grown while the marginal error falls, halved when it rises; kept in [SIGMA_MIN, SIGMA_MAX]. */
 const GROW = 1.1, SHRINK = 0.5, SIGMA_MIN = 1e-4, SIGMA_MAX = 1.5, SLACK = 1.1;
 /** Back half-steps in a row that do not lower the best marginal error before the step goes on with forth half-steps alone. */
 const STALLS = 2;
+/**
+ * Newton path: the step length is halved up to NEWTON_BACKTRACK times until the marginal
+ * error falls; NEWTON_STALLS accepted steps in a row that keep more than NEWTON_SLOW of the
+ * error mean the quadratic model no longer holds. The CG solve of each Newton system stops at
+ * a relative residual NEWTON_RTOL (an inexact Newton step) or NEWTON_CG iterations.
+ */
+const NEWTON_FOLD = 1, NEWTON_CLIP = 5, NEWTON_BACKTRACK = 5, NEWTON_STALLS = 3, NEWTON_SLOW = 0.7, NEWTON_RTOL = 1e-3, NEWTON_CG = 400;
+/**
+ * Floor of the Newton operator's weights, relative to their maxima: where ρ and T#μ both vanish
+ * (far tails) A keeps a tiny Laplacian, so the step there is smooth (with 1e−12 the tails
+ * steered the map and the error rose after 2e−6 at 64²; 1e−4 stalled near 1e−4: measured).
+ */
+const NEWTON_FLOOR = 1e-8;
 
 /**
  * One exact (unregularized) JKO step on a grid by the back-and-forth method
@@ -75,6 +100,8 @@ const STALLS = 2;
  * STALLS that do not, the step goes on from the best potential with forth half-steps
  * alone (plain preconditioned ascent on J, same fixed point) to the tolerance.
  * `iterations` counts half-steps; `backAndForth` how many of them were back.
+ * With an entropy term a damped Newton path runs first (see step() and newtonDirection;
+ * docs/design.md §1.2), with the back-and-forth path as its fallback.
  * Energies: the entropic scheme's pointwise model (potential, entropy, porous medium,
  * congestion, obstacles, interaction through V = W*ρ_k). Cells [size] row-major, 1–3 axes.
  */
@@ -85,7 +112,14 @@ export class ExactJKO {
   private readonly map: PotentialMap;
   private readonly precond: H1Preconditioner;
   private readonly conj: PointwiseConjugate;
-  private readonly buf: Record<'mu' | 'phi' | 'psi' | 'rho' | 'push' | 'r' | 'dir' | 'best', Float64Array>;
+  private readonly weighted: WeightedH1Solver;
+  private readonly buf: Record<'mu' | 'phi' | 'psi' | 'rho' | 'push' | 'r' | 'dir' | 'best' | 'prev' | 'start' | 'newton' | 'chi' | 'rhs', Float64Array> & { nuk: Float64Array[] };
+  private pushScale = 1;
+  private lastError = NaN;
+  /** max V − min V of the model at the step's start (the slack of descends()). */
+  private potentialRange = 0;
+  /** s(max μ) of the porous term (its pressure scale: the Newton clip without entropy). */
+  private pressureScale = 0;
   private lambda = NaN;
   private theta: [number, number] = [0, 0];
   private conjugateValue = 0;
@@ -103,8 +137,10 @@ export class ExactJKO {
     this.ctransform = new GridCTransform(grid, opts.tau);
     this.map = new PotentialMap(grid, opts.tau);
     this.precond = new H1Preconditioner(grid);
+    this.weighted = new WeightedH1Solver(grid);
     const n = grid.size;
-    this.buf = { mu: new Float64Array(n), phi: new Float64Array(n), psi: new Float64Array(n), rho: new Float64Array(n), push: new Float64Array(n), r: new Float64Array(n), dir: new Float64Array(n), best: new Float64Array(n) };
+    const f = () => new Float64Array(n);
+    this.buf = { mu: f(), phi: f(), psi: f(), rho: f(), push: f(), r: f(), dir: f(), best: f(), prev: f(), start: f(), newton: f(), chi: f(), rhs: f(), nuk: grid.shape.map(f) };
   }
 
   /** Advances `measure` by one step (in place). Throws DivergenceError when the ascent diverges. */
@@ -120,11 +156,76 @@ export class ExactJKO {
     this.cConcave(phi);
     const muMax = max(mu);
     this.setPreconditioner(muMax);
+    this.potentialRange = max(this.model.V) - min(this.model.V);
+    this.pressureScale = this.model.porous.coef > 0 ? this.conj.potentialAt(muMax) : 0;
     let { sigmaForth, sigmaBack } = this.state;
     let error = this.residual(phi);
     let best = error, steps = 0, bfm = 0, stalls = 0, polishing = false;
     const keep = this.buf.best;
     keep.set(phi);
+    let newtonSteps = 0, newtonCg = 0, newtonFallback = false, newtonBest = Infinity;
+    if (this.useNewton()) {
+      // Newton path: φ ← φ + s·d (newtonDirection), s = 1, ½, ¼, … until the marginal error
+      // falls and the mass on cells where the map folds (det(I − τD²φ) ≤ 0, where T#μ is 0 by
+      // construction and the residual no longer certifies anything) stays below the error.
+      // Safeguard: no acceptable trial after the backtracking, NEWTON_STALLS slow steps, or a
+      // failed solve hand the step to the back-and-forth path below, restarted from the step's
+      // c-concave start; the step returns whichever of the two potentials has the lower error.
+      const prev = this.buf.prev, start = this.buf.start;
+      start.set(phi);
+      let slow = 0;
+      while (error >= tol && steps < maxIter) {
+        const cg = this.newtonDirection(dir);
+        newtonCg += Math.max(cg, 0);
+        if (cg < 0) {
+          newtonFallback = true;
+          break;
+        }
+        prev.set(phi);
+        const before = error;
+        let s = 1, accepted = false;
+        for (let t = 0; t <= NEWTON_BACKTRACK && steps < maxIter; t++, s *= 0.5) {
+          for (let i = 0; i < phi.length; i++) phi[i] = prev[i] + s * dir[i];
+          error = this.residual(phi);
+          steps++;
+          const folded = this.foldedMass();
+          if (error < before && folded <= NEWTON_FOLD * error) {
+            accepted = true;
+            break;
+          }
+        }
+        if (!accepted) {
+          newtonFallback = true;
+          break;
+        }
+        newtonSteps++;
+        if (error < best) {
+          best = error;
+          keep.set(phi);
+        }
+        slow = error > NEWTON_SLOW * before ? slow + 1 : 0;
+        if (slow >= NEWTON_STALLS) {
+          newtonFallback = true;
+          break;
+        }
+      }
+      if (newtonFallback) {
+        // The back-and-forth path's own bookkeeping (its stalls go back to its best) starts afresh.
+        // Newton's best stays a candidate if Newton made progress and it passes the descent check.
+        if (newtonSteps > 0) {
+          phi.set(keep);
+          this.residual(phi);
+          if (this.descends(mu)) {
+            newtonBest = best;
+            this.buf.newton.set(keep);
+          }
+        }
+        phi.set(start);
+        error = this.residual(phi);
+        best = error;
+        keep.set(phi);
+      }
+    }
     while (error >= tol && steps < maxIter && Number.isFinite(error)) {
       // Forth: φ ← φ + σ P⁻¹(ρ(φ) − T#μ).
       this.forthDirection(dir);
@@ -133,7 +234,7 @@ export class ExactJKO {
       error = this.residual(phi);
       sigmaForth = adapt(sigmaForth, before, error);
       steps++;
-      if (error < best) {
+      if (error < best && this.descends(mu)) {
         best = error;
         keep.set(phi);
       }
@@ -148,7 +249,7 @@ export class ExactJKO {
       sigmaBack = adapt(sigmaBack, mid, error);
       steps++;
       bfm++;
-      if (error < best) {
+      if (error < best && this.descends(mu)) {
         best = error;
         keep.set(phi);
         stalls = 0;
@@ -160,8 +261,12 @@ export class ExactJKO {
         error = this.residual(phi);
       }
     }
-    if (Number.isFinite(error) && error > best) {
+    if (Number.isFinite(error) && (error > best || !this.descends(mu))) {
       phi.set(keep);
+      error = this.residual(phi);
+    }
+    if (newtonBest < error || (newtonBest < Infinity && !Number.isFinite(error))) {
+      phi.set(this.buf.newton);
       error = this.residual(phi);
     }
     const converged = error < tol;
@@ -172,7 +277,7 @@ export class ExactJKO {
     const dualValue = dot(mu, psi) - this.conjugateValue;
     measure.p.set(rho);
     this.state = { phi: phi.slice(), sigmaForth, sigmaBack };
-    return { iterations: steps, marginalError: error, converged, logApplications: 0, dualValue, backAndForth: bfm };
+    return { iterations: steps, marginalError: error, converged, logApplications: 0, dualValue, backAndForth: bfm, newtonSteps, newtonCg, newtonFallback };
   }
 
   /**
@@ -181,11 +286,85 @@ export class ExactJKO {
    * For porous media and congestion χ is flat on the support and this is close; with
    * entropy χ = ρ/T falls off in the tails, where the steps are then too short: the
    * marginal error stalls near 1e−3 (measured on Fokker–Planck, reported as not
-   * converged). Weighting P by ρ, or stepping on log ρ as Sinkhorn does, was unstable
-   * in the tails in our trials.
+   * converged). With an entropy term the step therefore runs the Newton path first
+   * (newtonDirection: P weighted by the densities, solved by CG), this path after it.
    */
   private setPreconditioner(muMax: number): void {
     this.theta = [this.conj.slopeAt(muMax), this.opts.tau * muMax];
+  }
+
+  /** Σρ over the cells where the map of the last residual() folds (det(I − τD²φ) ≤ 0): there T#μ is 0 by construction. */
+  private foldedMass(): number {
+    const J = this.map.jacobian, rho = this.buf.rho;
+    let m = 0;
+    for (let i = 0; i < J.length; i++) if (!(J[i] > 0)) m += rho[i];
+    return m;
+  }
+
+  /**
+   * A check that does not trust the residual (which a folded or flattened map can make small
+   * for a wrong density: measured on grid-diffusion-3d, mean 2.49 for 1.0): the JKO step must
+   * not raise the objective above the value of staying put, F(ρ) + Σρ τ|∇φ|²/2 ≤ F(μ) (the
+   * cost of the map S = Id − τ∇φ from ρ, which carries ρ onto μ up to the residual), with a
+   * slack of ‖r‖₁·(1 + max|V|) for the residual. At the last residual().
+   */
+  private descends(mu: Float64Array): boolean {
+    const rho = this.buf.rho;
+    const cost = this.map.transportCost(rho);
+    const slack = this.lastError * (1 + this.potentialRange);
+    return this.conj.energy(rho) + cost <= this.conj.energy(mu) + slack;
+  }
+
+  /** The Newton path is taken with an entropy term unless switched off (options.newton). */
+  private useNewton(): boolean {
+    return (this.opts.newton ?? 'auto') === 'auto' && this.model.temperature > 0;
+  }
+
+  /**
+   * The Newton direction from the last residual() into out: A d = g with
+   *
+   *     A = χ + τ(−div ν M⁻¹ ∇),   M = I − τD²φ,   ν = T#μ,
+   *
+   * the negative Hessian of J up to constants (the M⁻¹ from the derivative of the map;
+   * weighted-h1.ts keeps its diagonal). Where ρ and ν are both positive and below the cap
+   * the residual is taken in potential form, g = χ(ν)·(s(ρ) − s(ν)) with χ = χ(ν) (for the
+   * entropy T·log(ρ/ν)·ν/T): the linear form ρ − ν asks for steps of T(1 − ν/ρ) in the tails,
+   * where ν/ρ spans decades (measured up to 1e9 there; the log form converged the first
+   * Fokker–Planck step at 128² in 3 Newton steps against 6). Elsewhere g = ρ − ν, χ = dρ/ds
+   * at ρ. Steps are clipped to ±NEWTON_CLIP·T per cell. Returns the CG iterations, or −1
+   * when the solve fails (non-finite, or the CG residual above ½).
+   */
+  private newtonDirection(out: Float64Array): number {
+    const { rho, push, chi, r, rhs } = this.buf;
+    this.conj.slopes(rho, chi);
+    rhs.set(r);
+    const cap = this.model.cap, mask = this.model.mask;
+    for (let i = 0; i < rho.length; i++) {
+      const q = rho[i], v = push[i];
+      if (!(q > 0 && v > 0 && q < cap && v < cap) || (mask && mask[i])) continue;
+      const c = this.conj.slopeAt(v);
+      chi[i] = c;
+      rhs[i] = c * (this.conj.potentialAt(q) - this.conj.potentialAt(v));
+    }
+    // ν M⁻¹ on the diagonal, M = I − τD²φ: ν_k = μ(S)·cof_kk(M)·(the push's unit-mass scale),
+    // since ν = μ(S)·det M. (With ν alone the Newton steps stall near 5e−3 at 128², τ/h² = 16: measured.)
+    const nu = this.map.cofactor.map((c, k) => {
+      const w = this.buf.nuk[k], a = this.map.sampled, scale = this.pushScale;
+      for (let i = 0; i < w.length; i++) w[i] = a[i] * c[i] * scale;
+      return w;
+    });
+    this.weighted.set(chi, nu, this.opts.tau, NEWTON_FLOOR * max(chi), NEWTON_FLOOR * max(push));
+    const rep = this.weighted.solve(rhs, out, NEWTON_RTOL, NEWTON_CG);
+    if (!(rep.relativeResidual < 0.5)) return -1;
+    // Trust region per cell (the potential form's steps are O(T·log(ρ/ν)); a bound keeps one
+    // bad cell from steering the map).
+    const clip = NEWTON_CLIP * (this.model.temperature + this.pressureScale);
+    for (let i = 0; i < out.length; i++) {
+      const v = out[i];
+      if (!Number.isFinite(v)) return -1;
+      out[i] = v > clip ? clip : v < -clip ? -clip : v;
+    }
+    return rep.iterations;
   }
 
   /** The ascent direction of the forth half-step from the last residual(): P⁻¹r, into out. */
@@ -221,12 +400,15 @@ export class ExactJKO {
     let total = 0;
     for (let i = 0; i < push.length; i++) total += push[i];
     const scale = 1 / total;
+    this.pushScale = scale;
+    this.lastError = NaN;
     let err = 0;
     for (let i = 0; i < r.length; i++) {
       push[i] *= scale;
       r[i] = rho[i] - push[i];
       err += Math.abs(r[i]);
     }
+    this.lastError = err;
     return err;
   }
 
@@ -261,5 +443,11 @@ function dot(a: Float64Array, b: Float64Array): number {
 function max(a: Float64Array): number {
   let m = 0;
   for (let i = 0; i < a.length; i++) if (a[i] > m) m = a[i];
+  return m;
+}
+
+function min(a: Float64Array): number {
+  let m = Infinity;
+  for (let i = 0; i < a.length; i++) if (a[i] < m) m = a[i];
   return m;
 }

@@ -37,13 +37,54 @@ export interface ConjugateResult {
  */
 export class PointwiseConjugate {
   constructor(private readonly model: PointwiseModel) {
-    if (!(model.temperature > 0) && !(model.porous.coef > 0)) {
-      throw new UsageError(
-        model.cap < Infinity
-          ? 'scheme=exact needs an entropy or porous-medium term next to congestion: with a potential and congestion alone (the incompressible limit) ρ(φ) is bang-bang and the back-and-forth iteration does not converge on the grid (measured); use scheme=entropic'
-          : 'scheme=exact needs an entropy or porous-medium term: with a potential alone the exact JKO dual has no unique density (use scheme=entropic)',
-      );
+    if (!(model.temperature > 0) && !(model.porous.coef > 0) && !(model.cap < Infinity)) {
+      throw new UsageError('scheme=exact needs an entropy, porous-medium or congestion term: with a potential alone the exact JKO dual has no unique density (use scheme=entropic)');
     }
+  }
+
+  /** Potential and congestion alone (the incompressible limit): ρ(φ) is bang-bang (see evaluateBangBang). */
+  get bangBang(): boolean {
+    return !(this.model.temperature > 0) && !(this.model.porous.coef > 0);
+  }
+
+  /** Sorted copy of the free cells' w = −φ − V (bang-bang scratch). */
+  private sorted: Float64Array | null = null;
+
+  /**
+   * Congestion and a potential alone: f_i(q) = V_i q + ι{0 ≤ q ≤ cap}, so the maximizer of
+   * Σ w q (w = −φ − V) under Σq = 1 fills the cells of largest w to the cap: q = cap where
+   * w > λ, 0 where w < λ, and the cells at w = λ (the threshold: the ⌈1/cap⌉-th largest w)
+   * share the rest equally — a supergradient of the concave, non-smooth F₁*(−φ). Σq = 1
+   * exactly up to the rounding of the shared rest. O(N log N) (a sort).
+   */
+  private evaluateBangBang(phi: Float64Array, q: Float64Array): ConjugateResult {
+    const { V, mask, cap } = this.model;
+    const n = phi.length;
+    if (!this.sorted || this.sorted.length < n) this.sorted = new Float64Array(n);
+    let free = 0;
+    for (let i = 0; i < n; i++) if (!(mask && mask[i])) this.sorted[free++] = -phi[i] - V[i];
+    const w = this.sorted.subarray(0, free).sort();
+    const full = Math.min(free, Math.floor(1 / cap)); // cells at the cap, the rest share 1 − full·cap
+    const lambda = full < free ? w[free - 1 - full] : -Infinity;
+    let above = 0, at = 0;
+    for (let i = 0; i < n; i++) {
+      if (mask && mask[i]) continue;
+      const wi = -phi[i] - V[i];
+      if (wi > lambda) above++;
+      else if (wi === lambda) at++;
+    }
+    const share = at > 0 ? Math.min(cap, (1 - above * cap) / at) : 0;
+    let value = 0;
+    for (let i = 0; i < n; i++) {
+      if (mask && mask[i]) {
+        q[i] = 0;
+        continue;
+      }
+      const wi = -phi[i] - V[i];
+      q[i] = wi > lambda ? cap : wi === lambda ? share : 0;
+      value += wi * q[i];
+    }
+    return { lambda, value };
   }
 
   /** B = c·m/(m−1), the coefficient of q^{m−1} in f'. */
@@ -55,12 +96,40 @@ export class PointwiseConjugate {
   /** dρ_i/ds at cell mass q (the pointwise curvature of F₁*), below the cap. */
   slopeAt(q: number): number {
     const T = this.model.temperature, B = this.porousB, m = this.model.porous.m;
-    if (!(T > 0) && !(B > 0)) return 0;
+    if ((!(T > 0) && !(B > 0)) || !(q > 0)) return 0;
     return q / (T + B * (m - 1) * Math.pow(q, m - 1));
+  }
+
+  /** s(q) = f'(q) − V = T(log q + 1) + c·m/(m−1)·q^{m−1}: the s at which the cell holds q (q > 0, below the cap). */
+  potentialAt(q: number): number {
+    const T = this.model.temperature, B = this.porousB, m = this.model.porous.m;
+    return (T > 0 ? T * (Math.log(q) + 1) : 0) + (B > 0 ? B * Math.pow(q, m - 1) : 0);
+  }
+
+  /** Σ_i f_i(q_i) − the cap and mask indicators: Σ V q + T q log q + c q^m/(m−1). */
+  energy(q: Float64Array): number {
+    const { V, temperature: T } = this.model;
+    const c = this.model.porous.coef, m = this.model.porous.m;
+    let e = 0;
+    for (let i = 0; i < q.length; i++) {
+      const qi = q[i];
+      if (!(qi > 0)) continue;
+      e += V[i] * qi;
+      if (T > 0) e += T * qi * Math.log(qi);
+      if (c > 0) e += (c * Math.pow(qi, m)) / (m - 1);
+    }
+    return e;
+  }
+
+  /** out_i = dρ_i/ds at ρ_i [size]: the slope above, 0 where the cap binds or on the mask. */
+  slopes(rho: Float64Array, out: Float64Array): void {
+    const { mask, cap } = this.model;
+    for (let i = 0; i < rho.length; i++) out[i] = (mask && mask[i]) || rho[i] >= cap ? 0 : this.slopeAt(rho[i]);
   }
 
   /** ρ(φ) into q [size] (Σq = 1, 0 on the mask); returns λ and F₁*(−φ). `guess`: a previous λ. */
   evaluate(phi: Float64Array, q: Float64Array, guess = NaN): ConjugateResult {
+    if (this.bangBang) return this.evaluateBangBang(phi, q);
     const { V, mask, temperature: T, cap } = this.model;
     const c = this.model.porous.coef, m = this.model.porous.m, B = this.porousB;
     let wMin = Infinity, wMax = -Infinity, free = 0;

@@ -25,6 +25,12 @@ export class PotentialMap {
   readonly position: Float64Array[];
   /** det(I − τD²u(z)) [size]. */
   readonly jacobian: Float64Array;
+  /** Diagonal of the cofactor matrix of I − τD²u(z), per axis [d][size] (det · (I − τD²u)⁻¹ on the diagonal). */
+  readonly cofactor: Float64Array[];
+  /** ∇u(z) by centred differences, per axis [d][size] (physical units). */
+  readonly gradient: Float64Array[];
+  /** a(S(z)), the interpolated value of the last pullDensity's a [size]. */
+  readonly sampled: Float64Array;
   private readonly padded: Float64Array;
   private readonly pShape: number[];
   private readonly pStrides: number[];
@@ -37,6 +43,9 @@ export class PotentialMap {
     const d = grid.dim;
     this.position = grid.shape.map(() => new Float64Array(grid.size));
     this.jacobian = new Float64Array(grid.size);
+    this.cofactor = grid.shape.map(() => new Float64Array(grid.size));
+    this.sampled = new Float64Array(grid.size);
+    this.gradient = grid.shape.map(() => new Float64Array(grid.size));
     this.pShape = grid.shape.map((n) => n + 2);
     this.pStrides = stridesOf(this.pShape);
     this.strides = stridesOf(grid.shape);
@@ -60,6 +69,7 @@ export class PotentialMap {
       const det = J[i];
       if (!(det > 0) || (zero && zero[i])) {
         out[i] = 0;
+        this.sampled[i] = 0;
         continue;
       }
       let v: number;
@@ -76,8 +86,22 @@ export class PotentialMap {
           v = (1 - f0) * ((1 - f1) * l(e) + f1 * l(e + s1)) + f0 * ((1 - f1) * l(e + s0) + f1 * l(e + s0 + s1));
         }
       }
+      this.sampled[i] = v;
       out[i] = det * v;
     }
+  }
+
+  /** Σ_z w(z)|z − S(z)|²/(2τ) [size], with S before the clamp to the box: Σ w τ|∇u|²/2 from the last set(). */
+  transportCost(w: Float64Array): number {
+    const { gradient } = this;
+    let c = 0;
+    for (let i = 0; i < w.length; i++) {
+      if (!(w[i] > 0)) continue;
+      let g2 = 0;
+      for (let k = 0; k < gradient.length; k++) g2 += gradient[k][i] * gradient[k][i];
+      c += w[i] * g2;
+    }
+    return 0.5 * this.tau * c;
   }
 
   /** out = S#r [size]: r(z) shared among the cells around S(z) by multilinear weights (Σout = Σr). */
@@ -151,7 +175,9 @@ export class PotentialMap {
       const p = i + 1;
       const um = U[p - 1], uc = U[p], up = U[p + 1];
       P[i] = clamp(i - (tau * (up - um)) / (2 * h * h), n);
+      this.gradient[0][i] = (up - um) / (2 * h);
       J[i] = 1 - (tau * (up - 2 * uc + um)) / (h * h);
+      this.cofactor[0][i] = 1;
     }
   }
 
@@ -159,6 +185,8 @@ export class PotentialMap {
     const { padded: U, tau, jacobian: J } = this;
     const [n0, n1] = this.grid.shape, [h0, h1] = this.grid.h;
     const [P0, P1] = this.position;
+    const [C0, C1] = this.cofactor;
+    const [G0, G1] = this.gradient;
     const S = n1 + 2;
     const a0 = tau / (2 * h0 * h0), a1 = tau / (2 * h1 * h1);
     const b0 = tau / (h0 * h0), b1 = tau / (h1 * h1), b01 = tau / (4 * h0 * h1);
@@ -168,9 +196,13 @@ export class PotentialMap {
         const uc = U[p], un = U[p - S], us = U[p + S], uw = U[p - 1], ue = U[p + 1];
         P0[i] = clamp(i0 - a0 * (us - un), n0);
         P1[i] = clamp(i1 - a1 * (ue - uw), n1);
+        G0[i] = (us - un) / (2 * h0);
+        G1[i] = (ue - uw) / (2 * h1);
         const j00 = 1 - b0 * (us - 2 * uc + un), j11 = 1 - b1 * (ue - 2 * uc + uw);
         const j01 = -b01 * (U[p + S + 1] - U[p + S - 1] - U[p - S + 1] + U[p - S - 1]);
         J[i] = j00 * j11 - j01 * j01;
+        C0[i] = j11;
+        C1[i] = j00;
       }
     }
   }
@@ -200,7 +232,13 @@ export class PotentialMap {
           P0[i] = clamp(i0 - a[0] * (U[p + s0] - U[p - s0]), n0);
           P1[i] = clamp(i1 - a[1] * (U[p + s1] - U[p - s1]), n1);
           P2[i] = clamp(i2 - a[2] * (U[p + 1] - U[p - 1]), n2);
+          this.gradient[0][i] = (U[p + s0] - U[p - s0]) / (2 * h[0]);
+          this.gradient[1][i] = (U[p + s1] - U[p - s1]) / (2 * h[1]);
+          this.gradient[2][i] = (U[p + 1] - U[p - 1]) / (2 * h[2]);
           J[i] = j[0] * (j[4] * j[8] - j[5] * j[7]) - j[1] * (j[3] * j[8] - j[5] * j[6]) + j[2] * (j[3] * j[7] - j[4] * j[6]);
+          this.cofactor[0][i] = j[4] * j[8] - j[5] * j[7];
+          this.cofactor[1][i] = j[0] * j[8] - j[2] * j[6];
+          this.cofactor[2][i] = j[0] * j[4] - j[1] * j[3];
         }
   }
 }
