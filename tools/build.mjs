@@ -145,7 +145,7 @@ export async function build(outdir = DIST) {
     renameSync(tmp, f.path);
   }
   const stats = statsOf([...inputs, ...BUILD_INPUTS]);
-  // What each output holds (sources, and bundled packages by name): tests/batch/startup.test.ts
+  // What each output holds (sources, and bundled packages by name): tests/cli/sweep/startup.test.ts
   // maps the files a command loads back to the modules in them.
   const contents = {};
   for (const [out, o] of Object.entries(result.metafile.outputs)) {

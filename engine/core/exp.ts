@@ -15,7 +15,7 @@
  * exact, and a tail (Cody–Waite). 2^{−(k mod 64)/64} comes from a 64-entry table, and
  * 2^{−⌊k/64⌋} from a table of powers of two in JavaScript and from the exponent bits in
  * WebAssembly: both exact, so the two forms give the same bits. Within 3 ulp of Math.exp
- * on [EXP_FLOOR, 0] (tests/core/exp.test.ts).
+ * on [EXP_FLOOR, 0] (tests/engine/core/exp.test.ts).
  *
  * Floors — one convention: the floor is the smallest argument whose exponential is
  * computed; below it e^t is taken as 0.
@@ -149,7 +149,7 @@ const F32_DEGREE = 8;
  *
  * P8 the degree-8 Taylor polynomial (truncation |u|⁹/9! < 3e−8); the six squarings
  * multiply its rounding by 64: relative error < 2e−5 (measured 1.0e−5,
- * tests/backend/exp-source.test.ts), on a par with casting positions to float32 for the
+ * tests/engine/backend/exp-source.test.ts), on a par with casting positions to float32 for the
  * pairs that matter. Below F32_EXP_FLOOR the value is 0.
  *
  * Returns statements that declare `const <name> = e^(<arg>)`; locals are prefixed with

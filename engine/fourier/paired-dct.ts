@@ -13,7 +13,7 @@ import { complexFFT } from './fft.ts';
  * then X_k = Re(e^{−iπk/(2n)} V_x[k]) and likewise Y_k. The inverse builds
  * V[k] = e^{+iπk/(2n)} (X_k − i X_{n−k}) for both lines and one inverse FFT of
  * V_x + i V_y returns v_x + i v_y. Half the FFTs of dctN/idctN, same results to
- * round-off (tests/fourier/paired-dct.test.ts); used where a Poisson solve runs in a
+ * round-off (tests/engine/fourier/paired-dct.test.ts); used where a Poisson solve runs in a
  * hot loop (the back-and-forth preconditioner, engine/grid/exact/h1-preconditioner.ts).
  */
 export class PairedCosineTransform {

@@ -18,7 +18,7 @@ import { EXP } from '../core/exp.ts';
  * (16 bytes a row); each lane's row is read with one v128.load (wasm has no gather) and
  * the two rows are regrouped by shuffles. Error, absolute: the rounding of log c (Math.log,
  * < 1 ulp) and of the final sums — a few 1e−16, checked against Math.log in
- * tests/grid/wasm-convolution.test.ts.
+ * tests/engine/grid/wasm-convolution.test.ts.
  * Inputs are normal doubles or 0 (log 0 = −∞), as the plain form guarantees.
  */
 export const LOG_TABLE_BITS = 7;

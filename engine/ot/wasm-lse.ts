@@ -23,7 +23,7 @@ import { ConstantTable, whileLoop } from '../wasm/wat.ts';
  *      JavaScript test — added as (s0 + s2) + (s1 + s3) at the end.
  * The exp is engine/core/exp.ts's f64x2 form (expNegWat), lane by lane the operations of
  * the JavaScript expNeg, so every term has the JavaScript kernel's bits and the same terms
- * are skipped: the two kernels differ by the order of the sum only (tests/ot/wasm-lse.test.ts).
+ * are skipped: the two kernels differ by the order of the sum only (tests/engine/ot/wasm-lse.test.ts).
  * A degree-13 polynomial exp without a table took 1.45× as long here (same-process A/B):
  * the exp is most of the work. Every row is one sequential computation of one thread: the
  * same bits for any split.

@@ -29,7 +29,7 @@
  *
  * The default δ̃ maximizes C·D over [0.6 n^{−1/(d+4)}, 2] (the old rule as the lower end:
  * narrower blobs also stiffen the explicit step, the repulsion scales like σ/δ²).
- * Measured stationary variance / σ at n = 1000 with this rule (tests/particles/blob-width.test.ts):
+ * Measured stationary variance / σ at n = 1000 with this rule (tests/engine/particles/blob-width.test.ts):
  * see the README table.
  */
 

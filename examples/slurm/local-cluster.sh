@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # A one-node Slurm cluster on this machine, for trying examples/slurm/sweep.sbatch
-# (and for tests/batch/slurm.test.ts, which runs when `sinfo` shows an idle node).
+# (and for tests/cli/sweep/slurm.test.ts, which runs when `sinfo` shows an idle node).
 # Needs root and Debian's slurm-wlm (apt-get install -y slurm-wlm). Writes
 # /etc/slurm/slurm.conf (any existing one is kept as slurm.conf.bak), creates a
 # munge key when there is none, starts munged, slurmctld and slurmd in the

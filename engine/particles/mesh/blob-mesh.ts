@@ -12,7 +12,7 @@ import { ParticleMesh } from './particle-mesh.ts';
  * O(r^{−4}) on the sums; relative to the small densities of the tails it is larger.
  * Measured relative RMS error of the velocity on Gaussian clouds (N = 3000, the
  * scenes' δ rule): r = 3: 7e−4 (1D), 1.1e−3 (2D), 1.6e−3 (3D); r = 2: 3e−3 … 7e−3;
- * r = 1.5: 1e−2 … 2e−2 (tests/particles/blob-methods.test.ts). 3D uses 1.5 so that
+ * r = 1.5: 1e−2 … 2e−2 (tests/engine/particles/blob-methods.test.ts). 3D uses 1.5 so that
  * N = 10⁶ with the default δ fits a 256³ mesh.
  */
 export interface BlobMeshOptions {

@@ -30,7 +30,7 @@ const CELL_REACH = 2;
  * - `maxCells`: refuse larger padded meshes (memory ≈ 20 bytes per padded cell).
  *
  * Measured relative RMS force errors against the direct sum are stated in
- * tests/particles/mesh-accuracy.test.ts.
+ * tests/engine/particles/mesh-accuracy.test.ts.
  */
 export interface MeshOptions {
   mesh?: number;

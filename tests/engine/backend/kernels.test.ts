@@ -1,0 +1,148 @@
+import { describe, expect, it } from 'vitest';
+import { BlobEntropy } from '../../../engine/particles/blob-entropy.ts';
+import { Interaction } from '../../../engine/particles/interaction.ts';
+import {
+  gaussianKernel, logRepulsionKernel, morseKernel, newtonRepulsionKernel, powerKernel, quadraticKernel, type RadialKernel,
+} from '../../../engine/particles/radial-kernels.ts';
+import { bound, useTwoThreadPool } from './executors.ts';
+import { EXP_REL_ERROR, blobAbsSums, interactionAbsSums, maxScaledError, pairTolerance, separatedCloud } from './clouds.ts';
+import { ParticleMeasure } from '../../../engine/particles/measure.ts';
+
+/**
+ * Every gpu.js pair kernel against its float64 TypeScript reference, through the
+ * engine's own hooks (`--backend gpu`), on the Node executor (gpu.js WebAssembly
+ * SIMD split over 2 threads): 1D/2D/3D, non-uniform weights, N = 1, N prime, N
+ * not a multiple of 4, N large enough that the rows are split over threads.
+ * Tolerance: pairTolerance (clouds.ts), per particle and coordinate.
+ */
+const accelerator = useTwoThreadPool();
+
+const KERNELS: [string, () => RadialKernel][] = [
+  ['quadratic', quadraticKernel],
+  ['log', logRepulsionKernel],
+  ['newton', newtonRepulsionKernel],
+  ['gaussian', () => gaussianKernel(0.7, 1.3)],
+  ['morse', () => morseKernel()],
+  ['power 4,2', () => powerKernel(4, 2)],
+  ['power 2,-1', () => powerKernel(2, -1)],
+];
+const SIZES = [1, 7, 97, 130, 1031];
+
+describe('interaction kernels: gpu.js (float32) vs TS (float64)', () => {
+  for (const [name, make] of KERNELS) {
+    for (const d of [1, 2, 3]) {
+      it(`${name}, d=${d}, N ∈ {${SIZES.join(', ')}}`, () => {
+        for (const n of SIZES) {
+          const { m, rMin, R } = separatedCloud(17 * n + d, n, d, n === 97 ? 10 : 0);
+          const W = make();
+          const ref = new Interaction(W);
+          const acc = accelerator('gpu');
+          const gpu = bound(new Interaction(W), acc, n, d);
+          const v0 = new Float64Array(n * d);
+          const v1 = new Float64Array(n * d);
+          ref.addVelocity(m, v0);
+          gpu.addVelocity(m, v1);
+          expect(acc.loops[gpu.name]?.target, `N=${n}`).toBe('gpu');
+          const S = interactionAbsSums(W, m);
+          // Gaussian and Morse use the inline exponential: EXP_REL_ERROR relative per term on top.
+          const expTerm = name === 'gaussian' || name === 'morse' ? EXP_REL_ERROR : 0;
+          expect(maxScaledError(v0, v1, d, (i) => pairTolerance(n, R, rMin, S[i]) + expTerm * S[i] + 1e-300), `velocity N=${n}`).toBeLessThanOrEqual(1);
+          if (n === 1) expect(Array.from(v1)).toEqual(new Array(d).fill(0));
+          // Energy: |ΔF| ≤ tol · ½ Σ_i Σ_{j≠i} w_i w_j |W(r_ij)| (+ the regular self term, exact on both sides).
+          let absF = 0;
+          for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) {
+            if (i === j) continue;
+            let r2 = 0;
+            for (let k = 0; k < d; k++) r2 += (m.x[i * d + k] - m.x[j * d + k]) ** 2;
+            absF += 0.5 * m.w[i] * m.w[j] * Math.abs(W.value(r2));
+          }
+          expect(Math.abs(gpu.value(m) - ref.value(m)), `energy N=${n}`).toBeLessThanOrEqual(pairTolerance(n, R, rMin, absF) + 1e-300);
+        }
+      });
+    }
+  }
+});
+
+describe('logarithmic kernels: the value as a running product on the device (uniform weights)', () => {
+  // W = V + c log r²: Σ_j log r²_ij is taken as log Π_j r²_ij (kernel-sources.ts). On top of the
+  // per-pair float32 error of pairTolerance, the product of N factors rounds ≤ N·2⁻²⁴ relative
+  // per row (renormalisations by 2^±64 are exact), so log P_i is off by ≤ N·2⁻²³ and F by
+  // ≤ ½|c|·Σ_i w_i·(1/N)·N·2⁻²³ = ½|c|·2⁻²³.
+  for (const [name, make] of [['log', logRepulsionKernel], ['power 2,0', () => powerKernel(2, 0)]] as const) {
+    for (const d of [1, 2, 3]) {
+      it(`${name}, d=${d}, N ∈ {${SIZES.join(', ')}}`, () => {
+        for (const n of SIZES) {
+          const { m: weighted, rMin, R } = separatedCloud(23 * n + d, n, d, n === 97 ? 10 : 0);
+          const m = new ParticleMeasure(weighted.x, d); // uniform weights
+          const W = make();
+          const acc = accelerator('gpu');
+          const gpu = bound(new Interaction(W), acc, n, d);
+          expect(acc.loops.interaction).toMatchObject({ target: 'gpu', values: 'float32' });
+          let absF = 0;
+          for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) {
+            if (i === j) continue;
+            let r2 = 0;
+            for (let k = 0; k < d; k++) r2 += (m.x[i * d + k] - m.x[j * d + k]) ** 2;
+            absF += 0.5 * m.w[i] * m.w[j] * Math.abs(W.value(r2));
+          }
+          const tol = pairTolerance(n, R, rMin, absF) + 0.5 * Math.abs(W.gpu!.logCoeff!) * 2 ** -23;
+          const err = Math.abs(gpu.value(m) - new Interaction(W).value(m));
+          expect(err, `energy N=${n}`).toBeLessThanOrEqual(tol);
+          if (n > 1) expect(err, `energy N=${n} ran on the device`).toBeGreaterThan(0);
+        }
+      });
+    }
+  }
+});
+
+describe('blob entropy kernels: gpu.js (float32) vs TS (float64)', () => {
+  for (const d of [1, 2, 3]) {
+    it(`d=${d}, N ∈ {${SIZES.join(', ')}}`, () => {
+      for (const n of SIZES) {
+        const { m, rMin, R } = separatedCloud(31 * n + d, n, d, n === 97 ? 10 : 0);
+        const delta = 2 * Math.pow(n, -1 / d);
+        const sigma = 0.1;
+        const ref = new BlobEntropy(sigma, delta);
+        const acc = accelerator('gpu');
+        const gpu = bound(new BlobEntropy(sigma, delta), acc, n, d);
+        const v0 = new Float64Array(n * d);
+        const v1 = new Float64Array(n * d);
+        ref.addVelocity(m, v0);
+        gpu.addVelocity(m, v1);
+        expect(acc.loops[gpu.name]?.target, `N=${n}`).toBe('gpu');
+        const S = blobAbsSums(m, delta, sigma);
+        // The inline exponential adds EXP_REL_ERROR relative per term (exp-source.ts).
+        expect(maxScaledError(v0, v1, d, (i) => pairTolerance(n, R, rMin, S[i]) + EXP_REL_ERROR * S[i] + 1e-300), `velocity N=${n}`).toBeLessThanOrEqual(1);
+        // Value σ Σ w_i log ρ_i: each ρ_i is a positive sum, relative error ≤ tol, so |ΔF| ≤ σ · tol.
+        expect(Math.abs(gpu.value(m) - ref.value(m)), `value N=${n}`).toBeLessThanOrEqual(pairTolerance(n, R, rMin, sigma) + EXP_REL_ERROR * sigma);
+      }
+    });
+  }
+});
+
+describe('record kernel: a recorded value leaves the velocity of its state (issue #19)', () => {
+  // interactionRecordSource runs the velocity kernel's statements with the value's beside them:
+  // the next step's velocity at a recorded state is those rows, the same bits as the velocity kernel's.
+  for (const [name, make] of KERNELS) {
+    for (const d of [1, 2, 3]) {
+      it(`${name}, d=${d}: value then velocity equal a fresh device velocity bit for bit, and follow in-place moves`, () => {
+        const n = 130;
+        const { m: weighted } = separatedCloud(5 * n + d, n, d, 0);
+        const m = new ParticleMeasure(weighted.x, d); // uniform weights (the logarithmic value needs them)
+        const W = make();
+        const acc = accelerator('gpu');
+        const shared = bound(new Interaction(W), acc, n, d);
+        for (let round = 0; round < 2; round++) {
+          const value = shared.value(m);
+          const v = new Float64Array(n * d).fill(0.5);
+          shared.addVelocity(m, v);
+          const want = new Float64Array(n * d).fill(0.5);
+          bound(new Interaction(W), accelerator('gpu'), n, d).addVelocity(m, want);
+          expect(Array.from(v), `round ${round}`).toEqual(Array.from(want));
+          expect(Number.isFinite(value)).toBe(true);
+          for (let i = 0; i < m.x.length; i++) m.x[i] += 1e-3 * (want[i] - 0.5);
+        }
+      });
+    }
+  }
+});

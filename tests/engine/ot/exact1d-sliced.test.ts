@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { wassersteinPower1d } from '../../../engine/ot/exact1d.ts';
+import { sinkhorn } from '../../../engine/ot/sinkhorn.ts';
+import { slicedWassersteinPower } from '../../../engine/ot/sliced.ts';
+import { shifted, uniformCloud } from './clouds.ts';
+
+describe('exact 1D W_p', () => {
+  it('hand-computed cases: sorted pairs, splitting a Dirac, a shift', () => {
+    // {0, 1, 3} vs {2, 0.5, 4} sorted: (0−0.5)² + (1−2)² + (3−4)² = 2.25, mean 0.75.
+    expect(wassersteinPower1d([3, 0, 1], [2, 0.5, 4], 2)).toBeCloseTo(0.75, 15);
+    expect(wassersteinPower1d([3, 0, 1], [2, 0.5, 4], 1)).toBeCloseTo(2.5 / 3, 15);
+    // δ_0 against ½δ_{−1} + ½δ_1: every unit of mass moves by 1.
+    expect(wassersteinPower1d([0], [-1, 1], 2)).toBeCloseTo(1, 15);
+    // Weighted: 0.25 δ_0 + 0.75 δ_1 vs δ_1 moves mass 0.25 by 1; W3^3 = 0.25.
+    expect(wassersteinPower1d([0, 1], [1], 3, [1, 3])).toBeCloseTo(0.25, 15);
+    // Zero-mass points are ignored.
+    expect(wassersteinPower1d([0, 1, 100], [1], 2, [1, 3, 0])).toBeCloseTo(0.25, 15);
+    const x = uniformCloud(40, 500, 1);
+    expect(wassersteinPower1d(x, x.map((v) => v + 0.3), 2)).toBeCloseTo(0.09, 13);
+  });
+
+  it('agrees with Sinkhorn at small ε for unequal sizes and weights', () => {
+    // 0 ≤ OT_ε − ½W2² ≤ ε · KL(π₀ | a⊗b) ≤ ε log(nm) (π₀ has at most n + m − 1 atoms).
+    const x = uniformCloud(41, 30, 1);
+    const y = uniformCloud(42, 17, 1).map((v) => 2 * v - 0.5);
+    const wx = Array.from({ length: 30 }, (_, i) => 1 + (i % 3));
+    const exact = 0.5 * wassersteinPower1d(x, y, 2, wx);
+    const eps = 1e-3;
+    const r = sinkhorn(x, y, 1, { eps, wx, tol: 1e-9 });
+    expect(r.converged).toBe(true);
+    expect(r.value - exact).toBeGreaterThan(-1e-9);
+    expect(r.value - exact).toBeLessThan(eps * Math.log(30 * 17));
+  });
+
+  it('rejects bad input', () => {
+    expect(() => wassersteinPower1d([0, NaN], [1], 2)).toThrow(/x: entry 1 \(point 1\) is NaN/);
+    expect(() => wassersteinPower1d([0, 1], [1], 2, [-1, 2])).toThrow(/wx: weight 0 is -1/);
+  });
+});
+
+describe('sliced W2', () => {
+  it('a shift s gives SW2² = |s|²/d: Monte Carlo over L directions within 4 standard errors', () => {
+    // Each slice gives (θ·s)² exactly; for d = 2, (θ·s)² = |s|² cos²φ has mean |s|²/2 and
+    // standard deviation |s|²/(2√2), so the mean over L = 2000 has standard error 0.0079 |s|².
+    const x = uniformCloud(43, 300, 2);
+    const s = [0.6, 0.8];
+    const v = slicedWassersteinPower(x, shifted(x, 2, s), 2, { directions: 2000, seed: 3 });
+    expect(Math.abs(v - 0.5)).toBeLessThan(4 * 0.0079);
+  });
+
+  it('is at most W2² (projections are 1-Lipschitz) and reproducible by seed', () => {
+    // W2² ≤ 2·OT_ε (entropic cost dominates the exact one), so SW2² ≤ 2·OT_ε must hold.
+    const x = uniformCloud(44, 200, 3);
+    const y = uniformCloud(45, 150, 3).map((v) => v * v);
+    const sw = slicedWassersteinPower(x, y, 3, { directions: 50, seed: 1 });
+    expect(sw).toBeGreaterThan(0);
+    expect(sw).toBeLessThanOrEqual(2 * sinkhorn(x, y, 3, { eps: 1e-3, tol: 1e-6 }).value);
+    expect(slicedWassersteinPower(x, y, 3, { directions: 50, seed: 1 })).toBe(sw);
+    expect(slicedWassersteinPower(x, y, 3, { directions: 50, seed: 2 })).not.toBe(sw);
+  });
+});
