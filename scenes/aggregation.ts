@@ -3,7 +3,7 @@ import {
   logRepulsionKernel, maxRadius, mean, newtonRepulsionKernel, radialKsToUniformBall, radialW1ToUniformBall, slicedW2ToUniformBall, unitSphereOutline,
 } from '../engine/index.ts';
 import { dtParam, everyFor, interactionMethodParam, nParam, seedParam, stepsParam } from './common.ts';
-import { dominant, pairPass, particleBytes, slicedWork, trials } from './estimate.ts';
+import { dominant, pairPass, particleBytes, slicedWork, sortHintBytes, trials } from './estimate.ts';
 
 /** What differs between the family's members: the repulsion's kernel and the names. */
 const MEMBERS = {
@@ -47,7 +47,7 @@ export function aggregation(d: 2 | 3) {
     every: everyFor,
     // Interaction: velocity and energy, one pair pass each; radial CDFs sort the radii, the sliced metric projects.
     estimate: (p) =>
-      dominant({ 'interaction: n² pair sums': 2 * trials(p.backtracking) * pairPass(p.n, d), 'radial and sliced metrics': slicedWork(p.n, d, 64) }, particleBytes(p.n, d)),
+      dominant({ 'interaction: n² pair sums': 2 * trials(p.backtracking) * pairPass(p.n, d), 'radial and sliced metrics': slicedWork(p.n, d, 64) }, particleBytes(p.n, d) + sortHintBytes(p.n, 32)),
     build(p, ctx) {
       const rng = new Rng(p.seed);
       const measure = new ParticleMeasure(gaussianCloud(rng, p.n, d, 0, p.s0), d);

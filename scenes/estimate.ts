@@ -34,6 +34,14 @@ export function slicedWork(n: number, d: number, directions: number): number {
   return directions * n * (d + Math.log2(n + 1));
 }
 
+/**
+ * The sorted orders a run keeps between records for its sliced metrics (engine/core/sort.ts
+ * SortHint, one Uint32 permutation per direction and side, owned by the run's positions).
+ */
+export function sortHintBytes(points: number, directions: number): number {
+  return 4 * points * directions;
+}
+
 /** Backtracking evaluates the energy again on every trial step: count two. */
 export const trials = (backtracking: boolean) => (backtracking ? 2 : 1);
 

@@ -4,7 +4,7 @@ import {
 } from '../engine/index.ts';
 import { BLOB_MAX_STEP, BLOB_VARIANCE_TOLERANCE, blobParticlesNeeded, blobStationaryRatio, defaultBlobWidth } from '../engine/particles/blob-width.ts';
 import { dtParam, entropyMethodParam, everyFor, nParam, seedParam, stepsParam } from './common.ts';
-import { dominant, pairPass, particleBytes, slicedWork, trials } from './estimate.ts';
+import { dominant, pairPass, particleBytes, slicedWork, sortHintBytes, trials } from './estimate.ts';
 
 /**
  * Ornstein–Uhlenbeck: F(μ) = ∫|x|²/2 dμ + σ∫ρ log ρ. From N(m0·1, s0² I) the exact
@@ -38,7 +38,7 @@ export default defineScene({
         'entropy: n² pair sums': ((p.entropy === 'blob' ? 2 : 0) + 1) * trials(p.backtracking) * pairPass(p.n, p.d),
         'sliced W2 metric (32 directions)': slicedWork(p.n, p.d, 32) + 10 * p.n * p.d,
       },
-      particleBytes(p.n, p.d) + 16 * p.n * p.d,
+      particleBytes(p.n, p.d) + 16 * p.n * p.d + sortHintBytes(2 * p.n, 32),
     ),
   build(p, ctx) {
     const { n, d } = p;

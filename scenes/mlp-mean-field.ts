@@ -44,6 +44,8 @@ export default defineScene({
   estimate: (p) => {
     const N = p.batch > 0 ? Math.min(p.batch, p.train) : p.train;
     const data = 8 * (p.d + 1) * (p.train + p.test) + 4 * (p.d + 1) * p.train + 8 * 5 * Math.max(p.train, p.test);
+    // predict() keeps its last predictions per data set with a copy of the inputs they came from (network.ts).
+    const memo = 8 * (p.d + 1) * (p.train + p.test);
     const neurons = 8 * p.m * (3 * (p.d + 2) + 2 * p.d + 2);
     return dominant(
       {
@@ -51,7 +53,7 @@ export default defineScene({
         'train and test risks: m × (train + test) × (d+2)': p.m * (p.train + p.test) * (p.d + 2),
         'entropy value: m² pair sums': p.temperature > 0 ? pairPass(p.m, p.d + 2) : 0,
       },
-      data + neurons,
+      data + memo + neurons,
       'data (train + test) × (d+1) float64',
     );
   },

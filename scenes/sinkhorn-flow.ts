@@ -2,7 +2,7 @@ import {
   ParticleMeasure, Rng, SinkhornDivergenceEnergy, defineScene, gaussianCloud, particleSimulation, slicedWassersteinPower,
 } from '../engine/index.ts';
 import { dtParam, everyFor, nParam, seedParam, stepsParam } from './common.ts';
-import { NOMINAL_ITERATIONS, dominant, particleBytes, slicedWork, trials } from './estimate.ts';
+import { NOMINAL_ITERATIONS, dominant, particleBytes, slicedWork, sortHintBytes, trials } from './estimate.ts';
 
 const TARGETS = ['ring', 'moons', 'heart'] as const;
 
@@ -65,7 +65,7 @@ export default defineScene({
         [`Sinkhorn divergence: (n·m + n² + m²) costs × 2 softmins × ${NOMINAL_ITERATIONS} iterations`]: trials(p.backtracking) * NOMINAL_ITERATIONS * 2 * (p.n * p.m + p.n * p.n + p.m * p.m) * 6,
         'sliced W2 metric (64 directions)': slicedWork(p.n + p.m, 2, 64),
       },
-      particleBytes(p.n, 2) + particleBytes(p.m, 2),
+      particleBytes(p.n, 2) + particleBytes(p.m, 2) + sortHintBytes(p.n + p.m, 64),
       'points and potentials [n + m], costs computed on the fly',
     ),
   build(p, ctx) {

@@ -83,10 +83,12 @@ function equalWeightMoments(law: ProjectedBallLaw, d: number, n: number): Float6
 
 /**
  * One sort hint per direction (the directions are the same at every record): the previous
- * record's order of the projections on direction l. Shared by every caller in the process
- * (a hint only makes the sort faster or not); not kept above HINT_MAX entries in all.
+ * record's order of the projections on direction l. Kept per position array (a scheme
+ * moves its particles in place, so a run's records share one), so the hints live and die
+ * with the simulation that owns the positions — no state shared between runs in a process
+ * (a hint only makes the sort faster or not); none above HINT_MAX entries.
  */
-const hints: SortHint[] = [];
+const hintsOf = new WeakMap<Float64Array, SortHint[]>();
 const HINT_MAX = 2 ** 22;
 
 /**
@@ -131,7 +133,11 @@ export function slicedW2ToUniformBall(m: ParticleMeasure, centre?: ArrayLike<num
     }
     let sum = law.secondMoment;
     if (Mq) {
-      if (n * L <= HINT_MAX) (hints[l] ??= new SortHint()).sortInto(s.slice(), s);
+      if (n * L <= HINT_MAX) {
+        let hints = hintsOf.get(x);
+        if (!hints) hintsOf.set(x, (hints = []));
+        (hints[l] ??= new SortHint()).sortInto(s.slice(), s);
+      }
       else sortFloat64(s);
       for (let i = 0; i < n; i++) sum += s[i] * s[i] / n - 2 * s[i] * (Mq[i + 1] - Mq[i]);
     } else {

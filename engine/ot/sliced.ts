@@ -38,26 +38,35 @@ export function slicedWassersteinPower(x: Float64Array, y: Float64Array, d: numb
   const hinted = (n + m) * L <= HINT_MAX && equalWeights(a) && equalWeights(b);
   const xs = hinted ? new Float64Array(n) : null;
   const ys = hinted ? new Float64Array(m) : null;
+  let own = (n + m) * L <= HINT_MAX ? hintsOf.get(x) : undefined;
+  if ((n + m) * L <= HINT_MAX && !own) hintsOf.set(x, (own = { uniform: [], weighted: [] }));
   let total = 0;
   for (let l = 0; l < L; l++) {
     randomDirection(rng, theta);
     project(x, d, theta, px);
     project(y, d, theta, py);
     if (xs && ys) {
-      const h = (hints[l] ??= [new SortHint(), new SortHint()]);
+      const h = (own!.uniform[l] ??= [new SortHint(), new SortHint()]);
       total += sortedWassersteinPower([h[0].sortInto(px, xs), a], [h[1].sortInto(py, ys), b], p);
     } else if ((n + m) * L <= HINT_MAX) {
       // Weights carried along: the stable index sort, from the previous call's order.
-      const h = (weightedHints[l] ??= [new SortHint(), new SortHint()]);
+      const h = (own!.weighted[l] ??= [new SortHint(), new SortHint()]);
       total += sortedWassersteinPower(sortedSupport(px, a, h[0]), sortedSupport(py, b, h[1]), p);
     } else total += sortedWassersteinPower(sortedSupport(px, a), sortedSupport(py, b), p);
   }
   return total / L;
 }
 
-/** Sort hints per direction index, for the two sides (shared in the process; a hint only changes the speed). */
-const hints: [SortHint, SortHint][] = [];
-const weightedHints: [SortHint, SortHint][] = [];
+/**
+ * Sort hints per direction index, for the two sides, kept per first cloud's array (a run's
+ * records pass the same position array, moved in place): they live and die with the
+ * simulation that owns it, no state shared between runs (a hint only changes the speed).
+ */
+interface CloudHints {
+  uniform: [SortHint, SortHint][];
+  weighted: [SortHint, SortHint][];
+}
+const hintsOf = new WeakMap<Float64Array, CloudHints>();
 const HINT_MAX = 2 ** 22;
 
 function equalWeights(a: Float64Array): boolean {
