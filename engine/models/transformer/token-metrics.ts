@@ -47,17 +47,8 @@ function clustersOnGrid(x: Float64Array, d: number, n: number, radius: number): 
   const start = count.slice();
   const order = new Int32Array(n);
   for (let i = 0; i < n; i++) order[start[cellOf[i]]++] = i;
-  const parent = new Int32Array(n);
-  for (let i = 0; i < n; i++) parent[i] = i;
-  const find = (i: number): number => {
-    while (parent[i] !== i) {
-      parent[i] = parent[parent[i]];
-      i = parent[i];
-    }
-    return i;
-  };
+  const components = new Components(n);
   const r2 = radius * radius;
-  let components = n;
   for (let i = 0; i < n; i++) {
     const id = cellOf[i];
     const c2 = id % dims[2], c1 = Math.floor(id / dims[2]) % dims[1], c0 = Math.floor(id / (dims[1] * dims[2]));
@@ -71,42 +62,51 @@ function clustersOnGrid(x: Float64Array, d: number, n: number, radius: number): 
             let s = 0;
             for (let k = 0; k < d && s < r2; k++) s += (x[i * d + k] - x[j * d + k]) ** 2;
             if (s >= r2) continue;
-            const ra = find(i), rb = find(j);
-            if (ra !== rb) {
-              parent[ra] = rb;
-              components--;
-            }
+            components.join(i, j);
           }
         }
   }
-  return components;
+  return components.count;
 }
 
 function clustersAllPairs(x: Float64Array, d: number, n: number, radius: number): number {
-  const parent = new Int32Array(n);
-  for (let i = 0; i < n; i++) parent[i] = i;
-  const find = (i: number): number => {
-    while (parent[i] !== i) {
-      parent[i] = parent[parent[i]];
-      i = parent[i];
-    }
-    return i;
-  };
+  const components = new Components(n);
   const r2 = radius * radius;
-  let components = n;
   for (let i = 0; i < n; i++) {
     for (let j = i + 1; j < n; j++) {
       let s = 0;
       for (let k = 0; k < d && s < r2; k++) s += (x[i * d + k] - x[j * d + k]) ** 2;
       if (s >= r2) continue;
-      const a = find(i), b = find(j);
-      if (a !== b) {
-        parent[a] = b;
-        components--;
-      }
+      components.join(i, j);
     }
   }
-  return components;
+  return components.count;
+}
+
+/** Connected components of n points under joined pairs: union–find with path halving. */
+class Components {
+  private readonly parent: Int32Array;
+  count: number;
+  constructor(n: number) {
+    this.parent = new Int32Array(n);
+    for (let i = 0; i < n; i++) this.parent[i] = i;
+    this.count = n;
+  }
+  private find(i: number): number {
+    const parent = this.parent;
+    while (parent[i] !== i) {
+      parent[i] = parent[parent[i]];
+      i = parent[i];
+    }
+    return i;
+  }
+  join(i: number, j: number): void {
+    const a = this.find(i), b = this.find(j);
+    if (a !== b) {
+      this.parent[a] = b;
+      this.count--;
+    }
+  }
 }
 
 /**
