@@ -75,29 +75,24 @@ const SIGNALS: Record<string, number> = { SIGINT: 2, SIGKILL: 9, SIGTERM: 15 };
 
 /** Runs `node bin/wgf.mjs argv…` as a child process to its end (asynchronously: the test worker stays responsive). */
 export function runCliProcess(argv: string[], opts: ProcessOptions = {}): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const c = spawn(process.execPath, [WGF, ...argv], { cwd: opts.cwd ?? ROOT, env: cliEnv(opts.env), timeout: opts.timeoutMs ?? 300_000 });
-    let stdout = '';
-    let stderr = '';
-    c.stdout.on('data', (d) => (stdout += d));
-    c.stderr.on('data', (d) => (stderr += d));
-    c.on('error', reject);
-    c.on('close', (code, signal) => resolve({ code: code ?? 128 + (SIGNALS[signal ?? ''] ?? 0), stdout, stderr }));
-  });
+  return processResult(spawn(process.execPath, [WGF, ...argv], { cwd: opts.cwd ?? ROOT, env: cliEnv(opts.env), timeout: opts.timeoutMs ?? 300_000 }));
 }
 
 /**
  * Runs any command as a child process to its end, asynchronously. Never `spawnSync` a
- * long command in a test: it blocks the test worker's event loop, and a worker blocked
- * for 60 s fails the run with vitest's "Timeout calling onTaskUpdate" (vitest.config.ts).
+ * long command in a test: it blocks the test worker's event loop (tests/worker-blocking.ts).
  */
 export function runProcess(cmd: string, args: string[], opts: ProcessOptions = {}): Promise<CliResult> {
+  return processResult(spawn(cmd, args, { cwd: opts.cwd ?? ROOT, env: { ...process.env, ...opts.env }, timeout: opts.timeoutMs ?? 300_000 }));
+}
+
+/** A child's exit code (128 + signal number when killed, as a shell reports it) and its captured output. */
+function processResult(c: ChildProcess): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const c = spawn(cmd, args, { cwd: opts.cwd ?? ROOT, env: { ...process.env, ...opts.env }, timeout: opts.timeoutMs ?? 300_000 });
     let stdout = '';
     let stderr = '';
-    c.stdout.on('data', (d) => (stdout += d));
-    c.stderr.on('data', (d) => (stderr += d));
+    c.stdout!.on('data', (d) => (stdout += d));
+    c.stderr!.on('data', (d) => (stderr += d));
     c.on('error', reject);
     c.on('close', (code, signal) => resolve({ code: code ?? 128 + (SIGNALS[signal ?? ''] ?? 0), stdout, stderr }));
   });

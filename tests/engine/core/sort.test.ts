@@ -21,6 +21,20 @@ function cases(): Float64Array[] {
   return out;
 }
 
+/**
+ * Step `step` of the sequence the hint tests walk: small moves (few inversions), a shuffle at
+ * step 5 (over the move budget), zeros of both signs at 7, ties at 8, a NaN at 9, gone at 10.
+ */
+function moveAt(step: number, a: Float64Array, rng: Rng): void {
+  const n = a.length;
+  if (step === 5) for (let i = n - 1; i > 0; i--) { const j = Math.floor(rng.uniform() * (i + 1)); [a[i], a[j]] = [a[j], a[i]]; }
+  else for (let i = 0; i < n; i++) a[i] += 0.01 * rng.normal();
+  if (step === 7) for (let i = 0; i < n; i += 3) a[i] = i % 2 ? 0 : -0;
+  if (step === 8) for (let i = 0; i < n; i += 2) a[i] = Math.round(a[i]);
+  if (step === 9 && n > 1) a[n >> 1] = NaN;
+  if (step === 10 && n > 1) a[n >> 1] = 1;
+}
+
 describe('radix sorts of float64 keys', () => {
   it('sortFloat64 gives the values of Float64Array.prototype.sort, −0 before +0', () => {
     for (const a of cases()) {
@@ -65,13 +79,7 @@ describe('SortHint: sorting from the previous call\'s order', () => {
       const hint = new SortHint();
       const a = Float64Array.from({ length: n }, () => rng.normal());
       for (let step = 0; step < 12; step++) {
-        // Small moves (few inversions), then a shuffle (over the move budget), ties and zeros of both signs, a NaN.
-        if (step === 5) for (let i = n - 1; i > 0; i--) { const j = Math.floor(rng.uniform() * (i + 1)); [a[i], a[j]] = [a[j], a[i]]; }
-        else for (let i = 0; i < n; i++) a[i] += 0.01 * rng.normal();
-        if (step === 7) for (let i = 0; i < n; i += 3) a[i] = i % 2 ? 0 : -0;
-        if (step === 8) for (let i = 0; i < n; i += 2) a[i] = Math.round(a[i]);
-        if (step === 9 && n > 1) a[n >> 1] = NaN;
-        if (step === 10 && n > 1) a[n >> 1] = 1;
+        moveAt(step, a, rng);
         same(hint.sortInto(a, new Float64Array(n)), a);
       }
     }
@@ -83,12 +91,7 @@ describe('SortHint: sorting from the previous call\'s order', () => {
       const hint = new SortHint();
       const a = Float64Array.from({ length: n }, () => rng.normal());
       for (let step = 0; step < 12; step++) {
-        if (step === 5) for (let i = n - 1; i > 0; i--) { const j = Math.floor(rng.uniform() * (i + 1)); [a[i], a[j]] = [a[j], a[i]]; }
-        else for (let i = 0; i < n; i++) a[i] += 0.01 * rng.normal();
-        if (step === 7) for (let i = 0; i < n; i += 3) a[i] = i % 2 ? 0 : -0;
-        if (step === 8) for (let i = 0; i < n; i += 2) a[i] = Math.round(a[i]);
-        if (step === 9 && n > 1) a[n >> 1] = NaN;
-        if (step === 10 && n > 1) a[n >> 1] = 1;
+        moveAt(step, a, rng);
         const want = Uint32Array.from({ length: n }, (_, i) => i).sort((i, j) => a[i] - a[j]);
         expect(Array.from(hint.argsortInto(a, new Uint32Array(n))), `n=${n} step ${step}`).toEqual(Array.from(want));
       }
