@@ -104,6 +104,7 @@ export function prepareRun(req: Omit<RunRequest, 'out'>, accelerator: Accelerato
     accelerator: { platform: accelerator.platform, loops: { ...accelerator.loops } },
     ...(sim.info.mainMetric ? { main_metric: sim.info.mainMetric } : {}),
     ...(sim.info.methods ? { methods: sim.info.methods } : {}),
+    ...(sim.info.companion ? { companion: sim.info.companion } : {}),
     created: new Date().toISOString(),
   };
   return { sim, record, def };
