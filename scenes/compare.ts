@@ -37,10 +37,10 @@ function againstReference(grid: Grid, name: string, at: (t: number) => Float64Ar
 
 const compareParams = (d: { grid: number; dt: number; steps: number; eps: number; n: number }) => ({
   ...jkoParams({ grid: d.grid, dt: d.dt, steps: d.steps, eps: d.eps, maxGrid: 4096 }),
-  d: { type: 'integer', default: 2, min: 1, max: 2, description: 'dimension (1 or 2; W2 between the two: exact in 1D, Sinkhorn divergence in 2D)' },
+  d: { type: 'integer', default: 2, min: 1, max: 2, description: 'dimension (1 or 2; W2 between the two: exact in 1D, sliced in 2D)' },
   n: nParam(d.n, 20000),
   delta: { type: 'number', default: 0, min: 0, max: 10, description: 'blob width δ of the particles (0: automatic)' },
-  distance: { type: 'choice', default: 'auto', values: ['auto', 'exact1d', 'sinkhorn', 'sliced'], description: 'W2 between cloud and grid: auto (exact 1D, Sinkhorn 2D), sinkhorn, sliced' },
+  distance: { type: 'choice', default: 'auto', values: ['auto', 'exact1d', 'sinkhorn', 'sliced'], description: 'W2 between cloud and grid: auto (exact in 1D, sliced in 2D), exact1d, sinkhorn (debiased, slow: seconds per record), sliced' },
   distance_eps: { type: 'number', default: 0, min: 0, max: 1, description: 'ε of the Sinkhorn distance (0: (2h)², h the cell side)' },
 }) as const satisfies Record<string, ParamSpec>;
 

@@ -49,8 +49,8 @@ const clock = (): number => (typeof performance !== 'undefined' ? performance.no
  * companion series (`particles/NNNNNN.npy`, `particles_final.npy`). Each record holds:
  *   - energy, energy_terms: the grid's F;
  *   - particle_energy, particle_energy_<term>: the particles' F (blob or KDE entropy);
- *   - w2_between: W2 between the cloud and the grid density (exact in 1D, Sinkhorn
- *     divergence √(2S_ε) in 2D, sliced in 3D; cloud-grid-distance.ts), sliced_w2_between;
+ *   - w2_between: W2 between the cloud and the grid density (exact in 1D, sliced W2 in
+ *     d ≥ 2, the Sinkhorn divergence √(2S_ε) on request; cloud-grid-distance.ts), sliced_w2_between;
  *   - grid_<metric> and particles_<metric>: each simulation's own metrics;
  *   - the scene's metrics (e.g. each one's distance to the exact solution).
  * The state record is the grid's JKO state with the particles' state under `particles`, so a

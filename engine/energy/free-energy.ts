@@ -6,6 +6,7 @@ import { Interaction } from '../particles/interaction.ts';
 import type { BlobMethodRequest, InteractionMethodRequest } from '../particles/mesh/method-rule.ts';
 import { Potential, type PotentialFunction } from '../particles/potential.ts';
 import type { RadialKernel } from '../particles/radial-kernels.ts';
+import { gaussianPrelude, lit } from '../backend/radial-forms.ts';
 import { Congestion, GridEntropy, GridPotential, Obstacles, PorousMedium, type GridEnergy } from '../grid/grid-energy.ts';
 import { GridInteraction } from '../grid/grid-interaction.ts';
 import type { Grid } from '../grid/grid.ts';
@@ -117,22 +118,36 @@ export function describeFreeEnergy(f: FreeEnergy): string {
 /** W(z) = c|z|²/2 + Σ A_k e^{−|z|²/(2s_k²)} as one radial kernel (the particles' pair loop runs once for the sum). */
 export function sumKernel(terms: readonly InteractionTerm[]): RadialKernel {
   if (terms.length === 1 && terms[0].kind === 'radial') return terms[0].kernel;
-  const parts: RadialKernel[] = terms.map((t) => {
+  const parts: RadialKernel[] = terms.map((t, i) => {
     if (t.kind === 'radial') return t.kernel;
     if (t.kind === 'quadratic') {
       const c = t.strength ?? 1;
-      return { name: `quadratic(${c})`, singular: false, value: (r2: number) => 0.5 * c * r2, gradFactor: () => c };
+      return { name: `quadratic(${c})`, singular: false, value: (r2: number) => 0.5 * c * r2, gradFactor: () => c, gpu: { grad: lit(c), value: `${lit(0.5 * c)} * r2` } };
     }
     const { amplitude: A, width: s } = t;
     const k = 1 / (2 * s * s);
-    return { name: `gaussian(${A}, ${s})`, singular: false, value: (r2: number) => A * Math.exp(-k * r2), gradFactor: (r2: number) => (-A / (s * s)) * Math.exp(-k * r2) };
+    // The gpu.js form with its inline exponential, named per term so that sums of them compose.
+    const g = `gE${i}`, u = `uE${i}`;
+    return {
+      name: `gaussian(${A}, ${s})`, singular: false, value: (r2: number) => A * Math.exp(-k * r2), gradFactor: (r2: number) => (-A / (s * s)) * Math.exp(-k * r2),
+      gpu: { gradPrelude: gaussianPrelude(g, k), grad: `${lit(-A / (s * s))} * ${g}`, valuePrelude: gaussianPrelude(u, k), value: `${lit(A)} * ${u}` },
+    };
   });
   if (parts.length === 1) return parts[0];
+  // A gpu.js form for the sum when every part has a plain one (no logarithm, no clamp).
+  const forms = parts.map((p) => p.gpu);
+  const plain = forms.every((f) => f && f.logCoeff === undefined && !f.clamp && f.valueQuadratic === undefined);
   return {
     name: parts.map((p) => p.name).join(' + '),
     singular: parts.some((p) => p.singular),
     value: (r2) => parts.reduce((s, p) => s + p.value(r2), 0),
     gradFactor: (r2) => parts.reduce((s, p) => s + p.gradFactor(r2), 0),
+    ...(plain ? {
+      gpu: {
+        gradPrelude: forms.map((f) => f!.gradPrelude ?? '').join(''), grad: forms.map((f) => `(${f!.grad})`).join(' + '),
+        valuePrelude: forms.map((f) => f!.valuePrelude ?? '').join(''), value: forms.map((f) => `(${f!.value})`).join(' + '),
+      },
+    } : {}),
   };
 }
 
