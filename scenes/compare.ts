@@ -3,7 +3,7 @@ import {
   normalizedMasses, quadraticPotential, slicedWassersteinPower, wassersteinPower1d,
   type BlobMethodRequest, type BuildContext, type FreeEnergy, type GridMeasure, type ParamSpec, type ParticleMeasure, type Simulation,
 } from '../engine/index.ts';
-import { defaultBlobWidth } from '../engine/particles/blob-width.ts';
+import { BLOB_MAX_STEP, defaultBlobWidth } from '../engine/particles/blob-width.ts';
 import { entropyMethodParam, nParam } from './common.ts';
 import { jkoEstimate, pairPass } from './estimate.ts';
 
@@ -200,8 +200,12 @@ export const comparePorousMedium = defineScene({
   build(p, ctx) {
     const exact = barenblatt(p.m, p.d);
     const r2 = (x: Float64Array) => x.reduce((s, v) => s + v * v, 0);
-    // Blob width: 1.5 × the particle spacing where the initial profile is densest, (1/(n ρ_max))^{1/d}.
-    const delta = p.delta > 0 ? p.delta : 1.5 * Math.pow(1 / (p.n * exact(p.t0, 0)), 1 / p.d);
+    // Blob width: 1.5 × the particle spacing where the initial profile is densest, (1/(n ρ_max))^{1/d},
+    // or the width the explicit step needs, whichever is larger: the blob flow diffuses at
+    // D = m ρ^{m−1} and its step is stable for τ D/δ² ≤ BLOB_MAX_STEP (as the blob entropy's,
+    // blob-width.ts); a factor 2 below it (measured: δ at 1.5 spacings and dt = 2e−3 blows up in 1D).
+    const rhoMax = exact(p.t0, 0);
+    const delta = p.delta > 0 ? p.delta : Math.max(1.5 * Math.pow(1 / (p.n * rhoMax), 1 / p.d), Math.sqrt((2 * p.dt * p.m * Math.pow(rhoMax, p.m - 1)) / BLOB_MAX_STEP));
     const at = (grid: Grid, t: number) => normalizedMasses(grid.evaluate((x) => exact(t, r2(x))), grid, undefined, `Barenblatt profile at t=${t}`);
     const tEnd = p.t0 + p.steps * p.dt;
     return build(p, ctx, {

@@ -87,7 +87,7 @@ describe('one free energy, grid discretization', () => {
     expect(energies.map((e) => e.name)).toEqual(['potential', 'interaction', 'entropy', 'porous', 'congestion', 'obstacles']);
     expect(mask!.reduce((s, b) => s + b, 0)).toBeGreaterThan(0);
     const m = new GridMeasure(grid, p.slice());
-    // ∫V dρ with V = |x|²/2; ½∫∫ c|x−y|²/2 dρdρ = (c/2)·2 Var = c/2 · tr Cov·2/2 = tr Cov for c = 2.
+    // ∫V dρ with V = |x|²/2; ½∫∫ c|x−y|²/2 dρdρ = (c/2) tr Cov, = tr Cov for c = 2.
     const V = grid.evaluate(([x, y]) => 0.5 * (x * x + y * y));
     let pot = 0;
     for (let i = 0; i < p.length; i++) pot += V[i] * p[i];
