@@ -11,6 +11,10 @@ import { jkoEstimate, pairPass } from './estimate.ts';
  * The comparison scenes (issue #15): one free energy, discretized as particles (forward
  * WGD) and as a grid density (JKO steps) from the same initial law, W2 between the two
  * recorded at every record, and each compared with the exact or reference law.
+ *
+ * Defaults follow what the 1D convergence test measured (tests/engine/energy/comparison.test.ts):
+ * ε ≈ h² (a smaller ε pins the entropic transport to the cells: the grid then moves slower than
+ * the flow), and τ large enough that the entropic blur ε/(2τ) stays a few % of the law's variance.
  */
 
 /** W2 between two grid densities on the same grid: exact in 1D (quantiles), sliced (64 seeded directions) in d ≥ 2. */
@@ -87,7 +91,7 @@ export const compareFokkerPlanck = defineScene({
   title: 'Fokker–Planck, particles vs grid',
   description: 'One F = ∫V dρ + σ∫ρ log ρ as particles (blob or Langevin entropy) and as a grid (entropic JKO) from the same initial law; W2 between them and to the exact (OU) or Gibbs law.',
   params: {
-    ...compareParams({ grid: 64, dt: 0.01, steps: 200, eps: 2e-3, n: 1000 }),
+    ...compareParams({ grid: 96, dt: 0.05, steps: 60, eps: 2.7e-3, n: 1000 }),
     potential: { type: 'choice', default: 'double-well', values: ['double-well', 'quadratic'], description: 'V: double well h(x₁²−1)² + ½|x′|², or |x|²/2 (exact OU law)' },
     height: { type: 'number', default: 1, min: 0, max: 10, description: 'double-well barrier height h' },
     temperature: { type: 'number', default: 0.5, min: 0, minExclusive: true, max: 10, description: 'temperature σ' },
@@ -142,7 +146,7 @@ export const compareAggregationDiffusion = defineScene({
   title: 'Aggregation–diffusion, particles vs grid',
   description: 'One F = ½∫∫W dρdρ + σ∫ρ log ρ (quadratic attraction, optional Gaussian repulsion) as particles and as a grid; W2 between them and to the exact Gaussian law (no repulsion).',
   params: {
-    ...compareParams({ grid: 64, dt: 0.01, steps: 200, eps: 2e-3, n: 1000 }),
+    ...compareParams({ grid: 96, dt: 0.1, steps: 30, eps: 4e-3, n: 1000 }),
     attraction: { type: 'number', default: 1, min: 0, minExclusive: true, max: 10, description: 'c of W = c|z|²/2' },
     repulsion: { type: 'number', default: 0, min: 0, max: 10, description: 'amplitude A of the Gaussian repulsion A e^{−|z|²/(2s²)} (0: none, exact law known)' },
     width: { type: 'number', default: 0.5, min: 0.05, max: 5, description: 'width s of the repulsion' },
@@ -188,7 +192,7 @@ export const comparePorousMedium = defineScene({
   title: 'Porous medium, particles vs grid (Barenblatt)',
   description: 'One F = ∫ρ^m/(m−1) as particles (blob method) and as a grid (entropic JKO) from a Barenblatt profile; W2 between them and to the exact Barenblatt solution, L1 of the grid.',
   params: {
-    ...compareParams({ grid: 64, dt: 1e-3, steps: 100, eps: 2e-4, n: 1000 }),
+    ...compareParams({ grid: 64, dt: 5e-4, steps: 100, eps: 2e-4, n: 1000 }),
     m: { type: 'number', default: 2, min: 1, minExclusive: true, max: 5, description: 'exponent m of ∫ρ^m/(m−1)' },
     t0: { type: 'number', default: 0.01, min: 0, minExclusive: true, max: 10, description: 'Barenblatt time of the initial profile' },
   },
