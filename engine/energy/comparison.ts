@@ -1,5 +1,7 @@
 import type { Accelerator } from '../core/accelerator.ts';
-import { Simulation, type EnergyReport, type Reference, type Scheme, type StepReport } from '../core/simulation.ts';
+import { DivergenceError, Simulation, type EnergyReport, type Reference, type Scheme, type StepReport } from '../core/simulation.ts';
+import { firstNonFinite } from '../core/finite.ts';
+import { BLOB_MAX_STEP } from '../particles/blob-width.ts';
 import { GridMeasure, normalizedMasses } from '../grid/grid-measure.ts';
 import { gridSimulation, type GridState } from '../grid/grid-simulation.ts';
 import type { Grid } from '../grid/grid.ts';
@@ -72,6 +74,17 @@ export function comparisonSimulation(o: ComparisonOptions): ComparisonSimulation
     energies: p.energies, noise: p.noise, dt: o.jko.tau, seed: o.particles.seed + 1,
     bounds: grid.bounds.map(([lo, hi]) => [lo, hi] as [number, number]),
   });
+  // The blob terms' explicit step is stable for τ D/δ² ≤ BLOB_MAX_STEP, D the diffusion they
+  // discretize (σ for the entropy; c m ρ^{m−1} for the porous medium, at the initial density's maximum).
+  const delta = o.particles.delta ?? 0;
+  const rhoMax = new GridMeasure(grid, masses).maxDensity();
+  const D = (o.energy.entropy !== undefined && (o.particles.entropy ?? 'blob') === 'blob' ? o.energy.entropy : 0)
+    + (o.energy.porous ? (o.energy.porous.coefficient ?? 1) * o.energy.porous.m * Math.pow(rhoMax, o.energy.porous.m - 1) : 0);
+  const stiffness = D > 0 && delta > 0 ? (o.jko.tau * D) / (delta * delta) : 0;
+  const blobLimit = stiffness > 0 ? `τ·D/δ² = ${stiffness.toPrecision(3)} with δ = ${delta.toPrecision(3)}, D = ${D.toPrecision(3)}; stable up to ${BLOB_MAX_STEP}` : '';
+  const warnings = stiffness > BLOB_MAX_STEP
+    ? [`the particles' blob step is beyond its stability limit: ${blobLimit}; use dt ≤ ${((BLOB_MAX_STEP * delta * delta) / D).toPrecision(2)} or a wider delta`]
+    : [];
   const gs = gridSim.scheme as Scheme<GridState>;
   const ps = particleSim.scheme as Scheme<ParticleState>;
   const timing = { particles: 0, grid: 0, distance: 0 };
@@ -87,6 +100,9 @@ export function comparisonSimulation(o: ComparisonOptions): ComparisonSimulation
     step(s): StepReport {
       const t0 = clock();
       ps.step(s.particles);
+      // The run's guards watch the grid (its measure); the particles' divergence is said here.
+      const bad = firstNonFinite(s.particles.x);
+      if (bad >= 0) throw new DivergenceError(-1, `the particles became non-finite (coordinate ${bad}): the explicit step τ = ${o.jko.tau} is too large for the particle discretization${blobLimit ? ` (${blobLimit})` : ''}`);
       const t1 = clock();
       const r = gs.step(s);
       timing.particles += t1 - t0;
@@ -109,7 +125,8 @@ export function comparisonSimulation(o: ComparisonOptions): ComparisonSimulation
       kind: 'grid', dim: d, shape: [...grid.shape], bounds: grid.bounds.map(([lo, hi]) => [lo, hi] as [number, number]), dt: o.jko.tau,
       gradientFlow: true, mainMetric: o.mainMetric ?? 'w2_between',
       companion: { name: 'particles', shape: [n, d], description: `particle cloud [${n}, ${d}] (forward WGD) of ${describeFreeEnergy(o.energy)}; w2_between by ${method}` },
-      ...(particleSim.info.methods ? { methods: prefixed('particles/', particleSim.info.methods as Record<string, never>) as unknown as Record<string, string> } : {}),
+      ...(particleSim.info.methods ? { methods: Object.fromEntries(Object.entries(particleSim.info.methods).map(([k, v]) => [`particles/${k}`, v])) } : {}),
+      ...(warnings.length ? { warnings } : {}),
     },
     scheme,
     x0: masses,

@@ -3,6 +3,7 @@ import {
   Grid, comparisonSimulation, gridCloud, normalizedMasses, quadraticPotential, sampleGridDensity, wassersteinPower1d,
 } from '../../../engine/index.ts';
 import { defaultBlobWidth } from '../../../engine/particles/blob-width.ts';
+import { DivergenceError } from '../../../engine/core/simulation.ts';
 import { copyState } from '../../../engine/core/state-record.ts';
 
 /**
@@ -100,6 +101,25 @@ describe('comparison run: Fokker–Planck with V = |x|²/2 (1D), both discretiza
     expect(a.energy().terms).toHaveProperty('entropy');
     expect(a.companion()!.shape).toEqual([100, 1]);
     expect(a.timing.particles).toBeGreaterThan(0);
+  });
+
+  it('warns when the particles\' blob step is beyond its stability limit, and stops as diverged when the particles become non-finite', () => {
+    const grid = new Grid([50], [[-1, 1]]);
+    const initial = grid.evaluate(([x]) => Math.exp(-(x * x) / 0.1));
+    const unstable = comparisonSimulation({ energy: { potential: quadraticPotential(1), entropy: 1 }, grid, initial, jko: { tau: 0.1, eps: 0.002 }, particles: { n: 50, seed: 0, delta: 0.05 } });
+    expect(unstable.info.warnings?.[0]).toMatch(/^the particles' blob step is beyond its stability limit: τ·D\/δ² = 40\.0 with δ = 0\.0500, D = 1\.00; stable up to 1\.8; use dt ≤ 0\.0045/);
+    // V = e^{50x²}: the first explicit step throws the particles to |x| ~ 1e7, the second to ±∞.
+    const steep = { value: (x: Float64Array, o: number) => Math.exp(50 * x[o] ** 2), gradient: (x: Float64Array, o: number, _d: number, g: Float64Array, go: number) => void (g[go] = 100 * x[o] * Math.exp(50 * x[o] ** 2)) };
+    const sim = comparisonSimulation({ energy: { potential: steep, entropy: 1 }, grid, initial, jko: { tau: 0.01, eps: 0.002 }, particles: { n: 50, seed: 0, entropy: 'langevin' } });
+    expect(sim.info.warnings).toBeUndefined();
+    let err: unknown = null;
+    try {
+      for (let i = 0; i < 5; i++) sim.advance();
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(DivergenceError);
+    expect((err as Error).message).toMatch(/^the particles became non-finite/);
   });
 
   it('samples the particles from the grid density: stratified, seeded, inside the cells of positive mass', () => {
