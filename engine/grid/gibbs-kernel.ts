@@ -18,6 +18,41 @@ export interface GibbsKernelOptions {
    * the plain passes then run in SIMD (same bits as the JavaScript loops). Absent: JavaScript.
    */
   assembler?: WatAssembler | null;
+  /**
+   * How each axis pass runs in SIMD: 'truncated' (the convolution, wasm-convolution.ts),
+   * 'dense' (the banded matrix product, wasm-dense.ts) or 'auto' (default): per axis by
+   * `denseAxis`. The JavaScript loops are always the truncated convolution.
+   */
+  passes?: AxisPasses;
+}
+
+/** Form of the SIMD axis passes: see GibbsKernelOptions.passes. */
+export type AxisPasses = 'auto' | 'truncated' | 'dense';
+
+/**
+ * The fixed rule for one axis (n cells, half-width w): the dense pass when it costs less.
+ * Per output cell the truncated pass sums w + 1 taps (pairs of neighbours) and the dense
+ * one a band of ~min(n, 2w + 1) cells; measured costs per summed term in the same process
+ * (bench/grid.ts, quiet 2-core AMD EPYC): DENSE_COST and TRUNCATED_COST below.
+ */
+export function denseAxis(n: number, w: number): boolean {
+  if (w <= UNROLLED_W) return false; // taps in registers: the truncated pass is the fast one
+  const band = meanBand(n, w);
+  return band * DENSE_COST < (w + 1) * TRUNCATED_COST;
+}
+
+/** Half-widths the truncated SIMD pass unrolls (wasm-convolution.ts UNROLL_MAX). */
+const UNROLLED_W = 16;
+/** Relative cost of one term of the dense pass's band (tile of 4 × 4 outputs, one multiply–add per lane). */
+const DENSE_COST = 1;
+/** Relative cost of one tap of the truncated wide pass (a pair of neighbours: two adds and a multiply per lane, an accumulator row in L1). */
+const TRUNCATED_COST = 1;
+
+/** Mean band length of the dense pass over an axis of n cells: Σ_i |[i − w, i + w] ∩ [0, n)| / n. */
+export function meanBand(n: number, w: number): number {
+  let s = 0;
+  for (let i = 0; i < n; i++) s += Math.min(n - 1, i + w) - Math.max(0, i - w) + 1;
+  return s / n;
 }
 
 /**
@@ -57,7 +92,9 @@ export class ConvolutionalGibbsKernel {
     }
     this.truncationError = Math.max(...this.axes.map((a) => a.dropped));
     this.tmp = [new Float64Array(grid.size), new Float64Array(grid.size)];
-    this.simd = WasmSeparable.create(grid.shape, this.axes.map((a) => a.taps), opts.assembler);
+    const passes = opts.passes ?? 'auto';
+    const dense = grid.shape.map((n, k) => passes === 'dense' || (passes === 'auto' && denseAxis(n, this.axes[k].w)));
+    this.simd = WasmSeparable.create(grid.shape, this.axes.map((a) => a.taps), opts.assembler, dense);
     this.scratch = logConvolutionScratch(Math.max(...grid.shape), Math.max(...this.axes.map((a) => a.w)));
   }
 
