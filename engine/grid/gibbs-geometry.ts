@@ -59,6 +59,16 @@ export class GridGibbsGeometry implements SinkhornGeometry {
     return this.kernel.simd !== null;
   }
 
+  /**
+   * How the plain form's passes run, as scene.json records it: 'wasm-simd (axis 0: dense
+   * w=95, axis 1: dense w=95)', or 'javascript' (gibbs-kernel.ts denseAxis is the rule).
+   */
+  get method(): string {
+    const k = this.kernel;
+    if (!k.simd) return 'javascript';
+    return `wasm-simd (${k.axisPasses.map((p, i) => `axis ${i}: ${p} w=${k.axes[i].w}`).join(', ')})`;
+  }
+
   get eps(): number {
     return this.kernel.eps;
   }

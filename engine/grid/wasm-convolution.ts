@@ -288,9 +288,10 @@ export interface WasmConvolution {
   logOut: (...args: [...Parameters<RowFn>, shift: number, scratch: number]) => void;
   /**
    * dense[k]: the dense pass along axis k (wasm-dense.ts), null where the axis is truncated.
-   * Strided axes: (src, dst, taps, i0, i1) over one block; the contiguous axis: (src, dst, taps, rows).
+   * Strided axes: (src, dst, taps, pack, i0, i1) over one block (pack: 32·n bytes of scratch);
+   * the contiguous axis: (src, dst, taps, rows).
    */
-  dense: (((src: number, dst: number, taps: number, a: number, b?: number) => void) | null)[];
+  dense: (((src: number, dst: number, taps: number, a: number, b?: number, c?: number) => void) | null)[];
 }
 
 /**

@@ -106,10 +106,11 @@ function locals(extra: string[]): string {
 
 /**
  * The pass along a strided axis (n cells, `inner` cells per row of it, half-width w):
- * dense(src, dst, taps, i0, i1) writes output rows i0..i1 of one block, Y[i, c] =
+ * dense(src, dst, taps, pack, i0, i1) writes output rows i0..i1 of one block, Y[i, c] =
  * Σ_j K_ij X[j, c], c < inner; src and dst are the block's cell (0, 0), rows `inner`
- * cells apart; taps the byte address of T[C]. Column tiles outside, row tiles inside: the
- * tile's column panel of X (n × 2·NV cells) stays in L1 across the rows.
+ * cells apart; taps the byte address of T[C]; pack a scratch panel of 32·NV·n bytes (one
+ * per thread). Column tiles outside, row tiles inside: the tile's column panel of X
+ * (n × 2·NV cells), packed, stays in L1 across the rows.
  */
 export function denseStridedKernel(name: string, n: number, w: number, inner: number): string {
   const rowBytes = inner * 8;
@@ -117,20 +118,24 @@ export function denseStridedKernel(name: string, n: number, w: number, inner: nu
         ${set('jlo', max0(`(i32.sub ${g('i')} ${i32(w)})`))}
         ${set('jhi', minN(add(g('i'), i32(mr + w)), n))}
         ${set('pa', add(g('taps'), `(i32.shl (i32.sub ${g('i')} ${g('jlo')}) ${i32(3)})`))}
-        ${set('pb', add(add(g('src'), mul(g('jlo'), i32(rowBytes))), g('c')))}
-        ${set('pe', add(add(g('src'), mul(g('jhi'), i32(rowBytes))), g('c')))}
+        ${set('pb', add(g('pack'), mul(g('jlo'), i32(16 * nv))))}
+        ${set('pe', add(g('pack'), mul(g('jhi'), i32(16 * nv))))}
         ${zero(mr, nv)}
-        ${inner_(label, mr, nv)}
+        ${jLoop(label, mr, nv, `(i32.ge_u ${g('pb')} ${g('pe')})`,
+          (a) => `(v128.load64_splat offset=${8 * a} ${g('pa')})`,
+          (v) => `(v128.load offset=${16 * v} ${g('pb')})`,
+          `${set('pa', `(i32.sub ${g('pa')} ${i32(8)})`)} ${set('pb', add(g('pb'), i32(16 * nv)))}`)}
         ${store(mr, nv, half, (a, v) => a * rowBytes + 16 * v, add(g('dst'), add(mul(g('i'), i32(rowBytes)), g('c'))))}`;
-  const inner_ = (label: string, mr: number, nv: number) =>
-    jLoop(label, mr, nv, `(i32.ge_u ${g('pb')} ${g('pe')})`,
-      (a) => `(v128.load64_splat offset=${8 * a} ${g('pa')})`,
-      (v) => `(v128.load offset=${16 * v} ${g('pb')})`,
-      `${set('pa', `(i32.sub ${g('pa')} ${i32(8)})`)} ${set('pb', add(g('pb'), i32(rowBytes)))}`);
+  // The panel X[0..n, c..c + 2nv) packed contiguously: rows of a strided axis are `inner`
+  // cells apart, and at power-of-two strides the panel's lines would share a few L1 sets.
+  const pack = (label: string, nv: number) => `
+      ${set('pa', add(g('src'), g('c')))} ${set('pb', g('pack'))} ${set('pe', add(g('pack'), i32(16 * nv * n)))}
+      ${whileLoop(label, `(i32.ge_u ${g('pb')} ${g('pe')})`, `${Array.from({ length: nv }, (_, v) => `(v128.store offset=${16 * v} ${g('pb')} (v128.load offset=${16 * v} ${g('pa')}))`).join(' ')}
+        ${set('pa', add(g('pa'), i32(rowBytes)))} ${set('pb', add(g('pb'), i32(16 * nv)))}`)}`;
   const body = columnTiles(inner).map(({ nv, half, count }, t) => `
     ;; ${count} column tile(s) of ${half ? 'one cell' : `${2 * nv} cells`}
     ${set('k', i32(count))}
-    ${whileLoop(`cols${t}`, `(i32.eqz ${g('k')})`, `
+    ${whileLoop(`cols${t}`, `(i32.eqz ${g('k')})`, `${pack(`pack${t}`, nv)}
       ${set('i', g('i0'))}
       ${whileLoop(`rows${t}`, `(i32.gt_s (i32.add ${g('i')} ${i32(MR)}) ${g('i1')})`, `${tile(`j${t}m`, MR, nv, half)}
         ${set('i', add(g('i'), i32(MR)))}`)}
@@ -138,7 +143,7 @@ export function denseStridedKernel(name: string, n: number, w: number, inner: nu
         ${set('i', add(g('i'), i32(1)))}`)}
       ${set('c', add(g('c'), i32(16 * nv)))}
       ${set('k', `(i32.sub ${g('k')} ${i32(1)})`)}`)}`).join('');
-  return `(func (export "${name}") (param $src i32) (param $dst i32) (param $taps i32) (param $i0 i32) (param $i1 i32)
+  return `(func (export "${name}") (param $src i32) (param $dst i32) (param $taps i32) (param $pack i32) (param $i0 i32) (param $i1 i32)
     ${locals(['i', 'c', 'k', 'jlo', 'jhi', 'pa', 'pb', 'pe'])}
     ${set('c', i32(0))}
     ${body})`;

@@ -1,6 +1,6 @@
 import type { WatAssembler } from '../wasm/assembler.ts';
 import { wasmConvolution, type WasmConvolution } from './wasm-convolution.ts';
-import { denseTaps } from './wasm-dense.ts';
+import { denseTaps, NV } from './wasm-dense.ts';
 
 /** wasm32 memory tops out at 4 GiB; stay well below it. */
 const MAX_BYTES = 2 ** 31;
@@ -38,6 +38,8 @@ export class WasmSeparable {
   private readonly scanAt: number;
   private readonly scratchAt: number;
   private readonly accAt: number;
+  /** The dense passes' packed panel (wasm-dense.ts). */
+  private readonly packAt: number;
   private readonly tapsAt: number[];
   /** layouts[k]: padded along axis k; layouts[d]: plain. */
   private readonly layouts: Layout[];
@@ -55,7 +57,7 @@ export class WasmSeparable {
     private readonly ws: number[],
     taps: Float64Array[],
     readonly dense: readonly boolean[],
-    plan: { tapsAt: number[]; scanAt: number; scratchAt: number; accAt: number; buffers: number[] },
+    plan: { tapsAt: number[]; scanAt: number; scratchAt: number; accAt: number; packAt: number; buffers: number[] },
   ) {
     const d = shape.length;
     const size = shape.reduce((a, b) => a * b, 1);
@@ -63,6 +65,7 @@ export class WasmSeparable {
     this.scanAt = plan.scanAt;
     this.scratchAt = plan.scratchAt;
     this.accAt = plan.accAt;
+    this.packAt = plan.packAt;
     this.layouts = plan.buffers.map((at, k) => layoutOf(shape, k, k < d ? padOf(ws[k], dense[k]) : 0, at));
     const buf = wasm.memory.buffer;
     this.plain = new Float64Array(buf, plan.buffers[d], size);
@@ -114,6 +117,8 @@ export class WasmSeparable {
     at += Math.ceil(shape[d - 1] / 2) * 64; // four v128 per pair
     const accAt = at; // the wide kernels' accumulator row
     at += Math.ceil(shape[d - 1] / 2) * 16;
+    const packAt = at; // the dense passes' panel: n × NV pairs of the longest dense axis
+    at += 16 * NV * Math.max(0, ...shape.filter((_, k) => dense[k]));
     const buffers: number[] = [];
     for (let k = 0; k <= d; k++) {
       buffers.push(at);
@@ -127,7 +132,7 @@ export class WasmSeparable {
     } catch {
       return null; // memory.grow refused
     }
-    return new WasmSeparable(wasm, shape, ws, taps, dense, { tapsAt, scanAt, scratchAt, accAt, buffers });
+    return new WasmSeparable(wasm, shape, ws, taps, dense, { tapsAt, scanAt, scratchAt, accAt, packAt, buffers });
   }
 
   /** out = K u, one pass per axis from the last (contiguous) one; out may alias u. */
@@ -186,7 +191,7 @@ export class WasmSeparable {
       const dense = this.wasm.dense[k];
       if (dense) {
         if (k === d - 1) for (const b of this.denseBlocks[k]) dense(b.src, b.dst, this.tapsAt[k], this.rows);
-        else for (const b of this.denseBlocks[k]) dense(b.src, b.dst, this.tapsAt[k], 0, this.shape[k]);
+        else for (const b of this.denseBlocks[k]) dense(b.src, b.dst, this.tapsAt[k], this.packAt, 0, this.shape[k]);
         if (k === 0 && logShift !== undefined) {
           // No log fused into a dense pass: it runs over the result in place, line by line.
           const at = this.layouts[d].origin;
