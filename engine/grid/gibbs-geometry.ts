@@ -23,6 +23,9 @@ const NORMAL_LOG = 690;
  * wide range of potentials — the log form (log-convolution.ts) is used, exact for
  * any range. 'auto' chooses per call by that rule (deterministic, no timing);
  * 'plain' refuses a call outside its range with a message.
+ * The plain kernel's axis passes may be dense banded products (wide kernels, gibbs-kernel.ts
+ * denseAxis): the same taps, so the same R_safe and the same rule; the log form is always
+ * the block-shifted convolution.
  * A truncated kernel is the cost +∞ beyond w cells: right for JKO steps (mass moves a
  * few cells), wrong for OT between distant measures — use { truncation: 0 } there.
  */
