@@ -27,6 +27,10 @@ interface RunGroup {
  * (the log fused into that one), and the result is copied out of `plain`. Only core
  * cells are ever written, so the padding stays zero. Same bits as the JavaScript path
  * (same operations in the same order; see separable-convolution.ts).
+ * An axis may instead run the dense pass (wasm-dense.ts, `dense[k]`, chosen by
+ * gibbs-kernel.ts denseAxis): its layout has no padding (the band is clipped to the axis)
+ * and its result is the same to round-off, not in bits; with the log fused into no dense
+ * pass, the plain soft C-transform then takes the log in a last sweep (logOut).
  * `create` returns null where SIMD is unavailable or the grid is too large.
  */
 export class WasmSeparable {
@@ -240,11 +244,8 @@ function padOf(w: number, dense: boolean | undefined): number {
  */
 function blocks(shape: readonly number[], k: number, a: Layout, b: Layout): RunGroup[] {
   const d = shape.length;
-  if (k === d - 1) {
-    // The contiguous axis: one call per run group (lines along the second-to-last axis are evenly spaced).
-    if (d <= 2) return [{ src: a.origin, dst: b.origin }];
-  }
-  const outer = shape.slice(0, k === d - 1 ? d - 2 : k);
+  // The contiguous axis: one call per run group (its lines along the second-to-last axis are evenly spaced).
+  const outer = shape.slice(0, k === d - 1 ? Math.max(0, d - 2) : k);
   const out: RunGroup[] = [];
   const idx = outer.map(() => 0);
   for (;;) {
