@@ -24,7 +24,8 @@ import { whileLoop } from '../wasm/wat.ts';
  *
  * Both kernels take a range of output rows (strided: rows i0..i1 of the axis; contiguous:
  * `rows` lines from the given addresses), so a row pool can split one pass over threads
- * sharing the module's memory.
+ * sharing the module's memory (a shared memory imported by the module, each thread with its
+ * own `pack` panel); today WasmSeparable runs every pass in the calling thread.
  */
 
 /**
