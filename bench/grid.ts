@@ -6,72 +6,89 @@ import { pythonHas, runPeer, timeIt, type BenchRow, type BenchSuite } from './ha
 
 /**
  * One Sinkhorn iteration on an n×n grid over [0, 1]² (kernel applied both ways plus
- * the two scaling divisions), in three forms of ours — plain truncated separable
- * convolution, log-domain by shifted plain convolution (the form the JKO loop uses
- * when the range allows), log-domain by block-shifted LSE (exact for any range) —
- * against numpy's dense separable iteration (K B Kᵀ by BLAS) and POT's
- * convolutional_barycenter2d per iteration. Two regimes: ε = 0.01 (wide kernel) and
- * the JKO-typical ε = h²/2 of the grid scenes (kernel half-width 5 cells at δ = 1e−12).
+ * the two scaling divisions), in three forms of ours — plain separable passes (each axis
+ * truncated convolution or dense banded product by the rule, gibbs-kernel.ts denseAxis),
+ * log-domain by shifted plain passes (the form the JKO loop uses when the range allows),
+ * log-domain by block-shifted LSE (exact for any range) — against numpy's dense separable
+ * iteration (K B Kᵀ by BLAS) and POT's convolutional_barycenter2d per iteration. Two
+ * regimes: ε = 0.01 (wide kernel: the dense passes; the truncated ones beside them for
+ * comparison) and the JKO-typical ε = h²/2 of the grid scenes (kernel half-width 5
+ * cells at δ = 1e−12: the truncated passes).
  */
 export const gridSuite: BenchSuite = {
   name: 'grid',
   description: 'grid Sinkhorn iteration (convolutional Gibbs kernel): plain / log forms vs numpy dense and POT; exact (back-and-forth) vs entropic JKO step',
   async run({ quick }) {
-    const rows: BenchRow[] = [];
-    // The SIMD passes, as a grid scene gets them from its accelerator (engine/grid/grid-simulation.ts).
-    const assembler = await loadWatAssembler();
-    const hasNumpy = pythonHas('numpy');
-    const hasPot = hasNumpy && pythonHas('ot');
-    if (!hasNumpy) process.stderr.write('bench: numpy not found for /usr/bin/python3 (apt-get install python3-numpy); peers skipped\n');
-    const sizes = quick ? [128, 256] : [128, 256, 512];
-    for (const n of sizes) {
-      const h = 1 / n;
-      for (const regime of ['jko', 'wide'] as const) {
-        const eps = regime === 'jko' ? 0.5 * h * h : 0.01;
-        if (regime === 'wide' && quick && n > 128) continue; // O(n³) per application: seconds
-        const grid = new Grid([n, n], [[0, 1], [0, 1]]);
-        const K = new ConvolutionalGibbsKernel(grid, eps, { assembler });
-        const rng = new Rng(0);
-        const P = new Float64Array(grid.size).map(() => 0.5 + rng.uniform());
-        const Q = new Float64Array(grid.size).map(() => 0.5 + rng.uniform());
-        const logP = P.map(Math.log), logQ = Q.map(Math.log);
-        const a = new Float64Array(grid.size), b = new Float64Array(grid.size).fill(1), t = new Float64Array(grid.size);
-        const plain = () => {
-          K.apply(b, t);
-          for (let i = 0; i < t.length; i++) a[i] = P[i] / t[i];
-          K.apply(a, t);
-          for (let i = 0; i < t.length; i++) b[i] = Q[i] / t[i];
-        };
-        const logIteration = (g: GridGibbsGeometry) => {
-          const alpha = new Float64Array(grid.size), beta = new Float64Array(grid.size);
-          return () => {
-            g.logApply(eps, beta, t);
-            for (let i = 0; i < t.length; i++) alpha[i] = logP[i] - t[i];
-            g.logApplyT(eps, alpha, t);
-            for (let i = 0; i < t.length; i++) beta[i] = logQ[i] - t[i];
-          };
-        };
-        const wide = regime === 'wide';
-        const minMs = wide ? 1 : 300; // JKO regime: medians of ≥ 300 ms of iterations (up to 20), also at 512²
-        const plainMs = timeIt(plain, minMs, wide ? 1 : 3, 20);
-        const shifted = new GridGibbsGeometry(grid, eps, 'auto', { assembler });
-        const shiftedMs = timeIt(logIteration(shifted), minMs, wide ? 1 : 3, 20);
-        const blockMs = wide ? NaN : timeIt(logIteration(new GridGibbsGeometry(grid, eps, 'log', { assembler })), minMs, 3, 20);
-        const peer = hasNumpy ? runPeer<{ numpy_ms: number; pot_ms: number | null }>('grid_sinkhorn.py', { n, eps, reps: n >= 512 ? 5 : 9, pot: hasPot }) : null;
-        const extra = { eps: Number(eps.toPrecision(3)), w: K.halfWidths[0], trunc_err: K.truncationError };
-        const size = `${n}x${n}`;
-        const push = (ours: string, ms: number, more: Record<string, number | string> = {}) => {
-          const row: BenchRow = { suite: 'grid', case: `sinkhorn-iter ${regime}`, size, ours_ms: ms, ours, extra: { ...extra, ...more } };
-          if (peer) Object.assign(row, { peer: 'numpy-dense', peer_ms: peer.numpy_ms, speedup: peer.numpy_ms / ms });
-          if (peer?.pot_ms) row.extra!.pot_ms = Number(peer.pot_ms.toPrecision(4));
-          rows.push(row);
-        };
-        push('ts-plain', plainMs);
-        push('ts-log-shifted', shiftedMs, { log_over_plain: shiftedMs / plainMs });
-        if (!wide) push('ts-log-block', blockMs, { log_over_plain: blockMs / plainMs });
-      }
-    }
+    const rows = await sinkhornIterationRows(quick ? [128, 256] : [128, 256, 512]);
     rows.push(...exactJkoRows(quick));
     return rows;
   },
 };
+
+/** The sinkhorn-iter rows at these sizes (both regimes, numpy and POT in the same run). */
+export async function sinkhornIterationRows(sizes: number[]): Promise<BenchRow[]> {
+  const rows: BenchRow[] = [];
+  // The SIMD passes, as a grid scene gets them from its accelerator (engine/grid/grid-simulation.ts).
+  const assembler = await loadWatAssembler();
+  const hasNumpy = pythonHas('numpy');
+  const hasPot = hasNumpy && pythonHas('ot');
+  if (!hasNumpy) process.stderr.write('bench: numpy not found for /usr/bin/python3 (apt-get install python3-numpy); peers skipped\n');
+  for (const n of sizes) {
+    const h = 1 / n;
+    for (const regime of ['jko', 'wide'] as const) {
+      const eps = regime === 'jko' ? 0.5 * h * h : 0.01;
+      const grid = new Grid([n, n], [[0, 1], [0, 1]]);
+      const K = new ConvolutionalGibbsKernel(grid, eps, { assembler });
+      const rng = new Rng(0);
+      const P = new Float64Array(grid.size).map(() => 0.5 + rng.uniform());
+      const Q = new Float64Array(grid.size).map(() => 0.5 + rng.uniform());
+      const logP = P.map(Math.log), logQ = Q.map(Math.log);
+      const a = new Float64Array(grid.size), b = new Float64Array(grid.size).fill(1), t = new Float64Array(grid.size);
+      const plain = () => {
+        K.apply(b, t);
+        for (let i = 0; i < t.length; i++) a[i] = P[i] / t[i];
+        K.apply(a, t);
+        for (let i = 0; i < t.length; i++) b[i] = Q[i] / t[i];
+      };
+      const logIteration = (g: GridGibbsGeometry) => {
+        const alpha = new Float64Array(grid.size), beta = new Float64Array(grid.size);
+        return () => {
+          g.logApply(eps, beta, t);
+          for (let i = 0; i < t.length; i++) alpha[i] = logP[i] - t[i];
+          g.logApplyT(eps, alpha, t);
+          for (let i = 0; i < t.length; i++) beta[i] = logQ[i] - t[i];
+        };
+      };
+      const wide = regime === 'wide';
+      const minMs = 300; // medians of ≥ 300 ms of iterations (3 to 20)
+      const plainMs = timeIt(plain, minMs, 3, 20);
+      const shifted = new GridGibbsGeometry(grid, eps, 'auto', { assembler });
+      const shiftedMs = timeIt(logIteration(shifted), minMs, 3, 20);
+      const blockMs = wide ? NaN : timeIt(logIteration(new GridGibbsGeometry(grid, eps, 'log', { assembler })), minMs, 3, 20);
+      const peer = hasNumpy ? runPeer<{ numpy_ms: number; pot_ms: number | null }>('grid_sinkhorn.py', { n, eps, reps: n >= 512 ? 5 : 9, pot: hasPot }) : null;
+      const extra = { eps: Number(eps.toPrecision(3)), w: K.halfWidths[0], trunc_err: K.truncationError, passes: K.axisPasses.join(',') };
+      const size = `${n}x${n}`;
+      const push = (ours: string, ms: number, more: Record<string, number | string> = {}) => {
+        const row: BenchRow = { suite: 'grid', case: `sinkhorn-iter ${regime}`, size, ours_ms: ms, ours, extra: { ...extra, ...more } };
+        if (peer) Object.assign(row, { peer: 'numpy-dense', peer_ms: peer.numpy_ms, speedup: peer.numpy_ms / ms });
+        if (peer?.pot_ms) row.extra!.pot_ms = Number(peer.pot_ms.toPrecision(4));
+        rows.push(row);
+      };
+      push('ts-plain', plainMs);
+      push('ts-log-shifted', shiftedMs, { log_over_plain: shiftedMs / plainMs });
+      if (!wide) push('ts-log-block', blockMs, { log_over_plain: blockMs / plainMs });
+      if (wide && K.axisPasses.includes('dense')) {
+        // The truncated passes the rule replaced, same run: one timed iteration (O(n²·w) per pass, ~0.4 s at 512²).
+        const T = new ConvolutionalGibbsKernel(grid, eps, { assembler, passes: 'truncated' });
+        const truncatedMs = timeIt(() => {
+          T.apply(b, t);
+          for (let i = 0; i < t.length; i++) a[i] = P[i] / t[i];
+          T.apply(a, t);
+          for (let i = 0; i < t.length; i++) b[i] = Q[i] / t[i];
+        }, 1, 1, 1);
+        push('ts-plain-truncated', truncatedMs, { passes: 'truncated,truncated', truncated_over_plain: truncatedMs / plainMs });
+      }
+    }
+  }
+  return rows;
+}

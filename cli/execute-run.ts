@@ -26,6 +26,8 @@ export interface RunRequest {
   /** Overrides of scene parameters (`--set`, `--steps`, `--seed`). */
   raw: RawParams;
   every?: number;
+  /** Steps between records with the scene's metrics (`--metrics-every`; a multiple of every). */
+  metricsEvery?: number;
   init?: string;
   out: string;
   backend?: string;
@@ -84,6 +86,10 @@ export function prepareRun(req: Omit<RunRequest, 'out'>, accelerator: Accelerato
   const steps = typeof params.steps === 'number' ? params.steps : 100;
   const every = req.every ?? def.every?.(params) ?? Math.max(1, Math.round(steps / 200));
   if (!(every >= 1) || !Number.isInteger(every)) throw new UsageError(`--every must be a positive integer; got ${req.every}`);
+  const metricsEvery = req.metricsEvery ?? def.metricsEvery?.(params, every) ?? every;
+  if (!(metricsEvery >= 1 && Number.isInteger(metricsEvery) && metricsEvery % every === 0)) {
+    throw new UsageError(`--metrics-every must be a positive multiple of the recording period (--every ${every}); got ${metricsEvery}`);
+  }
   const record: SceneRecord = {
     scene: def.id,
     title: def.title,
@@ -99,6 +105,7 @@ export function prepareRun(req: Omit<RunRequest, 'out'>, accelerator: Accelerato
     dt: sim.info.dt,
     steps,
     every,
+    metrics_every: metricsEvery,
     ...(req.checkpointEvery ? { checkpoint_every: req.checkpointEvery } : {}),
     ...(req.init ? { init: req.init } : {}),
     wgflow_version: WGFLOW_VERSION,
@@ -119,16 +126,18 @@ function runnerFor(sim: Simulation, record: SceneRecord, dir: string, opts: {
   resume?: { run?: RunnerState; records: MetricRecord[]; wallSeconds: number };
 }): Runner {
   const recordSchedule = everySteps(record.every);
+  const metricSchedule = everySteps(record.metrics_every ?? record.every);
   const guards = standardGuards(recordSchedule);
   const writer = new RunDirWriter(dir, record, opts.resume);
   const outputs: Callback[] = [writer, ...(record.checkpoint_every ? [new Checkpointer(dir, record.checkpoint_every, opts.resume?.wallSeconds ?? 0)] : []), ...(opts.outputs ?? [])];
   // What is computed when, for scene.json (a resumed run keeps the record it has).
-  // The record (energy, its terms and the scene's metrics: metrics.jsonl) is computed once per recorded step, whoever asks.
+  // The record (energy, its terms and, on their schedule, the scene's metrics: metrics.jsonl) is computed once per recorded step, whoever asks.
   record.callbacks ??= {
-    'record (energy, energy terms, metrics)': recordSchedule.label,
+    'record (energy, energy terms)': recordSchedule.label,
+    'scene metrics (in the record)': metricSchedule.label,
     ...Object.fromEntries([...guards, ...outputs].map((c) => [c.name, c.schedule.label])),
   };
-  return new Runner(sim, { guards, outputs, recordSchedule, onWarning: opts.onWarning, resume: opts.resume?.run });
+  return new Runner(sim, { guards, outputs, recordSchedule, metricSchedule, onWarning: opts.onWarning, resume: opts.resume?.run });
 }
 
 /** Runs `body` holding `lock` (null: the caller holds it), releasing it however the body ends. */
@@ -200,6 +209,7 @@ async function resumeLocked(req: ResumeRequest): Promise<ResumeResult> {
     scene: loaded,
     raw: scene.params,
     every: scene.every,
+    metricsEvery: scene.metrics_every,
     backend: scene.backend,
     checkpointEvery: scene.checkpoint_every,
     // A checkpoint holds the state; without one the run restarts from its initial state.

@@ -71,6 +71,7 @@ export function readSceneRecord(dir: string): SceneRecord {
   if (!isObject(s.params)) throw corrupted(path, "no parameters ('params')");
   if (!isCount(s.steps, 0) || !isCount(s.every, 1)) throw corrupted(path, "'steps' or 'every' missing or not an integer");
   if (s.checkpoint_every !== undefined && !isCount(s.checkpoint_every, 1)) throw corrupted(path, "'checkpoint_every' is not a positive integer");
+  if (s.metrics_every !== undefined && !(isCount(s.metrics_every, 1) && (s.metrics_every as number) % (s.every as number) === 0)) throw corrupted(path, "'metrics_every' is not a positive multiple of 'every'");
   if (!Array.isArray(s.shape) || !s.shape.every((v) => isCount(v, 0))) throw corrupted(path, "'shape' missing or invalid");
   return s as unknown as SceneRecord;
 }

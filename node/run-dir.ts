@@ -23,6 +23,8 @@ export interface SceneRecord extends Pick<SimulationInfo, 'kind' | 'dim' | 'shap
   frame_layout?: string;
   steps: number;
   every: number;
+  /** Steps between records that carry the scene's metrics (a multiple of `every`; absent: every record). */
+  metrics_every?: number;
   checkpoint_every?: number;
   init?: string;
   wgflow_version: string;
@@ -75,9 +77,11 @@ export function energySvg(records: readonly MetricRecord[], title: string, mainM
   const t = records.map((r) => r.t);
   const series: Series[] = [{ label: 'energy', x: t, y: records.map((r) => r.energy) }];
   const metric = mainMetric ?? Object.keys(records[0] ?? {}).find((k) => !['step', 't', 'energy', 'energy_terms'].includes(k));
-  if (metric && records.length && typeof records[0][metric] === 'number') {
-    const y = records.map((r) => r[metric] as number);
-    series.push({ label: metric, x: t, y, log: y.every((v) => v > 0) && Math.max(...y) / Math.min(...y) > 100 });
+  // Metrics may be recorded at a lower rate than the energy (scene.json metrics_every): plot the records that have them.
+  const withMetric = metric ? records.filter((r) => typeof r[metric] === 'number') : [];
+  if (metric && withMetric.length) {
+    const y = withMetric.map((r) => r[metric] as number);
+    series.push({ label: metric, x: withMetric.map((r) => r.t), y, log: y.every((v) => v > 0) && Math.max(...y) / Math.min(...y) > 100 });
   }
   return lineChartsSvg(series, 't', title);
 }

@@ -15,10 +15,18 @@ export function nParam(def: number, max = 1_000_000): ParamSpec & { type: 'integ
   return { type: 'integer', default: def, min: 1, max, description: 'number of particles' };
 }
 
-/** Record about 200 frames per run. */
-export function everyFor(p: { steps: number }): number {
-  return Math.max(1, Math.round(p.steps / 200));
+/** Record about `frames` frames per run (default 200). */
+export function everyFor(p: { steps: number }, frames = 200): number {
+  return Math.max(1, Math.round(p.steps / frames));
 }
+
+/**
+ * The scene's metrics on every `records`-th record: for scenes whose metrics cost more than
+ * a step or two (sorts of sliced distances, O(n²) sums), so that recording stays under ~10%
+ * of a run's wall time at the defaults (docs/benchmarks.md, recording table). The energy is
+ * in every record regardless.
+ */
+export const metricsEveryRecords = (records: number) => (_p: unknown, every: number) => records * every;
 
 /** How the interaction sums over pairs (engine/particles/mesh/method-rule.ts); `auto` resolves by kernel family, n and d. */
 export const interactionMethodParam = {

@@ -2,7 +2,7 @@ import {
   mlpSimulation, ACTIVATIONS, DATA_KINDS, Rng, activationByName, balancedNeurons, defineScene, makeMlpData,
   type DataKind,
 } from '../engine/index.ts';
-import { dtParam, everyFor, seedParam, stepsParam } from './common.ts';
+import { dtParam, everyFor, metricsEveryRecords, seedParam, stepsParam } from './common.ts';
 import { dominant, pairPass, trials } from './estimate.ts';
 
 /**
@@ -38,6 +38,9 @@ export default defineScene({
     backtracking: { type: 'boolean', default: false, description: 'Armijo backtracking of the step on risk increase (full batch, σ = 0)' },
   },
   every: everyFor,
+  // The metrics (train and test risks over the data sets, sliced W2 to the teacher) cost 2–5 steps
+  // (2-core machine; the energy is the train risk, in every record): every 10th record.
+  metricsEvery: metricsEveryRecords(10),
   // Data: inputs [d, N] and labels, float64, plus float32 copies for accelerated kernels; O(N) residual and
   // activation scratch; neurons [m, d+2] ×3 and the [m, 2d+2] picture. A step: forward and backward passes over
   // the batch (m × N × (d+2) each, the backward twice that); a record: the train and test risks.

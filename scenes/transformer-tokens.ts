@@ -2,7 +2,7 @@ import {
   ATTENTION_KERNEL_MAX_ENTRIES, ATTENTION_KINDS, INTEGRATORS, ParamError, QKV_KINDS, Rng, tokenSimulation, defineScene, gaussianCloud,
   makeAttentionWeights, uniformSphere, type AttentionKind, type IntegratorName, type QkvKind,
 } from '../engine/index.ts';
-import { dtParam, everyFor, nParam, seedParam, stepsParam } from './common.ts';
+import { dtParam, everyFor, metricsEveryRecords, nParam, seedParam, stepsParam } from './common.ts';
 import { NOMINAL_ITERATIONS, dominant } from './estimate.ts';
 
 /**
@@ -32,6 +32,10 @@ export default defineScene({
     sinkhorn_iters: { type: 'integer', default: 1000, min: 1, max: 100_000, description: 'Sinkhorn attention: iteration budget (1 = softmax)' },
   },
   every: everyFor,
+  // The energy comes with the next step's first attention pass (token-field.ts evaluateAhead);
+  // the metrics (clusters, diameter over n²/2 pairs, attention row/column sums: one more
+  // solve) cost ~1.5 steps at n = 1024 (2-core machine): every 15th record.
+  metricsEvery: metricsEveryRecords(15),
   // Attention sums over all n² pairs per stage (rk4: 4 stages); Sinkhorn attention iterates two softmins of n²
   // logits (and stores the n×n kernel when n² ≤ ATTENTION_KERNEL_MAX_ENTRIES). The record counts clusters,
   // the diameter and the energy (n²/2 pairs each) and the attention's row/column sums (one more solve).

@@ -27,6 +27,7 @@ export interface RunCliOptions {
   steps?: string;
   seed?: string;
   every?: string;
+  metricsEvery?: string;
   init?: string;
   out?: string;
   backend?: string;
@@ -62,7 +63,8 @@ export function registerRun(program: Command, ctx: CliContext): void {
     .option('--set <k=v>', 'set a scene parameter (repeatable)', collect, [])
     .option('--steps <N>', 'number of steps')
     .option('--seed <S>', 'random seed')
-    .option('--every <K>', 'record a frame and metrics every K steps')
+    .option('--every <K>', 'record a frame and the energy every K steps')
+    .option('--metrics-every <M>', "add the scene's metrics to the record every M steps (a multiple of --every; default: the scene's, in scene.json)")
     .option('--init <X0.npy>', 'start from these particle positions [n, d] or grid density')
     .option('--out <DIR>', 'run directory (default runs/<scene>-<time>)')
     .option('--backend <B>', 'hot-loop backend: ts | gpu | auto', 'auto')
@@ -92,6 +94,7 @@ export function registerRun(program: Command, ctx: CliContext): void {
           scene,
           raw,
           every: positiveInt('--every', opts.every),
+          metricsEvery: positiveInt('--metrics-every', opts.metricsEvery),
           init: opts.init,
           out,
           backend: opts.backend,
@@ -143,7 +146,7 @@ async function resumeCommand(ctx: CliContext, sceneArg: string | undefined, opts
   const conflicting = [
     sceneArg !== undefined && `a scene ('${sceneArg}')`,
     opts.set.length > 0 && '--set',
-    ...(['steps', 'seed', 'every', 'init', 'out', 'checkpointEvery'] as const).map((k) => opts[k] !== undefined && `--${k.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())}`),
+    ...(['steps', 'seed', 'every', 'metricsEvery', 'init', 'out', 'checkpointEvery'] as const).map((k) => opts[k] !== undefined && `--${k.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())}`),
     opts.backend !== 'auto' && '--backend',
   ].filter(Boolean);
   if (conflicting.length) throw new UsageError(`--resume continues the run exactly as recorded in ${dir}/scene.json; it cannot be combined with ${conflicting.join(', ')}`);

@@ -1,4 +1,4 @@
-import { expNegSource } from './exp-source.ts';
+import { expNegSource, logUnitSource } from './exp-source.ts';
 import { lit } from './literal.ts';
 
 /**
@@ -8,13 +8,14 @@ import { lit } from './literal.ts';
  *   m_i = max_j β⟨x_i, kx_j⟩,   z_i = Σ_j w_j e^{β⟨x_i, kx_j⟩ − m_i},   o_i = Σ_j w_j e^{…} vx_j.
  *
  * Signature (x0.., k0.., v0.., w, n, i0): tokens x, keys kx = M x and values vx = V x
- * as d float32 coordinate arrays each. Returns [o_i (d values), z_i] for softmax
- * (the host forms o_i/z_i) and [o_i, m_i] for USA (the host forms e^{m_i} o_i in
- * float64). Shifting each row by its own maximum keeps every exponent ≤ 0, so the
+ * as d float32 coordinate arrays each. Returns [o_i/z_i (d values), L_i = m_i + log z_i]:
+ * the softmax output itself; USA's is e^{L_i} o_i/z_i = e^{m_i} o_i (formed by the host in
+ * float64); L_i is the log of the row's total weight Σ_j w_j e^{β⟨x_i, kx_j⟩}, from which the
+ * energy E_β of the same state follows (token-field.ts). (gpu.js returns at most 4 values.) Shifting each row by its own maximum keeps every exponent ≤ 0, so the
  * inline exponential (exp-source.ts) applies; terms below e^{−37} of a row's largest
  * are dropped (≤ N·e^{−37} ≈ N·1e−16 relative).
  */
-export function attentionSource(d: number, kind: 'softmax' | 'usa', beta: number): string {
+export function attentionSource(d: number, beta: number): string {
   const ks = Array.from({ length: d }, (_, k) => k);
   const args = [...ks.map((k) => `x${k}`), ...ks.map((k) => `k${k}`), ...ks.map((k) => `v${k}`), 'w', 'n', 'i0'];
   // Distinct loop variables: gpu.js's GLSL puts both loops in one scope (a second `j` is a redefinition).
@@ -30,6 +31,7 @@ export function attentionSource(d: number, kind: 'softmax' | 'usa', beta: number
     '    const a = w[j] * e;\n    z += a;\n' +
     ks.map((k) => `    o${k} += a * v${k}[j];\n`).join('') +
     '  }\n' +
-    `  return [${[...ks.map((k) => `o${k}`), kind === 'softmax' ? 'z' : 'm'].join(', ')}];\n}`
+    logUnitSource('lz', 'z') +
+    `  return [${[...ks.map((k) => `o${k} / z`), 'm + lz'].join(', ')}];\n}`
   );
 }

@@ -1,4 +1,4 @@
-import { expNegF32Source, F32_EXP_FLOOR } from '../core/exp.ts';
+import { expNegF32Source, F32_EXP_FLOOR, logUnitF32Source } from '../core/exp.ts';
 import { lit } from './literal.ts';
 
 export { F32_EXP_FLOOR };
@@ -10,4 +10,9 @@ export { F32_EXP_FLOOR };
  */
 export function expNegSource(name: string, arg: string): string {
   return expNegF32Source(name, arg, lit);
+}
+
+/** log z for 2^-127 ≤ z ≤ 1 as gpu.js source (engine/core/exp.ts, logUnitF32Source): `const <name> = log(<arg>)`. */
+export function logUnitSource(name: string, arg: string): string {
+  return logUnitF32Source(name, arg, lit);
 }

@@ -169,3 +169,22 @@ export function expNegF32Source(name: string, arg: string, lit: (v: number) => s
   lines.push(`const ${name} = ${p}y > ${lit(F32_EXP_FLOOR)} ? ${p}e : 0.0;`);
   return lines.map((l) => `    ${l}\n`).join('');
 }
+
+/**
+ * log z for 2^-127 ≤ z ≤ 1 (a row sum of weights summing to one, each term ≤ its weight)
+ * as float32 kernel source, where WebAssembly has no log opcode and Math.log is a call
+ * into JavaScript (engine/backend/rule.ts). Exact range reduction by powers of two to
+ * r ∈ [1/2, 1], then log r = 2 atanh u, u = (r − 1)/(r + 1) ∈ [−1/3, 0], by its odd
+ * series to u^13 (truncation ≤ 2·3^−15/15 ≈ 1e−8, below float32's 6e−8). Returns
+ * statements that declare `const <name> = log(<arg>)`; locals are prefixed with `name`.
+ */
+export function logUnitF32Source(name: string, arg: string, lit: (v: number) => string): string {
+  const p = `${name}_`;
+  const lines = [`let ${p}r = ${arg};`, `let ${p}k = 0.0;`];
+  for (const s of [32, 32, 32, 16, 8, 4, 2, 1]) lines.push(`if (${p}r < ${lit(2 ** -s)}) { ${p}r = ${p}r * ${lit(2 ** s)}; ${p}k = ${p}k + ${lit(s)}; }`);
+  lines.push(`const ${p}u = (${p}r - 1.0) / (${p}r + 1.0);`, `const ${p}u2 = ${p}u * ${p}u;`);
+  let poly = lit(1 / 13);
+  for (let q = 11; q >= 1; q -= 2) poly = `(${lit(1 / q)} + ${p}u2 * ${poly})`;
+  lines.push(`const ${name} = 2.0 * ${p}u * ${poly} - ${p}k * ${lit(Math.LN2)};`);
+  return lines.map((l) => `  ${l}\n`).join('');
+}

@@ -264,6 +264,13 @@ export interface SceneDefinition<S extends ParamSchema = ParamSchema> {
   params: S;
   /** Default recording period (steps between recorded frames). */
   every?: (p: ParamValues<S>) => number;
+  /**
+   * Default steps between records that carry the scene's metrics, given the recording
+   * period `every` (a multiple of it; default: every record). For scenes whose metrics
+   * cost several steps, so that recording stays a small share of a run (the energy is
+   * recorded at every record regardless).
+   */
+  metricsEvery?: (p: ParamValues<S>, every: number) => number;
   /** Memory and work per step for these parameters (see `SceneEstimate`). */
   estimate?: (p: ParamValues<S>) => SceneEstimate;
   /** Builds the simulation from resolved parameters (validated against `params`). */

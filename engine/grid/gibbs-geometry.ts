@@ -23,6 +23,9 @@ const NORMAL_LOG = 690;
  * wide range of potentials — the log form (log-convolution.ts) is used, exact for
  * any range. 'auto' chooses per call by that rule (deterministic, no timing);
  * 'plain' refuses a call outside its range with a message.
+ * The plain kernel's axis passes may be dense banded products (wide kernels, gibbs-kernel.ts
+ * denseAxis): the same taps, so the same R_safe and the same rule; the log form is always
+ * the block-shifted convolution.
  * A truncated kernel is the cost +∞ beyond w cells: right for JKO steps (mass moves a
  * few cells), wrong for OT between distant measures — use { truncation: 0 } there.
  */
@@ -57,6 +60,16 @@ export class GridGibbsGeometry implements SinkhornGeometry {
   /** Whether the plain kernel passes run in WebAssembly SIMD (an assembler was given). */
   get simd(): boolean {
     return this.kernel.simd !== null;
+  }
+
+  /**
+   * How the plain form's passes run, as scene.json records it: 'wasm-simd (axis 0: dense
+   * w=95, axis 1: dense w=95)', or 'javascript' (gibbs-kernel.ts denseAxis is the rule).
+   */
+  get method(): string {
+    const k = this.kernel;
+    if (!k.simd) return 'javascript';
+    return `wasm-simd (${k.axisPasses.map((p, i) => `axis ${i}: ${p} w=${k.axes[i].w}`).join(', ')})`;
   }
 
   get eps(): number {

@@ -145,7 +145,7 @@ export function gridSimulation(o: GridSimulationOptions): GridSimulation {
     if (acc) entropic.jko.geometry.onNotice = (m) => acc.notice(m);
     acc?.record('gibbs-kernel', {
       family: 'grid-convolution', target: 'ts', precision: 'float64', values: 'float64', threads: 1,
-      size, method: entropic.jko.geometry.simd ? 'wasm-simd' : 'javascript',
+      size, method: entropic.jko.geometry.method,
     });
     scheme = entropic;
   }

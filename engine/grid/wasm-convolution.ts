@@ -2,6 +2,7 @@ import { EXP, expNegWat } from '../core/exp.ts';
 import { compileWat, type WatAssembler } from '../wasm/assembler.ts';
 import { ConstantTable, whileLoop, type V128Constants } from '../wasm/wat.ts';
 import { logTable, logTableHead, logTableTail, type LogLanes } from './wasm-log-table.ts';
+import { denseContiguousKernel, denseStridedKernel } from './wasm-dense.ts';
 
 /**
  * The sweeps of the separable convolution (separable-convolution.ts) as WebAssembly
@@ -31,6 +32,11 @@ const GROUP = 4;
 export interface ConvAxis {
   w: number;
   strideBytes: number;
+  /**
+   * The dense (banded matrix product) form of this axis's pass (wasm-dense.ts): n cells,
+   * `inner` cells per row of it (1: the contiguous axis). Absent: the truncated convolution.
+   */
+  dense?: { n: number; inner: number };
 }
 
 const g = (x: string) => `(local.get $${x})`;
@@ -185,6 +191,22 @@ function convKernel(name: string, table: ConstantTable, { w, strideBytes: st }: 
   return func(name, K, `${ROW_PARAMS} ${params}`, locals, `${prologue}\n${rowLoop(work, setup)}`);
 }
 
+/**
+ * logOut (extra params: shift, scratch): dst = shift + log(src), the table log of
+ * wasm-log-table.ts split in two loops per run as in convLog — the last step of the plain
+ * soft C-transform when axis 0's pass is dense (no log fused into it).
+ */
+function logKernel(table: ConstantTable, logAt: number): string {
+  const K = table.locals();
+  const L: LogLanes = { x: '$lx', e: '$le', r: '$lr', logc: '$lc', y2: '$ly2', y4: '$ly4', p: '$lp' };
+  const work: Split = {
+    spill: [L.x, L.e, L.r, L.logc],
+    head: `(local.set ${L.x} ${load(g('p'))}) ${logTableHead(L, K.c, logAt)}`,
+    tail: () => logTableTail(L, K.c, '$shift'),
+  };
+  return func('logOut', K, `${ROW_PARAMS} (param $shift f64) (param $scratch i32)`, `${ROW_LOCALS} ${Object.values(L).map((n) => `(local ${n} v128)`).join(' ')}`, rowLoop(work));
+}
+
 /** copyIn: dst = src. */
 function copyKernel(table: ConstantTable): string {
   return func('copyIn', table.locals(), ROW_PARAMS, ROW_LOCALS, rowLoop(() => load(g('p'))));
@@ -236,8 +258,12 @@ export function wasmConvolutionWat(axes: ConvAxis[]): { wat: string; reserved: n
     scanKernel(table),
     copyKernel(table),
     expKernel(table, fracAt),
-    convKernel('convLog', table, axes[0], logAt),
-    ...axes.map((a, i) => convKernel(`conv${i}`, table, a)),
+    logKernel(table, logAt),
+    ...(axes[0].dense ? [] : [convKernel('convLog', table, axes[0], logAt)]),
+    ...axes.map((a, i) => {
+      if (!a.dense) return convKernel(`conv${i}`, table, a);
+      return a.dense.inner === 1 ? denseContiguousKernel(`dense${i}`, a.dense.n, a.w) : denseStridedKernel(`dense${i}`, a.dense.n, a.w, a.dense.inner);
+    }),
   ];
   return { wat: `(module\n  (memory (export "memory") 1)\n  ${fns.join('\n  ')}\n  ${table.data()})`, reserved: table.bytes };
 }
@@ -254,10 +280,18 @@ export interface WasmConvolution {
   copyIn: RowFn;
   /** dst = e^{src − shift} (engine/core/exp.ts). */
   expIn: (...args: [...Parameters<RowFn>, shift: number]) => void;
-  /** conv[k]: the pass along axis k; src points w_k strides before the first output; accRow: 16 bytes per pair of a run. */
-  conv: ((...args: [...Parameters<RowFn>, taps: number, accRow: number]) => void)[];
-  /** conv along axis 0 with dst = shift + log(sum): the fused last pass of the plain soft C-transform; scratch: 64 bytes per pair of a run. */
-  convLog: (...args: [...Parameters<RowFn>, taps: number, shift: number, scratch: number, accRow: number]) => void;
+  /** conv[k]: the pass along axis k (null where it is dense); src points w_k strides before the first output; accRow: 16 bytes per pair of a run. */
+  conv: (((...args: [...Parameters<RowFn>, taps: number, accRow: number]) => void) | null)[];
+  /** conv along axis 0 with dst = shift + log(sum): the fused last pass of the plain soft C-transform; scratch: 64 bytes per pair of a run. Absent when axis 0 is dense. */
+  convLog: ((...args: [...Parameters<RowFn>, taps: number, shift: number, scratch: number, accRow: number]) => void) | null;
+  /** dst = shift + log(src); scratch: 64 bytes per pair of a run. */
+  logOut: (...args: [...Parameters<RowFn>, shift: number, scratch: number]) => void;
+  /**
+   * dense[k]: the dense pass along axis k (wasm-dense.ts), null where the axis is truncated.
+   * Strided axes: (src, dst, taps, pack, i0, i1) over one block (pack: 32·n bytes of scratch);
+   * the contiguous axis: (src, dst, taps, rows).
+   */
+  dense: (((src: number, dst: number, taps: number, a: number, b?: number, c?: number) => void) | null)[];
 }
 
 /**
@@ -286,7 +320,9 @@ export function wasmConvolution(axes: ConvAxis[], assembler: WatAssembler | null
     scan: ex.scan as WasmConvolution['scan'],
     copyIn: ex.copyIn as RowFn,
     expIn: ex.expIn as WasmConvolution['expIn'],
-    conv: axes.map((_, i) => ex[`conv${i}`] as WasmConvolution['conv'][number]),
-    convLog: ex.convLog as WasmConvolution['convLog'],
+    conv: axes.map((_, i) => (ex[`conv${i}`] ?? null) as WasmConvolution['conv'][number]),
+    convLog: (ex.convLog ?? null) as WasmConvolution['convLog'],
+    logOut: ex.logOut as WasmConvolution['logOut'],
+    dense: axes.map((_, i) => (ex[`dense${i}`] ?? null) as WasmConvolution['dense'][number]),
   };
 }

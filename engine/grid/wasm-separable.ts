@@ -1,5 +1,6 @@
 import type { WatAssembler } from '../wasm/assembler.ts';
 import { wasmConvolution, type WasmConvolution } from './wasm-convolution.ts';
+import { denseTaps, NV } from './wasm-dense.ts';
 
 /** wasm32 memory tops out at 4 GiB; stay well below it. */
 const MAX_BYTES = 2 ** 31;
@@ -26,6 +27,10 @@ interface RunGroup {
  * (the log fused into that one), and the result is copied out of `plain`. Only core
  * cells are ever written, so the padding stays zero. Same bits as the JavaScript path
  * (same operations in the same order; see separable-convolution.ts).
+ * An axis may instead run the dense pass (wasm-dense.ts, `dense[k]`, chosen by
+ * gibbs-kernel.ts denseAxis): its layout has no padding (the band is clipped to the axis)
+ * and its result is the same to round-off, not in bits; with the log fused into no dense
+ * pass, the plain soft C-transform then takes the log in a last sweep (logOut).
  * `create` returns null where SIMD is unavailable or the grid is too large.
  */
 export class WasmSeparable {
@@ -37,6 +42,8 @@ export class WasmSeparable {
   private readonly scanAt: number;
   private readonly scratchAt: number;
   private readonly accAt: number;
+  /** The dense passes' packed panel (wasm-dense.ts). */
+  private readonly packAt: number;
   private readonly tapsAt: number[];
   /** layouts[k]: padded along axis k; layouts[d]: plain. */
   private readonly layouts: Layout[];
@@ -45,13 +52,16 @@ export class WasmSeparable {
   /** Run groups of the spread (plain → layout d − 1) and of the pass along each axis k. */
   private readonly spreadGroups: RunGroup[];
   private readonly passGroups: RunGroup[][];
+  /** Blocks of the dense pass along each axis k (one per index of the axes before k; empty where k is truncated). */
+  private readonly denseBlocks: RunGroup[][];
 
   private constructor(
     private readonly wasm: WasmConvolution,
     private readonly shape: readonly number[],
     private readonly ws: number[],
     taps: Float64Array[],
-    plan: { tapsAt: number[]; scanAt: number; scratchAt: number; accAt: number; buffers: number[] },
+    readonly dense: readonly boolean[],
+    plan: { tapsAt: number[]; scanAt: number; scratchAt: number; accAt: number; packAt: number; buffers: number[] },
   ) {
     const d = shape.length;
     const size = shape.reduce((a, b) => a * b, 1);
@@ -59,24 +69,33 @@ export class WasmSeparable {
     this.scanAt = plan.scanAt;
     this.scratchAt = plan.scratchAt;
     this.accAt = plan.accAt;
-    this.layouts = plan.buffers.map((at, k) => layoutOf(shape, k, k < d ? ws[k] : 0, at));
+    this.packAt = plan.packAt;
+    this.layouts = plan.buffers.map((at, k) => layoutOf(shape, k, k < d ? padOf(ws[k], dense[k]) : 0, at));
     const buf = wasm.memory.buffer;
     this.plain = new Float64Array(buf, plan.buffers[d], size);
     this.scanOut = new Float64Array(buf, plan.scanAt, 4);
     const all = new Float64Array(buf);
-    taps.forEach((t, k) => all.set(t, this.tapsAt[k] / 8));
+    taps.forEach((t, k) => {
+      if (!dense[k]) return all.set(t, this.tapsAt[k] / 8);
+      const { values, centre } = denseTaps(shape[k], t);
+      all.set(values, this.tapsAt[k] / 8 - centre); // tapsAt: the centre T[C]
+    });
     this.rows = d === 1 ? 1 : shape[d - 2];
     this.len = shape[d - 1];
     this.spreadGroups = this.groups(this.layouts[d], this.layouts[d - 1]);
     this.passGroups = shape.map((_, k) => this.groups(this.layouts[k], this.layouts[k === 0 ? d : k - 1]));
+    this.denseBlocks = shape.map((_, k) => (dense[k] ? blocks(shape, k, this.layouts[k], this.layouts[k === 0 ? d : k - 1]) : []));
   }
 
-  static create(shape: readonly number[], taps: Float64Array[], assembler: WatAssembler | null | undefined): WasmSeparable | null {
+  /** dense[k]: axis k's pass as a banded matrix product (wasm-dense.ts) instead of the truncated convolution. */
+  static create(shape: readonly number[], taps: Float64Array[], assembler: WatAssembler | null | undefined, dense: readonly boolean[] = shape.map(() => false)): WasmSeparable | null {
     const d = shape.length;
     const size = shape.reduce((a, b) => a * b, 1);
     const ws = taps.map((t) => t.length - 1);
-    const strides = shape.map((_, k) => layoutOf(shape, k, ws[k], 0).strides[k] * 8);
-    const wasm = wasmConvolution(ws.map((w, k) => ({ w, strideBytes: strides[k] })), assembler);
+    const pads = ws.map((w, k) => padOf(w, dense[k]));
+    const strides = shape.map((_, k) => layoutOf(shape, k, pads[k], 0).strides[k] * 8);
+    const inner = (k: number) => shape.slice(k + 1).reduce((a, b) => a * b, 1);
+    const wasm = wasmConvolution(ws.map((w, k) => ({ w, strideBytes: strides[k], ...(dense[k] ? { dense: { n: shape[k], inner: inner(k) } } : {}) })), assembler);
     if (!wasm) return null;
     // Memory after the module's constants: taps, scan output, scratch row, then the d
     // padded layouts and the plain one, each with a spare pair at its end (the odd last
@@ -84,7 +103,13 @@ export class WasmSeparable {
     let at = wasm.reserved;
     const align = () => (at = Math.ceil(at / 16) * 16);
     align();
-    const tapsAt = taps.map((t) => {
+    const tapsAt = taps.map((t, k) => {
+      if (dense[k]) {
+        const C = denseTaps(shape[k], t).centre; // the symmetric vector T, addressed at its centre
+        const here = at + C * 8;
+        at += (2 * C + 1) * 8;
+        return here;
+      }
       const here = at;
       at += t.length * 8;
       return here;
@@ -96,10 +121,12 @@ export class WasmSeparable {
     at += Math.ceil(shape[d - 1] / 2) * 64; // four v128 per pair
     const accAt = at; // the wide kernels' accumulator row
     at += Math.ceil(shape[d - 1] / 2) * 16;
+    const packAt = at; // the dense passes' panel: n × NV pairs of the longest dense axis
+    at += 16 * NV * Math.max(0, ...shape.filter((_, k) => dense[k]));
     const buffers: number[] = [];
     for (let k = 0; k <= d; k++) {
       buffers.push(at);
-      at += ((k < d ? (size / shape[k]) * (shape[k] + 2 * ws[k]) : size) + 2) * 8;
+      at += ((k < d ? (size / shape[k]) * (shape[k] + 2 * pads[k]) : size) + 2) * 8;
       align();
     }
     if (at > MAX_BYTES) return null;
@@ -109,7 +136,7 @@ export class WasmSeparable {
     } catch {
       return null; // memory.grow refused
     }
-    return new WasmSeparable(wasm, shape, ws, taps, { tapsAt, scanAt, scratchAt, accAt, buffers });
+    return new WasmSeparable(wasm, shape, ws, taps, dense, { tapsAt, scanAt, scratchAt, accAt, packAt, buffers });
   }
 
   /** out = K u, one pass per axis from the last (contiguous) one; out may alias u. */
@@ -165,10 +192,21 @@ export class WasmSeparable {
     const d = this.shape.length;
     for (let k = d - 1; k >= 0; k--) {
       const from = this.layouts[k], to = this.layouts[k === 0 ? d : k - 1];
+      const dense = this.wasm.dense[k];
+      if (dense) {
+        if (k === d - 1) for (const b of this.denseBlocks[k]) dense(b.src, b.dst, this.tapsAt[k], this.rows);
+        else for (const b of this.denseBlocks[k]) dense(b.src, b.dst, this.tapsAt[k], this.packAt, 0, this.shape[k]);
+        if (k === 0 && logShift !== undefined) {
+          // No log fused into a dense pass: it runs over the result in place, line by line.
+          const at = this.layouts[d].origin;
+          this.wasm.logOut(at, at, this.plain.length / this.len, this.len * 8, this.len * 8, this.len, logShift, this.scratchAt);
+        }
+        continue;
+      }
       const back = this.ws[k] * from.strides[k] * 8; // the kernel reads from w_k strides back
       for (const g of this.passGroups[k]) {
-        if (k === 0 && logShift !== undefined) this.wasm.convLog(g.src - back, g.dst, this.rows, pitch(from), pitch(to), this.len, this.tapsAt[0], logShift, this.scratchAt, this.accAt);
-        else this.wasm.conv[k](g.src - back, g.dst, this.rows, pitch(from), pitch(to), this.len, this.tapsAt[k], this.accAt);
+        if (k === 0 && logShift !== undefined) this.wasm.convLog!(g.src - back, g.dst, this.rows, pitch(from), pitch(to), this.len, this.tapsAt[0], logShift, this.scratchAt, this.accAt);
+        else this.wasm.conv[k]!(g.src - back, g.dst, this.rows, pitch(from), pitch(to), this.len, this.tapsAt[k], this.accAt);
       }
     }
   }
@@ -191,6 +229,35 @@ export class WasmSeparable {
       while (k >= 0 && ++idx[k] === outer[k]) idx[k--] = 0;
       if (k < 0) return out;
     }
+  }
+}
+
+/** Padding of axis k's layout: w cells for the truncated pass (it reads its edges as zeros), none for the dense one. */
+function padOf(w: number, dense: boolean | undefined): number {
+  return dense ? 0 : w;
+}
+
+/**
+ * The blocks of the dense pass along axis k from layout a to layout b (one per index of
+ * the axes before k): byte addresses of each block's cell 0. Within a block the rows of
+ * axis k are `inner` cells apart in both layouts (padding lies along other axes only).
+ */
+function blocks(shape: readonly number[], k: number, a: Layout, b: Layout): RunGroup[] {
+  const d = shape.length;
+  // The contiguous axis: one call per run group (its lines along the second-to-last axis are evenly spaced).
+  const outer = shape.slice(0, k === d - 1 ? Math.max(0, d - 2) : k);
+  const out: RunGroup[] = [];
+  const idx = outer.map(() => 0);
+  for (;;) {
+    let sa = a.origin, sb = b.origin;
+    idx.forEach((i, j) => {
+      sa += i * a.strides[j] * 8;
+      sb += i * b.strides[j] * 8;
+    });
+    out.push({ src: sa, dst: sb });
+    let j = outer.length - 1;
+    while (j >= 0 && ++idx[j] === outer[j]) idx[j--] = 0;
+    if (j < 0) return out;
   }
 }
 

@@ -26,13 +26,15 @@ describe('wgf run → run directory (docs/design.md §5.2)', () => {
     expect(r.code, r.stderr).toBe(0);
     for (const f of ['scene.json', 'metrics.jsonl', 'final.npy', 'summary.json', 'energy.svg', 'frames']) expect(existsSync(join(out, f)), f).toBe(true);
     const scene = JSON.parse(readFileSync(join(out, 'scene.json'), 'utf8'));
-    expect(scene).toMatchObject({ scene: 'aggregation-disk', seed: 7, kind: 'particles', dim: 2, shape: [40, 2], steps: 20, every: 5 });
+    expect(scene).toMatchObject({ scene: 'aggregation-disk', seed: 7, kind: 'particles', dim: 2, shape: [40, 2], steps: 20, every: 5, metrics_every: 25 });
     expect(['ts', 'gpu', 'auto']).toContain(scene.backend);
     expect(scene.params).toMatchObject({ n: 40, steps: 20, seed: 7, dt: 0.02 });
     expect(typeof scene.wgflow_version).toBe('string');
     const lines = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(lines.map((l) => l.step)).toEqual([0, 5, 10, 15, 20]);
-    for (const l of lines) expect(Object.keys(l)).toEqual(expect.arrayContaining(['step', 't', 'energy', 'energy_terms', 'radial_w1']));
+    for (const l of lines) expect(Object.keys(l)).toEqual(expect.arrayContaining(['step', 't', 'energy', 'energy_terms']));
+    // The scene's metrics ride on every 5th record (metrics_every = 25 steps) and the last.
+    expect(lines.filter((l) => 'radial_w1' in l).map((l) => l.step)).toEqual([0, 20]);
     expect(readdirSync(join(out, 'frames')).sort()).toEqual(['000000.npy', '000005.npy', '000010.npy', '000015.npy', '000020.npy']);
     const frame = decodeNpy(readFileSync(join(out, 'frames', '000020.npy')));
     expect(frame.dtype).toBe('<f4');
@@ -41,6 +43,23 @@ describe('wgf run → run directory (docs/design.md §5.2)', () => {
     expect(summary).toMatchObject({ status: 'ok', steps: 20 });
     expect(summary.final.step).toBe(20);
     expect(readFileSync(join(out, 'energy.svg'), 'utf8')).toMatch(/^<svg[\s\S]*<path/);
+  });
+
+  it('--metrics-every sets when records carry the metrics; energy.svg plots the metric from those records', async () => {
+    const dir = join(tempDir('metrics-every'), 'r');
+    const res = await runCli(['run', 'aggregation-disk', '--set', 'n=40', '--steps', '20', '--every', '5', '--metrics-every', '10', '--seed', '7', '--out', dir, '--quiet']);
+    expect(res.code, res.stderr).toBe(0);
+    const scene = JSON.parse(readFileSync(join(dir, 'scene.json'), 'utf8'));
+    expect(scene.metrics_every).toBe(10);
+    expect(scene.callbacks['scene metrics (in the record)']).toBe('every 10 steps and the last');
+    const lines = readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.filter((l) => 'radial_w1' in l).map((l) => l.step)).toEqual([0, 10, 20]);
+    // The energies of the same steps are the run's without --metrics-every (metrics do not touch the state).
+    const all = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.map((l) => l.energy)).toEqual(all.map((l) => l.energy));
+    const svg = readFileSync(join(dir, 'energy.svg'), 'utf8');
+    expect(svg).toContain('radial_w1');
+    expect(svg).not.toMatch(/NaN/);
   });
 
   it('final.npy is float64 and bit-identical to the same run in-process (same seed)', () => {
@@ -102,6 +121,7 @@ describe('bad input and faults: one line on stderr, non-zero exit, no stack trac
     ['--init missing', ['run', 'fokker-planck', '--init', join(dir, 'missing.npy')], /cannot read .*missing.npy/],
     ['negative steps', ['run', 'fokker-planck', '--steps', '-3'], /--steps must be a non-negative integer/],
     ['bad backend', ['run', 'fokker-planck', '--backend', 'quantum'], /unknown --backend 'quantum'/],
+    ['--metrics-every not a multiple of --every', ['run', 'fokker-planck', '--every', '5', '--metrics-every', '7'], /--metrics-every must be a positive multiple of the recording period \(--every 5\); got 7/],
   ];
   for (const [name, args, re] of cases) {
     it(name, async () => {

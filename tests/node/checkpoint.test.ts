@@ -58,10 +58,11 @@ describe('wgf run --checkpoint-every / --resume', () => {
     const base = tempDir('stop');
     const ref = join(base, 'ref');
     const cut = join(base, 'cut');
-    const full = await executeRun({ scene, raw, out: ref, every: 3, checkpointEvery: 7 });
+    // Metrics (with `tau`) in every record: aggregation-disk's default puts them in every 5th.
+    const full = await executeRun({ scene, raw, out: ref, every: 3, metricsEvery: 3, checkpointEvery: 7 });
     expect(full.status).toBe('ok');
     const counter = stepCounter();
-    const stopped = await executeRun({ scene, raw, out: cut, every: 3, checkpointEvery: 7, outputs: [counter.callback], shouldStop: () => counter.steps() >= 23 });
+    const stopped = await executeRun({ scene, raw, out: cut, every: 3, metricsEvery: 3, checkpointEvery: 7, outputs: [counter.callback], shouldStop: () => counter.steps() >= 23 });
     expect(stopped.status).toBe('interrupted');
     expect(readCheckpoint(cut)!.run.step).toBe(23); // not a multiple of 7: written at the stop
     const resumed = await resumeRun({ dir: cut });

@@ -55,6 +55,8 @@ export class App {
   private readonly records = new RecordHistory(CHART_RECORDS);
   private chartMetric: string | undefined;
   private fpsWindow = { t0: performance.now(), received: 0, rendered: 0 };
+  /** The main metric's latest value and its step: records between a scene's metric steps (scene.json metrics_every) lack it. */
+  private lastMetric: { step: number; value: unknown } | null = null;
   readonly probe: ViewerProbe;
 
   constructor(private readonly source: Source) {
@@ -162,7 +164,9 @@ export class App {
     this.hud.set('step', m.step);
     this.hud.set('t', m.t);
     this.hud.set('energy', rec.energy);
-    this.hud.set('metric', metric ? `${metric} = ${fmt(rec[metric])}` : '–');
+    if (metric && metric in rec) this.lastMetric = { step: m.step, value: rec[metric] };
+    const held = metric && !(metric in rec) && this.lastMetric && this.lastMetric.step <= m.step ? this.lastMetric : null;
+    this.hud.set('metric', !metric ? '–' : held ? `${metric} = ${fmt(held.value)} (step ${held.step})` : `${metric} = ${fmt(rec[metric])}`);
     if (h.mode === 'replay') {
       this.chart.setCursor(m.t);
       if (this.source.timeline) this.timeline?.show(this.source.timeline.position());

@@ -9,9 +9,9 @@ import { MAX_KERNEL_DIM } from '../../backend/kernel-sources.ts';
  * (its scalings must meet a marginal tolerance float32 cannot): it has no kernel.
  */
 export function attentionLoopRequest(kind: string, beta: number, n: number, d: number, family: string, loop = 'attention'): LoopRequest {
-  const kernels = kind === 'sinkhorn' || d > MAX_KERNEL_DIM ? null : [{ source: attentionSource(d, kind as 'softmax' | 'usa', beta), outDim: d + 1 }];
-  // No energy value runs on the device: the attention flow is not a gradient flow.
-  return { loop, family, size: { n, d }, kernels, deviceValues: false };
+  const kernels = kind === 'sinkhorn' || d > MAX_KERNEL_DIM ? null : [{ source: attentionSource(d, beta), outDim: d + 1 }];
+  // The energy E_β of a recorded state comes from this kernel's row sums (token-field.ts), in float32 here.
+  return { loop, family, size: { n, d }, kernels, deviceValues: true };
 }
 
 /** Softmax or USA attention of n tokens in dimension d ≤ 3 bound to the device. */
@@ -29,11 +29,14 @@ export class DeviceAttention {
   ) {
     this.inputs = Array.from({ length: 3 * d + 1 }, () => new Float32Array(n));
     this.out = new Float32Array(n * (d + 1));
-    this.source = attentionSource(d, kind, beta);
+    this.source = attentionSource(d, beta);
   }
 
-  /** out [n, d] = Σ_j A_ij vx_j for tokens x, keys kx = M x, values vx = V x ([n, d] each), weights w [n]. */
-  attend(x: Float64Array, kx: Float64Array, vx: Float64Array, w: Float64Array, out: Float64Array): void {
+  /**
+   * out [n, d] = Σ_j A_ij vx_j for tokens x, keys kx = M x, values vx = V x ([n, d] each),
+   * weights w [n]; when given, each row's total weight Σ_j w_j e^{β⟨x_i, kx_j⟩} as Z_i e^{S_i}.
+   */
+  attend(x: Float64Array, kx: Float64Array, vx: Float64Array, w: Float64Array, out: Float64Array, Z?: Float64Array, S?: Float64Array): void {
     const { n, d, inputs } = this;
     const arrays = [x, kx, vx];
     for (let a = 0; a < 3; a++) {
@@ -44,12 +47,15 @@ export class DeviceAttention {
       }
     }
     inputs[3 * d].set(w);
-    this.loop.executor.run(this.source, d + 1, inputs, n, this.out);
+    const D = d + 1;
+    this.loop.executor.run(this.source, D, inputs, n, this.out);
     const r = this.out;
     for (let i = 0; i < n; i++) {
-      const last = r[i * (d + 1) + d];
-      const f = this.kind === 'softmax' ? 1 / last : Math.exp(last);
-      for (let k = 0; k < d; k++) out[i * d + k] = f * r[i * (d + 1) + k];
+      const L = r[i * D + d];
+      const f = this.kind === 'softmax' ? 1 : Math.exp(L);
+      for (let k = 0; k < d; k++) out[i * d + k] = f * r[i * D + k];
+      if (Z) Z[i] = 1;
+      if (S) S[i] = L;
     }
   }
 }

@@ -28,10 +28,14 @@ export type PlainAttention = 'softmax' | 'usa';
 /** Largest 2c for which one global shift is safe (e^{−600} ≈ 2.6e−261, a normal double). */
 const MAX_GLOBAL_SHIFT_RANGE = 600;
 
-/** Writes u_i = Σ_j A_ij V x_j into out [n, d] and the row normalizers into Z [n] (see the file comment for the formulas and the shifts). */
+/**
+ * Writes u_i = Σ_j A_ij V x_j into out [n, d] and the row normalizers into Z [n] (see the
+ * file comment for the formulas and the shifts); when S is given, each row's shift, so that
+ * Σ_j w_j e^{β⟨x_i, kx_j⟩} = Z_i e^{S_i} (the row's total weight, from which E_β follows).
+ */
 export function plainAttention(
   kind: PlainAttention, beta: number, x: Float64Array, kx: Float64Array, vx: Float64Array, w: Float64Array,
-  d: number, symmetric: boolean, out: Float64Array, Z: Float64Array,
+  d: number, symmetric: boolean, out: Float64Array, Z: Float64Array, S?: Float64Array,
 ): void {
   const n = w.length;
   let c = 0;
@@ -51,8 +55,9 @@ export function plainAttention(
   if (symmetric && 2 * c <= MAX_GLOBAL_SHIFT_RANGE) {
     if (d === 3) pairs3(beta, c, kind === 'softmax', x, kx, vx, w, n, out, Z);
     else pairsD(beta, c, x, kx, vx, w, n, d, out, Z);
+    S?.fill(c, 0, n);
   } else {
-    rows(kind, beta, x, kx, vx, w, n, d, out, Z);
+    rows(kind, beta, x, kx, vx, w, n, d, out, Z, S);
     return;
   }
   for (let i = 0; i < n; i++) {
@@ -113,7 +118,7 @@ function pairsD(beta: number, c: number, x: Float64Array, kx: Float64Array, vx: 
 }
 
 /** Row by row, each row shifted by its own maximum (softmax) or unshifted (USA). */
-function rows(kind: PlainAttention, beta: number, x: Float64Array, kx: Float64Array, vx: Float64Array, w: Float64Array, n: number, d: number, out: Float64Array, Z: Float64Array): void {
+function rows(kind: PlainAttention, beta: number, x: Float64Array, kx: Float64Array, vx: Float64Array, w: Float64Array, n: number, d: number, out: Float64Array, Z: Float64Array, S?: Float64Array): void {
   for (let i = 0; i < n; i++) {
     let mx = 0;
     if (kind === 'softmax') {
@@ -134,6 +139,7 @@ function rows(kind: PlainAttention, beta: number, x: Float64Array, kx: Float64Ar
       for (let k = 0; k < d; k++) out[i * d + k] += a * vx[j * d + k];
     }
     Z[i] = z;
+    if (S) S[i] = mx;
     const f = kind === 'softmax' ? 1 / z : 1;
     for (let k = 0; k < d; k++) out[i * d + k] *= f;
   }

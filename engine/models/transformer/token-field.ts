@@ -39,6 +39,10 @@ export class AttentionField {
   private readonly kx: Float64Array;
   private readonly vx: Float64Array;
   private readonly Z: Float64Array;
+  /** Each row's shift: Σ_j w_j e^{β⟨x_i, kx_j⟩} = Z_i e^{S_i} after a softmax/USA evaluation. */
+  private readonly S: Float64Array;
+  /** A velocity evaluated ahead of a step, for the record of its state (`evaluateAhead`), and that state. */
+  private ahead: { v: Float64Array; x: Float64Array | null; k: number };
   readonly sinkhorn: SinkhornAttention | null;
   /** Sinkhorn: warm-start the next solve from the last one (set within a time step only). */
   warm = false;
@@ -51,6 +55,8 @@ export class AttentionField {
     this.kx = new Float64Array(this.n * this.d);
     this.vx = new Float64Array(this.n * this.d);
     this.Z = new Float64Array(this.n);
+    this.S = new Float64Array(this.n);
+    this.ahead = { v: new Float64Array(0), x: null, k: -1 };
     this.sinkhorn = o.attention === 'sinkhorn' ? new SinkhornAttention(this.d, this.n, o.sinkhorn ?? { tol: 1e-9, maxIter: 1000 }) : null;
   }
 
@@ -75,10 +81,57 @@ export class AttentionField {
       }
       this.sinkhorn.attend(beta, w, this.vx, out);
     } else if (this.device) {
-      this.device.attend(x, this.kx, this.vx, w, out);
+      this.device.attend(x, this.kx, this.vx, w, out, this.Z, this.S);
     } else {
-      plainAttention(this.o.attention as 'softmax' | 'usa', beta, x, this.kx, this.vx, w, this.d, weights.symmetricLogits, out, this.Z);
+      plainAttention(this.o.attention as 'softmax' | 'usa', beta, x, this.kx, this.vx, w, this.d, weights.symmetricLogits, out, this.Z, this.S);
     }
+  }
+
+  /**
+   * log E_β of the tokens of the last softmax/USA evaluation, from its row sums:
+   * E_β = (1/2β) Σ_i w_i Σ_j w_j e^{β⟨x_i, M x_j⟩} = (1/2β) Σ_i w_i Z_i e^{S_i}
+   * (token-metrics.ts logAttentionEnergy sums the same pairs itself). Null for Sinkhorn
+   * attention (its pass does not form these sums) or when a row sum is not a positive finite number.
+   */
+  private lastLogEnergy(): number | null {
+    if (this.sinkhorn) return null;
+    const { Z, S, n } = this;
+    const w = this.o.w;
+    let top = -Infinity;
+    for (let i = 0; i < n; i++) {
+      if (!(Z[i] > 0 && Number.isFinite(Z[i]) && Number.isFinite(S[i]))) return null;
+      top = Math.max(top, S[i]);
+    }
+    let acc = 0;
+    for (let i = 0; i < n; i++) acc += w[i] * Z[i] * Math.exp(S[i] - top);
+    return top + Math.log(acc) - Math.log(2 * this.o.beta);
+  }
+
+  /**
+   * The velocity at the state (x, k), kept for the next step's first stage, which evaluates
+   * the field at this very state (so a record of the state's energy costs no extra attention
+   * pass); returns log E_β from the same pass (null: see lastLogEnergy, nothing is kept).
+   */
+  evaluateAhead(x: Float64Array, k: number): number | null {
+    if (this.sinkhorn) return null;
+    if (this.ahead.v.length !== x.length) this.ahead.v = new Float64Array(x.length);
+    this.evaluate(x, this.ahead.v);
+    const logE = this.lastLogEnergy();
+    this.ahead = { v: this.ahead.v, x: logE === null ? null : x, k };
+    return logE;
+  }
+
+  /** The velocity `evaluateAhead` kept for the state (x, k), once; null when it kept none for it. */
+  takeAhead(x: Float64Array, k: number): Float64Array | null {
+    const a = this.ahead;
+    if (a.x !== x || a.k !== k) return null;
+    a.x = null;
+    return a.v;
+  }
+
+  /** Forgets a kept velocity (the state was restored in place). */
+  dropAhead(): void {
+    this.ahead.x = null;
   }
 
   /** out = ẋ = P_x(Σ_j A_ij V x_j). */

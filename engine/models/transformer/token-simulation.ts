@@ -38,8 +38,12 @@ export function attentionFlowScheme(o: TokenSimulationOptions, field: AttentionF
   const d = o.weights.d;
   const n = o.w.length;
   const integrator = makeIntegrator(o.integrator, n * d);
+  // The first stage evaluates the field at the step's state: a record of that state may have done it already.
+  let ahead: Float64Array | null = null;
   const staged = (x: Float64Array, out: Float64Array) => {
-    field.evaluate(x, out);
+    if (ahead) out.set(ahead);
+    else field.evaluate(x, out);
+    ahead = null;
     field.warm = true;
   };
   return {
@@ -54,6 +58,7 @@ export function attentionFlowScheme(o: TokenSimulationOptions, field: AttentionF
       // Sinkhorn warm starts only between the stages of one step: every step starts cold, so
       // a step depends on x alone and checkpoint/restore stays bit-identical.
       field.warm = false;
+      ahead = field.takeAhead(s.x, s.k);
       integrator.step(s.x, o.dt, staged);
       if (o.sphere) retract(s.x, d);
       s.k++;
@@ -75,10 +80,14 @@ export function tokenSimulation(o: TokenSimulationOptions): TokenSimulation {
   const field = new AttentionField(o);
   if (o.accelerator) field.accelerate(o.accelerator);
   const bound = o.sphere ? 1.2 : undefined;
-  // log E_β of a state, computed once per step (energy and metrics both use it, O(n² d)).
+  // log E_β of a state, computed once per step (energy and metrics both use it, O(n² d)): from the
+  // row sums of an attention pass at the state, which the next step's first stage reuses (softmax,
+  // USA), else (Sinkhorn attention, overflowing rows) by its own pair sum.
   let memo: { s: TokenState | null; k: number; value: number } = { s: null, k: -1, value: NaN };
   const logEnergy = (s: TokenState): number => {
-    if (memo.s !== s || memo.k !== s.k) memo = { s, k: s.k, value: logAttentionEnergy(s.x, o.w, o.weights.M, d, o.beta) };
+    if (memo.s !== s || memo.k !== s.k) {
+      memo = { s, k: s.k, value: field.evaluateAhead(s.x, s.k) ?? logAttentionEnergy(s.x, o.w, o.weights.M, d, o.beta) };
+    }
     return memo.value;
   };
   const scheme = attentionFlowScheme(o, field);
@@ -88,7 +97,13 @@ export function tokenSimulation(o: TokenSimulationOptions): TokenSimulation {
       ...(bound ? { bounds: Array.from({ length: d }, () => [-bound, bound] as [number, number]) } : {}),
       dt: o.dt, gradientFlow: false, mainMetric: 'clusters',
     },
-    scheme: { ...scheme, resume: () => void (memo = { s: null, k: -1, value: NaN }) },
+    scheme: {
+      ...scheme,
+      resume: () => {
+        memo = { s: null, k: -1, value: NaN };
+        field.dropAhead();
+      },
+    },
     x0: o.x,
     weights: o.w,
     /**

@@ -30,7 +30,7 @@ function gridKernels(): Sweeps | null {
       w.expIn(at, at + 8 * n, 1, 0, 0, n, shift);
     },
     log(n, shift) {
-      w.convLog(at, at + 8 * n, 1, 0, 0, n, TAP, shift, at + 16 * n, 0); // w = 0: no accumulator row
+      w.convLog!(at, at + 8 * n, 1, 0, 0, n, TAP, shift, at + 16 * n, 0); // w = 0: no accumulator row
     },
   };
 }

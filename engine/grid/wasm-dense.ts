@@ -1,0 +1,195 @@
+import { whileLoop } from '../wasm/wat.ts';
+
+/**
+ * The dense (banded matrix) form of one axis pass of the separable Gibbs convolution, as
+ * WebAssembly SIMD kernels in WAT text: for a wide kernel (ε = 0.01 on [0, 1]: half-width
+ * ~0.74 of the axis) the pass is a matrix product Y = K X with the n×n symmetric Toeplitz
+ * matrix K_ij = k_|i−j| (zero beyond the truncation w), and a register-blocked product
+ * reads each source value once per tile of outputs instead of once per output — what BLAS
+ * does for numpy's dense iteration (K B Kᵀ), here on f64x2 lanes.
+ *
+ * K is never formed: its entries are read from the symmetric tap vector T, T[C + m] =
+ * k_|m| for |m| ≤ w and 0 beyond (up to |m| = n + 3), 8·(2n + 8) bytes at most, which
+ * stays in L1 with the source panel of a tile. Each tile sums over the band j ∈ [i − w,
+ * i + rows + w) ∩ [0, n) of its outputs: entries outside the band are zeros of T and add
+ * +0, so the result is the truncated kernel's (the same operator), summed in another
+ * order: every term is ≥ 0, so each output differs from the truncated pass by a relative
+ * round-off ≤ (2w + 1)·2⁻⁵² (tests/engine/grid/wasm-dense.test.ts).
+ *
+ * Micro-kernel: a tile of MR output rows × NV pairs of columns held in MR·NV v128
+ * accumulators; per source index j, MR splat loads of K (or of X), NV pair loads of X (or
+ * of K), MR·NV multiplies and adds. Where MR rows or NV pairs do not remain, tiles of one
+ * row / one pair run, and an odd last column is computed as a pair with its low lane
+ * stored (the high lane reads the next cell, a finite value or the buffers' spare pair).
+ *
+ * Both kernels take a range of output rows (strided: rows i0..i1 of the axis; contiguous:
+ * `rows` lines from the given addresses), so a row pool can split one pass over threads
+ * sharing the module's memory (a shared memory imported by the module, each thread with its
+ * own `pack` panel); today WasmSeparable runs every pass in the calling thread.
+ */
+
+/**
+ * Accumulator tile: MR output rows × NV pairs of output columns (8 v128 accumulators, 2 pair
+ * loads, 1 splat live: 11 of the 16 xmm registers V8 has on x64). Measured per pass (min of
+ * 20, 2-core AMD EPYC under load ~9): 4 × 2 pairs 23–24 GF/s at 128² and 256², 4 × 3 and
+ * 6 × 2 ~14 GF/s (spills), and the j loop unrolled by two ~14 GF/s too; 24 GF/s is about the
+ * machine's f64x2 peak without fused multiply–add (two multiplies and two adds per cycle).
+ */
+export const MR = 4;
+export const NV = 2;
+
+/** Padding of the tap vector beyond ±(n − 1): tiles read up to 3 entries past the band's outputs. */
+export const TAP_PAD = 4;
+
+/** The symmetric tap vector of an axis of n cells: T[C + m] = taps[|m|] (0 beyond w), C = n − 1 + TAP_PAD. */
+export function denseTaps(n: number, taps: Float64Array): { values: Float64Array; centre: number } {
+  const C = n - 1 + TAP_PAD;
+  const values = new Float64Array(2 * C + 1);
+  for (let m = 0; m < taps.length; m++) values[C + m] = values[C - m] = taps[m];
+  return { values, centre: C };
+}
+
+const g = (x: string) => `(local.get $${x})`;
+const set = (x: string, v: string) => `(local.set $${x} ${v})`;
+const i32 = (v: number) => `(i32.const ${v})`;
+const add = (a: string, b: string) => `(i32.add ${a} ${b})`;
+const mul = (a: string, b: string) => `(i32.mul ${a} ${b})`;
+const max0 = (x: string) => `(select ${x} ${i32(0)} (i32.gt_s ${x} ${i32(0)}))`;
+const minN = (x: string, n: number) => `(select ${x} ${i32(n)} (i32.lt_s ${x} ${i32(n)}))`;
+
+const accName = (a: number, v: number) => `acc${a}_${v}`;
+
+/** Zeroes the accumulators of a mr × nv tile. */
+function zero(mr: number, nv: number): string {
+  const out: string[] = [];
+  for (let a = 0; a < mr; a++) for (let v = 0; v < nv; v++) out.push(set(accName(a, v), '(v128.const i64x2 0 0)'));
+  return out.join(' ');
+}
+
+/**
+ * The j loop of a tile: while $pb (or $pa) has not reached $pe, acc[a][v] += splat(a) · pair(v);
+ * `splat(a)` and `pair(v)` are the loads, `steps` the pointer updates.
+ */
+function jLoop(label: string, mr: number, nv: number, until: string, splat: (a: number) => string, pair: (v: number) => string, steps: string): string {
+  const body: string[] = [];
+  for (let v = 0; v < nv; v++) body.push(set(`b${v}`, pair(v)));
+  for (let a = 0; a < mr; a++) {
+    body.push(set('s', splat(a)));
+    for (let v = 0; v < nv; v++) body.push(set(accName(a, v), `(f64x2.add ${g(accName(a, v))} (f64x2.mul ${g('s')} ${g(`b${v}`)}))`));
+  }
+  return whileLoop(label, until, `${body.join('\n      ')}\n      ${steps}`);
+}
+
+/** Stores a tile: row a's pair v at `at(a, v)`; `half`: only the low lane (the odd last column). */
+function store(mr: number, nv: number, half: boolean, offset: (a: number, v: number) => number, at: string): string {
+  const out: string[] = [];
+  for (let a = 0; a < mr; a++) {
+    for (let v = 0; v < nv; v++) {
+      const o = `offset=${offset(a, v)}`;
+      out.push(half ? `(v128.store64_lane ${o} 0 ${at} ${g(accName(a, v))})` : `(v128.store ${o} ${at} ${g(accName(a, v))})`);
+    }
+  }
+  return out.join(' ');
+}
+
+/** Column tiles of a pass over `cols` cells: [pairs per tile, half, count], NV pairs first. */
+function columnTiles(cols: number): { nv: number; half: boolean; count: number }[] {
+  const pairs = Math.floor(cols / 2);
+  const out = [{ nv: NV, half: false, count: Math.floor(pairs / NV) }, { nv: 1, half: false, count: pairs % NV }];
+  if (cols % 2) out.push({ nv: 1, half: true, count: 1 });
+  return out.filter((t) => t.count > 0);
+}
+
+function locals(extra: string[]): string {
+  const accs: string[] = [];
+  for (let a = 0; a < MR; a++) for (let v = 0; v < NV; v++) accs.push(`(local $${accName(a, v)} v128)`);
+  return [
+    ...extra.map((n) => `(local $${n} i32)`),
+    ...accs,
+    ...Array.from({ length: NV }, (_, v) => `(local $b${v} v128)`),
+    '(local $s v128)',
+  ].join(' ');
+}
+
+/**
+ * The pass along a strided axis (n cells, `inner` cells per row of it, half-width w):
+ * dense(src, dst, taps, pack, i0, i1) writes output rows i0..i1 of one block, Y[i, c] =
+ * Σ_j K_ij X[j, c], c < inner; src and dst are the block's cell (0, 0), rows `inner`
+ * cells apart; taps the byte address of T[C]; pack a scratch panel of 32·NV·n bytes (one
+ * per thread). Column tiles outside, row tiles inside: the tile's column panel of X
+ * (n × 2·NV cells), packed, stays in L1 across the rows.
+ */
+export function denseStridedKernel(name: string, n: number, w: number, inner: number): string {
+  const rowBytes = inner * 8;
+  const tile = (label: string, mr: number, nv: number, half: boolean) => `
+        ${set('jlo', max0(`(i32.sub ${g('i')} ${i32(w)})`))}
+        ${set('jhi', minN(add(g('i'), i32(mr + w)), n))}
+        ${set('pa', add(g('taps'), `(i32.shl (i32.sub ${g('i')} ${g('jlo')}) ${i32(3)})`))}
+        ${set('pb', add(g('pack'), mul(g('jlo'), i32(16 * nv))))}
+        ${set('pe', add(g('pack'), mul(g('jhi'), i32(16 * nv))))}
+        ${zero(mr, nv)}
+        ${jLoop(label, mr, nv, `(i32.ge_u ${g('pb')} ${g('pe')})`,
+          (a) => `(v128.load64_splat offset=${8 * a} ${g('pa')})`,
+          (v) => `(v128.load offset=${16 * v} ${g('pb')})`,
+          `${set('pa', `(i32.sub ${g('pa')} ${i32(8)})`)} ${set('pb', add(g('pb'), i32(16 * nv)))}`)}
+        ${store(mr, nv, half, (a, v) => a * rowBytes + 16 * v, add(g('dst'), add(mul(g('i'), i32(rowBytes)), g('c'))))}`;
+  // The panel X[0..n, c..c + 2nv) packed contiguously: rows of a strided axis are `inner`
+  // cells apart, and at power-of-two strides the panel's lines would share a few L1 sets.
+  const pack = (label: string, nv: number) => `
+      ${set('pa', add(g('src'), g('c')))} ${set('pb', g('pack'))} ${set('pe', add(g('pack'), i32(16 * nv * n)))}
+      ${whileLoop(label, `(i32.ge_u ${g('pb')} ${g('pe')})`, `${Array.from({ length: nv }, (_, v) => `(v128.store offset=${16 * v} ${g('pb')} (v128.load offset=${16 * v} ${g('pa')}))`).join(' ')}
+        ${set('pa', add(g('pa'), i32(rowBytes)))} ${set('pb', add(g('pb'), i32(16 * nv)))}`)}`;
+  const body = columnTiles(inner).map(({ nv, half, count }, t) => `
+    ;; ${count} column tile(s) of ${half ? 'one cell' : `${2 * nv} cells`}
+    ${set('k', i32(count))}
+    ${whileLoop(`cols${t}`, `(i32.eqz ${g('k')})`, `${pack(`pack${t}`, nv)}
+      ${set('i', g('i0'))}
+      ${whileLoop(`rows${t}`, `(i32.gt_s (i32.add ${g('i')} ${i32(MR)}) ${g('i1')})`, `${tile(`j${t}m`, MR, nv, half)}
+        ${set('i', add(g('i'), i32(MR)))}`)}
+      ${whileLoop(`rest${t}`, `(i32.ge_s ${g('i')} ${g('i1')})`, `${tile(`j${t}r`, 1, nv, half)}
+        ${set('i', add(g('i'), i32(1)))}`)}
+      ${set('c', add(g('c'), i32(16 * nv)))}
+      ${set('k', `(i32.sub ${g('k')} ${i32(1)})`)}`)}`).join('');
+  return `(func (export "${name}") (param $src i32) (param $dst i32) (param $taps i32) (param $pack i32) (param $i0 i32) (param $i1 i32)
+    ${locals(['i', 'c', 'k', 'jlo', 'jhi', 'pa', 'pb', 'pe'])}
+    ${set('c', i32(0))}
+    ${body})`;
+}
+
+/**
+ * The pass along the contiguous axis (n cells, half-width w): dense(src, dst, taps, rows)
+ * writes `rows` lines, Y[r, i] = Σ_j X[r, j] K_ji, lines n cells apart in src and dst;
+ * taps the byte address of T[C]. Row tiles outside, column tiles inside: the MR source
+ * lines stay in L1 across the columns.
+ */
+export function denseContiguousKernel(name: string, n: number, w: number): string {
+  const rowBytes = n * 8;
+  const tile = (label: string, mr: number, nv: number, half: boolean) => `
+        ${set('jlo', max0(`(i32.sub ${g('i')} ${i32(w)})`))}
+        ${set('jhi', minN(add(g('i'), i32((half ? 1 : 2 * nv) + w)), n))}
+        ${set('pa', add(g('ps'), `(i32.shl ${g('jlo')} ${i32(3)})`))}
+        ${set('pe', add(g('ps'), `(i32.shl ${g('jhi')} ${i32(3)})`))}
+        ${set('pb', add(g('taps'), `(i32.shl (i32.sub ${g('i')} ${g('jlo')}) ${i32(3)})`))}
+        ${zero(mr, nv)}
+        ${jLoop(label, mr, nv, `(i32.ge_u ${g('pa')} ${g('pe')})`,
+          (a) => `(v128.load64_splat offset=${a * rowBytes} ${g('pa')})`,
+          (v) => `(v128.load offset=${16 * v} ${g('pb')})`,
+          `${set('pa', add(g('pa'), i32(8)))} ${set('pb', `(i32.sub ${g('pb')} ${i32(8)})`)}`)}
+        ${store(mr, nv, half, (a, v) => a * rowBytes + 16 * v, add(g('pd'), `(i32.shl ${g('i')} ${i32(3)})`))}`;
+  const lines = (mr: number, prefix: string) => columnTiles(n).map(({ nv, half, count }, t) => `
+        ${set('k', i32(count))}
+        ${whileLoop(`${prefix}cols${t}`, `(i32.eqz ${g('k')})`, `${tile(`${prefix}j${t}`, mr, nv, half)}
+          ${set('i', add(g('i'), i32(half ? 1 : 2 * nv)))}
+          ${set('k', `(i32.sub ${g('k')} ${i32(1)})`)}`)}`).join('');
+  return `(func (export "${name}") (param $src i32) (param $dst i32) (param $taps i32) (param $rows i32)
+    ${locals(['i', 'k', 'r', 'ps', 'pd', 'jlo', 'jhi', 'pa', 'pb', 'pe'])}
+    ${set('ps', g('src'))} ${set('pd', g('dst'))} ${set('r', g('rows'))}
+    ${whileLoop('tiles', `(i32.lt_s ${g('r')} ${i32(MR)})`, `
+      ${set('i', i32(0))} ${lines(MR, 'm')}
+      ${set('ps', add(g('ps'), i32(MR * rowBytes)))} ${set('pd', add(g('pd'), i32(MR * rowBytes)))}
+      ${set('r', `(i32.sub ${g('r')} ${i32(MR)})`)}`)}
+    ${whileLoop('single', `(i32.eqz ${g('r')})`, `
+      ${set('i', i32(0))} ${lines(1, 's')}
+      ${set('ps', add(g('ps'), i32(rowBytes)))} ${set('pd', add(g('pd'), i32(rowBytes)))}
+      ${set('r', `(i32.sub ${g('r')} ${i32(1)})`)}`)})`;
+}

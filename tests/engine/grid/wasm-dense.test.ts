@@ -1,0 +1,129 @@
+import { describe, expect, it } from 'vitest';
+import { Rng } from '../../../engine/core/rng.ts';
+import { ConvolutionalGibbsKernel, DENSE_MIN_W, denseAxis } from '../../../engine/grid/gibbs-kernel.ts';
+import { GridGibbsGeometry } from '../../../engine/grid/gibbs-geometry.ts';
+import { Grid } from '../../../engine/grid/grid.ts';
+import { gaussianTaps } from '../../../engine/grid/gaussian-taps.ts';
+import { wasmConvolution } from '../../../engine/grid/wasm-convolution.ts';
+import { denseTaps, NV } from '../../../engine/grid/wasm-dense.ts';
+import { loadWatAssembler } from '../../../engine/wasm/assembler.ts';
+
+const assembler = await loadWatAssembler();
+// Node ≥ 16 always has WebAssembly SIMD; the skip only guards exotic runtimes.
+const noSimd = wasmConvolution([{ w: 1, strideBytes: 8 }], assembler) === null;
+const box = (shape: number[]) => new Grid(shape, shape.map(() => [0, 1] as [number, number]));
+
+/**
+ * The dense pass sums the same non-negative terms as the truncated convolution (the zeros of
+ * its band add +0) in another order: relative difference ≤ (terms summed)·2⁻⁵² per axis,
+ * at most (2w + 1)·2⁻⁵² each; d axes compound it.
+ */
+const bound = (k: ConvolutionalGibbsKernel) => k.halfWidths.reduce((s, w) => s + (2 * w + 1) * 2 ** -52, 0);
+
+describe('dense (banded matrix product) axis passes', () => {
+  const cases: { shape: number[]; eps: number; truncation?: number }[] = [
+    { shape: [101], eps: 0.01 }, // 1D: a single line, one-row tiles only
+    { shape: [33, 27], eps: 0.01 }, // odd rows and columns: row remainders, a one-pair tile and a half tile
+    { shape: [3, 40], eps: 0.02 }, // fewer lines than a row tile on the contiguous axis
+    { shape: [64, 64], eps: 0.01 },
+    { shape: [128, 128], eps: 0.01 }, // the benchmark's case (w = 95)
+    { shape: [9, 12, 7], eps: 0.008 }, // 3D: blocks along the middle axis, odd everywhere
+    { shape: [20, 9, 18], eps: 0.02 },
+    { shape: [17, 23], eps: 0.5, truncation: 0 }, // untruncated: the band is the whole axis (w = n − 1)
+  ];
+  for (const c of cases) {
+    it.skipIf(noSimd)(`agrees with the truncated convolution to round-off on ${c.shape.join('×')}, ε = ${c.eps}`, () => {
+      const grid = box(c.shape);
+      const js = new ConvolutionalGibbsKernel(grid, c.eps, { truncation: c.truncation });
+      const dense = new ConvolutionalGibbsKernel(grid, c.eps, { truncation: c.truncation, assembler, passes: 'dense' });
+      expect(dense.axisPasses).toEqual(c.shape.map(() => 'dense'));
+      const rng = new Rng(5);
+      const u = new Float64Array(grid.size).map(() => rng.uniform() * (rng.uniform() < 0.1 ? 0 : 1)); // some zeros
+      const a = new Float64Array(grid.size), b = new Float64Array(grid.size);
+      js.apply(u, a);
+      dense.apply(u, b);
+      let e = 0;
+      for (let i = 0; i < a.length; i++) e = Math.max(e, Math.abs(b[i] - a[i]) / a[i]);
+      expect(e).toBeLessThanOrEqual(bound(dense));
+      dense.apply(u, u); // in place
+      expect(Array.from(u)).toEqual(Array.from(b));
+    });
+  }
+
+  it.skipIf(noSimd)('gives a plain soft C-transform (exp, dense passes, separate log) equal to the log-domain form', () => {
+    for (const shape of [[31, 29], [8, 11, 6], [40]]) {
+      const grid = box(shape);
+      const eps = 0.01;
+      const plain = new GridGibbsGeometry(grid, eps, 'plain', { assembler, passes: 'dense' });
+      const log = new GridGibbsGeometry(grid, eps, 'log');
+      expect(plain.method).toMatch(/^wasm-simd \(axis 0: dense w=\d+/);
+      const rng = new Rng(11);
+      const h = new Float64Array(grid.size).map(() => 40 * rng.uniform() - 20);
+      h[3] = -Infinity;
+      h[grid.size - 1] = -Infinity; // the odd last cell of the log's line
+      const a = new Float64Array(grid.size), b = new Float64Array(grid.size);
+      plain.logApply(eps, h, a);
+      log.logApply(eps, h, b);
+      expect(plain.counts.plain).toBe(1);
+      let e = 0;
+      for (let i = 0; i < a.length; i++) e = Math.max(e, Math.abs(a[i] - b[i]) / Math.max(1, Math.abs(b[i])));
+      expect(e).toBeLessThan(1e-13); // both exact to round-off (a few ulp per exp, log and summed term)
+    }
+  });
+
+  it.skipIf(noSimd)('splits over output rows: the pieces of a row range equal the whole pass (what a row pool runs per thread)', () => {
+    const [n0, n1] = [37, 29];
+    const t0 = gaussianTaps(n0, 1 / n0, 0.01, 1e-12).taps, t1 = gaussianTaps(n1, 1 / n1, 0.01, 1e-12).taps;
+    const wasm = wasmConvolution([
+      { w: t0.length - 1, strideBytes: n1 * 8, dense: { n: n0, inner: n1 } },
+      { w: t1.length - 1, strideBytes: 8, dense: { n: n1, inner: 1 } },
+    ], assembler)!;
+    const size = n0 * n1;
+    const T0 = denseTaps(n0, t0), T1 = denseTaps(n1, t1);
+    let at = Math.ceil(wasm.reserved / 16) * 16;
+    const take = (bytes: number) => ((at += Math.ceil(bytes / 16) * 16), at - Math.ceil(bytes / 16) * 16);
+    const tap0 = take(T0.values.length * 8), tap1 = take(T1.values.length * 8);
+    const src = take((size + 2) * 8), whole = take((size + 2) * 8), parts = take((size + 2) * 8);
+    const packs = [take(16 * NV * n0), take(16 * NV * n0)];
+    const need = at - wasm.memory.buffer.byteLength;
+    if (need > 0) wasm.memory.grow(Math.ceil(need / 65536));
+    const mem = new Float64Array(wasm.memory.buffer);
+    mem.set(T0.values, tap0 / 8);
+    mem.set(T1.values, tap1 / 8);
+    const rng = new Rng(2);
+    for (let i = 0; i < size; i++) mem[src / 8 + i] = rng.uniform();
+    const view = (a: number) => Array.from(mem.subarray(a / 8, a / 8 + size));
+    const c0 = tap0 + 8 * T0.centre, c1 = tap1 + 8 * T1.centre;
+    // Strided axis 0: output rows [0, 13) and [13, n0), each with its own panel.
+    wasm.dense[0]!(src, whole, c0, packs[0], 0, n0);
+    wasm.dense[0]!(src, parts, c0, packs[0], 0, 13);
+    wasm.dense[0]!(src, parts, c0, packs[1], 13, n0);
+    expect(view(parts)).toEqual(view(whole));
+    // Contiguous axis 1: lines [0, 10) and [10, n0).
+    wasm.dense[1]!(src, whole, c1, n0);
+    wasm.dense[1]!(src, parts, c1, 10);
+    wasm.dense[1]!(src + 10 * n1 * 8, parts + 10 * n1 * 8, c1, n0 - 10);
+    expect(view(parts)).toEqual(view(whole));
+  });
+});
+
+describe('the rule for dense passes', () => {
+  it('takes the dense pass for wide kernels and keeps the truncated one for narrow kernels and lone lines', () => {
+    expect(denseAxis([128, 128], 0, 95)).toBe(true);
+    expect(denseAxis([128, 128], 1, 95)).toBe(true);
+    expect(denseAxis([128, 128], 1, DENSE_MIN_W - 1)).toBe(false);
+    expect(denseAxis([64, 64, 64], 2, DENSE_MIN_W)).toBe(true);
+    expect(denseAxis([4096], 0, 200)).toBe(false); // one line: no row tiles
+    expect(denseAxis([3, 4096], 1, 200)).toBe(false); // fewer lines than a row tile
+    expect(denseAxis([3, 4096], 0, 200)).toBe(true);
+  });
+
+  it.skipIf(noSimd)('is what the kernel applies at ε = 0.01 (wide) and at the JKO-typical ε = h²/2 (w = 5)', () => {
+    const grid = box([128, 128]);
+    expect(new ConvolutionalGibbsKernel(grid, 0.01, { assembler }).axisPasses).toEqual(['dense', 'dense']);
+    expect(new ConvolutionalGibbsKernel(grid, 0.5 / 128 ** 2, { assembler }).axisPasses).toEqual(['truncated', 'truncated']);
+    expect(new ConvolutionalGibbsKernel(grid, 0.01).axisPasses).toEqual(['truncated', 'truncated']); // JavaScript loops
+    expect(new GridGibbsGeometry(grid, 0.01, 'auto', { assembler }).method).toBe('wasm-simd (axis 0: dense w=95, axis 1: dense w=95)');
+    expect(new GridGibbsGeometry(grid, 0.01).method).toBe('javascript');
+  });
+});
