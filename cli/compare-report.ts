@@ -10,7 +10,7 @@ import { writeJson } from '../node/files.ts';
 /** Refuses a scene that runs one discretization: `wgf compare` needs a comparison (a simulation with a particle companion). */
 export function checkComparison(sceneId: string, sim: Simulation): void {
   if (sim.info.companion?.name === 'particles' && 'timing' in sim) return;
-  throw new UsageError(`wgf compare needs a comparison scene (compare-fokker-planck, compare-aggregation-diffusion, compare-porous-medium, or a scene file that builds comparisonSimulation); '${sceneId}' runs one discretization: use wgf run ${sceneId}`);
+  throw new UsageError(`wgf compare needs a comparison scene (compare-fokker-planck, compare-aggregation-diffusion, compare-porous-medium, a free energy as a .json file, or a scene file that builds comparisonSimulation); '${sceneId}' runs one discretization: use wgf run ${sceneId}`);
 }
 
 /** compare.json: what `wgf compare` adds to the run directory. */

@@ -1,7 +1,7 @@
 import {
-  Grid, barenblatt, checkGridMemory, comparisonSimulation, defineScene, doubleWellPotential, gridCloud, jkoOptions, jkoParams, klDivergence, l1Distance,
+  Grid, UsageError, barenblatt, checkGridMemory, comparisonSimulation, defineFreeEnergy, defineScene, describeFreeEnergy, doubleWellPotential, gridCloud, jkoOptions, jkoParams, klDivergence, l1Distance,
   normalizedMasses, quadraticPotential, slicedWassersteinPower, wassersteinPower1d,
-  type BlobMethodRequest, type BuildContext, type FreeEnergy, type GridMeasure, type ParamSpec, type ParticleMeasure, type Simulation,
+  type BlobMethodRequest, type BuildContext, type FreeEnergy, type SceneDefinition, type GridMeasure, type ParamSpec, type ParticleMeasure, type Simulation,
 } from '../engine/index.ts';
 import { BLOB_MAX_STEP, defaultBlobWidth } from '../engine/particles/blob-width.ts';
 import { entropyMethodParam, nParam } from './common.ts';
@@ -232,3 +232,80 @@ export const comparePorousMedium = defineScene({
     });
   },
 });
+
+/**
+ * A free energy written as a JSON file (`wgf compare my-energy.json`): the comparison of its
+ * two discretizations as a scene, with the comparison scenes' parameters (grid, n, dt, steps,
+ * eps, delta, …). Fields: `d` (1 or 2, default 2), `box` ([lo, hi] per axis, default
+ * [−2.5, 2.5]), `potential` ({ kind: 'quadratic', stiffness } or { kind: 'double-well', height,
+ * tilt }), `interaction` (a term or a list: { kind: 'quadratic', strength } or { kind:
+ * 'gaussian', amplitude, width }), `entropy` (σ), `porous` ({ m, coefficient }), `congestion` (κ),
+ * `initial` ({ mean: number[], std }: a Gaussian, default mean 0, std 0.3), `entropy_kind`
+ * ('blob' | 'langevin'). A field out of place is one line naming it.
+ */
+export function energyFileScene(spec: unknown, name: string): SceneDefinition<any> {
+  const bad = (what: string) => new UsageError(`energy file '${name}': ${what}`);
+  if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) throw bad('must hold a JSON object');
+  const s = spec as Record<string, unknown>;
+  const known = ['title', 'd', 'box', 'potential', 'interaction', 'entropy', 'porous', 'congestion', 'initial', 'entropy_kind'];
+  const unknown = Object.keys(s).filter((k) => !known.includes(k));
+  if (unknown.length) throw bad(`unknown field '${unknown[0]}' (fields: ${known.join(', ')})`);
+  const num = (v: unknown, what: string) => {
+    if (typeof v !== 'number' || !Number.isFinite(v)) throw bad(`${what} must be a number; got ${JSON.stringify(v)}`);
+    return v;
+  };
+  const d = s.d === undefined ? 2 : num(s.d, 'd');
+  if (d !== 1 && d !== 2) throw bad(`d must be 1 or 2; got ${d}`);
+  const box = (s.box ?? [-2.5, 2.5]) as unknown[];
+  if (!Array.isArray(box) || box.length !== 2 || !(num(box[0], 'box[0]') < num(box[1], 'box[1]'))) throw bad('box must be [lo, hi] with lo < hi');
+  let potential: FreeEnergy['potential'];
+  if (s.potential !== undefined) {
+    const p = s.potential as Record<string, unknown>;
+    if (p?.kind === 'quadratic') potential = quadraticPotential(p.stiffness === undefined ? 1 : num(p.stiffness, 'potential.stiffness'));
+    else if (p?.kind === 'double-well') potential = doubleWellPotential(p.height === undefined ? 1 : num(p.height, 'potential.height'), p.tilt === undefined ? 0 : num(p.tilt, 'potential.tilt'));
+    else throw bad(`potential.kind must be 'quadratic' or 'double-well'; got ${JSON.stringify(p?.kind)}`);
+  }
+  const terms = s.interaction === undefined ? [] : Array.isArray(s.interaction) ? s.interaction : [s.interaction];
+  const interaction = terms.map((t: Record<string, unknown>, i: number) => {
+    if (t?.kind === 'quadratic') return { kind: 'quadratic' as const, strength: t.strength === undefined ? 1 : num(t.strength, `interaction[${i}].strength`) };
+    if (t?.kind === 'gaussian') return { kind: 'gaussian' as const, amplitude: num(t.amplitude, `interaction[${i}].amplitude`), width: num(t.width, `interaction[${i}].width`) };
+    throw bad(`interaction[${i}].kind must be 'quadratic' or 'gaussian' (the terms both discretizations take); got ${JSON.stringify(t?.kind)}`);
+  });
+  const porous = s.porous === undefined ? undefined : (() => {
+    const p = s.porous as Record<string, unknown>;
+    return { m: num(p?.m, 'porous.m'), ...(p?.coefficient === undefined ? {} : { coefficient: num(p.coefficient, 'porous.coefficient') }) };
+  })();
+  const energy = defineFreeEnergy({
+    ...(potential ? { potential } : {}),
+    ...(interaction.length ? { interaction } : {}),
+    ...(s.entropy === undefined ? {} : { entropy: num(s.entropy, 'entropy') }),
+    ...(porous ? { porous } : {}),
+    ...(s.congestion === undefined ? {} : { congestion: num(s.congestion, 'congestion') }),
+  });
+  const init = (s.initial ?? {}) as Record<string, unknown>;
+  const mean = init.mean === undefined ? [] : (init.mean as unknown[]).map((v, k) => num(v, `initial.mean[${k}]`));
+  const std = init.std === undefined ? 0.3 : num(init.std, 'initial.std');
+  const kind = s.entropy_kind === undefined ? 'blob' : s.entropy_kind;
+  if (kind !== 'blob' && kind !== 'langevin') throw bad(`entropy_kind must be 'blob' or 'langevin'; got ${JSON.stringify(kind)}`);
+  const id = name.replace(/^.*[\\/]/, '').replace(/\.json$/, '');
+  const cp = compareParams({ grid: 96, dt: 0.05, steps: 60, eps: 2.7e-3, n: 1000 });
+  return defineScene({
+    id,
+    title: typeof s.title === 'string' ? s.title : `${id}: particles vs grid`,
+    description: `${describeFreeEnergy(energy)} as particles and as a grid (energy file ${name}); W2 between them`,
+    params: { ...cp, d: { ...cp.d, default: d } },
+    every: recordEvery,
+    build(p, ctx) {
+      const sigma = energy.entropy ?? 0;
+      const delta = p.delta > 0 ? p.delta : sigma > 0 ? defaultBlobWidth(p.n, p.d, sigma).delta : 0.1 * (Number(box[1]) - Number(box[0])) / Math.sqrt(p.n);
+      return build(p, ctx, {
+        energy, box: [Number(box[0]), Number(box[1])], delta, entropy: kind,
+        initial: (x) => {
+          let r2 = 0;
+          for (let k = 0; k < x.length; k++) r2 += (x[k] - (mean[k] ?? 0)) ** 2;
+          return Math.exp(-r2 / (2 * std * std));
+        },
+      });
+    },
+  });
+}

@@ -27,7 +27,7 @@ export function registerCompare(program: Command, ctx: CliContext): void {
   program
     .command('compare')
     .description('run one free energy as particles and as a grid from the same initial law; W2 between them every record')
-    .argument('<scene>', 'a comparison scene (compare-fokker-planck, compare-aggregation-diffusion, compare-porous-medium) or a scene file building comparisonSimulation')
+    .argument('<scene>', 'a comparison scene (compare-fokker-planck, compare-aggregation-diffusion, compare-porous-medium), a free energy as a .json file, or a scene file building comparisonSimulation')
     .option('--set <k=v>', 'set a scene parameter (repeatable)', collect, [])
     .option('--steps <N>', 'number of steps')
     .option('--seed <S>', 'random seed (particle sampling and noise)')

@@ -58,4 +58,21 @@ export default defineScene({
     // The scene loader names the file, then the refusal: one line, exit 2.
     expectUsageError(e, /^wgf: scene file '.*crowd-compare\.ts': build\(\) threw: free energy term 'congestion' cannot be discretized on particles \(forward Wasserstein gradient descent\): /);
   });
+  it('takes a free energy written as a JSON file (an energy file), and names a field out of place in one line', async () => {
+    const dir = tempDir('compare-json');
+    const file = join(dir, 'ou.json');
+    writeFileSync(file, JSON.stringify({ title: 'OU two ways', d: 1, box: [-5, 5], potential: { kind: 'quadratic' }, entropy: 1, initial: { mean: [1], std: 0.5 } }));
+    const run = join(dir, 'run');
+    const ok = await runCli(['compare', file, '--set', 'grid=200', '--set', 'n=400', '--set', 'eps=0.0025', '--set', 'dt=0.05', '--steps', '20', '--out', run, '--quiet']);
+    expect(ok.code, ok.stderr).toBe(0);
+    // The engine-level OU check's level h = 0.05 (tests/engine/energy/comparison.test.ts): W2 between the two 0.0328.
+    const cmp = JSON.parse(readFileSync(join(run, 'compare.json'), 'utf8'));
+    expect(cmp.final.w2_between).toBeLessThan(0.043);
+    const scene = JSON.parse(readFileSync(join(run, 'scene.json'), 'utf8'));
+    expect(scene).toMatchObject({ scene: 'ou', scene_file: file, companion: { shape: [400, 1] } });
+    writeFileSync(join(dir, 'typo.json'), JSON.stringify({ potental: { kind: 'quadratic' } }));
+    expectUsageError(await runCli(['compare', join(dir, 'typo.json'), '--out', join(dir, 'r2'), '--quiet']), /energy file '.*typo\.json': unknown field 'potental' \(fields: title, d, box, potential,/);
+    writeFileSync(join(dir, 'log.json'), JSON.stringify({ interaction: { kind: 'log' }, entropy: 1 }));
+    expectUsageError(await runCli(['compare', join(dir, 'log.json'), '--out', join(dir, 'r3'), '--quiet']), /interaction\[0\]\.kind must be 'quadratic' or 'gaussian'/);
+  });
 });
