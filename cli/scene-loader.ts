@@ -136,5 +136,5 @@ export async function loadScene(idOrPath: string): Promise<LoadedScene> {
   const def = findScene(idOrPath);
   if (def) return { def: checkedBuild(def) };
   if (looksLikePath(idOrPath) || existsSync(idOrPath)) return loadSceneFile(idOrPath);
-  throw new UsageError(`unknown scene '${idOrPath}' (catalogue: ${catalogue.map((s) => s.id).join(', ')}; or a path to a .ts/.js scene file)`);
+  throw new UsageError(`unknown scene '${idOrPath}' (catalogue: ${catalogue.map((s) => s.id).join(', ')}; or a path to a .ts/.js scene file or a .json free energy)`);
 }
