@@ -108,11 +108,53 @@ export function headline(quick: boolean): BenchRow[] {
   return rows;
 }
 
+/** The comparison scenes (issue #15): one free energy run as particles and as a grid. */
+export const COMPARISONS = ['compare-fokker-planck', 'compare-aggregation-diffusion', 'compare-porous-medium'];
+
+/**
+ * `wgf compare <scene>` at the scene's default size (quick: 10 steps), one process each: the
+ * wall time from spawn to exit, and from the run's compare.json the wall seconds of each
+ * engine's steps (particles: forward WGD; grid: JKO steps), their shares of the two, and the
+ * seconds of the cloud–grid distances at the records; the run's records (both energies, all
+ * metrics) and wall seconds from its summary.json.
+ */
+export function comparisons(quick: boolean, scenes: readonly string[] = COMPARISONS): BenchRow[] {
+  const rows: BenchRow[] = [];
+  for (const id of scenes) {
+    const out = mkdtempSync(join(tmpdir(), 'wgf-bench-compare-'));
+    const args = [WGF, 'compare', id, '--quiet', '--out', join(out, 'run'), ...(quick ? ['--steps', '10'] : [])];
+    try {
+      const t0 = performance.now();
+      const r = spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 64 << 20 });
+      const ms = performance.now() - t0;
+      if (r.status !== 0) {
+        rows.push({ suite: 'runs', case: `wgf compare ${id} default`, size: quick ? 'steps=10' : 'defaults', ours_ms: ms, extra: { status: `exit ${r.status}: ${(r.stderr || '').trim().split('\n').pop()}` } });
+        continue;
+      }
+      const scene = JSON.parse(readFileSync(join(out, 'run', 'scene.json'), 'utf8'));
+      const cmp = JSON.parse(readFileSync(join(out, 'run', 'compare.json'), 'utf8'));
+      const summary = JSON.parse(readFileSync(join(out, 'run', 'summary.json'), 'utf8'));
+      const p = scene.params as Record<string, number | string>;
+      rows.push({
+        suite: 'runs', case: `wgf compare ${id} default`, size: `d=${p.d} grid=${p.grid} n=${p.n} steps=${scene.steps} every=${scene.every}`, ours_ms: ms, ours: 'auto',
+        extra: {
+          particles_s: cmp.timing.particles_seconds, grid_s: cmp.timing.grid_seconds, distance_s: cmp.timing.distance_seconds,
+          particles_share: cmp.timing.particles_share, grid_share: cmp.timing.grid_share, w2_between: cmp.final.w2_between,
+          records_s: summary.timing?.records_seconds ?? NaN, run_wall_s: summary.wall_seconds,
+        },
+      });
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  }
+  return rows;
+}
+
 export const runsSuite: BenchSuite = {
   name: 'runs',
   description: 'whole `wgf run` processes per catalogue scene and backend (default and large sizes), and the share of recording',
   async run({ quick }) {
-    const rows: BenchRow[] = headline(quick);
+    const rows: BenchRow[] = [...headline(quick), ...comparisons(quick)];
     const backends = quick ? ['ts', 'auto'] : ['ts', 'gpu', 'auto'];
     for (const def of catalogue) {
       // Default size: the scene as `wgf run <id>` runs it (quick: 20 steps), and the same with recording at the ends only.

@@ -41,6 +41,8 @@ export interface RunRequest {
   onWarning?: (message: string) => void;
   /** The caller holds the run directory's lock (a sweep locks its runs in its main thread). */
   callerHoldsLock?: boolean;
+  /** Checks the built simulation before the run directory is made (throws one line to refuse it: `wgf compare` on a one-discretization scene). */
+  check?: (sim: Simulation) => void;
 }
 
 /** Validates the backend name (ts | gpu | auto); 'auto' is settled per kernel by the fixed rule (engine/backend/rule.ts). */
@@ -111,6 +113,7 @@ export function prepareRun(req: Omit<RunRequest, 'out'>, accelerator: Accelerato
     accelerator: { platform: accelerator.platform, loops: { ...accelerator.loops } },
     ...(sim.info.mainMetric ? { main_metric: sim.info.mainMetric } : {}),
     ...(sim.info.methods ? { methods: sim.info.methods } : {}),
+    ...(sim.info.companion ? { companion: sim.info.companion } : {}),
     created: new Date().toISOString(),
   };
   return { sim, record, def };
@@ -150,6 +153,7 @@ async function holding<T>(lock: Lock | null, body: () => Promise<T>): Promise<T>
 export async function executeRun(req: RunRequest): Promise<RunSummary> {
   checkDirArgument('--out', req.out);
   const { sim, record } = prepareRun(req, req.accelerator ?? (await acceleratorFor(req.backend)));
+  req.check?.(sim);
   const lock = openRunDir(req.out, req.callerHoldsLock);
   return holding(lock, () => runnerFor(sim, record, req.out, { outputs: req.outputs, onWarning: req.onWarning }).run(record.steps, req.shouldStop));
 }

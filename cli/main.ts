@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { registerBench } from './commands/bench.ts';
+import { registerCompare } from './commands/compare.ts';
 import { registerList } from './commands/list.ts';
 import { registerOt } from './commands/ot.ts';
 import { registerRun } from './commands/run.ts';
@@ -47,6 +48,7 @@ export function buildProgram(ctx: CliContext): Command {
     .exitOverride();
   registerList(program, ctx);
   registerRun(program, ctx);
+  registerCompare(program, ctx);
   registerSweep(program, ctx);
   registerBench(program, ctx);
   registerOt(program, ctx);

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -6,6 +6,7 @@ import { ParamError } from '../engine/core/params.ts';
 import { UsageError, type SceneDefinition, type Simulation } from '../engine/core/simulation.ts';
 import { BUILT_ENGINE } from '../node/paths.ts';
 import { catalogue, findScene } from '../scenes/index.ts';
+import { energyFileScene } from '../scenes/compare.ts';
 
 const ENGINE_SOURCE = fileURLToPath(new URL('../engine/index.ts', import.meta.url));
 /** Defined (true) by tools/build.mjs in dist/; absent when the sources run directly (tests). */
@@ -80,6 +81,16 @@ export function checkedBuild<S extends SceneDefinition<any>>(def: S, file?: stri
 export async function loadSceneFile(path: string): Promise<LoadedScene> {
   const file = resolve(path);
   if (!existsSync(file)) throw new UsageError(`scene file '${path}' does not exist`);
+  if (file.endsWith('.json')) {
+    // A free energy written as JSON (issue #15): its comparison of both discretizations.
+    let spec: unknown;
+    try {
+      spec = JSON.parse(readFileSync(file, 'utf8'));
+    } catch (e) {
+      throw new UsageError(`energy file '${path}' is not valid JSON: ${(e as Error).message.split('\n')[0]}`);
+    }
+    return { def: checkedBuild(energyFileScene(spec, path), path), file };
+  }
   // esbuild is loaded only here: catalogue scenes (and every sweep worker thread
   // that runs one) do not pay its ~25 ms import.
   const { build } = await import('esbuild');
@@ -125,5 +136,5 @@ export async function loadScene(idOrPath: string): Promise<LoadedScene> {
   const def = findScene(idOrPath);
   if (def) return { def: checkedBuild(def) };
   if (looksLikePath(idOrPath) || existsSync(idOrPath)) return loadSceneFile(idOrPath);
-  throw new UsageError(`unknown scene '${idOrPath}' (catalogue: ${catalogue.map((s) => s.id).join(', ')}; or a path to a .ts/.js scene file)`);
+  throw new UsageError(`unknown scene '${idOrPath}' (catalogue: ${catalogue.map((s) => s.id).join(', ')}; or a path to a .ts/.js scene file or a .json free energy)`);
 }

@@ -42,6 +42,7 @@ export {
 export { Interaction, type InteractionOptions } from './particles/interaction.ts';
 export { BlobEntropy, BlobSums, type BlobOptions } from './particles/blob-entropy.ts';
 export { KdeEntropy } from './particles/langevin-noise.ts';
+export { BlobPorous } from './particles/blob-porous.ts';
 export { MeshInteraction, MESH_DEFAULTS, type MeshOptions } from './particles/mesh/mesh-interaction.ts';
 export { BlobMesh, type BlobMeshOptions } from './particles/mesh/blob-mesh.ts';
 export {
@@ -91,6 +92,16 @@ export {
 export { barenblatt, gaussianJkoStationaryVariance, klDivergence, l1Distance } from './grid/references.ts';
 export { geodesicDistance } from './grid/geodesic-distance.ts';
 export { jkoOptions, jkoParams } from './grid/jko-params.ts';
+
+// One free energy, two discretizations (particles and grid), and the comparison run.
+export {
+  defineFreeEnergy, describeFreeEnergy, freeEnergyTerms, FreeEnergyTermError, gridEnergies, particleEnergies, sumKernel,
+  type FreeEnergy, type FreeEnergyTerm, type GridDiscretization, type InteractionTerm, type ParticleDiscretization, type ParticleDiscretizationOptions,
+} from './energy/free-energy.ts';
+export {
+  cloudGridDistance, distanceMethod, gridCloud, sampleGridDensity, type CloudGridDistance, type CloudGridDistanceOptions,
+} from './energy/cloud-grid-distance.ts';
+export { comparisonSimulation, type ComparisonOptions, type ComparisonSimulation, type ComparisonState } from './energy/comparison.ts';
 
 // The run loop: the clock, callbacks on schedules, guards, records.
 export { recordOf, Runner, standardGuards, type RunnerOptions, type RunnerState } from './run/runner.ts';

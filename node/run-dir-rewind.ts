@@ -73,7 +73,7 @@ function listSteps(steps: readonly number[]): string {
  * there (the resumed run does not write them again): a gap is a one-line
  * UsageError. Returns the records kept.
  */
-export function rewindRunDir(dir: string, step: number, schedule: { every: number; steps: number }): MetricRecord[] {
+export function rewindRunDir(dir: string, step: number, schedule: { every: number; steps: number; companion?: { name: string } }): MetricRecord[] {
   const metricsPath = join(dir, 'metrics.jsonl');
   const fix = `delete ${join(dir, CHECKPOINT_FILE)} to rerun from step 0, which rewrites them`;
   const kept = step < 0 ? [] : readMetrics(dir).records.filter((r) => r.step <= step);
@@ -89,15 +89,18 @@ export function rewindRunDir(dir: string, step: number, schedule: { every: numbe
     if (noFrame.length) throw new UsageError(`'${join(dir, 'frames')}' lacks the frames of steps ${listSteps(noFrame)}, written before the checkpoint at step ${step}; the run directory was left untouched (${fix})`);
   }
   writeFileAtomic(metricsPath, kept.map((r) => JSON.stringify(r) + '\n').join(''));
-  const frames = join(dir, 'frames');
-  mkdirSync(frames, { recursive: true });
-  for (const f of readdirSync(frames)) {
-    const m = /^(\d+)\.npy$/.exec(f);
-    if (!m || Number(m[1]) > step) rmSync(join(frames, f), { force: true });
+  // The frames, and a companion series (a comparison's particles/) the same way.
+  for (const folder of ['frames', ...(schedule.companion ? [schedule.companion.name] : [])]) {
+    const frames = join(dir, folder);
+    mkdirSync(frames, { recursive: true });
+    for (const f of readdirSync(frames)) {
+      const m = /^(\d+)\.npy$/.exec(f);
+      if (!m || Number(m[1]) > step) rmSync(join(frames, f), { force: true });
+    }
+    removeTmpFiles(frames);
   }
-  for (const f of ['final.npy', 'energy.svg']) rmSync(join(dir, f), { force: true });
+  for (const f of ['final.npy', 'energy.svg', ...(schedule.companion ? [`${schedule.companion.name}_final.npy`] : [])]) rmSync(join(dir, f), { force: true });
   removeTmpFiles(dir);
-  removeTmpFiles(frames);
   return kept;
 }
 

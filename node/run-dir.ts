@@ -12,7 +12,7 @@ import { appendLine, writeFileAtomic, writeJson, writeNpy } from './files.ts';
  * scene.json (docs/design.md §5.2). The simulation's description (`kind`, `dim`, `shape`,
  * `bounds`, `sphere`, `dt`, `methods`) is `SimulationInfo`'s, under the same names.
  */
-export interface SceneRecord extends Pick<SimulationInfo, 'kind' | 'dim' | 'shape' | 'bounds' | 'sphere' | 'dt' | 'methods'> {
+export interface SceneRecord extends Pick<SimulationInfo, 'kind' | 'dim' | 'shape' | 'bounds' | 'sphere' | 'dt' | 'methods' | 'companion'> {
   scene: string;
   title: string;
   scene_file?: string;
@@ -125,6 +125,9 @@ export class RunDirWriter implements Callback {
     if (this.records.length && this.records[this.records.length - 1].step === rec.step) return;
     const frame = frameData(ctx.sim);
     writeNpy(join(this.dir, 'frames', frameName(rec.step)), frame.data, frame.shape);
+    // A companion series (a comparison's particle cloud): <name>/NNNNNN.npy, float32 like particle frames.
+    const c = ctx.sim.companion();
+    if (c) writeNpy(join(this.dir, c.name, frameName(rec.step)), Float32Array.from(c.data), c.shape);
     appendLine(join(this.dir, 'metrics.jsonl'), JSON.stringify(rec));
     this.records.push(rec);
     writeJson(join(this.dir, 'summary.json'), { status: 'interrupted', steps: rec.step, t: rec.t, wall_seconds: null, final: rec, message: 'run in progress or killed' });
@@ -132,6 +135,8 @@ export class RunDirWriter implements Callback {
 
   end({ sim }: RunContext, summary: RunSummary): void {
     writeNpy(join(this.dir, 'final.npy'), sim.measure().slice(), sim.info.shape);
+    const c = sim.companion();
+    if (c) writeNpy(join(this.dir, `${c.name}_final.npy`), c.data.slice(), c.shape);
     writeFileAtomic(join(this.dir, 'energy.svg'), energySvg(this.records, `${this.scene.scene}: ${summary.status}`, this.scene.main_metric ?? sim.info.mainMetric));
     // A resumed run counts the wall time spent before, and reports the record
     // written before the checkpoint when it ends there (same bits as uninterrupted).

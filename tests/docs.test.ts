@@ -203,7 +203,7 @@ describe('README front page', () => {
 
   it('shows every catalogue scene in the gallery, as npm run gallery prints it, and each picture exists', () => {
     const ids = catalogue.map((s) => s.id);
-    expect(ids).toHaveLength(11);
+    expect(ids).toHaveLength(14);
     ids.forEach((id) => galleryCase(id)); // each has a browser-test case and a caption
     expect(readme).toContain(galleryTable(ids));
     for (const id of ids) expect(existsSync(join(ROOT, `viewer/gallery/${id}.png`)), `viewer/gallery/${id}.png`).toBe(true);

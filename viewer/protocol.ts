@@ -16,6 +16,8 @@
  *     24+4r   m     meta JSON (the frame's metric record, the reference's label), then
  *                   zero padding to a multiple of 4 bytes
  *     ...     4·Πshape  data (float32, row-major of `shape`)
+ *     ...     4·Πc      a frame's companion series (a comparison's particles [n, d]), when
+ *                       the meta holds its shape c as `$companion` (removed on decoding)
  *
  * Control messages (client → server, server → client) are small JSON texts,
  * validated by `parseClientMessage`; anything else is rejected with one line.
@@ -43,6 +45,8 @@ export interface BinaryMessage {
   /** Frame: the metric record; reference: { label }; weights: {}. */
   meta: Record<string, unknown>;
   data: Float32Array;
+  /** A frame's companion series (a comparison run's particle cloud [n, d]), drawn over the state. */
+  companion?: { shape: number[]; data: Float32Array };
 }
 
 /** Encodes a binary message; `data` is converted to float32 when it is not already. */
@@ -54,15 +58,18 @@ export function encodeBinary(
   step = 0,
   t = 0,
   runId = 0,
+  companion?: { data: ArrayLike<number>; shape: readonly number[] } | null,
 ): ArrayBuffer {
   const count = shape.reduce((a, b) => a * b, 1);
   if (shape.length < 1 || shape.length > MAX_RANK) throw new Error(`frame rank must be 1..${MAX_RANK}; got ${shape.length}`);
   if (count !== data.length) throw new Error(`frame shape [${shape.join(', ')}] holds ${count} values, data has ${data.length}`);
-  const metaBytes = new TextEncoder().encode(JSON.stringify(meta, finiteOrNull));
+  const extra = companion ? companion.shape.reduce((a, b) => a * b, 1) : 0;
+  if (companion && extra !== companion.data.length) throw new Error(`companion shape [${companion.shape.join(', ')}] holds ${extra} values, data has ${companion.data.length}`);
+  const metaBytes = new TextEncoder().encode(JSON.stringify(companion ? { ...meta, $companion: [...companion.shape] } : meta, finiteOrNull));
   if (metaBytes.length > 0xffff) throw new Error(`frame meta is ${metaBytes.length} bytes (at most 65535)`);
   const metaStart = HEADER_BYTES + 4 * shape.length;
   const dataStart = metaStart + Math.ceil(metaBytes.length / 4) * 4;
-  const buf = new ArrayBuffer(dataStart + 4 * count);
+  const buf = new ArrayBuffer(dataStart + 4 * (count + extra));
   const view = new DataView(buf);
   view.setUint32(0, FRAME_MAGIC, true);
   view.setUint8(4, KIND_CODE[kind]);
@@ -76,6 +83,10 @@ export function encodeBinary(
   const out = new Float32Array(buf, dataStart, count);
   if (data instanceof Float32Array) out.set(data);
   else for (let i = 0; i < count; i++) out[i] = data[i];
+  if (companion) {
+    const c = new Float32Array(buf, dataStart + 4 * count, extra);
+    for (let i = 0; i < extra; i++) c[i] = companion.data[i];
+  }
   return buf;
 }
 
@@ -100,11 +111,18 @@ export function decodeBinary(buf: ArrayBuffer): BinaryMessage {
   const shape: number[] = [];
   for (let i = 0; i < rank; i++) shape.push(view.getUint32(HEADER_BYTES + 4 * i, true));
   const count = shape.reduce((a, b) => a * b, 1);
-  if (buf.byteLength !== dataStart + 4 * count) {
-    throw new Error(`binary message of shape [${shape.join(', ')}] needs ${dataStart + 4 * count} bytes; got ${buf.byteLength}`);
-  }
   const meta = JSON.parse(new TextDecoder().decode(new Uint8Array(buf, metaStart, metaLen))) as Record<string, unknown>;
-  return { kind, step: view.getUint32(8, true), runId: view.getUint32(12, true), t: view.getFloat64(16, true), shape, meta, data: new Float32Array(buf, dataStart, count) };
+  const cshape = meta.$companion;
+  delete meta.$companion;
+  const valid = Array.isArray(cshape) && cshape.length >= 1 && cshape.length <= MAX_RANK && cshape.every((v) => Number.isInteger(v) && v >= 0);
+  if (cshape !== undefined && !valid) throw new Error('binary message names a companion whose shape is not a list of 1..4 counts');
+  const extra = valid ? (cshape as number[]).reduce((a, b) => a * b, 1) : 0;
+  if (buf.byteLength !== dataStart + 4 * (count + extra)) {
+    throw new Error(`binary message of shape [${shape.join(', ')}]${valid ? ` with a companion [${(cshape as number[]).join(', ')}]` : ''} needs ${dataStart + 4 * (count + extra)} bytes; got ${buf.byteLength}`);
+  }
+  const out: BinaryMessage = { kind, step: view.getUint32(8, true), runId: view.getUint32(12, true), t: view.getFloat64(16, true), shape, meta, data: new Float32Array(buf, dataStart, count) };
+  if (valid) out.companion = { shape: [...(cshape as number[])], data: new Float32Array(buf, dataStart + 4 * count, extra) };
+  return out;
 }
 
 /**

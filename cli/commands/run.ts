@@ -37,7 +37,7 @@ export interface RunCliOptions {
   helpParams?: boolean;
 }
 
-function positiveInt(name: string, v: string | undefined, allowZero = false): number | undefined {
+export function positiveInt(name: string, v: string | undefined, allowZero = false): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
   if (!Number.isInteger(n) || n < (allowZero ? 0 : 1)) throw new UsageError(`${name} must be a ${allowZero ? 'non-negative' : 'positive'} integer; got '${v}'`);
@@ -122,7 +122,7 @@ function withResumeHint(e: unknown, dir: string): unknown {
  * The outcome on stdout; a run that did not end ok also gets one `wgf:` line on
  * stderr with its message and a non-zero exit (1: diverged or error, 130: interrupted).
  */
-function reportSummary(ctx: CliContext, summary: RunSummary, out: string): void {
+export function reportSummary(ctx: CliContext, summary: RunSummary, out: string): void {
   const f = summary.final;
   const metrics = f ? Object.entries(f).filter(([k, v]) => typeof v === 'number' && k !== 'step').map(([k, v]) => `${k}=${(v as number).toPrecision(5)}`).join(' ') : '';
   ctx.io.stdout.write(`${summary.status}: ${summary.steps} steps in ${summary.wall_seconds.toFixed(2)} s -> ${out}\n${metrics}\n`);

@@ -37,6 +37,11 @@ export interface SimulationInfo {
   warnings?: string[];
   /** How each energy's sums are evaluated (direct, pm, p3m, cells, mesh …, resolved from `auto`), by energy name. */
   methods?: Record<string, string>;
+  /**
+   * A second state series carried beside the measure (a comparison run's particle cloud
+   * next to its grid density): its name (the run directory's folder `<name>/`) and shape.
+   */
+  companion?: { name: string; shape: number[]; description: string };
 }
 
 /** The energy F of a state: its total and each named term (metrics.jsonl's `energy` and `energy_terms`). */
@@ -125,6 +130,8 @@ export interface SimulationSpec<S extends SchemeState> {
   view?: ViewProjection<S>;
   /** Grid cells blocked by obstacles (1 = blocked), [Π shape]: drawn by the viewer, stored in run directories. */
   obstacles?: Uint8Array;
+  /** The companion series' array of a state (`info.companion`): e.g. particle positions [n, d]. */
+  companion?(state: S): Float64Array;
   /**
    * Checks an initial measure given from outside (`--init`, of `shape`) and returns the
    * array for `scheme.init` (normalized masses, parameters out of a view layout, ...);
@@ -180,6 +187,13 @@ export class Simulation<S extends SchemeState = SchemeState> {
   /** Blocked grid cells (1 = obstacle), when the scene has obstacles. */
   obstacles(): Uint8Array | undefined {
     return this.spec.obstacles;
+  }
+
+  /** The companion series of the current state (info.companion; a view: copy before keeping it), or null. */
+  companion(): { name: string; data: Float64Array; shape: number[] } | null {
+    const c = this.info.companion;
+    if (!c || !this.spec.companion) return null;
+    return { name: c.name, data: this.spec.companion(this.state), shape: c.shape };
   }
 
   /** What the viewer and the frames show: the view projection, or the measure itself. */

@@ -46,21 +46,28 @@ export class GridEntropy implements GridEnergy {
   }
 }
 
-/** Porous medium F = ∫ ρ^m/(m−1) = |cell|^{1−m} Σ p^m/(m−1), m > 1 (∂ρ = Δρ^m). */
+/**
+ * Porous medium F = c ∫ ρ^m/(m−1) = c |cell|^{1−m} Σ p^m/(m−1), m > 1, coefficient c > 0
+ * (default 1; ∂ρ = c Δρ^m).
+ */
 export class PorousMedium implements GridEnergy {
   readonly name = 'porous';
-  constructor(readonly m: number) {
+  constructor(
+    readonly m: number,
+    readonly coefficient = 1,
+  ) {
     if (!(m > 1)) throw new UsageError(`porous medium exponent m must be > 1; got ${m}`);
+    if (!(coefficient > 0)) throw new UsageError(`porous medium coefficient must be > 0; got ${coefficient}`);
   }
   value(mm: GridMeasure): number {
     const vol = mm.grid.cellVolume;
     let s = 0;
     for (let i = 0; i < mm.p.length; i++) s += Math.pow(mm.p[i] / vol, this.m);
-    return (vol * s) / (this.m - 1);
+    return (this.coefficient * vol * s) / (this.m - 1);
   }
   contribute(model: PointwiseModel, _pk: Float64Array, mm: GridMeasure): void {
     if (model.porous.coef > 0 && model.porous.m !== this.m) throw new UsageError('two porous medium terms need the same exponent m');
-    model.porous = { coef: model.porous.coef + Math.pow(mm.grid.cellVolume, 1 - this.m), m: this.m };
+    model.porous = { coef: model.porous.coef + this.coefficient * Math.pow(mm.grid.cellVolume, 1 - this.m), m: this.m };
   }
 }
 

@@ -222,6 +222,26 @@ describe.skipIf(!hasChromium())('viewer in headless Chromium', () => {
     }
   });
 
+  it('replay of a comparison run: the particles (particles/NNNNNN.npy) drawn over the grid and named in the legend', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wgf-view-replay-compare-'));
+    const out = join(dir, 'run');
+    await executeRun({ scene: { def: findScene('compare-fokker-planck')! }, raw: { grid: 48, n: 300, eps: 0.01, steps: 8 }, every: 2, out });
+    const server = await serveReplay(out);
+    let page: Page | null = null;
+    try {
+      page = await openViewer(browser, server.url);
+      expect((await probe(page)).mode).toBe('replay');
+      await waitFor(page, (s) => s.status?.paused === true && s.step === 8, 'playback to the end');
+      expect(await page.textContent('[data-testid=companion-key]')).toContain('300 particles of the same free energy');
+      expectNotBlank(await pixelStats(page), 'comparison replay');
+      writeFileSync(join(ARTIFACTS, 'replay-compare.png'), await page.screenshot());
+    } finally {
+      await page?.close();
+      await server.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('replay of a grid run (float64 frames): height field drawn, scrubbing changes the picture', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'wgf-view-replay-grid-'));
     const out = join(dir, 'run');

@@ -19,6 +19,17 @@ describe('binary frame format', () => {
     expect(buf.byteLength).toBe(HEADER_BYTES + 8 + Math.ceil(metaLen / 4) * 4 + 4 * 6);
   });
 
+  it('carries a frame\'s companion series (a comparison run\'s particles) after its data, and drops the shape from the meta', () => {
+    const buf = encodeBinary('frame', [1, 2, 3, 4], [2, 2], { step: 3, w2_between: 0.5 }, 3, 0.3, 9, { data: Float64Array.from([0.5, -1, 2.5]), shape: [3, 1] });
+    const m = decodeBinary(buf);
+    expect(Array.from(m.data)).toEqual([1, 2, 3, 4]);
+    expect(m.companion!.shape).toEqual([3, 1]);
+    expect(Array.from(m.companion!.data)).toEqual([0.5, -1, 2.5]);
+    expect(m.meta).toEqual({ step: 3, w2_between: 0.5 });
+    expect(decodeBinary(encodeBinary('frame', [1], [1])).companion).toBeUndefined();
+    expect(() => decodeBinary(buf.slice(0, buf.byteLength - 4))).toThrow(/with a companion \[3, 1\] needs/);
+  });
+
   it('sends non-finite metrics as null (JSON has no NaN)', () => {
     const m = decodeBinary(encodeBinary('frame', [1], [1], { energy: NaN, x: Infinity }));
     expect(m.meta).toEqual({ energy: null, x: null });

@@ -25,6 +25,8 @@ export class Picture {
   private weights: Float32Array | null = null;
   private lastFrame: BinaryMessage | null = null;
   private colourBy: ColourBy = 'speed';
+  /** Particles drawn over the density (a comparison run), 0 when none. */
+  private companion = 0;
   private scene = '';
   gridMode: GridMode = 'heat map';
   readonly scale = new GridScale('frame');
@@ -50,6 +52,7 @@ export class Picture {
     this.reference = null;
     this.weights = null;
     this.lastFrame = null;
+    this.companion = 0;
     this.info = info;
     this.hints = viewHints(sceneId, info);
     const n = info.shape.reduce((a, b) => a * b, 1);
@@ -62,7 +65,7 @@ export class Picture {
     if (!sameScene || !modes.includes(this.gridMode)) this.gridMode = modes[0] ?? 'heat map';
     if (!sameScene) this.scale.mode = this.hints.scale;
     this.scale.reset();
-    this.legend.update({ colour: null, reference: null, obstacles: false });
+    this.legend.update({ colour: null, reference: null, obstacles: false, companion: 0 });
   }
 
   setReference(m: BinaryMessage): void {
@@ -89,6 +92,8 @@ export class Picture {
       }
     }
     this.view!.update(m.data, { t: m.t });
+    if (m.companion && this.view instanceof GridView) this.view.setCompanion(m.companion.data, m.companion.shape);
+    this.companion = m.companion ? m.companion.shape[0] : 0;
     this.lastFrame = m;
     this.stage.invalidate();
     this.explain();
@@ -120,6 +125,7 @@ export class Picture {
     if (!f || !this.box) return;
     this.make(f.data, reframe);
     this.view!.update(f.data, { t: f.t });
+    if (f.companion && this.view instanceof GridView) this.view.setCompanion(f.companion.data, f.companion.shape);
     this.stage.invalidate();
     this.explain();
   }
@@ -146,6 +152,6 @@ export class Picture {
   private explain(): void {
     const v = this.view;
     const ref = this.reference && v?.referenceKey ? { label: String(this.reference.meta.label ?? 'reference'), key: v.referenceKey } : null;
-    this.legend.update({ colour: v?.colourKey ?? null, reference: ref, obstacles: this.mask !== null && this.info?.dim === 2 });
+    this.legend.update({ colour: v?.colourKey ?? null, reference: ref, obstacles: this.mask !== null && this.info?.dim === 2, companion: this.companion });
   }
 }

@@ -44,7 +44,7 @@ export class FrameStream implements Callback {
     const wait = this.nextAt - this.now();
     if (wait > 1) await new Promise((r) => setTimeout(r, wait));
     const f = ctx.sim.frame();
-    const frame = encodeBinary('frame', f.data, f.shape, rec, rec.step, rec.t, this.runId);
+    const frame = encodeBinary('frame', f.data, f.shape, rec, rec.step, rec.t, this.runId, ctx.sim.companion());
     const period = Math.max(1000 / this.maxFps, (1000 * frame.byteLength) / this.maxBytesPerSecond);
     this.sink(frame);
     this.sentStep = rec.step;

@@ -41,4 +41,8 @@ export const SCENE_CASES: ViewCase[] = [
   { name: 'mlp-mean-field', caption: 'mlp-mean-field', scene: 'mlp-mean-field', raw: { m: 256, train: 256, test: 128, steps: 100000 }, atStep: 20, kind: 'particles', dim: 3 },
   { name: 'porous-medium', caption: 'porous-medium', scene: 'porous-medium', raw: { grid: 48, eps: 4e-4, steps: 200 }, atStep: 5, kind: 'grid', dim: 2 },
   { name: 'crowd-motion', caption: 'crowd-motion', scene: 'crowd-motion', raw: { grid: 48, steps: 100000 }, atStep: 5, kind: 'grid', dim: 2 },
+  // Comparison runs (issue #15): the grid density as a heat map with the particles of the same free energy over it.
+  { name: 'compare-fokker-planck', caption: 'compare-fokker-planck', scene: 'compare-fokker-planck', raw: { grid: 48, n: 400, eps: 0.01, steps: 100000 }, atStep: 5, kind: 'grid', dim: 2 },
+  { name: 'compare-aggregation-diffusion', caption: 'compare-aggregation-diffusion', scene: 'compare-aggregation-diffusion', raw: { grid: 48, n: 400, eps: 0.016, steps: 100000 }, atStep: 5, kind: 'grid', dim: 2 },
+  { name: 'compare-porous-medium', caption: 'compare-porous-medium', scene: 'compare-porous-medium', raw: { grid: 48, n: 400, eps: 4e-4, steps: 200 }, atStep: 5, kind: 'grid', dim: 2 },
 ];

@@ -39,6 +39,9 @@ const PICTURES: Record<string, { caption: string; atStep?: number }> = {
   'grid-diffusion-3d': { caption: 'a Gaussian blob relaxing by JKO steps on a 3D grid (volume point cloud)' },
   'mlp-mean-field': { caption: 'two-layer network: neurons |a|·w gather on the teacher directions', atStep: 200 },
   'transformer-tokens': { caption: 'tokens on the sphere clustering under softmax self-attention' },
+  'compare-fokker-planck': { caption: 'one F = ∫V dρ + σ∫ρ log ρ two ways: grid density (heat map) and particles (orange) in a double well; chart: W2 between them', atStep: 20 },
+  'compare-aggregation-diffusion': { caption: 'quadratic attraction + entropy as grid and particles (orange); contours: exact Gaussian law', atStep: 15 },
+  'compare-porous-medium': { caption: '∂ρ = Δρ² as grid and blob particles (orange) from Barenblatt; contours: exact solution', atStep: 20 },
 };
 
 /** The case for a catalogue scene: the browser test's, shot at the gallery's step. */

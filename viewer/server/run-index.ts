@@ -17,8 +17,8 @@ export interface RunIndex {
   summary: RunSummary | null;
 }
 
-/** Files of a run directory that the replay server may serve (nothing else is). */
-export const RUN_FILE = /^(scene\.json|summary\.json|metrics\.jsonl|reference\.npy|weights\.npy|final\.npy|energy\.svg|frames\/\d{6,12}\.npy)$/;
+/** Files of a run directory that the replay server may serve (nothing else is); particles/ is a comparison run's companion series. */
+export const RUN_FILE = /^(scene\.json|summary\.json|metrics\.jsonl|reference\.npy|weights\.npy|final\.npy|energy\.svg|compare\.json|particles_final\.npy|(frames|particles)\/\d{6,12}\.npy)$/;
 
 /** Reads a run directory's layout; a directory that is not a run is a one-line UsageError. */
 export function indexRunDir(dir: string): RunIndex {

@@ -7,6 +7,7 @@ import {
 import { bound, useTwoThreadPool } from './executors.ts';
 import { EXP_REL_ERROR, blobAbsSums, interactionAbsSums, maxScaledError, pairTolerance, separatedCloud } from './clouds.ts';
 import { ParticleMeasure } from '../../../engine/particles/measure.ts';
+import { sumKernel } from '../../../engine/energy/free-energy.ts';
 
 /**
  * Every gpu.js pair kernel against its float64 TypeScript reference, through the
@@ -25,6 +26,8 @@ const KERNELS: [string, () => RadialKernel][] = [
   ['morse', () => morseKernel()],
   ['power 4,2', () => powerKernel(4, 2)],
   ['power 2,-1', () => powerKernel(2, -1)],
+  // A free energy's W as a sum of terms (engine/energy/free-energy.ts): one gpu.js form for the sum.
+  ['free-energy sum c|z|²/2 + A e^{…}', () => sumKernel([{ kind: 'quadratic', strength: 0.7 }, { kind: 'gaussian', amplitude: 0.9, width: 0.6 }])],
 ];
 const SIZES = [1, 7, 97, 130, 1031];
 

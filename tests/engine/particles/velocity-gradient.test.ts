@@ -4,6 +4,7 @@ import {
   newtonRepulsionKernel, powerKernel, quadraticKernel, quadraticPotential, userPotential, type ParticleEnergy,
 } from '../../../engine/index.ts';
 import { totalVelocity } from '../../../engine/particles/energy.ts';
+import { BlobPorous } from '../../../engine/particles/blob-porous.ts';
 
 /**
  * The Wasserstein velocity of a particle energy is v_i = −(1/w_i) ∂F/∂x_i (the first
@@ -47,6 +48,9 @@ describe('particle velocities are −(1/w_i)∇_{x_i}F (finite differences, non-
     ['Morse', new Interaction(morseKernel()), [2, 3]],
     ['Gaussian', new Interaction(gaussianKernel(0.7, 1.3)), [1, 2, 3]],
     ['blob entropy', new BlobEntropy(0.7, 0.4), [1, 2, 3]],
+    ['blob porous m=2', new BlobPorous(2, 0.4, 0.8), [1, 2, 3]],
+    ['blob porous m=3', new BlobPorous(3, 0.5), [1, 2]],
+    ['blob porous m=1.5', new BlobPorous(1.5, 0.5, 2), [1, 2]],
   ];
   for (const [name, energy, dims] of cases) {
     it(name, () => {

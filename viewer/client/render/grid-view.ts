@@ -9,6 +9,9 @@ import { GridSlices } from './grid-slices.ts';
 import { PointCloud } from './point-cloud.ts';
 import type { ReferenceKey, StateView } from './state-view.ts';
 
+/** The colour of a comparison run's particles over the density (orange, apart from viridis and the white reference). */
+export const COMPANION_RGB = [1, 0.55, 0.1] as const;
+
 /** How a 2D grid is drawn. */
 export type GridMode2d = 'heat map' | 'height field';
 export const GRID_MODES_2D: readonly GridMode2d[] = ['heat map', 'height field'];
@@ -60,6 +63,7 @@ function areaUnder(profile: THREE.BufferGeometry): THREE.BufferGeometry {
  */
 export class GridView implements StateView {
   readonly root = new THREE.Group();
+  private readonly pixelRatio: number;
   private readonly shape: number[];
   private readonly height: number;
   private readonly cellVolume: number;
@@ -72,6 +76,8 @@ export class GridView implements StateView {
   private volume: PointCloud | null = null;
   private slices: GridSlices | null = null;
   private refObject: THREE.Object3D | null = null;
+  /** A comparison run's particle cloud, drawn over the density (orange dots). */
+  private companion: PointCloud | null = null;
   colourKey: ColourKey | null = null;
   referenceKey: ReferenceKey | null = null;
 
@@ -81,6 +87,7 @@ export class GridView implements StateView {
     pixelRatio: number,
     private readonly opts: GridViewOptions,
   ) {
+    this.pixelRatio = pixelRatio;
     this.shape = info.shape;
     this.height = 0.45 * boxExtent(box);
     this.cellVolume = this.shape.reduce((v, n, k) => (v * (box.hi[k] - box.lo[k])) / n, 1);
@@ -187,6 +194,32 @@ export class GridView implements StateView {
     this.colourKey = { kind: 'ramp', label: 'density ρ = p / cell volume', lo: 0, hi: top / this.cellVolume, from, to: 1, note: this.opts.scale.describe() + clamps };
   }
 
+  /**
+   * Draws a particle cloud [n, d] over the density (a comparison run's other discretization,
+   * issue #15): orange dots above the heat map (depth test off, drawn last) in 2D and 3D; in 1D
+   * a strip under the axis, each particle at its x with a fixed spread in y (golden-ratio
+   * offsets), so that the strip's density is the cloud's.
+   */
+  setCompanion(x: Float32Array, shape: number[]): void {
+    const [n, d] = shape;
+    if (!this.companion) {
+      this.companion = new PointCloud({ size: 3.5 * this.pixelRatio, opacity: 0.9, transparent: true });
+      this.companion.material.depthTest = false;
+      this.companion.object.renderOrder = 10;
+      this.root.add(this.companion.object);
+    }
+    const c = this.companion;
+    c.resize(n);
+    const lift = 0.01 * this.height;
+    for (let i = 0; i < n; i++) {
+      c.positions[3 * i] = x[i * d];
+      c.positions[3 * i + 1] = d >= 2 ? x[i * d + 1] : -this.height * (0.03 + 0.12 * ((i * 0.6180339887) % 1));
+      c.positions[3 * i + 2] = d >= 3 ? x[i * d + 2] : lift;
+      c.colours.set(COMPANION_RGB, 3 * i);
+    }
+    c.commit();
+  }
+
   setReference(data: Float32Array | null, shape: number[]): void {
     if (this.refObject) {
       this.root.remove(this.refObject);
@@ -217,6 +250,7 @@ export class GridView implements StateView {
   }
 
   dispose(): void {
+    this.companion?.dispose();
     this.line?.geometry.dispose();
     this.fill?.geometry.dispose();
     this.heights?.dispose();

@@ -29,7 +29,7 @@ export class ReplaySource implements Source {
   private h!: SourceHandlers;
   private index!: RunIndexJson;
   private records = new Map<number, MetricRecord>();
-  private cache = new Map<number, Promise<{ data: Float32Array; shape: number[] }>>();
+  private cache = new Map<number, Promise<{ data: Float32Array; shape: number[]; companion?: { data: Float32Array; shape: number[] } }>>();
   private pos = 0;
   private seq = 0;
   private timer: ReturnType<typeof setInterval> | null = null;
@@ -116,7 +116,12 @@ export class ReplaySource implements Source {
     const step = this.index.frames[i];
     let p = this.cache.get(step);
     if (!p) {
-      p = fetchNpy(`${this.base}/run/frames/${String(step).padStart(6, '0')}.npy`);
+      const name = `${String(step).padStart(6, '0')}.npy`;
+      const companion = this.index.scene.companion;
+      // A comparison run: the particles of the same step travel with the grid frame.
+      p = companion
+        ? Promise.all([fetchNpy(`${this.base}/run/frames/${name}`), fetchNpy(`${this.base}/run/${companion.name}/${name}`)]).then(([f, c]) => ({ ...f, companion: c }))
+        : fetchNpy(`${this.base}/run/frames/${name}`);
       this.cache.set(step, p);
       if (this.cache.size > CACHE_FRAMES) this.cache.delete(this.cache.keys().next().value!);
     }
@@ -132,7 +137,7 @@ export class ReplaySource implements Source {
     const f = await this.frame(this.pos);
     if (my !== this.seq) return;
     const rec = this.records.get(step) ?? ({ step, t: NaN, energy: NaN, energy_terms: {} } as MetricRecord);
-    this.h.binary({ kind: 'frame', step, t: rec.t, runId: 1, shape: f.shape, meta: rec as unknown as Record<string, unknown>, data: f.data });
+    this.h.binary({ kind: 'frame', step, t: rec.t, runId: 1, shape: f.shape, meta: rec as unknown as Record<string, unknown>, data: f.data, ...(f.companion ? { companion: f.companion } : {}) });
     for (let k = 1; k <= 3 && this.pos + k < n; k++) void this.frame(this.pos + k).catch(() => {});
   }
 

@@ -1,6 +1,7 @@
 import { categorical, viridis } from '../render/colormap.ts';
 import type { ColourKey } from '../render/colour-scale.ts';
 import { OBSTACLE_RGB } from '../render/grid-heatmap.ts';
+import { COMPANION_RGB } from '../render/grid-view.ts';
 import { niceTicks, tickLabel } from '../render/ticks.ts';
 import type { ReferenceKey } from '../render/state-view.ts';
 import { h } from './dom.ts';
@@ -11,6 +12,8 @@ export interface LegendContent {
   /** The scene's label of its reference, and how it is drawn. */
   reference: { label: string; key: ReferenceKey } | null;
   obstacles: boolean;
+  /** Particles of a comparison run drawn over the density (their number; 0: none). */
+  companion?: number;
 }
 
 const css = (c: ArrayLike<number>) => `rgb(${Math.round(255 * c[0])}, ${Math.round(255 * c[1])}, ${Math.round(255 * c[2])})`;
@@ -51,6 +54,9 @@ export class Legend {
     }
     if (c.obstacles) {
       rows.push(h('div', { class: 'legend-row', 'data-testid': 'obstacle-key' }, h('span', { class: 'swatch', style: `--swatch: ${css(OBSTACLE_RGB.map((v) => v / 255))}` }), h('span', {}, 'obstacles (no mass may enter)')));
+    }
+    if (c.companion) {
+      rows.push(h('div', { class: 'legend-row', 'data-testid': 'companion-key' }, h('span', { class: 'swatch swatch-dots', style: `--swatch: ${css(COMPANION_RGB)}` }), h('span', {}, `${c.companion} particles of the same free energy (forward WGD), over the grid density`)));
     }
     this.root.replaceChildren(...rows);
     this.root.hidden = rows.length === 0;

@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { Grid, Rng, cloudGridDistance, gaussianCloud, gridCloud, normalizedMasses } from '../../../engine/index.ts';
+
+/** W2 between a particle cloud and a grid density (engine/energy/cloud-grid-distance.ts). */
+describe('cloudGridDistance', () => {
+  it('1D: exact by quantiles; a cloud at the cell centres with the cell masses is at distance 0', () => {
+    const grid = new Grid([10], [[0, 1]]);
+    const p = new Float64Array(10);
+    p[2] = 0.5;
+    p[7] = 0.5;
+    // Half the particles at each centre (0.25, 0.75): exactly the grid's cloud.
+    const x = Float64Array.from({ length: 100 }, (_, i) => (i < 50 ? 0.25 : 0.75));
+    expect(cloudGridDistance(x, grid, p).w2).toBeLessThan(1e-7); // √(round-off of W2² ≈ 1e−16)
+    // All of them at 0.25: half the mass moves by 0.5, W2² = 0.5 · 0.25.
+    const r = cloudGridDistance(new Float64Array(100).fill(0.25), grid, p);
+    expect(r.method).toBe('exact1d');
+    expect(r.w2).toBeCloseTo(Math.sqrt(0.125), 12);
+    expect(() => cloudGridDistance(new Float64Array(8), new Grid([4, 4], [[0, 1], [0, 1]]), new Float64Array(16).fill(1 / 16), { method: 'exact1d' })).toThrow(/exact1d needs d = 1/);
+  });
+
+  it("2D: the sliced W2 (default) and the Sinkhorn divergence agree with a translation's exact W2", () => {
+    // A Gaussian on the grid and a cloud sampled from it, shifted by 0.3 along x: W2 = 0.3 (plus the sampling/cell floor).
+    const grid = new Grid([48, 48], [[-2, 2], [-2, 2]]);
+    const p = normalizedMasses(grid.evaluate(([x, y]) => Math.exp(-(x * x + y * y) / (2 * 0.16))), grid);
+    const x = gaussianCloud(new Rng(1), 600, 2, 0, 0.4);
+    for (let i = 0; i < 600; i++) x[2 * i] += 0.3;
+    const sliced = cloudGridDistance(x, grid, p);
+    expect(sliced.method).toBe('sliced');
+    // Sliced W2 of a translation by v is |v|·sqrt(E θ₁²) = 0.3/√2 in 2D.
+    expect(sliced.w2).toBeGreaterThan(0.3 / Math.SQRT2 - 0.04);
+    expect(sliced.w2).toBeLessThan(0.3 / Math.SQRT2 + 0.04);
+    const sk = cloudGridDistance(x, grid, p, { method: 'sinkhorn', eps: 0.01 });
+    expect(sk.method).toBe('sinkhorn');
+    expect(sk.w2).toBeGreaterThan(0.25);
+    expect(sk.w2).toBeLessThan(0.36);
+    expect(sk.slicedW2).toBe(sliced.w2);
+  });
+
+  it('gridCloud drops empty cells and normalizes', () => {
+    const grid = new Grid([2, 3], [[0, 2], [0, 3]]);
+    const g = gridCloud(grid, Float64Array.from([0, 2, 0, 0, 0, 6]));
+    expect(Array.from(g.x)).toEqual([0.5, 1.5, 1.5, 2.5]);
+    expect(Array.from(g.w)).toEqual([0.25, 0.75]);
+  });
+});
