@@ -99,7 +99,7 @@ export {
   type FreeEnergy, type FreeEnergyTerm, type GridDiscretization, type InteractionTerm, type ParticleDiscretization, type ParticleDiscretizationOptions,
 } from './energy/free-energy.ts';
 export {
-  cloudGridDistance, distanceMethod, gridCloud, sampleGridDensity, type CloudGridDistance, type CloudGridDistanceOptions,
+  cloudGridDistance, distanceMethod, gridCellCloud, gridCloud, sampleGridDensity, type CloudGridDistance, type CloudGridDistanceOptions,
 } from './energy/cloud-grid-distance.ts';
 export { comparisonSimulation, type ComparisonOptions, type ComparisonSimulation, type ComparisonState } from './energy/comparison.ts';
 

@@ -1,5 +1,5 @@
 import {
-  Grid, UsageError, barenblatt, checkGridMemory, comparisonSimulation, defineFreeEnergy, defineScene, describeFreeEnergy, doubleWellPotential, gridCloud, jkoOptions, jkoParams, klDivergence, l1Distance,
+  Grid, UsageError, barenblatt, checkGridMemory, comparisonSimulation, defineFreeEnergy, defineScene, describeFreeEnergy, doubleWellPotential, gridCellCloud, gridCloud, jkoOptions, jkoParams, klDivergence, l1Distance,
   normalizedMasses, quadraticPotential, slicedWassersteinPower, wassersteinPower1d,
   type BlobMethodRequest, type BuildContext, type FreeEnergy, type SceneDefinition, type GridMeasure, type ParamSpec, type ParticleMeasure, type Simulation,
 } from '../engine/index.ts';
@@ -19,15 +19,22 @@ import { jkoEstimate, pairPass } from './estimate.ts';
 
 /** W2 between two grid densities on the same grid: exact in 1D (quantiles), sliced (64 seeded directions) in d ≥ 2. */
 function gridW2(grid: Grid, p: Float64Array, q: Float64Array): number {
-  const a = gridCloud(grid, p), b = gridCloud(grid, q);
-  if (grid.dim === 1) return Math.sqrt(wassersteinPower1d(a.x, b.x, 2, a.w, b.w));
+  if (grid.dim === 1) {
+    const a = gridCloud(grid, p), b = gridCloud(grid, q);
+    return Math.sqrt(wassersteinPower1d(a.x, b.x, 2, a.w, b.w));
+  }
+  // Every cell, at fixed positions: the sorts of the projections are hinted from the last record (gridCellCloud).
+  const a = gridCellCloud(grid, p), b = gridCellCloud(grid, q);
   return Math.sqrt(Math.max(0, slicedWassersteinPower(a.x, b.x, grid.dim, { wx: a.w, wy: b.w, directions: 64, seed: 7 })));
 }
 
 /** W2 from a particle cloud to a grid density: exact in 1D, sliced (64 seeded directions) in d ≥ 2. */
 function cloudW2(grid: Grid, x: Float64Array, q: Float64Array): number {
-  const b = gridCloud(grid, q);
-  if (grid.dim === 1) return Math.sqrt(wassersteinPower1d(x, b.x, 2, undefined, b.w));
+  if (grid.dim === 1) {
+    const b = gridCloud(grid, q);
+    return Math.sqrt(wassersteinPower1d(x, b.x, 2, undefined, b.w));
+  }
+  const b = gridCellCloud(grid, q);
   return Math.sqrt(Math.max(0, slicedWassersteinPower(x, b.x, grid.dim, { wy: b.w, directions: 64, seed: 7 })));
 }
 

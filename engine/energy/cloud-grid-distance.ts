@@ -34,6 +34,42 @@ export function gridCloud(grid: Grid, p: Float64Array, minMass = 0): { x: Float6
 }
 
 /**
+ * Every cell as a point of the cloud, zero masses included (they carry no weight in a
+ * transport cost): weights [cells] (Σ = 1) and positions that are one read-only array per
+ * grid, the same at every call. The cells never move, so the sliced distances' sort hints
+ * (ot/sliced.ts, kept per position array) find each direction's order already sorted at
+ * every record: O(cells) per direction instead of a sort.
+ */
+export function gridCellCloud(grid: Grid, p: Float64Array): { x: Float64Array; w: Float64Array } {
+  let total = 0;
+  for (let i = 0; i < p.length; i++) total += p[i] > 0 ? p[i] : 0;
+  const w = new Float64Array(p.length);
+  for (let i = 0; i < p.length; i++) w[i] = p[i] > 0 ? p[i] / total : 0;
+  return { x: cellCentres(grid), w };
+}
+
+/** The cell centres [cells, d] row-major, one read-only array per grid. */
+const centresOf = new WeakMap<Grid, Float64Array>();
+function cellCentres(grid: Grid): Float64Array {
+  let x = centresOf.get(grid);
+  if (x) return x;
+  const d = grid.dim;
+  const cells = grid.shape.reduce((a, b) => a * b, 1);
+  const centres = grid.shape.map((_, k) => grid.centres(k));
+  x = new Float64Array(cells * d);
+  for (let i = 0; i < cells; i++) {
+    let r = i;
+    for (let k = d - 1; k >= 0; k--) {
+      const n = grid.shape[k];
+      x[i * d + k] = centres[k][r % n];
+      r = Math.floor(r / n);
+    }
+  }
+  centresOf.set(grid, x);
+  return x;
+}
+
+/**
  * n particles sampled from the grid's density (piecewise constant on the cells), seeded:
  * stratified in the cumulative mass — particle i takes u_i = (i + U_i)/n, U_i uniform, its
  * cell by inverse CDF over the row-major cells, then a uniform point in that cell. The
@@ -110,13 +146,14 @@ export function distanceMethod(method: CloudGridDistanceOptions['method'], d: nu
 export function cloudGridDistance(x: Float64Array, grid: Grid, p: Float64Array, o: CloudGridDistanceOptions = {}): CloudGridDistance {
   const d = grid.dim;
   const method = distanceMethod(o.method, d);
+  const cells = d === 1 ? null : gridCellCloud(grid, p);
+  const sliced = cells ? Math.sqrt(Math.max(0, slicedWassersteinPower(x, cells.x, d, { wy: cells.w, directions: o.directions ?? 64, seed: 7 }))) : null;
+  if (method === 'sliced') return { w2: sliced!, method, slicedW2: sliced! };
   const g = gridCloud(grid, p);
-  const sliced = d === 1 ? null : Math.sqrt(Math.max(0, slicedWassersteinPower(x, g.x, d, { wy: g.w, directions: o.directions ?? 64, seed: 7 })));
   if (method === 'exact1d') {
     const w2 = Math.sqrt(wassersteinPower1d(x, g.x, 2, undefined, g.w));
     return { w2, method, slicedW2: w2 };
   }
-  if (method === 'sliced') return { w2: sliced!, method, slicedW2: sliced! };
   const h = Math.max(...grid.h);
   const eps = o.eps ?? (2 * h) ** 2;
   const r = sinkhornDivergence(x, g.x, d, { eps, wy: g.w, tol: 1e-4, maxIter: 2000 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Grid, Rng, cloudGridDistance, gaussianCloud, gridCloud, normalizedMasses } from '../../../engine/index.ts';
+import { Grid, Rng, cloudGridDistance, gaussianCloud, gridCellCloud, gridCloud, normalizedMasses, slicedWassersteinPower } from '../../../engine/index.ts';
 
 /** W2 between a particle cloud and a grid density (engine/energy/cloud-grid-distance.ts). */
 describe('cloudGridDistance', () => {
@@ -34,6 +34,20 @@ describe('cloudGridDistance', () => {
     expect(sk.w2).toBeGreaterThan(0.25);
     expect(sk.w2).toBeLessThan(0.36);
     expect(sk.slicedW2).toBe(sliced.w2);
+  });
+
+  it('gridCellCloud keeps every cell at one position array per grid; its sliced W2 equals gridCloud\'s', () => {
+    const grid = new Grid([2, 3], [[0, 2], [0, 3]]);
+    const p = Float64Array.from([0, 2, 0, 0, 0, 6]);
+    const c = gridCellCloud(grid, p);
+    expect(Array.from(c.x)).toEqual([0.5, 0.5, 0.5, 1.5, 0.5, 2.5, 1.5, 0.5, 1.5, 1.5, 1.5, 2.5]);
+    expect(Array.from(c.w)).toEqual([0, 0.25, 0, 0, 0, 0.75]);
+    expect(gridCellCloud(grid, Float64Array.from([1, 1, 1, 1, 1, 1])).x).toBe(c.x); // the cells never move: same array, sort hints reused
+    const g = gridCloud(grid, p);
+    const x = Float64Array.from([0.2, 0.1, 1.7, 2.9, 1.1, 1.4]);
+    const a = slicedWassersteinPower(x, c.x, 2, { wy: c.w, directions: 16, seed: 3 });
+    const b = slicedWassersteinPower(x, g.x, 2, { wy: g.w, directions: 16, seed: 3 });
+    expect(Math.abs(a - b)).toBeLessThan(1e-14);
   });
 
   it('gridCloud drops empty cells and normalizes', () => {
