@@ -43,6 +43,7 @@ export function exactJkoRows(quick: boolean): BenchRow[] {
   for (const n of accuracySizes) {
     const h = 2 / n;
     const exact = runPorous(n, STEPS_TO_T, 'exact', 0);
+    const loose = runPorous(n, STEPS_TO_T, 'exact', 0, 1e-4);
     const entropic = [0.5 * h * h, 0.25 * h * h].map((eps) => ({ eps, ...runPorous(n, STEPS_TO_T, 'entropic', eps) }));
     full.set(n, { exact, entropic });
     const best = entropic.reduce((a, b) => (b.l1 < a.l1 ? b : a));
@@ -62,6 +63,7 @@ export function exactJkoRows(quick: boolean): BenchRow[] {
         l1_ratio: Number((best.l1 / exact.l1).toPrecision(3)),
         exact_halfsteps: exact.iterations,
         exact_converged: exact.converged,
+        exact_tol_1e4: `${loose.msPerStep.toFixed(0)}ms L1=${pct(loose.l1)} ${loose.iterations} half-steps`,
         entropic_iterations: best.iterations,
         all_entropic: entropic.map((e) => `eps=${e.eps.toPrecision(2)}: ${e.msPerStep.toFixed(0)}ms L1=${pct(e.l1)}`).join('; '),
         ...(bfm ? { authors_bfm_ms: Number(bfm.msPerStep.toPrecision(4)), authors_bfm_l1: pct(bfm.l1), authors_bfm_iterations: bfm.iterations } : {}),
@@ -115,8 +117,19 @@ export function exactJkoRows(quick: boolean): BenchRow[] {
   for (const n of quick ? [128] : [128, 256]) {
     for (const flow of ['porous+congestion', 'crowd'] as const) {
       const steps = quick ? 4 : 6, h = 2 / n;
-      const exact = runCongestion(flow, n, steps, 'exact', 0);
       const entropic = runCongestion(flow, n, steps, 'entropic', 0.5 * h * h);
+      let exact: ReturnType<typeof runCongestion>;
+      try {
+        exact = runCongestion(flow, n, steps, 'exact', 0);
+      } catch (e) {
+        // Crowd motion (the cap with a potential alone) is refused by scheme=exact: docs/design.md §1.2.
+        rows.push({
+          suite: 'grid', case: `jko-step ${flow}`, size: `${n}x${n}`, ours: 'exact-bfm (refused)', ours_ms: NaN,
+          peer: `entropic eps=${(0.5 * h * h).toPrecision(2)}`, peer_ms: entropic.msPerStep,
+          extra: { exact: (e as Error).message.split(':')[0], entropic_max_over_kappa: Number(entropic.maxOverCap.toFixed(6)), entropic_iterations: entropic.iterations },
+        });
+        continue;
+      }
       rows.push({
         suite: 'grid',
         case: `jko-step ${flow}`,
@@ -165,10 +178,10 @@ function porousSetup(n: number) {
   return { grid, b, at };
 }
 
-function runPorous(n: number, steps: number, scheme: 'exact' | 'entropic', eps: number): FlowRun {
-  const { at } = porousSetup(n);
-  const measure = new GridMeasure(porousSetup(n).grid, at(T0));
-  const sim = gridSimulation({ scheme, measure, energies: [new PorousMedium(2)], tau: TAU, eps: eps || 1, tol: 1e-9, exactTol: EXACT_TOL });
+function runPorous(n: number, steps: number, scheme: 'exact' | 'entropic', eps: number, exactTol = EXACT_TOL): FlowRun {
+  const { grid, at } = porousSetup(n);
+  const measure = new GridMeasure(grid, at(T0));
+  const sim = gridSimulation({ scheme, measure, energies: [new PorousMedium(2)], tau: TAU, eps: eps || 1, tol: 1e-9, exactTol });
   return timeRun(sim, steps, measure, () => l1Distance(measure.p, at(T0 + steps * TAU)));
 }
 
