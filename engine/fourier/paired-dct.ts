@@ -1,5 +1,5 @@
 import { alongAxes } from './dct.ts';
-import { complexFFT } from './fft.ts';
+import { complexFFT, type ComplexFFT } from './fft.ts';
 
 /**
  * The cosine transform pair of dct.ts (DCT-II, unnormalized, and its inverse) done two
@@ -18,14 +18,19 @@ import { complexFFT } from './fft.ts';
  */
 export class PairedCosineTransform {
   readonly n: number;
+  /** FFT input and output (separate: an in-place FFT of a power of two copies its input first). */
   private readonly z: Float64Array;
+  private readonly zHat: Float64Array;
   private readonly twiddle: Float64Array;
+  private readonly fft: ComplexFFT;
 
   constructor(n: number) {
     if (!Number.isInteger(n) || n < 1) throw new Error(`DCT length must be a positive integer; got ${n}`);
     this.n = n;
     this.z = new Float64Array(2 * n);
+    this.zHat = new Float64Array(2 * n);
     this.twiddle = new Float64Array(2 * n);
+    this.fft = complexFFT(n);
     for (let k = 0; k < n; k++) {
       const ang = (-Math.PI * k) / (2 * n);
       this.twiddle[2 * k] = Math.cos(ang);
@@ -35,50 +40,62 @@ export class PairedCosineTransform {
 
   /** DCT-II of the lines at (ox, stride) and (oy, stride) of `a`, in place; oy < 0: one line only. */
   forward(a: Float64Array, ox: number, oy: number, stride: number): void {
-    const { n, z, twiddle: w } = this;
+    const { n, z, zHat: Z, twiddle: w } = this;
     const half = (n + 1) >> 1;
-    const two = oy >= 0;
-    for (let j = 0; j < half; j++) {
-      z[2 * j] = a[ox + 2 * j * stride];
-      z[2 * j + 1] = two ? a[oy + 2 * j * stride] : 0;
+    if (oy >= 0) {
+      for (let j = 0, p = ox, q = oy, st = 2 * stride; j < half; j++, p += st, q += st) {
+        z[2 * j] = a[p];
+        z[2 * j + 1] = a[q];
+      }
+      for (let j = 0, p = ox + stride, q = oy + stride, st = 2 * stride, e = 2 * (n - 1); j < n >> 1; j++, p += st, q += st, e -= 2) {
+        z[e] = a[p];
+        z[e + 1] = a[q];
+      }
+    } else {
+      for (let j = 0, p = ox, st = 2 * stride; j < half; j++, p += st) {
+        z[2 * j] = a[p];
+        z[2 * j + 1] = 0;
+      }
+      for (let j = 0, p = ox + stride, st = 2 * stride, e = 2 * (n - 1); j < n >> 1; j++, p += st, e -= 2) {
+        z[e] = a[p];
+        z[e + 1] = 0;
+      }
     }
-    for (let j = 0; j < n >> 1; j++) {
-      z[2 * (n - 1 - j)] = a[ox + (2 * j + 1) * stride];
-      z[2 * (n - 1 - j) + 1] = two ? a[oy + (2 * j + 1) * stride] : 0;
-    }
-    complexFFT(n).forward(z, z);
-    for (let k = 0; k < n; k++) {
-      const m = k === 0 ? 0 : n - k;
-      const ar = z[2 * k], ai = z[2 * k + 1], cr = z[2 * m], ci = z[2 * m + 1];
+    this.fft.forward(z, Z);
+    // k = 0: Z_0 is (V_x[0] + i V_y[0]) with both real.
+    a[ox] = Z[0];
+    if (oy >= 0) a[oy] = Z[1];
+    for (let k = 1, px = ox + stride, py = oy + stride; k < n; k++, px += stride, py += stride) {
+      const m = 2 * (n - k);
+      const ar = Z[2 * k], ai = Z[2 * k + 1], cr = Z[m], ci = Z[m + 1];
       const wr = w[2 * k], wi = w[2 * k + 1];
-      a[ox + k * stride] = 0.5 * (wr * (ar + cr) - wi * (ai - ci));
-      if (two) a[oy + k * stride] = 0.5 * (wr * (ai + ci) + wi * (ar - cr));
+      a[px] = 0.5 * (wr * (ar + cr) - wi * (ai - ci));
+      if (oy >= 0) a[py] = 0.5 * (wr * (ai + ci) + wi * (ar - cr));
     }
   }
 
   /** Inverse of forward (a scaled DCT-III), in place. */
   inverse(a: Float64Array, ox: number, oy: number, stride: number): void {
-    const { n, z, twiddle: w } = this;
+    const { n, z, zHat: Z, twiddle: w } = this;
     const two = oy >= 0;
-    for (let k = 0; k < n; k++) {
+    for (let k = 0, px = ox, py = oy; k < n; k++, px += stride, py += stride) {
       // V = conj(w_k) (X_k − i X_{n−k}) for each line; Z = V_x + i V_y.
-      const xr = a[ox + k * stride], xi = k === 0 ? 0 : -a[ox + (n - k) * stride];
-      const yr = two ? a[oy + k * stride] : 0, yi = two && k > 0 ? -a[oy + (n - k) * stride] : 0;
+      const back = (n - k) * stride;
+      const xr = a[px], xi = k === 0 ? 0 : -a[ox + back];
+      const yr = two ? a[py] : 0, yi = two && k > 0 ? -a[oy + back] : 0;
       const cr = w[2 * k], ci = -w[2 * k + 1];
-      const vxr = xr * cr - xi * ci, vxi = xr * ci + xi * cr;
-      const vyr = yr * cr - yi * ci, vyi = yr * ci + yi * cr;
-      z[2 * k] = vxr - vyi;
-      z[2 * k + 1] = vxi + vyr;
+      z[2 * k] = xr * cr - xi * ci - (yr * ci + yi * cr);
+      z[2 * k + 1] = xr * ci + xi * cr + (yr * cr - yi * ci);
     }
-    complexFFT(n).inverse(z, z);
+    this.fft.inverse(z, Z);
     const half = (n + 1) >> 1;
-    for (let j = 0; j < half; j++) {
-      a[ox + 2 * j * stride] = z[2 * j];
-      if (two) a[oy + 2 * j * stride] = z[2 * j + 1];
+    for (let j = 0, p = ox, q = oy, st = 2 * stride; j < half; j++, p += st, q += st) {
+      a[p] = Z[2 * j];
+      if (two) a[q] = Z[2 * j + 1];
     }
-    for (let j = 0; j < n >> 1; j++) {
-      a[ox + (2 * j + 1) * stride] = z[2 * (n - 1 - j)];
-      if (two) a[oy + (2 * j + 1) * stride] = z[2 * (n - 1 - j) + 1];
+    for (let j = 0, p = ox + stride, q = oy + stride, st = 2 * stride, e = 2 * (n - 1); j < n >> 1; j++, p += st, q += st, e -= 2) {
+      a[p] = Z[e];
+      if (two) a[q] = Z[e + 1];
     }
   }
 }

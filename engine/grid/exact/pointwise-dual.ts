@@ -33,7 +33,8 @@ export interface ConjugateResult {
  * go to the cells below the cap, so Σρ = 1 to round-off. Because of the mass
  * constraint, F₁*(−φ − C) = F₁*(−φ) − C: the dual does not see constants.
  * Without an entropy or porous term (f linear, or linear with a bound: the
- * incompressible limit) ρ(φ) is not single-valued or is bang-bang: refused.
+ * incompressible limit) ρ(φ) is not single-valued (refused) or is bang-bang (evaluateBangBang;
+ * ExactJKO solves that case with a one-cell porous relaxation instead: exact-jko.ts relax()).
  */
 export class PointwiseConjugate {
   constructor(private readonly model: PointwiseModel) {
