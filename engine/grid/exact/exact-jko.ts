@@ -239,7 +239,10 @@ export class ExactJKO {
     while (error >= tol && steps < maxIter && Number.isFinite(error)) {
       // Forth: φ ← φ + σ P⁻¹(ρ(φ) − T#μ); once polishing, with momentum (accelerate()).
       this.forthDirection(dir);
-      if (polishing) momentum = this.accelerate(phi, dir, sigmaForth, momentum);
+      // Momentum only without an entropy term: with one (aggregation–diffusion in 1D at 200 cells)
+      // the accelerated polish stalled with the density far off (W2 to the exact law 0.165
+      // against 0.016 with plain forth half-steps): measured, the cause not found.
+      if (polishing && !(this.model.temperature > 0)) momentum = this.accelerate(phi, dir, sigmaForth, momentum);
       else for (let i = 0; i < phi.length; i++) phi[i] += sigmaForth * dir[i];
       const before = error;
       error = this.residual(phi);
