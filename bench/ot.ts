@@ -17,7 +17,8 @@ import type { LseExecutor } from '../engine/core/accelerator.ts';
 import { sequentialLse } from '../engine/ot/lse-executor.ts';
 import { wasmLseModule } from '../engine/ot/wasm-lse.ts';
 import { createNodeAccelerator } from '../node/backend/node-accelerator.ts';
-import { LsePool } from '../node/ot-pool.ts';
+import { PoolLseExecutor } from '../node/backend/row-executors.ts';
+import { startRowPool } from '../node/backend/row-pool.ts';
 import { pythonHas, runPeer, timeIt, type BenchRow, type BenchSuite } from './harness.ts';
 
 interface PeerRow { per_iter_ms?: number; solve_ms?: number; marginal_l1: number; value: number; converged?: boolean }
@@ -61,7 +62,8 @@ export const otSuite: BenchSuite = {
     const simd1 = sequentialLse(acc.assembler);
     const js1 = sequentialLse(null);
     const pool = acc.lse();
-    const jsPool = pool ? new LsePool(pool.threads, null) : null;
+    const jsRows = pool ? await startRowPool(pool.threads, null) : null;
+    const jsPool = jsRows ? new PoolLseExecutor(jsRows) : null;
     const best = pool ?? simd1;
     try {
       sinkhorn(cloud(9, 200), cloud(10, 200), 2, { eps: 1e-2 }); // JIT warm-up
@@ -132,7 +134,7 @@ export const otSuite: BenchSuite = {
         }
       }
     } finally {
-      jsPool?.close();
+      jsRows?.close();
       rmSync(dir, { recursive: true, force: true });
     }
     return rows;
