@@ -9,17 +9,27 @@ import type { WatAssembler } from '../wasm/assembler.ts';
  * and a platform without a pool runs one in its own thread (`create(env)(args, 0, rows)`).
  *
  * Arguments are one named record: typed arrays (copied into shared memory by a pool, the
- * same views in every thread), lists of typed arrays, and plain scalars — never a
- * positional list.
+ * same views in every thread), lists of typed arrays, plain scalars, and shared
+ * WebAssembly memories (passed as they are: data that lives there, such as a stored OT
+ * kernel, is never copied) — never a positional list.
  */
 export type RowArray = Float64Array | Float32Array | Int32Array;
-export type RowArg = number | boolean | string | null | RowArray | readonly RowArray[];
+export type RowArg = number | boolean | string | null | RowArray | readonly RowArray[] | WebAssembly.Memory;
 export type RowArgs = Record<string, RowArg>;
 
 /** What a thread gives the kernels it runs. */
 export interface RowEnv {
   /** The WAT assembler of this thread (in a pool's worker: the main thread's assembled texts), or null. */
   readonly assembler: WatAssembler | null;
+}
+
+/**
+ * Runs row kernels over threads (Node: node/backend/row-pool.ts): all rows of a call on at
+ * most `threads` threads, the outputs in `args` written on return.
+ */
+export interface RowExecutor {
+  readonly threads: number;
+  run<A extends RowArgs>(kernel: RowKernel<A>, args: A, rows: number, threads?: number): void;
 }
 
 /** Runs rows [r0, r1) of one call; keeps its scratch (buffers, compiled instances) between calls. */

@@ -1,6 +1,30 @@
 import type { SinkhornGeometry } from './geometry.ts';
 import { expNeg, LSE_FLOOR } from '../core/exp.ts';
+import type { RowExecutor, RowRunner } from '../core/row-kernel.ts';
+import type { WatAssembler } from '../wasm/assembler.ts';
 import type { PointCloudGeometry } from './point-cloud-geometry.ts';
+import { KTU_ROWS, KV_ROWS, wasmMatvecModule, type MatvecArgs } from './wasm-matvec.ts';
+
+/** Below this many stored entries a product stays on the calling thread (a pool round trip costs ~0.05–0.1 ms). */
+export const MIN_KERNEL_ENTRIES_FOR_THREADS = 1 << 18;
+
+/** How the stored kernel's products run: the SIMD kernel (with `assembler`), split over `rows` when given. */
+export interface KernelProducts {
+  assembler: WatAssembler | null;
+  rows?: RowExecutor | null;
+}
+
+/** Distinguishes the shared memories of geometries (a thread keeps the kernel instance of the last one). */
+let memories = 0;
+
+/** The stored kernel in a shared WebAssembly memory, with its vectors, and the runners of its products. */
+interface WasmStore {
+  args: { kv: MatvecArgs; ktu: MatvecArgs };
+  acc: Float64Array;
+  col: Float64Array;
+  kv: RowRunner<MatvecArgs> | null;
+  ktu: RowRunner<MatvecArgs> | null;
+}
 
 /** Largest n·m for which a stored kernel is reasonable (2²⁵ doubles = 256 MiB). */
 export const KERNEL_MAX_ENTRIES = 1 << 25;
@@ -58,20 +82,65 @@ export class KernelGeometry implements SinkhornGeometry {
   private readonly betaHat: Float64Array;
   private readonly vj: Float64Array;
   private readonly wi: Float64Array;
+  /** Row sums of the JavaScript path. */
+  private readonly acc: Float64Array;
+  /** The SIMD products' memory and runners; null: the JavaScript loops below. */
+  private readonly wasm: WasmStore | null;
+  private readonly rows: RowExecutor | null;
   private builtEps = NaN;
+  /** Which form of the products runs: the SIMD kernel (wasm-matvec.ts) or the JavaScript loops. */
+  readonly products: 'wasm' | 'js';
   /** Number of kernel rebuilds and of online fall-backs (for benchmarks and tests). */
   rebuilds = 0;
   fallbacks = 0;
 
-  constructor(private readonly base: PointCloudGeometry) {
-    this.n = base.n;
-    this.m = base.m;
+  /**
+   * `products`: the SIMD kernel (wasm-matvec.ts; the same bits as the loops below) and the
+   * row pool that splits it; absent or without an assembler: the JavaScript loops.
+   */
+  constructor(private readonly base: PointCloudGeometry, products?: KernelProducts) {
+    const n = (this.n = base.n);
+    const m = (this.m = base.m);
     this.costScale = base.costScale;
-    this.K = new Float64Array(this.n * this.m);
-    this.rho = new Float64Array(this.n);
-    this.betaHat = new Float64Array(this.m);
-    this.vj = new Float64Array(this.m);
-    this.wi = new Float64Array(this.n);
+    this.rho = new Float64Array(n);
+    this.betaHat = new Float64Array(m);
+    this.acc = new Float64Array(n);
+    this.rows = products?.rows ?? null;
+    const memory = wasmMatvecModule(products?.assembler ?? null) ? sharedMemory(8 * (n * m + 2 * n + 2 * m) + 64) : null;
+    this.products = memory ? 'wasm' : 'js';
+    if (memory) {
+      // K | v | acc | w | col (byte offsets, 16-aligned)
+      const offsets: number[] = [];
+      let at = 0;
+      for (const len of [n * m, m, n, n, m]) {
+        offsets.push(at);
+        at += 8 * (len + (len & 1));
+      }
+      const [oK, oV, oA, oW, oC] = offsets;
+      const buf = memory.buffer;
+      this.K = new Float64Array(buf, oK, n * m);
+      this.vj = new Float64Array(buf, oV, m);
+      this.wi = new Float64Array(buf, oW, n);
+      const memoryId = ++memories;
+      const env = { assembler: products!.assembler };
+      this.wasm = {
+        args: { kv: { memory, memoryId, oK, oIn: oV, oOut: oA, n, m }, ktu: { memory, memoryId, oK, oIn: oW, oOut: oC, n, m } },
+        acc: new Float64Array(buf, oA, n),
+        col: new Float64Array(buf, oC, m),
+        kv: this.rows ? null : KV_ROWS.create(env),
+        ktu: this.rows ? null : KTU_ROWS.create(env),
+      };
+    } else {
+      this.K = new Float64Array(n * m);
+      this.vj = new Float64Array(m);
+      this.wi = new Float64Array(n);
+      this.wasm = null;
+    }
+  }
+
+  /** Threads worth a product over the stored kernel. */
+  private threads(): number {
+    return this.rows && this.n * this.m >= MIN_KERNEL_ENTRIES_FOR_THREADS ? this.rows.threads : 1;
   }
 
   private rebuild(eps: number, h: Float64Array): void {
@@ -110,30 +179,23 @@ export class KernelGeometry implements SinkhornGeometry {
     let s = -Infinity;
     for (let j = 0; j < m; j++) if (h[j] - betaHat[j] > s) s = h[j] - betaHat[j];
     for (let j = 0; j < m; j++) vj[j] = Math.exp(h[j] - betaHat[j] - s);
-    const m4 = m - (m % 4);
+    const w = this.wasm;
+    const acc = w ? w.acc : this.acc;
+    if (!w) kernelRowSums(K, vj, n, m, acc);
+    else if (this.rows) this.rows.run(KV_ROWS, w.args.kv, n, this.threads());
+    else w.kv!(w.args.kv, 0, n);
     for (let i = 0; i < n; i++) {
-      const o = i * m;
-      // Four accumulators: one dependent add chain would bound the loop by the add latency.
-      let a0 = 0, a1 = 0, a2 = 0, a3 = 0;
-      for (let j = 0; j < m4; j += 4) {
-        a0 += K[o + j] * vj[j];
-        a1 += K[o + j + 1] * vj[j + 1];
-        a2 += K[o + j + 2] * vj[j + 2];
-        a3 += K[o + j + 3] * vj[j + 3];
-      }
-      for (let j = m4; j < m; j++) a0 += K[o + j] * vj[j];
-      const acc = a0 + a1 + (a2 + a3);
-      if (!(acc > TINY)) {
+      if (!(acc[i] > TINY)) {
         this.fallbacks++;
         this.base.logApply(eps, h, out);
         return;
       }
-      out[i] = rho[i] + s + Math.log(acc);
+      out[i] = rho[i] + s + Math.log(acc[i]);
     }
   }
 
   logApplyT(eps: number, h: Float64Array, out: Float64Array): void {
-    const { n, m, K, rho, betaHat, wi } = this;
+    const { n, m, rho, betaHat, wi } = this;
     if (eps !== this.builtEps) {
       this.fallbacks++;
       this.base.logApplyT(eps, h, out);
@@ -142,16 +204,12 @@ export class KernelGeometry implements SinkhornGeometry {
     let t = -Infinity;
     for (let i = 0; i < n; i++) if (h[i] + rho[i] > t) t = h[i] + rho[i];
     for (let i = 0; i < n; i++) wi[i] = Math.exp(h[i] + rho[i] - t);
-    out.fill(0);
-    // Two rows per sweep over `out`: half the loads and stores of the accumulator.
-    let i = 0;
-    for (; i + 1 < n; i += 2) {
-      const w0 = wi[i], w1 = wi[i + 1];
-      if (w0 === 0 && w1 === 0) continue;
-      const o0 = i * m, o1 = o0 + m;
-      for (let j = 0; j < m; j++) out[j] += w0 * K[o0 + j] + w1 * K[o1 + j];
-    }
-    if (i < n && wi[i] !== 0) for (let j = 0, o = i * m, w = wi[i]; j < m; j++) out[j] += w * K[o + j];
+    const w = this.wasm;
+    if (w) {
+      if (this.rows) this.rows.run(KTU_ROWS, w.args.ktu, m, this.threads());
+      else w.ktu!(w.args.ktu, 0, m);
+      out.set(w.col);
+    } else kernelColumnSums(this.K, wi, n, m, out);
     for (let j = 0; j < m; j++) {
       if (!(out[j] > TINY)) {
         this.fallbacks++;
@@ -160,5 +218,53 @@ export class KernelGeometry implements SinkhornGeometry {
       }
       out[j] = -betaHat[j] + t + Math.log(out[j]);
     }
+  }
+}
+
+/**
+ * acc_i = Σ_j K_ij v_j (K [n, m] row-major): four running sums over j mod 4 (one dependent
+ * add chain would bound the loop by the add latency), the tail into the first, then
+ * a0 + a1 + (a2 + a3). The reference of wasm-matvec.ts's kv, which has these bits.
+ */
+export function kernelRowSums(K: Float64Array, v: Float64Array, n: number, m: number, acc: Float64Array): void {
+  const m4 = m - (m % 4);
+  for (let i = 0; i < n; i++) {
+    const o = i * m;
+    let a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+    for (let j = 0; j < m4; j += 4) {
+      a0 += K[o + j] * v[j];
+      a1 += K[o + j + 1] * v[j + 1];
+      a2 += K[o + j + 2] * v[j + 2];
+      a3 += K[o + j + 3] * v[j + 3];
+    }
+    for (let j = m4; j < m; j++) a0 += K[o + j] * v[j];
+    acc[i] = a0 + a1 + (a2 + a3);
+  }
+}
+
+/**
+ * out_j = Σ_i K_ij w_i, two rows per sweep over `out` (half the loads and stores of the
+ * accumulator; a pair of zero weights skipped), the last odd row alone. The reference of
+ * wasm-matvec.ts's ktu, which has these bits.
+ */
+export function kernelColumnSums(K: Float64Array, w: Float64Array, n: number, m: number, out: Float64Array): void {
+  out.fill(0, 0, m);
+  let i = 0;
+  for (; i + 1 < n; i += 2) {
+    const w0 = w[i], w1 = w[i + 1];
+    if (w0 === 0 && w1 === 0) continue;
+    const o0 = i * m, o1 = o0 + m;
+    for (let j = 0; j < m; j++) out[j] += w0 * K[o0 + j] + w1 * K[o1 + j];
+  }
+  if (i < n && w[i] !== 0) for (let j = 0, o = i * m, wl = w[i]; j < m; j++) out[j] += wl * K[o + j];
+}
+
+/** A shared WebAssembly memory of at least `bytes`, or null where the runtime has none (a page that is not cross-origin isolated). */
+function sharedMemory(bytes: number): WebAssembly.Memory | null {
+  const pages = Math.ceil(bytes / 65536);
+  try {
+    return new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
+  } catch {
+    return null;
   }
 }

@@ -1,7 +1,7 @@
 import type { LseExecutor } from '../core/accelerator.ts';
 import { UsageError } from '../core/simulation.ts';
 import type { SinkhornGeometry } from './geometry.ts';
-import { KERNEL_MAX_ENTRIES, KernelGeometry, kernelPreferred } from './kernel-geometry.ts';
+import { KERNEL_MAX_ENTRIES, KernelGeometry, kernelPreferred, type KernelProducts } from './kernel-geometry.ts';
 import { balancedMarginal } from './marginals.ts';
 import { PointCloudGeometry } from './point-cloud-geometry.ts';
 import { sinkhornLoop, type SinkhornLoopOptions } from './sinkhorn-loop.ts';
@@ -31,6 +31,11 @@ export interface SinkhornOptions extends Omit<SinkhornLoopOptions, 'eps' | 'pote
    * JavaScript rows in this thread.
    */
   lse?: LseExecutor | null;
+  /**
+   * How the stored kernel's products run (mode 'kernel'): the SIMD kernel with
+   * `assembler` (`acc.assembler`), split over `rows` (`acc.rows()`); absent: JavaScript loops in this thread.
+   */
+  products?: KernelProducts;
 }
 
 /**
@@ -84,7 +89,7 @@ export function sinkhorn(x: Float64Array, y: Float64Array, d: number, opts: Sink
   if (useKernel && n * m > 8 * KERNEL_MAX_ENTRIES) {
     throw new UsageError(`the stored kernel of ${n}×${m} points would take ${((8 * n * m) / 2 ** 30).toFixed(1)} GiB; use mode online (O(n + m) memory)`);
   }
-  const geometry: SinkhornGeometry = useKernel ? new KernelGeometry(online) : online;
+  const geometry: SinkhornGeometry = useKernel ? new KernelGeometry(online, opts.products) : online;
   const r = sinkhornLoop(geometry, balancedMarginal(a), balancedMarginal(b), {
     ...opts, eps, potentialB: opts.potentialG, relaxation: opts.relaxation ?? 'auto',
     scaling: opts.scaling ?? defaultScaling(useKernel, eps, geometry.costScale),

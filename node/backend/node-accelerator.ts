@@ -46,5 +46,6 @@ export async function createNodeAccelerator(o: NodeAcceleratorOptions): Promise<
     pairs: () => new PoolPairExecutor(rowPool()),
     // Started only when a loop asks (an OT energy's accelerate, `wgf ot`).
     lse: () => (threads > 1 ? new PoolLseExecutor(rowPool()) : null),
+    rows: () => (threads > 1 ? rowPool() : null),
   });
 }

@@ -1,5 +1,5 @@
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
-import type { RowArg, RowArgs, RowArray, RowEnv, RowKernel, RowRunner } from '../../engine/core/row-kernel.ts';
+import type { RowArg, RowArgs, RowArray, RowEnv, RowExecutor, RowKernel, RowRunner } from '../../engine/core/row-kernel.ts';
 import type { WatAssembler } from '../../engine/wasm/assembler.ts';
 import { workerEntry } from '../paths.ts';
 import { rowKernel } from './row-kernels.ts';
@@ -27,7 +27,7 @@ const FAILED = 3;
 /** Where an array argument lies in the shared data buffer. */
 type ArrayRef = { type: 'f64' | 'f32' | 'i32'; offset: number; length: number };
 /** A call's arguments as posted: arrays replaced by their place in the shared buffer, scalars as they are. */
-type ArgRef = number | boolean | string | null | ArrayRef | ArrayRef[];
+type ArgRef = number | boolean | string | null | ArrayRef | ArrayRef[] | WebAssembly.Memory;
 
 /** One call as a worker receives it. */
 interface CallMessage {
@@ -60,7 +60,7 @@ const view = (data: SharedArrayBuffer, r: ArrayRef): RowArray =>
 function bind(data: SharedArrayBuffer, refs: Record<string, ArgRef>): RowArgs {
   const args: RowArgs = {};
   for (const [k, r] of Object.entries(refs)) {
-    args[k] = Array.isArray(r) ? r.map((x) => view(data, x)) : r !== null && typeof r === 'object' ? view(data, r) : r;
+    args[k] = Array.isArray(r) ? r.map((x) => view(data, x)) : r !== null && typeof r === 'object' && !(r instanceof WebAssembly.Memory) ? view(data, r) : r;
   }
   return args;
 }
@@ -101,7 +101,7 @@ export function recordingAssembler(inner: WatAssembler): WatAssembler {
  * thread count, the chunking or the timing. The executors decide how many threads a call
  * is worth (their MIN_* thresholds, node/backend/row-kernels.ts); the pool only runs it.
  */
-export class RowPool {
+export class RowPool implements RowExecutor {
   readonly threads: number;
   /** The assembler this pool's threads use: the given one, recording what it assembles for the workers. */
   readonly assembler: WatAssembler | null;

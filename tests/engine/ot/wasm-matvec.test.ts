@@ -1,0 +1,108 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { Rng } from '../../../engine/core/rng.ts';
+import { kernelColumnSums, KernelGeometry, kernelRowSums, MIN_KERNEL_ENTRIES_FOR_THREADS } from '../../../engine/ot/kernel-geometry.ts';
+import { PointCloudGeometry } from '../../../engine/ot/point-cloud-geometry.ts';
+import { sinkhorn } from '../../../engine/ot/sinkhorn.ts';
+import { KTU_ROWS, KV_ROWS, wasmMatvecModule, type MatvecArgs } from '../../../engine/ot/wasm-matvec.ts';
+import { loadWatAssembler } from '../../../engine/wasm/assembler.ts';
+import { startRowPool, type RowPool } from '../../../node/backend/row-pool.ts';
+import { uniformCloud } from './clouds.ts';
+
+const assembler = await loadWatAssembler();
+const pools: RowPool[] = [];
+afterAll(() => pools.forEach((p) => p.close()));
+
+const sameBits = (a: Float64Array, b: Float64Array) => a.length === b.length && a.every((v, i) => Object.is(v, b[i]));
+
+/**
+ * K [n, m] with entries in [0, 1] (some exact zeros, as the stored kernel has), v [m] and w
+ * [n] with some zero weights (pairs of them included: the column sums skip those), laid out
+ * in a shared memory as the geometry does.
+ */
+function problem(seed: number, n: number, m: number) {
+  const rng = new Rng(seed);
+  const len = [n * m, m, n, n, m].map((l) => 8 * (l + (l & 1)));
+  const memory = new WebAssembly.Memory({ initial: Math.ceil(len.reduce((s, l) => s + l, 0) / 65536) + 1, maximum: 1024, shared: true });
+  const offsets: number[] = [];
+  let at = 0;
+  for (const l of len) offsets.push(at), (at += l);
+  const [oK, oV, oA, oW, oC] = offsets;
+  const f = (o: number, l: number) => new Float64Array(memory.buffer, o, l);
+  // (set, not map: map would return a copy outside the memory)
+  const K = f(oK, n * m), v = f(oV, m), w = f(oW, n);
+  K.set(K.map(() => (rng.uniform() < 0.1 ? 0 : rng.uniform())));
+  v.set(v.map(() => rng.uniform() * 1e3));
+  w.set(w.map((_, i) => (i % 7 === 2 || i % 7 === 3 ? 0 : rng.uniform())));
+  const kv: MatvecArgs = { memory, memoryId: seed, oK, oIn: oV, oOut: oA, n, m };
+  const ktu: MatvecArgs = { memory, memoryId: seed, oK, oIn: oW, oOut: oC, n, m };
+  return { K, v, w, kv, ktu, acc: f(oA, n), col: f(oC, m) };
+}
+
+describe('wasm-matvec (the stored kernel\'s products in WebAssembly SIMD)', () => {
+  it('has the bits of the JavaScript loops, both directions, odd sizes, in this thread', () => {
+    expect(wasmMatvecModule(assembler)).not.toBeNull();
+    const kv = KV_ROWS.create({ assembler }), ktu = KTU_ROWS.create({ assembler });
+    for (const [n, m] of [[1, 1], [3, 5], [7, 2], [2, 7], [13, 97], [130, 1031], [1031, 130]]) {
+      const p = problem(n * 7 + m, n, m);
+      const acc = new Float64Array(n), col = new Float64Array(m);
+      kernelRowSums(p.K, p.v, n, m, acc);
+      kernelColumnSums(p.K, p.w, n, m, col);
+      kv(p.kv, 0, n);
+      ktu(p.ktu, 0, m);
+      expect(sameBits(p.acc, acc), `kv ${n}×${m}`).toBe(true);
+      expect(sameBits(p.col, col), `ktu ${n}×${m}`).toBe(true);
+      if (n * m >= 100) expect(acc.some((x) => x !== 0) && col.some((x) => x !== 0)).toBe(true);
+    }
+  });
+
+  it('has the same bits on 1, 2 and 3 threads of the row pool (rows and columns split anywhere)', async () => {
+    for (const threads of [1, 2, 3]) {
+      const pool = await startRowPool(threads, assembler);
+      pools.push(pool);
+      for (const [n, m] of [[37, 211], [211, 37], [101, 103]]) {
+        const p = problem(n + 3 * m, n, m);
+        const acc = new Float64Array(n), col = new Float64Array(m);
+        kernelRowSums(p.K, p.v, n, m, acc);
+        kernelColumnSums(p.K, p.w, n, m, col);
+        pool.run(KV_ROWS, p.kv, n, threads);
+        pool.run(KTU_ROWS, p.ktu, m, threads);
+        expect(sameBits(p.acc, acc), `kv ${n}×${m} threads=${threads}`).toBe(true);
+        expect(sameBits(p.col, col), `ktu ${n}×${m} threads=${threads}`).toBe(true);
+      }
+    }
+  });
+
+  it('KernelGeometry gives the same bits with the SIMD products, on one thread and over the pool', async () => {
+    const pool = await startRowPool(2, assembler);
+    pools.push(pool);
+    const n = 601, m = 523; // above the threading threshold
+    expect(n * m).toBeGreaterThanOrEqual(MIN_KERNEL_ENTRIES_FOR_THREADS);
+    const base = new PointCloudGeometry(uniformCloud(1, n, 2), uniformCloud(2, m, 2), 2);
+    const geoms = [new KernelGeometry(base), new KernelGeometry(base, { assembler }), new KernelGeometry(base, { assembler, rows: pool })];
+    const h = uniformCloud(3, m, 1), hT = uniformCloud(4, n, 1);
+    const outs = geoms.map((g) => {
+      const a = new Float64Array(n), b = new Float64Array(m);
+      g.logApply(0.01, h, a);
+      g.logApplyT(0.01, hT, b);
+      return [a, b];
+    });
+    for (const [a, b] of outs.slice(1)) {
+      expect(sameBits(a, outs[0][0])).toBe(true);
+      expect(sameBits(b, outs[0][1])).toBe(true);
+    }
+    expect(geoms.map((g) => g.products)).toEqual(['js', 'wasm', 'wasm']);
+    expect(geoms.every((g) => g.fallbacks === 0)).toBe(true);
+  });
+
+  it('a stored-kernel sinkhorn() solve has the same bits with the SIMD products over the pool', async () => {
+    const pool = await startRowPool(2, assembler);
+    pools.push(pool);
+    const x = uniformCloud(5, 700, 2), y = uniformCloud(6, 650, 2);
+    const plain = sinkhorn(x, y, 2, { eps: 1e-2, tol: 1e-6, mode: 'kernel' });
+    const fast = sinkhorn(x, y, 2, { eps: 1e-2, tol: 1e-6, mode: 'kernel', products: { assembler, rows: pool } });
+    expect(plain.converged).toBe(true);
+    expect(fast.iterations).toBe(plain.iterations);
+    expect(fast.value).toBe(plain.value);
+    expect(sameBits(fast.f, plain.f) && sameBits(fast.g, plain.g)).toBe(true);
+  });
+});
