@@ -16,7 +16,6 @@ import { sinkhorn, type SinkhornMode } from '../engine/ot/sinkhorn.ts';
 import type { LseExecutor } from '../engine/core/accelerator.ts';
 import { sequentialLse } from '../engine/ot/lse-executor.ts';
 import { wasmLseModule } from '../engine/ot/wasm-lse.ts';
-import { wasmMatvecModule } from '../engine/ot/wasm-matvec.ts';
 import { createNodeAccelerator } from '../node/backend/node-accelerator.ts';
 import { PoolLseExecutor } from '../node/backend/row-executors.ts';
 import { startRowPool } from '../node/backend/row-pool.ts';
@@ -88,7 +87,7 @@ export const otSuite: BenchSuite = {
           const tJsThreads = jsPool && kernel === 'wasm' ? perIteration(new PointCloudGeometry(x, y, 2, 2, jsPool), eps, n, n) : undefined;
           // The stored kernel: JavaScript loops, the SIMD products on one thread and over the pool.
           const stored = kernelFits(n, n);
-          const matvec = wasmMatvecModule(acc.assembler) ? 'wasm' : 'js';
+          const matvec = new KernelGeometry(new PointCloudGeometry(x.subarray(0, 8), y.subarray(0, 8), 2), simdProducts).products;
           const tKernelJs = stored ? perIteration(new KernelGeometry(online), eps, n, n) : undefined;
           const tKernel1 = stored && matvec === 'wasm' ? perIteration(new KernelGeometry(online, simdProducts), eps, n, n) : undefined;
           const tKernel = stored && matvec === 'wasm' && products.rows ? perIteration(new KernelGeometry(online, products), eps, n, n) : undefined;

@@ -3,7 +3,7 @@ import { expNeg, LSE_FLOOR } from '../core/exp.ts';
 import type { RowExecutor, RowRunner } from '../core/row-kernel.ts';
 import type { WatAssembler } from '../wasm/assembler.ts';
 import type { PointCloudGeometry } from './point-cloud-geometry.ts';
-import { KTU_ROWS, KV_ROWS, wasmMatvecModule, type MatvecArgs } from './wasm-matvec.ts';
+import { BUILD_ROWS, KTU_ROWS, KV_ROWS, wasmMatvecBase, wasmMatvecModule, type MatvecArgs } from './wasm-matvec.ts';
 
 /** Below this many stored entries a product stays on the calling thread (a pool round trip costs ~0.05–0.1 ms). */
 export const MIN_KERNEL_ENTRIES_FOR_THREADS = 1 << 18;
@@ -19,11 +19,12 @@ let memories = 0;
 
 /** The stored kernel in a shared WebAssembly memory, with its vectors, and the runners of its products. */
 interface WasmStore {
-  args: { kv: MatvecArgs; ktu: MatvecArgs };
+  args: { kv: MatvecArgs; ktu: MatvecArgs; build: MatvecArgs };
   acc: Float64Array;
   col: Float64Array;
   kv: RowRunner<MatvecArgs> | null;
   ktu: RowRunner<MatvecArgs> | null;
+  build: RowRunner<MatvecArgs> | null;
 }
 
 /** Largest n·m for which a stored kernel is reasonable (2²⁵ doubles = 256 MiB). */
@@ -101,39 +102,52 @@ export class KernelGeometry implements SinkhornGeometry {
   constructor(private readonly base: PointCloudGeometry, products?: KernelProducts) {
     const n = (this.n = base.n);
     const m = (this.m = base.m);
+    const d = base.d;
     this.costScale = base.costScale;
-    this.rho = new Float64Array(n);
-    this.betaHat = new Float64Array(m);
     this.acc = new Float64Array(n);
     this.rows = products?.rows ?? null;
-    const memory = wasmMatvecModule(products?.assembler ?? null) ? sharedMemory(8 * (n * m + 2 * n + 2 * m) + 64) : null;
+    const mod = wasmMatvecModule(products?.assembler ?? null, d, CUT);
+    // K | v | acc | w | col | β̂ | ρ | x [n, d] | y transposed [d, m] (doubles, each 16-aligned), after the kernel's table
+    const lens = [n * m, m, n, n, m, m, n, n * d, d * m];
+    const bytes = lens.reduce((t, l) => t + 8 * (l + (l & 1)), 0);
+    const TABLE_ROOM = 4096;
+    const memory = mod ? sharedMemory(bytes + TABLE_ROOM) : null;
     this.products = memory ? 'wasm' : 'js';
     if (memory) {
-      // K | v | acc | w | col (byte offsets, 16-aligned)
       const offsets: number[] = [];
-      let at = 0;
-      for (const len of [n * m, m, n, n, m]) {
+      let at = Math.ceil(wasmMatvecBase(mod!, memory) / 16) * 16;
+      if (at > TABLE_ROOM) throw new Error(`the stored-kernel SIMD table takes ${at} bytes (room for ${TABLE_ROOM})`);
+      for (const len of lens) {
         offsets.push(at);
         at += 8 * (len + (len & 1));
       }
-      const [oK, oV, oA, oW, oC] = offsets;
+      const [oK, oV, oA, oW, oC, oB, oRho, oX, oY] = offsets;
       const buf = memory.buffer;
-      this.K = new Float64Array(buf, oK, n * m);
-      this.vj = new Float64Array(buf, oV, m);
-      this.wi = new Float64Array(buf, oW, n);
-      const memoryId = ++memories;
+      const view = (o: number, len: number) => new Float64Array(buf, o, len);
+      this.K = view(oK, n * m);
+      this.vj = view(oV, m);
+      this.wi = view(oW, n);
+      this.betaHat = view(oB, m);
+      this.rho = view(oRho, n);
+      view(oX, n * d).set(base.x.subarray(0, n * d));
+      const yT = view(oY, d * m);
+      for (let k = 0; k < d; k++) for (let j = 0; j < m; j++) yT[k * m + j] = base.y[j * d + k];
+      const common = { memory, memoryId: ++memories, d, cut: CUT, oK, n, m, oX, oY, inv: 0 };
       const env = { assembler: products!.assembler };
       this.wasm = {
-        args: { kv: { memory, memoryId, oK, oIn: oV, oOut: oA, n, m }, ktu: { memory, memoryId, oK, oIn: oW, oOut: oC, n, m } },
-        acc: new Float64Array(buf, oA, n),
-        col: new Float64Array(buf, oC, m),
+        args: { kv: { ...common, oIn: oV, oOut: oA }, ktu: { ...common, oIn: oW, oOut: oC }, build: { ...common, oIn: oB, oOut: oRho } },
+        acc: view(oA, n),
+        col: view(oC, m),
         kv: this.rows ? null : KV_ROWS.create(env),
         ktu: this.rows ? null : KTU_ROWS.create(env),
+        build: this.rows ? null : BUILD_ROWS.create(env),
       };
     } else {
       this.K = new Float64Array(n * m);
       this.vj = new Float64Array(m);
       this.wi = new Float64Array(n);
+      this.betaHat = new Float64Array(m);
+      this.rho = new Float64Array(n);
       this.wasm = null;
     }
   }
@@ -148,6 +162,15 @@ export class KernelGeometry implements SinkhornGeometry {
     const { x, y, d, p } = this.base;
     for (let j = 0; j < m; j++) betaHat[j] = Number.isFinite(h[j]) ? h[j] : 0;
     const inv = 1 / (p * eps);
+    const w = this.wasm;
+    if (w && p === 2) {
+      w.args.build.inv = inv;
+      if (this.rows) this.rows.run(BUILD_ROWS, w.args.build, n, this.threads());
+      else w.build!(w.args.build, 0, n);
+      this.builtEps = eps;
+      this.rebuilds++;
+      return;
+    }
     for (let i = 0; i < n; i++) {
       const o = i * m;
       let mx = -Infinity;

@@ -1,6 +1,10 @@
+import { EXP, expNegWat } from '../core/exp.ts';
 import type { RowEnv, RowKernel } from '../core/row-kernel.ts';
 import { compileWat } from '../wasm/assembler.ts';
-import { whileLoop } from '../wasm/wat.ts';
+import { ConstantTable, whileLoop } from '../wasm/wat.ts';
+
+/** Largest d of the SIMD kernel build (the |x_i − y_j|² terms are unrolled). */
+export const WASM_BUILD_MAX_D = 16;
 
 /**
  * The stored-kernel products of kernel-geometry.ts as WebAssembly SIMD (f64x2) over a shared
@@ -15,12 +19,19 @@ import { whileLoop } from '../wasm/wat.ts';
  *       a thread given a range of columns streams the same rows of K (row-major, no
  *       transposed copy) and its out slice stays in L1 for ranges up to 4096 columns.
  *
- * Every output is one sequential sum in one thread, so a row pool may split rows (kv) or
- * columns (ktu) anywhere: the same bits for any thread count. The memory is imported
- * (shared, so the pool's threads run on the one copy of K); the geometry lays out K, the
- * vectors and the results in it.
+ *   build (rows i ∈ [r0, r1), p = 2): the absorbed kernel of KernelGeometry.rebuild,
+ *       e_ij = β̂_j − inv·Σ_k (x_ik − y_jk)², ρ_i = max_j e_ij, K_ij = e_ij − ρ_i < −cut ? 0 :
+ *       expNeg(e_ij − ρ_i) — two columns per step (y transposed, [d][m]), the exp of
+ *       engine/core/exp.ts's f64x2 form (expNegWat: the operations of expNeg lane by lane).
+ *       Same bits as the JavaScript rebuild (the maximum of finite values is exact in any order).
+ *
+ * Every output is one sequential computation in one thread, so a row pool may split rows
+ * (kv, build) or columns (ktu) anywhere: the same bits for any thread count. The memory is
+ * imported (shared, so the pool's threads run on the one copy of K); its first `base` bytes
+ * hold the exp table, and the geometry lays out K, the vectors and the results after them.
+ * Specialised to the dimension d (build only).
  */
-export function wasmMatvecWat(): string {
+export function wasmMatvecWat(d: number, cut: number): string {
   const g = (x: string) => `(local.get $${x})`;
   const at = (base: string, idx: string) => `(i32.add ${g(base)} (i32.shl ${idx} (i32.const 3)))`;
   const kv = `
@@ -84,47 +95,136 @@ export function wasmMatvecWat(): string {
           (f64.store ${at('oC', g('j'))} (f64.add (f64.load ${at('oC', g('j'))}) (f64.mul ${g('w0')} (f64.load ${at('p0', g('j'))}))))
           (local.set $j (i32.add ${g('j')} (i32.const 1)))`)}))))
   )`;
+  const table = new ConstantTable();
+  const fracAt = table.block(EXP.FRAC);
+  const C = table.locals();
+  const ks = Array.from({ length: d }, (_, k) => k);
+  /** e for two columns at j (lanes j, j + 1): β̂ − inv·((x_0 − y_0)² + …), the JavaScript order. */
+  const e2 = () => {
+    let r2 = '';
+    for (const k of ks) {
+      const z = `(f64x2.sub ${g(`x${k}`)} (v128.load ${at(`y${k}`, g('j'))}))`;
+      r2 = k === 0 ? `(f64x2.mul ${z} ${z})` : `(f64x2.add ${r2} (f64x2.mul ${z} ${z}))`;
+    }
+    return `(f64x2.sub (v128.load ${at('oB', g('j'))}) (f64x2.mul ${g('vinv')} ${r2}))`;
+  };
+  const e1 = () => {
+    let r2 = '';
+    for (const k of ks) {
+      const z = `(f64.sub (f64x2.extract_lane 0 ${g(`x${k}`)}) (f64.load ${at(`y${k}`, g('j'))}))`;
+      r2 = k === 0 ? `(f64.mul ${z} ${z})` : `(f64.add ${r2} (f64.mul ${z} ${z}))`;
+    }
+    return `(f64.sub (f64.load ${at('oB', g('j'))}) (f64.mul ${g('inv')} ${r2}))`;
+  };
+  const exp = (t: string) => expNegWat({ t, k: '$ek', r: '$er', s: '$es' }, C.c, fracAt, `(f64x2.ge ${t === '$t' ? g('t') : t} ${C.c(-cut, 'negcut')})`);
+  // (the body first: the constants it uses are declared and loaded before it)
+  const buildBody = `
+    (local.set $vinv (f64x2.splat ${g('inv')}))
+    (local.set $m2 (i32.and ${g('m')} (i32.const -2)))
+    ${ks.map((k) => `(local.set $y${k} (i32.add ${g('oY')} (i32.shl (i32.mul ${g('m')} (i32.const ${k})) (i32.const 3))))`).join('\n    ')}
+    (local.set $i ${g('r0')})
+    ${whileLoop('rows', `(i32.ge_u ${g('i')} ${g('r1')})`, `
+      (local.set $p (i32.add ${g('oK')} (i32.shl (i32.mul ${g('i')} ${g('m')}) (i32.const 3))))
+      ${ks.map((k) => `(local.set $x${k} (v128.load64_splat offset=${8 * k} (i32.add ${g('oX')} (i32.mul ${g('i')} (i32.const ${8 * d})))))`).join('\n      ')}
+      ;; pass 1: e into the row of K, and the running maximum
+      (local.set $vmax (f64x2.splat (f64.const -inf)))
+      (local.set $j (i32.const 0))
+      ${whileLoop('e', `(i32.ge_u ${g('j')} ${g('m2')})`, `
+        (local.set $v ${e2()})
+        (v128.store ${at('p', g('j'))} ${g('v')})
+        (local.set $vmax (f64x2.max ${g('vmax')} ${g('v')}))
+        (local.set $j (i32.add ${g('j')} (i32.const 2)))`)}
+      (local.set $mx (f64.max (f64x2.extract_lane 0 ${g('vmax')}) (f64x2.extract_lane 1 ${g('vmax')})))
+      (if (i32.lt_u ${g('j')} ${g('m')}) (then
+        (local.set $e ${e1()})
+        (f64.store ${at('p', g('j'))} ${g('e')})
+        (local.set $mx (f64.max ${g('mx')} ${g('e')}))))
+      (f64.store ${at('oRho', g('i'))} ${g('mx')})
+      ;; pass 2: K = e − ρ < −cut ? 0 : expNeg(e − ρ)
+      (local.set $vmax (f64x2.splat ${g('mx')}))
+      (local.set $j (i32.const 0))
+      ${whileLoop('x', `(i32.ge_u ${g('j')} ${g('m2')})`, `
+        (local.set $t (f64x2.sub (v128.load ${at('p', g('j'))}) ${g('vmax')}))
+        (v128.store ${at('p', g('j'))} ${exp('$t')})
+        (local.set $j (i32.add ${g('j')} (i32.const 2)))`)}
+      (if (i32.lt_u ${g('j')} ${g('m')}) (then
+        (local.set $t (f64x2.sub (v128.load64_splat ${at('p', g('j'))}) ${g('vmax')}))
+        (f64.store ${at('p', g('j'))} (f64x2.extract_lane 0 ${exp('$t')}))))
+      (local.set $i (i32.add ${g('i')} (i32.const 1)))`)}`;
+  const build = `
+  (func (export "build") (param $oK i32) (param $oB i32) (param $oRho i32) (param $oX i32) (param $oY i32) (param $m i32) (param $r0 i32) (param $r1 i32) (param $inv f64)
+    (local $i i32) (local $j i32) (local $m2 i32) (local $p i32) (local $mx f64) (local $e f64)
+    ${ks.map((k) => `(local $y${k} i32)`).join(' ')}
+    (local $vinv v128) (local $vmax v128) (local $v v128) (local $t v128) (local $ek v128) (local $er v128) (local $es v128)
+    ${ks.map((k) => `(local $x${k} v128)`).join(' ')} ${C.decls()}
+    ${C.init()}
+    ${buildBody}
+  )`;
   return `(module
   (import "m" "memory" (memory 1 65536 shared))
+  ;; the first byte after the exp table (the geometry's layout starts there)
+  (global (export "base") i32 (i32.const ${table.bytes}))
   ${kv}
-  ${ktu})`;
+  ${ktu}
+  ${build}
+  ${table.data()})`;
 }
 
 /** The instance of the kernel on one memory. */
 interface MatvecInstance {
   kv: (oK: number, oV: number, oA: number, m: number, r0: number, r1: number) => void;
   ktu: (oK: number, oW: number, oC: number, n: number, m: number, c0: number, c1: number) => void;
+  build: (oK: number, oB: number, oRho: number, oX: number, oY: number, m: number, r0: number, r1: number, inv: number) => void;
 }
 
-const modules = new WeakMap<object, WebAssembly.Module | null>();
+const modules = new WeakMap<object, Map<string, WebAssembly.Module | null>>();
 
-/** The compiled kernel, or null: no assembler, or no WebAssembly SIMD / threads in this runtime. */
-export function wasmMatvecModule(assembler: RowEnv['assembler']): WebAssembly.Module | null {
-  if (!assembler) return null;
-  if (!modules.has(assembler)) {
+/**
+ * The compiled kernel for dimension d and cut-off `cut`, or null: no assembler, d out of
+ * range, or no WebAssembly SIMD / shared memories in this runtime (a browser page that is
+ * not cross-origin isolated).
+ */
+export function wasmMatvecModule(assembler: RowEnv['assembler'], d: number, cut: number): WebAssembly.Module | null {
+  if (!assembler || !Number.isInteger(d) || d < 1 || d > WASM_BUILD_MAX_D) return null;
+  let byKey = modules.get(assembler);
+  if (!byKey) modules.set(assembler, (byKey = new Map()));
+  const key = `${d}|${cut}`;
+  if (!byKey.has(key)) {
     let mod: WebAssembly.Module | null = null;
     try {
-      mod = compileWat(wasmMatvecWat(), assembler);
+      mod = compileWat(wasmMatvecWat(d, cut), assembler);
     } catch {
-      mod = null; // a runtime without shared memories (a browser page that is not cross-origin isolated)
+      mod = null;
     }
-    modules.set(assembler, mod);
+    byKey.set(key, mod);
   }
-  return modules.get(assembler) ?? null;
+  return byKey.get(key) ?? null;
+}
+
+/** The first byte of a memory the kernel may use (after its exp table). */
+export function wasmMatvecBase(mod: WebAssembly.Module, memory: WebAssembly.Memory): number {
+  return (new WebAssembly.Instance(mod, { m: { memory } }).exports.base as WebAssembly.Global).value as number;
 }
 
 /**
  * A call's named arguments: the shared memory (and its id: a thread keeps the instance of
- * the last memory it ran on), byte offsets of K [n, m] and of the input and output vectors.
+ * the last memory it ran on), the kernel's d and cut-off, byte offsets of K [n, m], of the
+ * input and output vectors, and for the build: β̂ [m] (oIn), ρ [n] (oOut), x [n, d] (oX),
+ * y transposed [d, m] (oY) and inv = 1/(pε).
  */
 export type MatvecArgs = {
   memory: WebAssembly.Memory;
   memoryId: number;
+  d: number;
+  cut: number;
   oK: number;
   oIn: number;
   oOut: number;
   n: number;
   m: number;
+  oX: number;
+  oY: number;
+  inv: number;
 };
 
 /** A thread's instance of the kernel on the memory of the last call. */
@@ -133,13 +233,15 @@ function instanceFor(env: RowEnv): (a: MatvecArgs) => MatvecInstance {
   let inst: MatvecInstance | null = null;
   return (a) => {
     if (inst && id === a.memoryId) return inst;
-    const mod = wasmMatvecModule(env.assembler);
+    const mod = wasmMatvecModule(env.assembler, a.d, a.cut);
     if (!mod) throw new Error('the stored-kernel products need the SIMD kernel (no assembler in this thread)');
     inst = new WebAssembly.Instance(mod, { m: { memory: a.memory } }).exports as unknown as MatvecInstance;
     id = a.memoryId;
     return inst;
   };
 }
+
+const prepare = (env: RowEnv, a: MatvecArgs) => void wasmMatvecModule(env.assembler, a.d, a.cut);
 
 /** acc_i = Σ_j K_ij v_j for rows [r0, r1) (v at oIn [m], acc at oOut [n]). */
 export const KV_ROWS: RowKernel<MatvecArgs> = {
@@ -149,9 +251,7 @@ export const KV_ROWS: RowKernel<MatvecArgs> = {
     const get = instanceFor(env);
     return (a, r0, r1) => get(a).kv(a.oK, a.oIn, a.oOut, a.m, r0, r1);
   },
-  prepare(env) {
-    wasmMatvecModule(env.assembler);
-  },
+  prepare,
 };
 
 /** out_j = Σ_i K_ij w_i for columns [c0, c1) (the pool's "rows" are columns here; w at oIn [n], out at oOut [m]). */
@@ -162,7 +262,16 @@ export const KTU_ROWS: RowKernel<MatvecArgs> = {
     const get = instanceFor(env);
     return (a, c0, c1) => get(a).ktu(a.oK, a.oIn, a.oOut, a.n, a.m, c0, c1);
   },
-  prepare(env) {
-    wasmMatvecModule(env.assembler);
+  prepare,
+};
+
+/** Rows [r0, r1) of the absorbed kernel and their ρ_i (p = 2). */
+export const BUILD_ROWS: RowKernel<MatvecArgs> = {
+  name: 'ot-kernel-build',
+  outputs: [],
+  create(env) {
+    const get = instanceFor(env);
+    return (a, r0, r1) => get(a).build(a.oK, a.oIn, a.oOut, a.oX, a.oY, a.m, r0, r1, a.inv);
   },
+  prepare,
 };

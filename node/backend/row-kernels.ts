@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import { GpuJsExecutor, type GpuJsConstructor } from '../../engine/backend/gpujs-executor.ts';
 import type { RowArgs, RowKernel } from '../../engine/core/row-kernel.ts';
 import { LSE_ROWS } from '../../engine/ot/lse-executor.ts';
-import { KTU_ROWS, KV_ROWS } from '../../engine/ot/wasm-matvec.ts';
+import { BUILD_ROWS, KTU_ROWS, KV_ROWS } from '../../engine/ot/wasm-matvec.ts';
 
 /** gpu.js's GPU class (loaded on first use: only runs with a pair loop on the pool need it). */
 export function gpuJs(): GpuJsConstructor {
@@ -42,7 +42,7 @@ export const PAIR_ROWS: RowKernel<PairArgs> = {
  * Every kernel the row pool runs, by name: its workers find a call's kernel here. A new row
  * kernel (engine/core/row-kernel.ts) is added to this list.
  */
-export const ROW_KERNELS: readonly RowKernel<RowArgs>[] = [LSE_ROWS, PAIR_ROWS, KV_ROWS, KTU_ROWS] as unknown as RowKernel<RowArgs>[];
+export const ROW_KERNELS: readonly RowKernel<RowArgs>[] = [LSE_ROWS, PAIR_ROWS, KV_ROWS, KTU_ROWS, BUILD_ROWS] as unknown as RowKernel<RowArgs>[];
 
 /** The registered kernel of that name, or undefined. */
 export function rowKernel(name: string): RowKernel<RowArgs> | undefined {

@@ -3,7 +3,10 @@ import { Rng } from '../../../engine/core/rng.ts';
 import { kernelColumnSums, KernelGeometry, kernelRowSums, MIN_KERNEL_ENTRIES_FOR_THREADS } from '../../../engine/ot/kernel-geometry.ts';
 import { PointCloudGeometry } from '../../../engine/ot/point-cloud-geometry.ts';
 import { sinkhorn } from '../../../engine/ot/sinkhorn.ts';
-import { KTU_ROWS, KV_ROWS, wasmMatvecModule, type MatvecArgs } from '../../../engine/ot/wasm-matvec.ts';
+import { KTU_ROWS, KV_ROWS, wasmMatvecBase, wasmMatvecModule, type MatvecArgs } from '../../../engine/ot/wasm-matvec.ts';
+
+/** Any cut-off: kv and ktu do not use it (the build does). */
+const CUT = 105;
 import { loadWatAssembler } from '../../../engine/wasm/assembler.ts';
 import { startRowPool, type RowPool } from '../../../node/backend/row-pool.ts';
 import { uniformCloud } from './clouds.ts';
@@ -24,7 +27,7 @@ function problem(seed: number, n: number, m: number) {
   const len = [n * m, m, n, n, m].map((l) => 8 * (l + (l & 1)));
   const memory = new WebAssembly.Memory({ initial: Math.ceil(len.reduce((s, l) => s + l, 0) / 65536) + 1, maximum: 1024, shared: true });
   const offsets: number[] = [];
-  let at = 0;
+  let at = Math.ceil(wasmMatvecBase(wasmMatvecModule(assembler, 2, CUT)!, memory) / 16) * 16; // after the kernel's table
   for (const l of len) offsets.push(at), (at += l);
   const [oK, oV, oA, oW, oC] = offsets;
   const f = (o: number, l: number) => new Float64Array(memory.buffer, o, l);
@@ -33,14 +36,15 @@ function problem(seed: number, n: number, m: number) {
   K.set(K.map(() => (rng.uniform() < 0.1 ? 0 : rng.uniform())));
   v.set(v.map(() => rng.uniform() * 1e3));
   w.set(w.map((_, i) => (i % 7 === 2 || i % 7 === 3 ? 0 : rng.uniform())));
-  const kv: MatvecArgs = { memory, memoryId: seed, oK, oIn: oV, oOut: oA, n, m };
-  const ktu: MatvecArgs = { memory, memoryId: seed, oK, oIn: oW, oOut: oC, n, m };
+  const common = { memory, memoryId: seed, d: 2, cut: CUT, oK, n, m, oX: 0, oY: 0, inv: 0 };
+  const kv: MatvecArgs = { ...common, oIn: oV, oOut: oA };
+  const ktu: MatvecArgs = { ...common, oIn: oW, oOut: oC };
   return { K, v, w, kv, ktu, acc: f(oA, n), col: f(oC, m) };
 }
 
 describe('wasm-matvec (the stored kernel\'s products in WebAssembly SIMD)', () => {
   it('has the bits of the JavaScript loops, both directions, odd sizes, in this thread', () => {
-    expect(wasmMatvecModule(assembler)).not.toBeNull();
+    expect(wasmMatvecModule(assembler, 2, CUT)).not.toBeNull();
     const kv = KV_ROWS.create({ assembler }), ktu = KTU_ROWS.create({ assembler });
     for (const [n, m] of [[1, 1], [3, 5], [7, 2], [2, 7], [13, 97], [130, 1031], [1031, 130]]) {
       const p = problem(n * 7 + m, n, m);
@@ -72,12 +76,12 @@ describe('wasm-matvec (the stored kernel\'s products in WebAssembly SIMD)', () =
     }
   });
 
-  it('KernelGeometry gives the same bits with the SIMD products, on one thread and over the pool', async () => {
+  it.each([2, 3])('KernelGeometry (d = %i: the build, both products) gives the same bits with the SIMD kernel, on one thread and over the pool', async (d) => {
     const pool = await startRowPool(2, assembler);
     pools.push(pool);
-    const n = 601, m = 523; // above the threading threshold
+    const n = 601, m = 523; // above the threading threshold, odd
     expect(n * m).toBeGreaterThanOrEqual(MIN_KERNEL_ENTRIES_FOR_THREADS);
-    const base = new PointCloudGeometry(uniformCloud(1, n, 2), uniformCloud(2, m, 2), 2);
+    const base = new PointCloudGeometry(uniformCloud(1, n, d), uniformCloud(2, m, d), d);
     const geoms = [new KernelGeometry(base), new KernelGeometry(base, { assembler }), new KernelGeometry(base, { assembler, rows: pool })];
     const h = uniformCloud(3, m, 1), hT = uniformCloud(4, n, 1);
     const outs = geoms.map((g) => {
