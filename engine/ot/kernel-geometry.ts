@@ -35,19 +35,33 @@ export function kernelFits(n: number, m: number): boolean {
   return n * m <= KERNEL_MAX_ENTRIES;
 }
 
-/** Largest n·m for which `mode: 'auto'` stores the kernel (2²¹ doubles = 16 MiB). */
+/** Largest n·m for which `mode: 'auto'` stores the kernel with the JavaScript products (2²¹ doubles = 16 MiB). */
 export const KERNEL_AUTO_MAX_ENTRIES = 1 << 21;
+/** Largest n·m for which `mode: 'auto'` stores the kernel with the SIMD products (wasm-matvec.ts; 2²⁴ doubles = 128 MiB). */
+export const KERNEL_AUTO_MAX_ENTRIES_SIMD = 1 << 24;
 
 /**
- * The fixed rule of `mode: 'auto'` (never a timing): store the kernel only for small
- * problems. Measured on seeded clouds in [0, 1]² (bench/ot.ts, 2 threads), time to an L1
- * error of 1e-6: n = 1000, the stored kernel 93 ms vs online 154 ms at ε = 1e-2 and equal at
- * ε = 1e-3; n = 2000, online 323 vs 372 ms (ε = 1e-2) and 1.50 vs 2.36 s (ε = 1e-3); n = 4000,
- * 1.33 vs 1.55 s and 4.65 vs 9.91 s. The WebAssembly online kernel with block culling beats
- * the memory-bound stored matrix (and its rebuilds when the potentials drift) from n·m ≈ 2²¹.
+ * The fixed rule of `mode: 'auto'` (never a timing): store the kernel for problems up to
+ * KERNEL_AUTO_MAX_ENTRIES_SIMD entries when its products (and its build, p = 2) run as
+ * the SIMD kernel over the row pool, else up to KERNEL_AUTO_MAX_ENTRIES. Measured on seeded
+ * clouds in [0, 1]² (2 threads), time to an L1 error of 1e-6:
+ * - JavaScript products: n = 1000, the stored kernel 93 ms vs online 154 ms at ε = 1e-2 and
+ *   equal at ε = 1e-3; n = 2000, online 323 vs 372 ms (ε = 1e-2) and 1.50 vs 2.36 s
+ *   (ε = 1e-3); n = 4000, 1.33 vs 1.55 s and 4.65 vs 9.91 s: the online kernel with block
+ *   culling beats the memory-bound stored matrix from n·m ≈ 2²¹.
+ * - SIMD products (one run, machine under a load of 8–10 from other jobs on its 2 cores, so
+ *   the ratios, not the times): n = 2000, kernel 1.10 s vs online 2.61 s (ε = 1e-2) and 5.3 vs
+ *   7.7 s (ε = 1e-3); n = 4000, 3.8 vs 12.0 s and 19.8 vs 31.3 s. Above 2²⁴ (n = 4000) the
+ *   kernel's memory (128 MiB and up) is not worth it by default; `mode: 'kernel'` goes to
+ *   KERNEL_MAX_ENTRIES.
  */
-export function kernelPreferred(n: number, m: number): boolean {
-  return n * m <= KERNEL_AUTO_MAX_ENTRIES;
+export function kernelPreferred(n: number, m: number, simd = false): boolean {
+  return n * m <= (simd ? KERNEL_AUTO_MAX_ENTRIES_SIMD : KERNEL_AUTO_MAX_ENTRIES);
+}
+
+/** Whether a KernelGeometry of dimension d built with `products` would run the SIMD kernel. */
+export function simdProducts(products: KernelProducts | undefined, d: number): boolean {
+  return wasmMatvecModule(products?.assembler ?? null, d, CUT) !== null;
 }
 
 /** A log-scaling may drift this far from the absorbed one before the kernel is rebuilt. */

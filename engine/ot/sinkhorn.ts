@@ -1,7 +1,7 @@
 import type { LseExecutor } from '../core/accelerator.ts';
 import { UsageError } from '../core/simulation.ts';
 import type { SinkhornGeometry } from './geometry.ts';
-import { KERNEL_MAX_ENTRIES, KernelGeometry, kernelPreferred, type KernelProducts } from './kernel-geometry.ts';
+import { KERNEL_MAX_ENTRIES, KernelGeometry, kernelPreferred, simdProducts, type KernelProducts } from './kernel-geometry.ts';
 import { balancedMarginal } from './marginals.ts';
 import { PointCloudGeometry } from './point-cloud-geometry.ts';
 import { sinkhornLoop, type SinkhornLoopOptions } from './sinkhorn-loop.ts';
@@ -19,7 +19,7 @@ export interface SinkhornOptions extends Omit<SinkhornLoopOptions, 'eps' | 'pote
   /** Weights of x [n] and y [m] (non-negative, normalized to mass 1); uniform by default. */
   wx?: ArrayLike<number>;
   wy?: ArrayLike<number>;
-  /** Default 'auto': 'kernel' for small problems (kernelPreferred: n·m ≤ 2²¹), else 'online'. */
+  /** Default 'auto': 'kernel' for small problems (kernelPreferred: n·m ≤ 2²⁴ with the SIMD products, else 2²¹), else 'online'. */
   mode?: SinkhornMode;
   /** Warm start: potential g on y, [m]. */
   potentialG?: Float64Array;
@@ -85,7 +85,7 @@ export function sinkhorn(x: Float64Array, y: Float64Array, d: number, opts: Sink
   const mode = opts.mode ?? 'auto';
   if (!['auto', 'online', 'kernel'].includes(mode)) throw new UsageError(`mode must be auto, online or kernel; got '${mode}'`);
   const online = new PointCloudGeometry(x, y, d, p, opts.lse);
-  const useKernel = mode === 'kernel' || (mode === 'auto' && kernelPreferred(n, m));
+  const useKernel = mode === 'kernel' || (mode === 'auto' && kernelPreferred(n, m, simdProducts(opts.products, d)));
   if (useKernel && n * m > 8 * KERNEL_MAX_ENTRIES) {
     throw new UsageError(`the stored kernel of ${n}×${m} points would take ${((8 * n * m) / 2 ** 30).toFixed(1)} GiB; use mode online (O(n + m) memory)`);
   }
