@@ -12,6 +12,24 @@ export const MIN_KERNEL_ENTRIES_FOR_THREADS = 1 << 18;
 export interface KernelProducts {
   assembler: WatAssembler | null;
   rows?: RowExecutor | null;
+  /**
+   * Storage of K (default float64). float32 halves the memory and the traffic of every
+   * product (the arithmetic stays float64; each entry carries a relative error ≤ 2⁻²⁴):
+   * sinkhorn() picks it by kernelPrecision().
+   */
+  precision?: 'float64' | 'float32';
+}
+
+/**
+ * The smallest marginal tolerance for which sinkhorn() stores K as float32: 16 × 2⁻²⁴ ≈ 9.5e−7.
+ * Rounding each entry (relative error ≤ 2⁻²⁴) moves the plan's marginals by at most 2⁻²⁴ of
+ * its mass in L1, so at least 16 times below the tolerance.
+ */
+export const F32_KERNEL_MIN_TOL = 16 * 2 ** -24;
+
+/** The fixed rule of K's storage: float32 when the marginal tolerance is at least F32_KERNEL_MIN_TOL. */
+export function kernelPrecision(tol: number): 'float64' | 'float32' {
+  return tol >= F32_KERNEL_MIN_TOL ? 'float32' : 'float64';
 }
 
 /** Distinguishes the shared memories of geometries (a thread keeps the kernel instance of the last one). */
@@ -92,7 +110,9 @@ export class KernelGeometry implements SinkhornGeometry {
   readonly n: number;
   readonly m: number;
   readonly costScale: number;
-  private readonly K: Float64Array;
+  private readonly K: Float64Array | Float32Array;
+  /** K's storage: float32 only with the SIMD kernel (KernelProducts.precision). */
+  readonly precision: 'float64' | 'float32';
   private readonly rho: Float64Array;
   private readonly betaHat: Float64Array;
   private readonly vj: Float64Array;
@@ -122,11 +142,14 @@ export class KernelGeometry implements SinkhornGeometry {
     this.rows = products?.rows ?? null;
     const mod = wasmMatvecModule(products?.assembler ?? null, d, CUT);
     // K | v | acc | w | col | β̂ | ρ | x [n, d] | y transposed [d, m] (doubles, each 16-aligned), after the kernel's table
-    const lens = [n * m, m, n, n, m, m, n, n * d, d * m];
+    const f32 = products?.precision === 'float32' && mod !== null && base.p === 2; // (the JavaScript build keeps e in K: float64 only)
+    // (K is counted in doubles: as float32 it takes half of its slot)
+    const lens = [f32 ? Math.ceil((n * m) / 2) : n * m, m, n, n, m, m, n, n * d, d * m];
     const bytes = lens.reduce((t, l) => t + 8 * (l + (l & 1)), 0);
     const TABLE_ROOM = 4096;
     const memory = mod ? sharedMemory(bytes + TABLE_ROOM) : null;
     this.products = memory ? 'wasm' : 'js';
+    this.precision = memory && f32 ? 'float32' : 'float64';
     if (memory) {
       const offsets: number[] = [];
       let at = Math.ceil(wasmMatvecBase(mod!, memory) / 16) * 16;
@@ -138,7 +161,7 @@ export class KernelGeometry implements SinkhornGeometry {
       const [oK, oV, oA, oW, oC, oB, oRho, oX, oY] = offsets;
       const buf = memory.buffer;
       const view = (o: number, len: number) => new Float64Array(buf, o, len);
-      this.K = view(oK, n * m);
+      this.K = f32 ? new Float32Array(buf, oK, n * m) : view(oK, n * m);
       this.vj = view(oV, m);
       this.wi = view(oW, n);
       this.betaHat = view(oB, m);
@@ -146,7 +169,7 @@ export class KernelGeometry implements SinkhornGeometry {
       view(oX, n * d).set(base.x.subarray(0, n * d));
       const yT = view(oY, d * m);
       for (let k = 0; k < d; k++) for (let j = 0; j < m; j++) yT[k * m + j] = base.y[j * d + k];
-      const common = { memory, memoryId: ++memories, d, cut: CUT, oK, n, m, oX, oY, inv: 0 };
+      const common = { memory, memoryId: ++memories, d, cut: CUT, oK, n, m, oX, oY, inv: 0, f32: this.precision === 'float32' };
       const env = { assembler: products!.assembler };
       this.wasm = {
         args: { kv: { ...common, oIn: oV, oOut: oA }, ktu: { ...common, oIn: oW, oOut: oC }, build: { ...common, oIn: oB, oOut: oRho } },
@@ -164,6 +187,11 @@ export class KernelGeometry implements SinkhornGeometry {
       this.rho = new Float64Array(n);
       this.wasm = null;
     }
+  }
+
+  /** The stored entries K̃ (tests and benchmarks read them; the geometry owns them). */
+  get kernel(): Readonly<Float64Array | Float32Array> {
+    return this.K;
   }
 
   /** Threads worth a product over the stored kernel. */
@@ -263,7 +291,7 @@ export class KernelGeometry implements SinkhornGeometry {
  * add chain would bound the loop by the add latency), the tail into the first, then
  * a0 + a1 + (a2 + a3). The reference of wasm-matvec.ts's kv, which has these bits.
  */
-export function kernelRowSums(K: Float64Array, v: Float64Array, n: number, m: number, acc: Float64Array): void {
+export function kernelRowSums(K: Float64Array | Float32Array, v: Float64Array, n: number, m: number, acc: Float64Array): void {
   const m4 = m - (m % 4);
   for (let i = 0; i < n; i++) {
     const o = i * m;
@@ -284,7 +312,7 @@ export function kernelRowSums(K: Float64Array, v: Float64Array, n: number, m: nu
  * accumulator; a pair of zero weights skipped), the last odd row alone. The reference of
  * wasm-matvec.ts's ktu, which has these bits.
  */
-export function kernelColumnSums(K: Float64Array, w: Float64Array, n: number, m: number, out: Float64Array): void {
+export function kernelColumnSums(K: Float64Array | Float32Array, w: Float64Array, n: number, m: number, out: Float64Array): void {
   out.fill(0, 0, m);
   let i = 0;
   for (; i + 1 < n; i += 2) {

@@ -1,7 +1,7 @@
 import type { LseExecutor } from '../core/accelerator.ts';
 import { UsageError } from '../core/simulation.ts';
 import type { SinkhornGeometry } from './geometry.ts';
-import { KERNEL_MAX_ENTRIES, KernelGeometry, kernelPreferred, simdProducts, type KernelProducts } from './kernel-geometry.ts';
+import { KERNEL_MAX_ENTRIES, KernelGeometry, kernelPrecision, kernelPreferred, simdProducts, type KernelProducts } from './kernel-geometry.ts';
 import { balancedMarginal } from './marginals.ts';
 import { PointCloudGeometry } from './point-cloud-geometry.ts';
 import { sinkhornLoop, type SinkhornLoopOptions } from './sinkhorn-loop.ts';
@@ -56,6 +56,8 @@ export interface SinkhornResult {
   converged: boolean;
   diverged: boolean;
   mode: 'online' | 'kernel';
+  /** The stored kernel's storage (mode 'kernel'): float32 where the rule allows it with the SIMD products. */
+  kernelPrecision?: 'float64' | 'float32';
   /** π [n, m] row-major, when asked for. */
   coupling?: Float64Array;
   /** Normalized weights used. */
@@ -89,7 +91,10 @@ export function sinkhorn(x: Float64Array, y: Float64Array, d: number, opts: Sink
   if (useKernel && n * m > 8 * KERNEL_MAX_ENTRIES) {
     throw new UsageError(`the stored kernel of ${n}×${m} points would take ${((8 * n * m) / 2 ** 30).toFixed(1)} GiB; use mode online (O(n + m) memory)`);
   }
-  const geometry: SinkhornGeometry = useKernel ? new KernelGeometry(online, opts.products) : online;
+  // K's storage by the fixed rule (kernelPrecision: float32 when the tolerance allows), unless the caller chose it.
+  const products = opts.products && { precision: kernelPrecision(opts.tol ?? 1e-6), ...opts.products };
+  const kernel = useKernel ? new KernelGeometry(online, products) : null;
+  const geometry: SinkhornGeometry = kernel ?? online;
   const r = sinkhornLoop(geometry, balancedMarginal(a), balancedMarginal(b), {
     ...opts, eps, potentialB: opts.potentialG, relaxation: opts.relaxation ?? 'auto',
     scaling: opts.scaling ?? defaultScaling(useKernel, eps, geometry.costScale),
@@ -108,6 +113,7 @@ export function sinkhorn(x: Float64Array, y: Float64Array, d: number, opts: Sink
   const out: SinkhornResult = {
     value: r.diverged ? NaN : value, f, g, eps: r.eps, iterations: r.iterations, marginalError: r.marginalError,
     errorHistory: r.errorHistory, converged: r.converged, diverged: r.diverged, mode: useKernel ? 'kernel' : 'online', a, b,
+    ...(kernel ? { kernelPrecision: kernel.precision } : {}),
   };
   if (opts.coupling) out.coupling = couplingOf(online, a, b, f, g, r.eps);
   return out;

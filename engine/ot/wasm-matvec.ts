@@ -25,6 +25,11 @@ export const WASM_BUILD_MAX_D = 16;
  *       engine/core/exp.ts's f64x2 form (expNegWat: the operations of expNeg lane by lane).
  *       Same bits as the JavaScript rebuild (the maximum of finite values is exact in any order).
  *
+ * kv32, ktu32, build32: the same with K stored as float32 (half the memory and traffic):
+ *       entries promoted exactly to f64 for the same f64 arithmetic (the bits of the
+ *       JavaScript loops on a Float32Array K), the build rounding each entry of the f64 build
+ *       to f32 (f32.demote_f64, as a Float32Array store; e computed twice: no f64 row for it).
+ *
  * Every output is one sequential computation in one thread, so a row pool may split rows
  * (kv, build) or columns (ktu) anywhere: the same bits for any thread count. The memory is
  * imported (shared, so the pool's threads run on the one copy of K); its first `base` bytes
@@ -34,35 +39,49 @@ export const WASM_BUILD_MAX_D = 16;
 export function wasmMatvecWat(d: number, cut: number): string {
   const g = (x: string) => `(local.get $${x})`;
   const at = (base: string, idx: string) => `(i32.add ${g(base)} (i32.shl ${idx} (i32.const 3)))`;
-  const kv = `
-  (func (export "kv") (param $oK i32) (param $oV i32) (param $oA i32) (param $m i32) (param $r0 i32) (param $r1 i32)
+  /**
+   * kv / kv32 and ktu / ktu32: the same loops over K stored as f64 or as f32. An f32 entry is
+   * promoted (exactly) to f64, so both run the f64 arithmetic described above.
+   */
+  const sh = (f32: boolean) => (f32 ? 2 : 3);
+  const kAt = (f32: boolean, base: string, idx: string) => `(i32.add ${g(base)} (i32.shl ${idx} (i32.const ${sh(f32)})))`;
+  const rowStart = (f32: boolean, name: string) => `(local.set $${name} (i32.add ${g('oK')} (i32.shl (i32.mul ${g('i')} ${g('m')}) (i32.const ${sh(f32)}))))`;
+  /** One entry of K at byte address `addr`, as f64. */
+  const kLoad = (f32: boolean, addr: string) => (f32 ? `(f64.promote_f32 (f32.load ${addr}))` : `(f64.load ${addr})`);
+  /** Two entries of K (columns j + 2h, j + 2h + 1 of the row at `base`) as f64x2. */
+  const kPair = (f32: boolean, base: string, h: number) =>
+    f32
+      ? `(f64x2.promote_low_f32x4 (v128.load64_zero offset=${8 * h} ${kAt(true, base, g('j'))}))`
+      : `(v128.load offset=${16 * h} ${kAt(false, base, g('j'))})`;
+  const kvWat = (name: string, f32: boolean) => `
+  (func (export "${name}") (param $oK i32) (param $oV i32) (param $oA i32) (param $m i32) (param $r0 i32) (param $r1 i32)
     (local $i i32) (local $j i32) (local $m4 i32) (local $p i32) (local $acc01 v128) (local $acc23 v128) (local $a0 f64)
     (local.set $m4 (i32.and ${g('m')} (i32.const -4)))
     (local.set $i ${g('r0')})
     ${whileLoop('rows', `(i32.ge_u ${g('i')} ${g('r1')})`, `
-      (local.set $p (i32.add ${g('oK')} (i32.shl (i32.mul ${g('i')} ${g('m')}) (i32.const 3))))
+      ${rowStart(f32, 'p')}
       (local.set $acc01 (v128.const i64x2 0 0))
       (local.set $acc23 (v128.const i64x2 0 0))
       (local.set $j (i32.const 0))
       ${whileLoop('cols', `(i32.ge_u ${g('j')} ${g('m4')})`, `
-        (local.set $acc01 (f64x2.add ${g('acc01')} (f64x2.mul (v128.load ${at('p', g('j'))}) (v128.load ${at('oV', g('j'))}))))
-        (local.set $acc23 (f64x2.add ${g('acc23')} (f64x2.mul (v128.load offset=16 ${at('p', g('j'))}) (v128.load offset=16 ${at('oV', g('j'))}))))
+        (local.set $acc01 (f64x2.add ${g('acc01')} (f64x2.mul ${kPair(f32, 'p', 0)} (v128.load ${at('oV', g('j'))}))))
+        (local.set $acc23 (f64x2.add ${g('acc23')} (f64x2.mul ${kPair(f32, 'p', 1)} (v128.load offset=16 ${at('oV', g('j'))}))))
         (local.set $j (i32.add ${g('j')} (i32.const 4)))`)}
       (local.set $a0 (f64x2.extract_lane 0 ${g('acc01')}))
       ${whileLoop('tail', `(i32.ge_u ${g('j')} ${g('m')})`, `
-        (local.set $a0 (f64.add ${g('a0')} (f64.mul (f64.load ${at('p', g('j'))}) (f64.load ${at('oV', g('j'))}))))
+        (local.set $a0 (f64.add ${g('a0')} (f64.mul ${kLoad(f32, kAt(f32, 'p', g('j')))} (f64.load ${at('oV', g('j'))}))))
         (local.set $j (i32.add ${g('j')} (i32.const 1)))`)}
       (f64.store ${at('oA', g('i'))}
         (f64.add (f64.add ${g('a0')} (f64x2.extract_lane 1 ${g('acc01')}))
                  (f64.add (f64x2.extract_lane 0 ${g('acc23')}) (f64x2.extract_lane 1 ${g('acc23')}))))
       (local.set $i (i32.add ${g('i')} (i32.const 1)))`)}
   )`;
-  /** out[j] (+)= the pair's terms for columns j (two lanes at byte offset `off`). */
-  const pairStep = (off: number) => `
-          (v128.store offset=${off} ${at('oC', g('j'))} (f64x2.add (v128.load offset=${off} ${at('oC', g('j'))})
-            (f64x2.add (f64x2.mul ${g('v0')} (v128.load offset=${off} ${at('p0', g('j'))})) (f64x2.mul ${g('v1')} (v128.load offset=${off} ${at('p1', g('j'))})))))`;
-  const ktu = `
-  (func (export "ktu") (param $oK i32) (param $oW i32) (param $oC i32) (param $n i32) (param $m i32) (param $c0 i32) (param $c1 i32)
+  /** out[j] (+)= the pair's terms for two columns (j + 2h, j + 2h + 1). */
+  const pairStep = (f32: boolean, h: number) => `
+          (v128.store offset=${16 * h} ${at('oC', g('j'))} (f64x2.add (v128.load offset=${16 * h} ${at('oC', g('j'))})
+            (f64x2.add (f64x2.mul ${g('v0')} ${kPair(f32, 'p0', h)}) (f64x2.mul ${g('v1')} ${kPair(f32, 'p1', h)}))))`;
+  const ktuWat = (name: string, f32: boolean) => `
+  (func (export "${name}") (param $oK i32) (param $oW i32) (param $oC i32) (param $n i32) (param $m i32) (param $c0 i32) (param $c1 i32)
     (local $i i32) (local $j i32) (local $c4 i32) (local $c2 i32) (local $p0 i32) (local $p1 i32) (local $w0 f64) (local $w1 f64) (local $v0 v128) (local $v1 v128)
     (local.set $c4 (i32.add ${g('c0')} (i32.and (i32.sub ${g('c1')} ${g('c0')}) (i32.const -4))))
     (local.set $c2 (i32.add ${g('c0')} (i32.and (i32.sub ${g('c1')} ${g('c0')}) (i32.const -2))))
@@ -75,26 +94,27 @@ export function wasmMatvecWat(d: number, cut: number): string {
       (if (i32.eqz (i32.and (f64.eq ${g('w0')} (f64.const 0)) (f64.eq ${g('w1')} (f64.const 0)))) (then
         (local.set $v0 (f64x2.splat ${g('w0')}))
         (local.set $v1 (f64x2.splat ${g('w1')}))
-        (local.set $p0 (i32.add ${g('oK')} (i32.shl (i32.mul ${g('i')} ${g('m')}) (i32.const 3))))
-        (local.set $p1 (i32.add ${g('p0')} (i32.shl ${g('m')} (i32.const 3))))
+        ${rowStart(f32, 'p0')}
+        (local.set $p1 (i32.add ${g('p0')} (i32.shl ${g('m')} (i32.const ${sh(f32)}))))
         (local.set $j ${g('c0')})
-        ${whileLoop('cols4', `(i32.ge_u ${g('j')} ${g('c4')})`, `${pairStep(0)}${pairStep(16)}
+        ${whileLoop('cols4', `(i32.ge_u ${g('j')} ${g('c4')})`, `${pairStep(f32, 0)}${pairStep(f32, 1)}
           (local.set $j (i32.add ${g('j')} (i32.const 4)))`)}
-        (if (i32.lt_u ${g('j')} ${g('c2')}) (then ${pairStep(0)} (local.set $j (i32.add ${g('j')} (i32.const 2)))))
+        (if (i32.lt_u ${g('j')} ${g('c2')}) (then ${pairStep(f32, 0)} (local.set $j (i32.add ${g('j')} (i32.const 2)))))
         (if (i32.lt_u ${g('j')} ${g('c1')}) (then
           (f64.store ${at('oC', g('j'))} (f64.add (f64.load ${at('oC', g('j'))})
-            (f64.add (f64.mul ${g('w0')} (f64.load ${at('p0', g('j'))})) (f64.mul ${g('w1')} (f64.load ${at('p1', g('j'))})))))))))
+            (f64.add (f64.mul ${g('w0')} ${kLoad(f32, kAt(f32, 'p0', g('j')))}) (f64.mul ${g('w1')} ${kLoad(f32, kAt(f32, 'p1', g('j')))}))))))))
       (local.set $i (i32.add ${g('i')} (i32.const 2)))`)}
     ;; the last row when n is odd
     (if (i32.lt_u ${g('i')} ${g('n')}) (then
       (local.set $w0 (f64.load ${at('oW', g('i'))}))
       (if (f64.ne ${g('w0')} (f64.const 0)) (then
-        (local.set $p0 (i32.add ${g('oK')} (i32.shl (i32.mul ${g('i')} ${g('m')}) (i32.const 3))))
+        ${rowStart(f32, 'p0')}
         (local.set $j ${g('c0')})
         ${whileLoop('last', `(i32.ge_u ${g('j')} ${g('c1')})`, `
-          (f64.store ${at('oC', g('j'))} (f64.add (f64.load ${at('oC', g('j'))}) (f64.mul ${g('w0')} (f64.load ${at('p0', g('j'))}))))
+          (f64.store ${at('oC', g('j'))} (f64.add (f64.load ${at('oC', g('j'))}) (f64.mul ${g('w0')} ${kLoad(f32, kAt(f32, 'p0', g('j')))})))
           (local.set $j (i32.add ${g('j')} (i32.const 1)))`)}))))
   )`;
+
   const table = new ConstantTable();
   const fracAt = table.block(EXP.FRAC);
   const C = table.locals();
@@ -117,15 +137,19 @@ export function wasmMatvecWat(d: number, cut: number): string {
     return `(f64.sub (f64.load ${at('oB', g('j'))}) (f64.mul ${g('inv')} ${r2}))`;
   };
   const exp = (t: string) => expNegWat({ t, k: '$ek', r: '$er', s: '$es' }, C.c, fracAt, `(f64x2.ge ${t === '$t' ? g('t') : t} ${C.c(-cut, 'negcut')})`);
-  // (the body first: the constants it uses are declared and loaded before it)
-  const buildBody = `
+  /** The builds' set-up: inv splatted, the even column count, the rows of y transposed. */
+  const buildStart = `
     (local.set $vinv (f64x2.splat ${g('inv')}))
     (local.set $m2 (i32.and ${g('m')} (i32.const -2)))
     ${ks.map((k) => `(local.set $y${k} (i32.add ${g('oY')} (i32.shl (i32.mul ${g('m')} (i32.const ${k})) (i32.const 3))))`).join('\n    ')}
-    (local.set $i ${g('r0')})
+    (local.set $i ${g('r0')})`;
+  /** x_i splatted, for the row i. */
+  const xSplat = ks.map((k) => `(local.set $x${k} (v128.load64_splat offset=${8 * k} (i32.add ${g('oX')} (i32.mul ${g('i')} (i32.const ${8 * d})))))`).join('\n      ');
+  const buildBody = `
+    ${buildStart}
     ${whileLoop('rows', `(i32.ge_u ${g('i')} ${g('r1')})`, `
       (local.set $p (i32.add ${g('oK')} (i32.shl (i32.mul ${g('i')} ${g('m')}) (i32.const 3))))
-      ${ks.map((k) => `(local.set $x${k} (v128.load64_splat offset=${8 * k} (i32.add ${g('oX')} (i32.mul ${g('i')} (i32.const ${8 * d})))))`).join('\n      ')}
+      ${xSplat}
       ;; pass 1: e into the row of K, and the running maximum
       (local.set $vmax (f64x2.splat (f64.const -inf)))
       (local.set $j (i32.const 0))
@@ -151,22 +175,55 @@ export function wasmMatvecWat(d: number, cut: number): string {
         (local.set $t (f64x2.sub (v128.load64_splat ${at('p', g('j'))}) ${g('vmax')}))
         (f64.store ${at('p', g('j'))} (f64x2.extract_lane 0 ${exp('$t')}))))
       (local.set $i (i32.add ${g('i')} (i32.const 1)))`)}`;
-  const build = `
-  (func (export "build") (param $oK i32) (param $oB i32) (param $oRho i32) (param $oX i32) (param $oY i32) (param $m i32) (param $r0 i32) (param $r1 i32) (param $inv f64)
+  // float32 storage of the build: each entry rounded to f32 (f32.demote, as a Float32Array
+  // store does); with no f64 row to keep e in, e is computed twice.
+  const at4 = (base: string, idx: string) => `(i32.add ${g(base)} (i32.shl ${idx} (i32.const 2)))`;
+  const rowAt4 = (name: string) => `(local.set $${name} (i32.add ${g('oK')} (i32.shl (i32.mul ${g('i')} ${g('m')}) (i32.const 2))))`;
+  const build32Body = `
+    ${buildStart}
+    ${whileLoop('rows', `(i32.ge_u ${g('i')} ${g('r1')})`, `
+      ${rowAt4('p')}
+      ${xSplat}
+      ;; pass 1: the maximum of e
+      (local.set $vmax (f64x2.splat (f64.const -inf)))
+      (local.set $j (i32.const 0))
+      ${whileLoop('e', `(i32.ge_u ${g('j')} ${g('m2')})`, `
+        (local.set $vmax (f64x2.max ${g('vmax')} ${e2()}))
+        (local.set $j (i32.add ${g('j')} (i32.const 2)))`)}
+      (local.set $mx (f64.max (f64x2.extract_lane 0 ${g('vmax')}) (f64x2.extract_lane 1 ${g('vmax')})))
+      (if (i32.lt_u ${g('j')} ${g('m')}) (then (local.set $mx (f64.max ${g('mx')} ${e1()}))))
+      (f64.store ${at('oRho', g('i'))} ${g('mx')})
+      ;; pass 2: e again, K = f32(e − ρ < −cut ? 0 : expNeg(e − ρ))
+      (local.set $vmax (f64x2.splat ${g('mx')}))
+      (local.set $j (i32.const 0))
+      ${whileLoop('x', `(i32.ge_u ${g('j')} ${g('m2')})`, `
+        (local.set $t (f64x2.sub ${e2()} ${g('vmax')}))
+        (v128.store64_lane 0 ${at4('p', g('j'))} (f32x4.demote_f64x2_zero ${exp('$t')}))
+        (local.set $j (i32.add ${g('j')} (i32.const 2)))`)}
+      (if (i32.lt_u ${g('j')} ${g('m')}) (then
+        (local.set $t (f64x2.sub (f64x2.splat ${e1()}) ${g('vmax')}))
+        (f32.store ${at4('p', g('j'))} (f32.demote_f64 (f64x2.extract_lane 0 ${exp('$t')})))))
+      (local.set $i (i32.add ${g('i')} (i32.const 1)))`)}`;
+  /** The two builds' functions (their bodies first: the constants they use are then declared and loaded). */
+  const buildFunc = (name: string, body: string) => `
+  (func (export "${name}") (param $oK i32) (param $oB i32) (param $oRho i32) (param $oX i32) (param $oY i32) (param $m i32) (param $r0 i32) (param $r1 i32) (param $inv f64)
     (local $i i32) (local $j i32) (local $m2 i32) (local $p i32) (local $mx f64) (local $e f64)
     ${ks.map((k) => `(local $y${k} i32)`).join(' ')}
     (local $vinv v128) (local $vmax v128) (local $v v128) (local $t v128) (local $ek v128) (local $er v128) (local $es v128)
     ${ks.map((k) => `(local $x${k} v128)`).join(' ')} ${C.decls()}
     ${C.init()}
-    ${buildBody}
+    ${body}
   )`;
   return `(module
   (import "m" "memory" (memory 1 65536 shared))
   ;; the first byte after the exp table (the geometry's layout starts there)
   (global (export "base") i32 (i32.const ${table.bytes}))
-  ${kv}
-  ${ktu}
-  ${build}
+  ${kvWat('kv', false)}
+  ${ktuWat('ktu', false)}
+  ${buildFunc('build', buildBody)}
+  ${kvWat('kv32', true)}
+  ${ktuWat('ktu32', true)}
+  ${buildFunc('build32', build32Body)}
   ${table.data()})`;
 }
 
@@ -175,6 +232,9 @@ interface MatvecInstance {
   kv: (oK: number, oV: number, oA: number, m: number, r0: number, r1: number) => void;
   ktu: (oK: number, oW: number, oC: number, n: number, m: number, c0: number, c1: number) => void;
   build: (oK: number, oB: number, oRho: number, oX: number, oY: number, m: number, r0: number, r1: number, inv: number) => void;
+  kv32: MatvecInstance['kv'];
+  ktu32: MatvecInstance['ktu'];
+  build32: MatvecInstance['build'];
 }
 
 const modules = new WeakMap<object, Map<string, WebAssembly.Module | null>>();
@@ -225,6 +285,8 @@ export type MatvecArgs = {
   oX: number;
   oY: number;
   inv: number;
+  /** K stored as float32 (kv32, ktu32, build32). */
+  f32: boolean;
 };
 
 /** A thread's instance of the kernel on the memory of the last call. */
@@ -249,7 +311,7 @@ export const KV_ROWS: RowKernel<MatvecArgs> = {
   outputs: [],
   create(env) {
     const get = instanceFor(env);
-    return (a, r0, r1) => get(a).kv(a.oK, a.oIn, a.oOut, a.m, r0, r1);
+    return (a, r0, r1) => (a.f32 ? get(a).kv32 : get(a).kv)(a.oK, a.oIn, a.oOut, a.m, r0, r1);
   },
   prepare,
 };
@@ -260,7 +322,7 @@ export const KTU_ROWS: RowKernel<MatvecArgs> = {
   outputs: [],
   create(env) {
     const get = instanceFor(env);
-    return (a, c0, c1) => get(a).ktu(a.oK, a.oIn, a.oOut, a.n, a.m, c0, c1);
+    return (a, c0, c1) => (a.f32 ? get(a).ktu32 : get(a).ktu)(a.oK, a.oIn, a.oOut, a.n, a.m, c0, c1);
   },
   prepare,
 };
@@ -271,7 +333,7 @@ export const BUILD_ROWS: RowKernel<MatvecArgs> = {
   outputs: [],
   create(env) {
     const get = instanceFor(env);
-    return (a, r0, r1) => get(a).build(a.oK, a.oIn, a.oOut, a.oX, a.oY, a.m, r0, r1, a.inv);
+    return (a, r0, r1) => (a.f32 ? get(a).build32 : get(a).build)(a.oK, a.oIn, a.oOut, a.oX, a.oY, a.m, r0, r1, a.inv);
   },
   prepare,
 };
