@@ -92,6 +92,7 @@ export const otSuite: BenchSuite = {
           const tKernelJs = stored ? perIteration(new KernelGeometry(online), eps, n, n) : undefined;
           const tKernel1 = stored && matvec === 'wasm' ? perIteration(new KernelGeometry(online, simdProducts), eps, n, n) : undefined;
           const tKernel = stored && matvec === 'wasm' && products.rows ? perIteration(new KernelGeometry(online, products), eps, n, n) : undefined;
+          const tKernel32 = stored && matvec === 'wasm' ? perIteration(new KernelGeometry(online, { ...products, precision: 'float32' }), eps, n, n) : undefined;
           const peer = hasPot
             ? runPeer<PeerOut>('ot_sinkhorn.py', {
                 x: join(dir, 'x.npy'), y: join(dir, 'y.npy'), eps, tol: TOL,
@@ -118,13 +119,14 @@ export const otSuite: BenchSuite = {
           const kernelRow = (ms: number | undefined, label: string) => {
             if (ms !== undefined) rows.push(withPeer({ suite: 'ot', case: 'iteration (kernel)', size, ours_ms: ms, ours: label }, 'ot.sinkhorn', peer?.['ot.sinkhorn']?.per_iter_ms));
           };
+          kernelRow(tKernel32, `kernel ${matvec} f32 x${products.rows?.threads ?? 1}`);
           kernelRow(tKernel, `kernel ${matvec} x${products.rows?.threads}`);
           kernelRow(tKernel1, `kernel ${matvec} x1`);
           kernelRow(tKernelJs, 'kernel js x1');
           const auto = solve(x, y, eps, 'auto', best, products);
           const solved: BenchRow = {
             suite: 'ot', case: `solve to L1 ${TOL}`, size, ours_ms: auto.ms, ours: auto.r.mode,
-            extra: { iters: auto.r.iterations, err: auto.r.marginalError, conv: String(auto.r.converged), value: auto.r.value },
+            extra: { iters: auto.r.iterations, err: auto.r.marginalError, conv: String(auto.r.converged), value: auto.r.value, ...(auto.r.kernelPrecision ? { storage: auto.r.kernelPrecision } : {}) },
           };
           if (peer) {
             const conv = Object.entries(peer).filter(([, p]) => p.converged).sort((p, q) => p[1].solve_ms! - q[1].solve_ms!);

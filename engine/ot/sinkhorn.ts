@@ -32,8 +32,10 @@ export interface SinkhornOptions extends Omit<SinkhornLoopOptions, 'eps' | 'pote
    */
   lse?: LseExecutor | null;
   /**
-   * How the stored kernel's products run (mode 'kernel'): the SIMD kernel with
-   * `assembler` (`acc.assembler`), split over `rows` (`acc.rows()`); absent: JavaScript loops in this thread.
+   * How the stored kernel's build and products run (mode 'kernel'): the SIMD kernel with
+   * `assembler` (`acc.assembler`), split over `rows` (`acc.rows()`), K stored as float32 where
+   * kernelPrecision(tol) allows (unless `precision` is given); absent: JavaScript loops in
+   * this thread, float64.
    */
   products?: KernelProducts;
 }
