@@ -57,6 +57,8 @@ export function kernelFits(n: number, m: number): boolean {
 export const KERNEL_AUTO_MAX_ENTRIES = 1 << 21;
 /** Largest n·m for which `mode: 'auto'` stores the kernel with the SIMD products (wasm-matvec.ts; 2²⁴ doubles = 128 MiB). */
 export const KERNEL_AUTO_MAX_ENTRIES_SIMD = 1 << 24;
+/** The same for K stored as float32 (2²⁶ floats = 256 MiB: n = m = 8192). */
+export const KERNEL_AUTO_MAX_ENTRIES_F32 = 1 << 26;
 
 /**
  * The fixed rule of `mode: 'auto'` (never a timing): store the kernel for problems up to
@@ -69,12 +71,14 @@ export const KERNEL_AUTO_MAX_ENTRIES_SIMD = 1 << 24;
  *   culling beats the memory-bound stored matrix from n·m ≈ 2²¹.
  * - SIMD products (one run, machine under a load of 8–10 from other jobs on its 2 cores, so
  *   the ratios, not the times): n = 2000, kernel 1.10 s vs online 2.61 s (ε = 1e-2) and 5.3 vs
- *   7.7 s (ε = 1e-3); n = 4000, 3.8 vs 12.0 s and 19.8 vs 31.3 s. Above 2²⁴ (n = 4000) the
- *   kernel's memory (128 MiB and up) is not worth it by default; `mode: 'kernel'` goes to
- *   KERNEL_MAX_ENTRIES.
+ *   7.7 s (ε = 1e-3); n = 4000, 3.8 vs 12.0 s and 19.8 vs 31.3 s.
+ * - SIMD products on K as float32 (kernelPrecision): n = 4000, 1.9 vs 7.4 s (ε = 1e-2) and
+ *   10.9 vs 17.9 s (ε = 1e-3); n = 8000 at ε = 1e-2, 6.5 s against the online kernel's
+ *   78 s and POT's 35 s (all under load): up to 2²⁶ entries (256 MiB) by default.
+ * Above these the kernel's memory is not taken by default; `mode: 'kernel'` goes further.
  */
-export function kernelPreferred(n: number, m: number, simd = false): boolean {
-  return n * m <= (simd ? KERNEL_AUTO_MAX_ENTRIES_SIMD : KERNEL_AUTO_MAX_ENTRIES);
+export function kernelPreferred(n: number, m: number, simd = false, float32 = false): boolean {
+  return n * m <= (simd ? (float32 ? KERNEL_AUTO_MAX_ENTRIES_F32 : KERNEL_AUTO_MAX_ENTRIES_SIMD) : KERNEL_AUTO_MAX_ENTRIES);
 }
 
 /** Whether a KernelGeometry of dimension d built with `products` would run the SIMD kernel. */

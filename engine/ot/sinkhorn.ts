@@ -19,7 +19,7 @@ export interface SinkhornOptions extends Omit<SinkhornLoopOptions, 'eps' | 'pote
   /** Weights of x [n] and y [m] (non-negative, normalized to mass 1); uniform by default. */
   wx?: ArrayLike<number>;
   wy?: ArrayLike<number>;
-  /** Default 'auto': 'kernel' for small problems (kernelPreferred: n·m ≤ 2²⁴ with the SIMD products, else 2²¹), else 'online'. */
+  /** Default 'auto': 'kernel' for small problems (kernelPreferred: n·m ≤ 2²⁶ with the SIMD products on a float32 K, 2²⁴ on a float64 one, else 2²¹), else 'online'. */
   mode?: SinkhornMode;
   /** Warm start: potential g on y, [m]. */
   potentialG?: Float64Array;
@@ -89,12 +89,13 @@ export function sinkhorn(x: Float64Array, y: Float64Array, d: number, opts: Sink
   const mode = opts.mode ?? 'auto';
   if (!['auto', 'online', 'kernel'].includes(mode)) throw new UsageError(`mode must be auto, online or kernel; got '${mode}'`);
   const online = new PointCloudGeometry(x, y, d, p, opts.lse);
-  const useKernel = mode === 'kernel' || (mode === 'auto' && kernelPreferred(n, m, simdProducts(opts.products, d)));
+  // K's storage by the fixed rule (kernelPrecision: float32 when the tolerance allows), unless the caller chose it.
+  const products = opts.products && { precision: kernelPrecision(opts.tol ?? 1e-6), ...opts.products };
+  const simd = simdProducts(products, d);
+  const useKernel = mode === 'kernel' || (mode === 'auto' && kernelPreferred(n, m, simd, simd && p === 2 && products?.precision === 'float32'));
   if (useKernel && n * m > 8 * KERNEL_MAX_ENTRIES) {
     throw new UsageError(`the stored kernel of ${n}×${m} points would take ${((8 * n * m) / 2 ** 30).toFixed(1)} GiB; use mode online (O(n + m) memory)`);
   }
-  // K's storage by the fixed rule (kernelPrecision: float32 when the tolerance allows), unless the caller chose it.
-  const products = opts.products && { precision: kernelPrecision(opts.tol ?? 1e-6), ...opts.products };
   const kernel = useKernel ? new KernelGeometry(online, products) : null;
   const geometry: SinkhornGeometry = kernel ?? online;
   const r = sinkhornLoop(geometry, balancedMarginal(a), balancedMarginal(b), {
