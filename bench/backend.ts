@@ -9,12 +9,13 @@ import { applyMatrix } from '../engine/models/transformer/qkv.ts';
 import { attentionLoopRequest, DeviceAttention } from '../engine/models/transformer/device-attention.ts';
 import { plainAttention } from '../engine/models/transformer/softmax-attention.ts';
 import { nodeThreads } from '../node/backend/node-accelerator.ts';
-import { WorkerPoolExecutor } from '../node/backend/worker-pool.ts';
+import { PoolPairExecutor } from '../node/backend/row-executors.ts';
+import { startRowPool } from '../node/backend/row-pool.ts';
 import { pythonHas, runPeer, timeIt, type BenchRow, type BenchSuite } from './harness.ts';
 
 /**
  * Backends of the particle pair loops (docs/design.md §5.4): per kernel and N, the float64
- * TS loop, the gpu.js kernel (in Node: WebAssembly SIMD over the worker pool) and
+ * TS loop, the gpu.js kernel (in Node: WebAssembly SIMD over the row pool) and
  * numpy, in the same run, with the ratios and what `auto` picks. The thresholds in
  * engine/backend/rule.ts are read off this table. Cases:
  * - interaction: one velocity evaluation, W = |z|²/2 − log|z| (2D) / + 1/|z| (3D);
@@ -31,10 +32,11 @@ type Case = 'interaction' | 'blob' | 'step' | 'attention' | 'attention-sym';
  * Accelerators of any request over one shared row pool (the threads `wgf run` gets), so a
  * suite compares ts and gpu.js loops without starting a pool per case.
  */
-export function benchAccelerators(): (request: BackendName) => Accelerator {
-  let pool: WorkerPoolExecutor | null = null;
+export async function benchAccelerators(): Promise<(request: BackendName) => Accelerator> {
   const threads = nodeThreads();
-  return (request) => createAccelerator({ request, platform: 'node', threads, pairs: () => (pool ??= new WorkerPoolExecutor({ threads })), notice: () => {} });
+  const pool = await startRowPool(threads);
+  let pairs: PoolPairExecutor | null = null;
+  return (request) => createAccelerator({ request, platform: 'node', threads, pairs: () => (pairs ??= new PoolPairExecutor(pool)), notice: () => {} });
 }
 
 function energiesFor(c: Case, d: number): ParticleEnergy[] {
@@ -106,9 +108,9 @@ export function timeAlternating(a: () => void, b: () => void, minMs: number, min
 
 export const backendSuite: BenchSuite = {
   name: 'backend',
-  description: 'pair loops: ts (float64) vs gpu.js (float32; Node: wasm SIMD × worker pool) vs numpy, and the auto pick',
+  description: 'pair loops: ts (float64) vs gpu.js (float32; Node: wasm SIMD × row pool) vs numpy, and the auto pick',
   async run({ quick }) {
-    const accelerator = benchAccelerators();
+    const accelerator = await benchAccelerators();
     const probe = accelerator('gpu').bindPairs({ loop: 'probe', family: 'interaction', size: { n: 8, d: 1 }, kernels: [{ source: 'function (x0, w, n, i0) { return x0[this.thread.x + i0]; }', outDim: 1 }] });
     const ex = probe?.executor ?? null;
     const platform = ex?.platform ?? 'none';

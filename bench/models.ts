@@ -52,7 +52,7 @@ export const modelsSuite: BenchSuite = {
       rows.push({ suite: 'models', case: 'tokens sinkhorn rk4 step', size: `n=${n} d=3`, ours_ms: ms, ours: 'ts', extra: { iterations: sim.field.sinkhorn!.last.iterations } });
     }
     const N = 2048;
-    const accelerator = benchAccelerators();
+    const accelerator = await benchAccelerators();
     for (const m of quick ? [1024] : [1024, 4096]) {
       const sim = mlpSim(m, N);
       const gpu = accelerator('gpu');

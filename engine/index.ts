@@ -63,7 +63,7 @@ export type { SinkhornGeometry } from './ot/geometry.ts';
 export { balancedMarginal, klProxMarginal, unbalancedMarginal, type MarginalUpdate } from './ot/marginals.ts';
 export { epsilonSchedule, sinkhornLoop, type SinkhornLoopOptions, type SinkhornLoopResult } from './ot/sinkhorn-loop.ts';
 export { PointCloudGeometry } from './ot/point-cloud-geometry.ts';
-export { KernelGeometry, kernelFits, kernelPreferred, KERNEL_AUTO_MAX_ENTRIES, KERNEL_MAX_ENTRIES } from './ot/kernel-geometry.ts';
+export { KernelGeometry, kernelFits, kernelPreferred, KERNEL_AUTO_MAX_ENTRIES, KERNEL_AUTO_MAX_ENTRIES_F32, KERNEL_AUTO_MAX_ENTRIES_SIMD, KERNEL_MAX_ENTRIES } from './ot/kernel-geometry.ts';
 export { DenseCostGeometry } from './ot/dense-geometry.ts';
 export {
   barycentricMap, checkCouplingSize, COUPLING_MAX_ENTRIES, sinkhorn, type SinkhornMode, type SinkhornOptions, type SinkhornResult,

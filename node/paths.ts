@@ -3,7 +3,7 @@ import { pathToFileURL } from 'node:url';
 import { DIST, ensureBuilt } from '../tools/build.mjs';
 
 /** Thread entries built into dist/workers/ (tools/build.mjs ENTRIES). */
-export type WorkerName = 'sweep-worker' | 'sim-thread';
+export type WorkerName = 'sweep-worker' | 'sim-thread' | 'row-worker';
 
 /**
  * URL of a thread entry, built from the sources into dist/workers/ (rebuilt first if the

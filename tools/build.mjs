@@ -17,13 +17,14 @@ const stampOf = (outdir) => join(outdir, 'stamp.json');
  * - cli: the `wgf` command (bin/wgf.mjs imports it);
  * - engine: the public engine API, which user scene files import as 'wgflow' (the same
  *   module instances as the CLI's, through the shared chunks of the split build);
- * - workers/*: thread entries (sweep runs, the viewer's simulation thread).
+ * - workers/*: thread entries (sweep runs, the viewer's simulation thread, the row pool's threads).
  */
 export const ENTRIES = {
   cli: 'cli/main.ts',
   engine: 'engine/index.ts',
   'workers/sweep-worker': 'cli/sweep/worker.ts',
   'workers/sim-thread': 'viewer/server/sim-thread.ts',
+  'workers/row-worker': 'node/backend/row-worker.ts',
 };
 
 /**

@@ -156,6 +156,7 @@ export async function otCommand(xPath: string, yPath: string, opts: OtCliOptions
     tol: number('--tol', opts.tol, (x) => x > 0, 'a positive number'),
     maxIter: number('--max-iter', opts.maxIter, (x) => Number.isInteger(x) && x >= 1, 'a positive integer'),
     lse,
+    products: { assembler: acc.assembler, rows: acc.rows() },
   };
   if (method === 'sinkhorn') {
     const r = sinkhorn(X.x, Y.x, X.d, { ...solver, coupling: opts.plan !== undefined });

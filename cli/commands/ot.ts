@@ -19,7 +19,7 @@ export function registerOt(program: Command, ctx: CliContext): void {
     .option('--mode <M>', 'kernel application: auto, online (O(n+m) memory) or kernel (stored n×m)', 'auto')
     .option('--directions <L>', 'sliced: number of random directions', '64')
     .option('--seed <S>', 'sliced: seed of the directions', '0')
-    .option('--threads <T>', 'threads for the online kernel (same bits for any T; default: every core, as wgf run)')
+    .option('--threads <T>', 'threads of the online and the stored kernel (same bits for any T; default: every core, as wgf run)')
     .option('--json', 'print one JSON object')
     .option('--potentials <DIR>', 'sinkhorn: write the dual potentials DIR/f.npy [n] and DIR/g.npy [m]')
     .option('--plan <FILE>', 'sinkhorn: write the dense plan π [n, m] (NPY; n·m ≤ 2^24)')

@@ -2,6 +2,7 @@ import type {
   Accelerator, BackendName, DeviceLoop, KernelTarget, LoopDecision, LoopRequest, LseExecutor, PairExecutor,
 } from '../core/accelerator.ts';
 import { UsageError } from '../core/simulation.ts';
+import type { RowExecutor } from '../core/row-kernel.ts';
 import type { WatAssembler } from '../wasm/assembler.ts';
 import { MAX_KERNEL_DIM } from './kernel-sources.ts';
 import { autoTarget, smallestAutoN, smallestAutoPoints } from './rule.ts';
@@ -23,6 +24,11 @@ export interface AcceleratorOptions {
    * absent or null: the geometry runs its rows in this thread.
    */
   lse?: () => LseExecutor | null;
+  /**
+   * The row pool itself, for row kernels without an executor of their own (the stored OT
+   * kernel's products, engine/ot/wasm-matvec.ts); made once when first asked; absent or null: this thread.
+   */
+  rows?: () => RowExecutor | null;
   assembler?: WatAssembler | null;
   /** Where notices go (stderr in the CLI); each distinct text once. */
   notice?: (message: string) => void;
@@ -44,6 +50,8 @@ class PlatformAccelerator implements Accelerator {
   private failure: string | null = null;
   private readonly makeLse: (() => LseExecutor | null) | undefined;
   private lseExecutor: LseExecutor | null | undefined;
+  private readonly makeRows: (() => RowExecutor | null) | undefined;
+  private rowExecutor: RowExecutor | null | undefined;
   private readonly sink: (message: string) => void;
   private readonly said = new Set<string>();
 
@@ -54,6 +62,7 @@ class PlatformAccelerator implements Accelerator {
     this.assembler = o.assembler ?? null;
     this.makePairs = o.pairs;
     this.makeLse = o.lse;
+    this.makeRows = o.rows;
     this.sink = o.notice ?? ((m) => console.warn(m));
   }
 
@@ -66,6 +75,11 @@ class PlatformAccelerator implements Accelerator {
   lse(): LseExecutor | null {
     if (this.lseExecutor === undefined) this.lseExecutor = this.makeLse?.() ?? null;
     return this.lseExecutor;
+  }
+
+  rows(): RowExecutor | null {
+    if (this.rowExecutor === undefined) this.rowExecutor = this.makeRows?.() ?? null;
+    return this.rowExecutor;
   }
 
   record(loop: string, decision: LoopDecision): void {

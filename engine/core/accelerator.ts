@@ -1,4 +1,5 @@
 import type { WatAssembler } from '../wasm/assembler.ts';
+import type { RowExecutor } from './row-kernel.ts';
 
 /**
  * The contract between a platform and the engine's hot loops (issue #13 item 1;
@@ -168,6 +169,8 @@ export interface Accelerator {
   bindPairs(req: LoopRequest): DeviceLoop | null;
   /** The executor of the OT rows (the row pool's threads); null: this thread (engine/ot/lse-executor.ts with `assembler`). */
   lse(): LseExecutor | null;
+  /** The row pool for row kernels without an executor of their own (the stored OT kernel's products); null: this thread. */
+  rows(): RowExecutor | null;
   /** Records a loop decided elsewhere (an OT or grid loop) under `loop`. */
   record(loop: string, decision: LoopDecision): void;
   /** Every decision so far, by loop name (scene.json `accelerator.loops`). */

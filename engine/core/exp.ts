@@ -51,8 +51,7 @@ export interface ExpMethod {
 }
 
 /**
- * Builds the method. Self-contained on purpose (no module references): node/ot-pool.ts
- * ships its source to worker threads, so the threads run this very code.
+ * Builds the method (its tables are made here: EXP below is the one instance).
  */
 export function makeExpMethod(): ExpMethod {
   const LN2_HI = 6.93147180369123816490e-1, LN2_LO = 1.90821492927058770002e-10;

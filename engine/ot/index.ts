@@ -3,7 +3,7 @@ export * from './geometry.ts';
 export * from './marginals.ts';
 export * from './sinkhorn-loop.ts';
 export { PointCloudGeometry } from './point-cloud-geometry.ts';
-export { KernelGeometry, kernelFits, kernelPreferred, KERNEL_AUTO_MAX_ENTRIES, KERNEL_MAX_ENTRIES } from './kernel-geometry.ts';
+export { KernelGeometry, kernelFits, kernelPreferred, KERNEL_AUTO_MAX_ENTRIES, KERNEL_AUTO_MAX_ENTRIES_F32, KERNEL_AUTO_MAX_ENTRIES_SIMD, KERNEL_MAX_ENTRIES } from './kernel-geometry.ts';
 export { DenseCostGeometry } from './dense-geometry.ts';
 export * from './sinkhorn.ts';
 export * from './divergence.ts';

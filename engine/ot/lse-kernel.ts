@@ -8,11 +8,11 @@ import type { ExpMethod } from '../core/exp.ts';
  *   e_ij = hs[j] − |x_i − Ys[j]|^p / (pε)       (other p: hs = h, Ys = y, base_i = 0)
  *
  * X [nr, d], sqX [nr], Ys [nc, d], hs [nc], row: scratch [nc], exp: the exponential
- * (engine/core/exp.ts, EXP; passed in rather than imported, see below).
+ * (engine/core/exp.ts, EXP).
  *
- * Self-contained on purpose (no imports, no module constants): node/ot-pool.ts
- * ships this function's source to worker threads, so threads and the main thread run
- * the same code and every row is one sequential sum — the same bits for any split.
+ * Every row is one sequential sum, so the row pool (node/backend/row-pool.ts, through the
+ * row kernel LSE_ROWS of lse-executor.ts) may split the rows over threads: the same bits
+ * for any split.
  *
  * Two passes per row over an O(nc) buffer: the row maximum, then Σ e^{e − max} over the
  * terms above max + LSE_FLOOR = max − 45 (skipped terms change the sum by < nc·e^{−45} ≈

@@ -1,7 +1,7 @@
 import type { LseExecutor } from '../core/accelerator.ts';
 import { UsageError } from '../core/simulation.ts';
 import type { SinkhornGeometry } from './geometry.ts';
-import { KERNEL_MAX_ENTRIES, KernelGeometry, kernelPreferred } from './kernel-geometry.ts';
+import { KERNEL_MAX_ENTRIES, KernelGeometry, kernelPrecision, kernelPreferred, simdProducts, type KernelProducts } from './kernel-geometry.ts';
 import { balancedMarginal } from './marginals.ts';
 import { PointCloudGeometry } from './point-cloud-geometry.ts';
 import { sinkhornLoop, type SinkhornLoopOptions } from './sinkhorn-loop.ts';
@@ -19,7 +19,7 @@ export interface SinkhornOptions extends Omit<SinkhornLoopOptions, 'eps' | 'pote
   /** Weights of x [n] and y [m] (non-negative, normalized to mass 1); uniform by default. */
   wx?: ArrayLike<number>;
   wy?: ArrayLike<number>;
-  /** Default 'auto': 'kernel' for small problems (kernelPreferred: n·m ≤ 2²¹), else 'online'. */
+  /** Default 'auto': 'kernel' for small problems (kernelPreferred: n·m ≤ 2²⁶ with the SIMD products on a float32 K, 2²⁴ on a float64 one, else 2²¹), else 'online'. */
   mode?: SinkhornMode;
   /** Warm start: potential g on y, [m]. */
   potentialG?: Float64Array;
@@ -31,6 +31,13 @@ export interface SinkhornOptions extends Omit<SinkhornLoopOptions, 'eps' | 'pote
    * JavaScript rows in this thread.
    */
   lse?: LseExecutor | null;
+  /**
+   * How the stored kernel's build and products run (mode 'kernel'): the SIMD kernel with
+   * `assembler` (`acc.assembler`), split over `rows` (`acc.rows()`), K stored as float32 where
+   * kernelPrecision(tol) allows (unless `precision` is given); absent: JavaScript loops in
+   * this thread, float64.
+   */
+  products?: KernelProducts;
 }
 
 /**
@@ -51,6 +58,8 @@ export interface SinkhornResult {
   converged: boolean;
   diverged: boolean;
   mode: 'online' | 'kernel';
+  /** The stored kernel's storage (mode 'kernel'): float32 where the rule allows it with the SIMD products. */
+  kernelPrecision?: 'float64' | 'float32';
   /** π [n, m] row-major, when asked for. */
   coupling?: Float64Array;
   /** Normalized weights used. */
@@ -80,11 +89,15 @@ export function sinkhorn(x: Float64Array, y: Float64Array, d: number, opts: Sink
   const mode = opts.mode ?? 'auto';
   if (!['auto', 'online', 'kernel'].includes(mode)) throw new UsageError(`mode must be auto, online or kernel; got '${mode}'`);
   const online = new PointCloudGeometry(x, y, d, p, opts.lse);
-  const useKernel = mode === 'kernel' || (mode === 'auto' && kernelPreferred(n, m));
+  // K's storage by the fixed rule (kernelPrecision: float32 when the tolerance allows), unless the caller chose it.
+  const products = opts.products && { precision: kernelPrecision(opts.tol ?? 1e-6), ...opts.products };
+  const simd = simdProducts(products, d);
+  const useKernel = mode === 'kernel' || (mode === 'auto' && kernelPreferred(n, m, simd, simd && p === 2 && products?.precision === 'float32'));
   if (useKernel && n * m > 8 * KERNEL_MAX_ENTRIES) {
     throw new UsageError(`the stored kernel of ${n}×${m} points would take ${((8 * n * m) / 2 ** 30).toFixed(1)} GiB; use mode online (O(n + m) memory)`);
   }
-  const geometry: SinkhornGeometry = useKernel ? new KernelGeometry(online) : online;
+  const kernel = useKernel ? new KernelGeometry(online, products) : null;
+  const geometry: SinkhornGeometry = kernel ?? online;
   const r = sinkhornLoop(geometry, balancedMarginal(a), balancedMarginal(b), {
     ...opts, eps, potentialB: opts.potentialG, relaxation: opts.relaxation ?? 'auto',
     scaling: opts.scaling ?? defaultScaling(useKernel, eps, geometry.costScale),
@@ -103,6 +116,7 @@ export function sinkhorn(x: Float64Array, y: Float64Array, d: number, opts: Sink
   const out: SinkhornResult = {
     value: r.diverged ? NaN : value, f, g, eps: r.eps, iterations: r.iterations, marginalError: r.marginalError,
     errorHistory: r.errorHistory, converged: r.converged, diverged: r.diverged, mode: useKernel ? 'kernel' : 'online', a, b,
+    ...(kernel ? { kernelPrecision: kernel.precision } : {}),
   };
   if (opts.coupling) out.coupling = couplingOf(online, a, b, f, g, r.eps);
   return out;

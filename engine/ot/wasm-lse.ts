@@ -163,8 +163,7 @@ export interface WasmLseInstance {
 }
 
 /**
- * A fresh instance of a compiled kernel. Self-contained (no module references):
- * node/ot-pool.ts inlines its source into the worker threads.
+ * A fresh instance of a compiled kernel (one per thread: each row-pool thread keeps its own).
  */
 export function instantiateWasmLse(mod: WebAssembly.Module): WasmLseInstance {
   const ex = new WebAssembly.Instance(mod, { m: { log: Math.log } }).exports;
@@ -177,7 +176,7 @@ export function instantiateWasmLse(mod: WebAssembly.Module): WasmLseInstance {
  * instance `w` of the kernel for this d. Copies the rows [r0, r1) and all columns into
  * the instance memory (O((n + m) d) per call; the columns transposed to structure-of-
  * arrays), runs it, copies out[r0, r1) back. The layout only grows, so the views are
- * made once per size. Self-contained (no module references): inlined into the workers.
+ * made once per size.
  */
 export function wasmLseRows(
   w: WasmLseInstance, d: number, inv: number, X: Float64Array, sqX: Float64Array, Ys: Float64Array, hs: Float64Array, nr: number, nc: number,
@@ -199,7 +198,6 @@ export function wasmLseRows(
     const have = w.memory.buffer.byteLength;
     if (8 * at > have) w.memory.grow(Math.ceil((8 * at - have) / 65536));
     const buf = w.memory.buffer;
-    // (No named inner functions: a bundler's keep-names helper would not exist in the workers.)
     const parts = [[0, 0, lens[0]], [1, 0, rc], [2, 0, rc], [3, 0, cc]];
     for (let q = 0; q < d; q++) parts.push([3, (q + 1) * cc, cc]);
     parts.push([5, 0, lens[5]], [6, 0, lens[6]], [7, 0, bc]);

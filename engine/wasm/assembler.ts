@@ -20,7 +20,8 @@
  */
 export type WatAssembler = (wat: string) => Uint8Array | null;
 
-const FEATURES = { simd: true };
+/** SIMD (v128) and threads (shared memories: the stored OT kernel, engine/ot/wasm-matvec.ts). */
+const FEATURES = { simd: true, threads: true };
 
 /** wabt is loaded once per thread: the promise of its assembler (null where it cannot start). */
 let loading: Promise<WatAssembler | null> | null = null;
@@ -38,7 +39,8 @@ export function loadWatAssembler(): Promise<WatAssembler | null> {
         const mod = w.parseWat('kernel.wat', new TextEncoder().encode(wat), FEATURES); // UTF-8 (comments hold formulas)
         try {
           mod.resolveNames();
-          mod.validate();
+          // wabt's validate() takes the features too (its typings omit the argument): without them it refuses shared memories.
+          (mod.validate as (features: typeof FEATURES) => void)(FEATURES);
           return mod.toBinary({}).buffer;
         } finally {
           mod.destroy();

@@ -2,9 +2,10 @@ import { availableParallelism } from 'node:os';
 import { isMainThread } from 'node:worker_threads';
 import type { Accelerator, BackendName } from '../../engine/core/accelerator.ts';
 import { createAccelerator } from '../../engine/backend/accelerator.ts';
-import { LsePool } from '../ot-pool.ts';
+import { workerEntry } from '../paths.ts';
+import { PoolLseExecutor, PoolPairExecutor } from './row-executors.ts';
+import { recordingAssembler, RowPool } from './row-pool.ts';
 import { lazyWatAssembler } from './wat-assembler.ts';
-import { WorkerPoolExecutor } from './worker-pool.ts';
 
 /**
  * Threads of this process's row pool, decided once (issue #13: the same for pair kernels,
@@ -28,18 +29,23 @@ export interface NodeAcceleratorOptions {
 /**
  * The Node platform's accelerator, built once by the Node edge (`wgf run`/`view`/`sweep`/
  * `ot`, the bench, tests): wabt's assembler for the SIMD kernels (started in a helper
- * thread when the first kernel is assembled: node/backend/wat-assembler.ts), gpu.js kernels on the WebAssembly SIMD backend split over
- * the row pool (started only when a loop is placed on it), and the OT rows over the same
- * thread count. In this environment gpu.js has no headless-gl (its optional native `gl`
- * dependency does not build), so its kernels run on WebAssembly.
+ * thread when the first kernel is assembled: node/backend/wat-assembler.ts), and one row
+ * pool (node/backend/row-pool.ts, started only when a loop is placed on it) that runs both
+ * the gpu.js pair kernels (on gpu.js's WebAssembly SIMD backend) and the OT rows. In this
+ * environment gpu.js has no headless-gl (its optional native `gl` dependency does not
+ * build), so its kernels run on WebAssembly.
  */
 export async function createNodeAccelerator(o: NodeAcceleratorOptions): Promise<Accelerator> {
-  const assembler = lazyWatAssembler();
+  const assembler = recordingAssembler(lazyWatAssembler());
   const threads = nodeThreads(o.threads);
+  const entry = threads > 1 ? await workerEntry('row-worker') : null;
+  let pool: RowPool | null = null;
+  const rowPool = () => (pool ??= new RowPool({ threads, entry, assembler }));
   return createAccelerator({
     request: o.request, platform: 'node', threads, assembler, notice: o.notice,
-    pairs: () => new WorkerPoolExecutor({ threads }),
+    pairs: () => new PoolPairExecutor(rowPool()),
     // Started only when a loop asks (an OT energy's accelerate, `wgf ot`).
-    lse: () => (threads > 1 ? new LsePool(threads, assembler) : null),
+    lse: () => (threads > 1 ? new PoolLseExecutor(rowPool()) : null),
+    rows: () => (threads > 1 ? rowPool() : null),
   });
 }

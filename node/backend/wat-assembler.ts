@@ -36,10 +36,10 @@ port.on('message', async (wat) => {
   }
   if (wabt) {
     try {
-      const mod = wabt.parseWat('kernel.wat', new TextEncoder().encode(wat), { simd: true });
+      const mod = wabt.parseWat('kernel.wat', new TextEncoder().encode(wat), { simd: true, threads: true });
       try {
         mod.resolveNames();
-        mod.validate();
+        mod.validate({ simd: true, threads: true });
         reply = { bytes: mod.toBinary({}).buffer };
       } finally {
         mod.destroy();

@@ -2,21 +2,24 @@ import { afterAll, beforeAll } from 'vitest';
 import { createAccelerator } from '../../../engine/backend/accelerator.ts';
 import type { Accelerator, BackendName, PairExecutor } from '../../../engine/core/accelerator.ts';
 import type { ParticleEnergy } from '../../../engine/particles/energy.ts';
-import { WorkerPoolExecutor } from '../../../node/backend/worker-pool.ts';
+import { PoolPairExecutor } from '../../../node/backend/row-executors.ts';
+import { startRowPool, type RowPool } from '../../../node/backend/row-pool.ts';
 
 /**
  * A 2-thread gpu.js row pool for the file's tests (rows split over threads), and
  * accelerators on it: `accelerator('gpu')` places every loop with a kernel on the pool.
  */
 export function useTwoThreadPool(): (request: BackendName, notice?: (m: string) => void) => Accelerator {
-  let pool: WorkerPoolExecutor;
-  beforeAll(() => {
-    pool = new WorkerPoolExecutor({ threads: 2 });
+  let pool: RowPool;
+  let pairs: PoolPairExecutor;
+  beforeAll(async () => {
+    pool = await startRowPool(2);
+    pairs = new PoolPairExecutor(pool);
   });
   afterAll(() => {
-    pool.destroy();
+    pool.close();
   });
-  return (request, notice) => createAccelerator({ request, platform: 'node', threads: 2, pairs: () => pool, notice });
+  return (request, notice) => createAccelerator({ request, platform: 'node', threads: 2, pairs: () => pairs, notice });
 }
 
 /** An accelerator on the node-pool platform whose executor comes from `pairs` (notices collected). */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../../engine/core/rng.ts';
-import { LsePool, MIN_PAIRS_FOR_THREADS } from '../../../node/ot-pool.ts';
+import { MIN_PAIRS_FOR_THREADS, PoolLseExecutor } from '../../../node/backend/row-executors.ts';
+import { startRowPool } from '../../../node/backend/row-pool.ts';
 import { EXP } from '../../../engine/core/exp.ts';
 import { lseRows, lseRowsBlocked } from '../../../engine/ot/lse-kernel.ts';
 import type { LseExecutor } from '../../../engine/core/accelerator.ts';
@@ -122,10 +123,11 @@ describe('WebAssembly SIMD log-sum-exp rows (wasm-lse.ts)', () => {
     }
   });
 
-  it('gives the same bits on 1 and 2 threads (2D culled and 3D), and differs from the JavaScript sum order', () => {
+  it('gives the same bits on 1 and 2 threads (2D culled and 3D), and differs from the JavaScript sum order', async () => {
     const n = 1100, m = 1000;
     expect(n * m).toBeGreaterThan(MIN_PAIRS_FOR_THREADS);
-    const pool = new LsePool(2, assembler);
+    const rows = await startRowPool(2, assembler);
+    const pool = new PoolLseExecutor(rows);
     try {
       for (const d of [2, 3]) {
         const x = uniformCloud(80 + d, n, d), y = uniformCloud(90 + d, m, d);
@@ -139,13 +141,14 @@ describe('WebAssembly SIMD log-sum-exp rows (wasm-lse.ts)', () => {
         for (let i = 0; i < n; i++) expect(Math.abs(one[i] - js[i])).toBeLessThan(1e-12 * Math.max(1, Math.abs(js[i])));
       }
     } finally {
-      pool.close();
+      rows.close();
     }
   });
 
-  it('without an assembler runs the JavaScript kernels, bit for bit, on 1 and 2 threads', () => {
+  it('without an assembler runs the JavaScript kernels, bit for bit, on 1 and 2 threads', async () => {
     const n = 1100, m = 1000;
-    const pool = new LsePool(2, null);
+    const rows = await startRowPool(2, null);
+    const pool = new PoolLseExecutor(rows);
     try {
       for (const d of [2, 3]) {
         const x = uniformCloud(60 + d, n, d), y = uniformCloud(70 + d, m, d);
@@ -158,7 +161,7 @@ describe('WebAssembly SIMD log-sum-exp rows (wasm-lse.ts)', () => {
         expect(Array.from(two)).toEqual(Array.from(js));
       }
     } finally {
-      pool.close();
+      rows.close();
     }
   });
 
