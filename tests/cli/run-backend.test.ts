@@ -58,7 +58,8 @@ describe('wgf run --backend', () => {
     const ts = await run('ts');
     const auto = await run('auto');
     expect(scene(ts).accelerator.loops).toEqual({ attention: { family: 'attention', target: 'ts', precision: 'float64', values: 'float64', threads: 1, size: 'N=517, d=3' } });
-    expect(scene(auto).accelerator.loops.attention).toMatchObject({ target: 'gpu', precision: 'float32', values: 'float64' });
+    // The record's E_β comes from the attention kernel's row sums (token-field.ts evaluateAhead): float32 values.
+    expect(scene(auto).accelerator.loops.attention).toMatchObject({ target: 'gpu', precision: 'float32', values: 'float32' });
     expect(scene(auto).accelerator.loops.attention.executor).toMatch(/^gpu\.js webasm/);
     const x0 = final(ts).x;
     const x1 = final(auto).x;
