@@ -23,7 +23,7 @@ const CELL_REACH = 2;
  * - `split`: α/h, the width of the Gaussian screening in mesh cells. The long part
  *   is smooth on the scale α, and its spline interpolation error falls like
  *   (h/α)^p; the short part lives within a few α.
- * - `cutoff`: κ = r_c/α (default 3 for the Ewald splits of log and Coulomb, 5 for
+ * - `cutoff`: κ = r_c/α (default 2.5 for the Ewald splits of log and Coulomb, 5 for
  *   the generic screened split, kernel-split.ts). The short part dropped beyond r_c
  *   is below e^{−κ²} of the singular force there (Ewald), κ⁴e^{−κ²} (screened).
  * - `order`: B-spline order p (2 cloud-in-cell, 3 TSC, 4 cubic).
