@@ -68,6 +68,7 @@ export class ParticleMesh {
   }
 
   private deposit(g: MeshGeometry, x: Float64Array, n: number, c: Float64Array, q: Float64Array): void {
+    if (g.order === 4 && g.d === 2) return deposit2Cubic(g, x, n, c, q);
     const { d, shape, order: p } = g;
     const w = this.w, f = this.first;
     for (let i = 0; i < n; i++) {
@@ -96,6 +97,7 @@ export class ParticleMesh {
   }
 
   private gather(g: MeshGeometry, x: Float64Array, n: number, C: Float64Array, phi: Float64Array | null, grad: Float64Array | null, gradScale?: number): void {
+    if (g.order === 4 && g.d === 2) return gather2Cubic(g, x, n, C, phi, grad, gradScale);
     const { d, h, shape, order: p } = g;
     const w = this.w, dw = this.dw, f = this.first;
     const ih = (gradScale ?? 1) / h;
@@ -158,6 +160,73 @@ export class ParticleMesh {
           grad[3 * i + 2] = keep * grad[3 * i + 2] + s2 * ih;
         }
       }
+    }
+  }
+}
+
+/*
+ * The 2D cubic (p = 4) deposit and gather with the spline weights in registers: the
+ * expressions of splineWeights (bspline.ts) and the sums of the generic loops above, in
+ * the same order, so the same bits; without the weight arrays' stores and loads per
+ * particle (the generic loops' cost at 10⁶ particles).
+ */
+
+function deposit2Cubic(g: MeshGeometry, x: Float64Array, n: number, c: Float64Array, q: Float64Array): void {
+  const { h, base, shape } = g;
+  const b0 = base[0], b1 = base[1], M1 = shape[1];
+  for (let i = 0; i < n; i++) {
+    const ci = c[i];
+    if (ci === 0) continue;
+    const u = x[2 * i] / h - b0, v = x[2 * i + 1] / h - b1;
+    const fu = Math.floor(u), fv = Math.floor(v);
+    const f = u - fu, gg = 1 - f, f2 = f * f, f3 = f2 * f;
+    const e = v - fv, ge = 1 - e, e2 = e * e, e3 = e2 * e;
+    const y0 = (ge * ge * ge) / 6, y1 = (3 * e3 - 6 * e2 + 4) / 6, y2 = (-3 * e3 + 3 * e2 + 3 * e + 1) / 6, y3 = e3 / 6;
+    let row = (fu - 1) * M1 + fv - 1;
+    let wa = ci * ((gg * gg * gg) / 6);
+    q[row] += wa * y0; q[row + 1] += wa * y1; q[row + 2] += wa * y2; q[row + 3] += wa * y3;
+    row += M1;
+    wa = ci * ((3 * f3 - 6 * f2 + 4) / 6);
+    q[row] += wa * y0; q[row + 1] += wa * y1; q[row + 2] += wa * y2; q[row + 3] += wa * y3;
+    row += M1;
+    wa = ci * ((-3 * f3 + 3 * f2 + 3 * f + 1) / 6);
+    q[row] += wa * y0; q[row + 1] += wa * y1; q[row + 2] += wa * y2; q[row + 3] += wa * y3;
+    row += M1;
+    wa = ci * (f3 / 6);
+    q[row] += wa * y0; q[row + 1] += wa * y1; q[row + 2] += wa * y2; q[row + 3] += wa * y3;
+  }
+}
+
+function gather2Cubic(g: MeshGeometry, x: Float64Array, n: number, C: Float64Array, phi: Float64Array | null, grad: Float64Array | null, gradScale?: number): void {
+  const { h, base, shape } = g;
+  const b0 = base[0], b1 = base[1], M1 = shape[1];
+  const ih = (gradScale ?? 1) / h;
+  const keep = gradScale === undefined ? 0 : 1;
+  for (let i = 0; i < n; i++) {
+    const u = x[2 * i] / h - b0, v = x[2 * i + 1] / h - b1;
+    const fu = Math.floor(u), fv = Math.floor(v);
+    const f = u - fu, gg = 1 - f, f2 = f * f, f3 = f2 * f;
+    const e = v - fv, ge = 1 - e, e2 = e * e, e3 = e2 * e;
+    const y0 = (ge * ge * ge) / 6, y1 = (3 * e3 - 6 * e2 + 4) / 6, y2 = (-3 * e3 + 3 * e2 + 3 * e + 1) / 6, y3 = e3 / 6;
+    const z0 = -0.5 * ge * ge, z1 = 1.5 * e2 - 2 * e, z2 = -1.5 * e2 + e + 0.5, z3 = 0.5 * e2;
+    const row0 = (fu - 1) * M1 + fv - 1;
+    let s = 0, s0 = 0, s1 = 0;
+    for (let a = 0; a < 4; a++) {
+      const row = row0 + a * M1;
+      const c0 = C[row], c1 = C[row + 1], c2 = C[row + 2], c3 = C[row + 3];
+      // t and t1 summed left to right, as the generic loop's b = 0 … 3.
+      const t = y0 * c0 + y1 * c1 + y2 * c2 + y3 * c3;
+      const t1 = z0 * c0 + z1 * c1 + z2 * c2 + z3 * c3;
+      const wa = a === 0 ? (gg * gg * gg) / 6 : a === 1 ? (3 * f3 - 6 * f2 + 4) / 6 : a === 2 ? (-3 * f3 + 3 * f2 + 3 * f + 1) / 6 : f3 / 6;
+      const da = a === 0 ? -0.5 * gg * gg : a === 1 ? 1.5 * f2 - 2 * f : a === 2 ? -1.5 * f2 + f + 0.5 : 0.5 * f2;
+      s += wa * t;
+      s0 += da * t;
+      s1 += wa * t1;
+    }
+    if (phi) phi[i] = s;
+    if (grad) {
+      grad[2 * i] = keep * grad[2 * i] + s0 * ih;
+      grad[2 * i + 1] = keep * grad[2 * i + 1] + s1 * ih;
     }
   }
 }
