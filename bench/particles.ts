@@ -2,6 +2,7 @@ import {
   BlobEntropy, forwardScheme, Interaction, ParticleMeasure, Potential, Rng, gaussianCloud,
   logRepulsionKernel, newtonRepulsionKernel, quadraticPotential, type InteractionMethodRequest, type ParticleEnergy,
 } from '../engine/index.ts';
+import { loadWatAssembler, type WatAssembler } from '../engine/wasm/assembler.ts';
 import { pythonHas, runPeer, timeIt, type BenchRow, type BenchSuite } from './harness.ts';
 
 /** n uniform points in the unit d-ball: the aggregation equilibrium's shape, where runs spend their steps. */
@@ -20,11 +21,15 @@ function uniformBall(n: number, d: number, rng: Rng): Float64Array {
   return x;
 }
 
-/** One forward step of the aggregation scene's interaction + a quadratic potential, in ms (median). */
-function aggregationStep(n: number, d: number, method: InteractionMethodRequest, reps: number): { ms: number; describe: string } {
+/**
+ * One forward step of the aggregation scene's interaction + a quadratic potential, in ms
+ * (median); with `assembler`, the short-range pairs of P³M run as the SIMD kernel, as in
+ * `wgf run` (the Node accelerator's assembler).
+ */
+function aggregationStep(n: number, d: number, method: InteractionMethodRequest, reps: number, assembler: WatAssembler | null = null): { ms: number; describe: string } {
   const rng = new Rng(0);
   const m = new ParticleMeasure(uniformBall(n, d, rng), d);
-  const W = new Interaction(d === 2 ? logRepulsionKernel() : newtonRepulsionKernel(), { method });
+  const W = new Interaction(d === 2 ? logRepulsionKernel() : newtonRepulsionKernel(), { method, assembler });
   const scheme = forwardScheme({ energies: [W, new Potential(quadraticPotential(1))], d, dt: 1e-3 });
   const state = scheme.init(m.x);
   return { ms: timeIt(() => scheme.step(state), 0, reps, reps), describe: W.describe(n, d) };
@@ -58,6 +63,7 @@ export const particleSuite: BenchSuite = {
     const rows: BenchRow[] = [];
     const hasNumpy = pythonHas('numpy');
     const hasTorch = pythonHas('torch');
+    const assembler = await loadWatAssembler();
     if (!hasNumpy) process.stderr.write('bench: numpy not found for /usr/bin/python3 (apt-get install python3-numpy); numpy peers skipped\n');
     if (!hasTorch) process.stderr.write('bench: torch not found for /usr/bin/python3 (apt-get install python3-torch); torch peers skipped\n');
     const sizes = quick ? [1024, 4096] : [1024, 4096, 16384];
@@ -88,7 +94,7 @@ export const particleSuite: BenchSuite = {
     for (const d of [2, 3]) {
       for (const n of quick ? [1024, 4096] : [1024, 2048, 4096, 8192, 16384]) {
         const direct = aggregationStep(n, d, 'direct', n >= 8192 ? 1 : 3);
-        const mesh = aggregationStep(n, d, 'p3m', 3);
+        const mesh = aggregationStep(n, d, 'p3m', 3, assembler);
         rows.push({
           suite: 'particles', case: 'crossover: p3m vs direct (aggregation step)', size: `N=${n} d=${d}`, ours_ms: mesh.ms, ours: 'ts p3m',
           peer: 'ts direct', peer_ms: direct.ms, speedup: direct.ms / mesh.ms,
@@ -101,7 +107,7 @@ export const particleSuite: BenchSuite = {
       const ns = quick ? [10_000, 100_000] : [10_000, 100_000, 1_000_000];
       const times: number[] = [];
       for (const n of ns) {
-        const mesh = aggregationStep(n, d, 'p3m', n >= 1_000_000 ? 1 : 2);
+        const mesh = aggregationStep(n, d, 'p3m', n >= 1_000_000 ? 3 : 2, assembler);
         times.push(mesh.ms);
         const row: BenchRow = { suite: 'particles', case: 'aggregation step, p3m (uniform ball)', size: `N=${n} d=${d}`, ours_ms: mesh.ms, ours: 'ts p3m', extra: { method: mesh.describe } };
         if (n <= 10_000) {
@@ -109,7 +115,10 @@ export const particleSuite: BenchSuite = {
           row.extra!.ts_direct_ms = Math.round(direct.ms);
         }
         if (hasTorch && n <= (quick ? 10_000 : 100_000)) {
-          const peer = runPeer<{ ms: number; device: string; threads: number }>('particle_step_torch.py', { n, d, reps: n > 10_000 ? 1 : 3 });
+          // The direct O(N²) step at the sizes torch holds in this run's time: N = 10⁵ is one untimed-warm-up-free
+          // step of minutes on the CPU (10¹⁰ pairs), given 30 minutes before it counts as failed.
+          const big = n > 10_000;
+          const peer = runPeer<{ ms: number; device: string; threads: number }>('particle_step_torch.py', { n, d, reps: big ? 1 : 3, warmup: !big }, big ? 1_800_000 : 600_000);
           if (peer) Object.assign(row, { peer: `torch direct (${peer.device}, ${peer.threads} threads)`, peer_ms: peer.ms, speedup: peer.ms / mesh.ms });
         }
         rows.push(row);

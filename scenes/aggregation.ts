@@ -3,7 +3,7 @@ import {
   logRepulsionKernel, maxRadius, mean, newtonRepulsionKernel, radialKsToUniformBall, radialW1ToUniformBall, slicedW2ToUniformBall, unitSphereOutline,
 } from '../engine/index.ts';
 import { dtParam, everyFor, interactionMethodParam, metricsEveryRecords, nParam, seedParam, stepsParam } from './common.ts';
-import { dominant, pairPass, particleBytes, slicedWork, sortHintBytes, trials } from './estimate.ts';
+import { dominant, interactionCost, particleBytes, slicedWork, sortHintBytes, trials } from './estimate.ts';
 
 /** What differs between the family's members: the repulsion's kernel and the names. */
 const MEMBERS = {
@@ -49,9 +49,15 @@ export function aggregation(d: 2 | 3) {
     // 2-core machine): ~50 records per run, metrics at every 5th, keep recording under 10%.
     every: (p) => everyFor(p, 50),
     metricsEvery: metricsEveryRecords(5),
-    // Interaction: velocity and energy, one pair pass each; radial CDFs sort the radii, the sliced metric projects.
-    estimate: (p) =>
-      dominant({ 'interaction: n² pair sums': 2 * trials(p.backtracking) * pairPass(p.n, d), 'radial and sliced metrics': slicedWork(p.n, d, 64) }, particleBytes(p.n, d) + sortHintBytes(p.n, 32)),
+    // Interaction: velocity and energy, one pass each (n² pairs, or the mesh and its neighbours: the method
+    // `interaction` resolves to); radial CDFs sort the radii, the sliced metric projects.
+    estimate: (p) => {
+      const W = interactionCost(m.kernel(), p.interaction as InteractionMethodRequest, p.n, d);
+      return dominant(
+        { [`interaction: ${W.method === 'direct' ? 'n² pair sums' : `${W.method} (mesh and neighbours)`}`]: 2 * trials(p.backtracking) * W.pass, 'radial and sliced metrics': slicedWork(p.n, d, 64) },
+        particleBytes(p.n, d) + sortHintBytes(p.n, 32) + W.bytes,
+      );
+    },
     build(p, ctx) {
       const rng = new Rng(p.seed);
       const measure = new ParticleMeasure(gaussianCloud(rng, p.n, d, 0, p.s0), d);

@@ -3,7 +3,7 @@ import {
   defineScene, doubleWellPotential, gaussianCloud,
 } from '../engine/index.ts';
 import { dtParam, entropyMethodParam, everyFor, nParam, seedParam, stepsParam } from './common.ts';
-import { dominant, pairPass, particleBytes } from './estimate.ts';
+import { blobCost, dominant, particleBytes } from './estimate.ts';
 
 /**
  * Relaxation to a bimodal Gibbs law: F(μ) = ∫V dμ + σ∫ρ log ρ = σ KL(μ | e^{−V/σ}/Z) − σ log Z
@@ -45,8 +45,15 @@ export default defineScene({
   every: everyFor,
   // Blob entropy: densities and velocity (2 pair passes); the entropy's value (blob or Langevin's KDE) in the
   // energy and in the KL metric, 2 more.
-  estimate: (p) =>
-    dominant({ 'entropy: n² pair sums': ((p.entropy === 'blob' ? 2 : 0) + 2) * pairPass(p.n, p.d), 'potential and noise': 20 * p.n * p.d }, particleBytes(p.n, p.d)),
+  // Each pass is n² pairs, or the cells or mesh `entropy_method` resolves to (the wells at x₁ = ±1, ±4 standard deviations).
+  estimate: (p) => {
+    const delta = p.delta > 0 ? p.delta : 0.4 * Math.sqrt(p.temperature) * Math.pow(p.n, -1 / (p.d + 4));
+    const B = blobCost(p.n, p.d, delta, 2 + 8 * Math.sqrt(p.temperature), p.entropy_method as BlobMethodRequest);
+    return dominant(
+      { [`entropy: ${B.method === 'direct' ? 'n² pair sums' : `${B.method} sums`}`]: ((p.entropy === 'blob' ? 2 : 0) + 2) * B.pass, 'potential and noise': 20 * p.n * p.d },
+      particleBytes(p.n, p.d) + B.bytes,
+    );
+  },
   build(p, ctx) {
     const { n, d } = p;
     const sigma = p.temperature;

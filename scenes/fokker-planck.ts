@@ -4,7 +4,7 @@ import {
 } from '../engine/index.ts';
 import { BLOB_MAX_STEP, BLOB_VARIANCE_TOLERANCE, blobParticlesNeeded, blobStationaryRatio, defaultBlobWidth } from '../engine/particles/blob-width.ts';
 import { dtParam, entropyMethodParam, everyFor, nParam, seedParam, stepsParam } from './common.ts';
-import { dominant, pairPass, particleBytes, slicedWork, sortHintBytes, trials } from './estimate.ts';
+import { blobCost, dominant, particleBytes, slicedWork, sortHintBytes, trials } from './estimate.ts';
 
 /**
  * Ornstein–Uhlenbeck: F(μ) = ∫|x|²/2 dμ + σ∫ρ log ρ. From N(m0·1, s0² I) the exact
@@ -32,14 +32,20 @@ export default defineScene({
   every: everyFor,
   // Blob entropy: densities and velocity (2 pair passes); the entropy's value (blob or Langevin's KDE) 1 more;
   // the sliced W2 metric draws n exact samples.
-  estimate: (p) =>
-    dominant(
+  // Each pass is n² pairs, or the cells or mesh `entropy_method` resolves to (the cloud spans the start and the Gibbs law).
+  estimate: (p) => {
+    const sd = Math.sqrt(p.temperature);
+    const extent = Math.max(p.m0 + 4 * p.s0, 4 * sd) - Math.min(p.m0 - 4 * p.s0, -4 * sd);
+    const delta = p.delta > 0 ? p.delta : defaultBlobWidth(p.n, p.d, p.temperature).delta;
+    const B = blobCost(p.n, p.d, delta, extent, p.entropy_method as BlobMethodRequest);
+    return dominant(
       {
-        'entropy: n² pair sums': ((p.entropy === 'blob' ? 2 : 0) + 1) * trials(p.backtracking) * pairPass(p.n, p.d),
+        [`entropy: ${B.method === 'direct' ? 'n² pair sums' : `${B.method} sums`}`]: ((p.entropy === 'blob' ? 2 : 0) + 1) * trials(p.backtracking) * B.pass,
         'sliced W2 metric (32 directions)': slicedWork(p.n, p.d, 32) + 10 * p.n * p.d,
       },
-      particleBytes(p.n, p.d) + 16 * p.n * p.d + sortHintBytes(2 * p.n, 32),
-    ),
+      particleBytes(p.n, p.d) + 16 * p.n * p.d + sortHintBytes(2 * p.n, 32) + B.bytes,
+    );
+  },
   build(p, ctx) {
     const { n, d } = p;
     const sigma = p.temperature;

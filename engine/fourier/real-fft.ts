@@ -33,8 +33,12 @@ export class RealFFT {
   /** X_k, k = 0 … n/2, of the real x[xo … xo+n) into out[oo …] (interleaved, n/2 + 1 entries). */
   forward(x: ArrayLike<number>, xo: number, out: Float64Array, oo: number): void {
     const { half, buf, twiddle } = this;
-    for (let j = 0; j < this.n; j++) buf[j] = x[xo + j];
-    complexFFT(half).forward(buf, buf);
+    // x[xo … xo+n) read as n/2 interleaved complex numbers is z itself: transformed from there, no copy.
+    if (x instanceof Float64Array) complexFFT(half).forward(x.subarray(xo, xo + this.n), buf);
+    else {
+      for (let j = 0; j < this.n; j++) buf[j] = x[xo + j];
+      complexFFT(half).forward(buf, buf);
+    }
     for (let k = 0; k <= half; k++) {
       const a = k % half, b = (half - k) % half;
       const zr = buf[2 * a], zi = buf[2 * a + 1], cr = buf[2 * b], ci = -buf[2 * b + 1];
@@ -62,8 +66,8 @@ export class RealFFT {
       buf[2 * k] = er - oi;
       buf[2 * k + 1] = ei + or;
     }
-    complexFFT(half).inverse(buf, buf);
-    for (let j = 0; j < this.n; j++) out[oo + j] = buf[j];
+    // z's interleaved entries are x itself: the inverse writes straight into out.
+    complexFFT(half).inverse(buf, out.subarray(oo, oo + this.n));
   }
 }
 
@@ -120,19 +124,21 @@ function complexAxis(a: Float64Array, shape: readonly number[], axis: number, li
   let stride = 1;
   for (let j = axis + 1; j < shape.length; j++) stride *= shape[j];
   const plan = complexFFT(n);
+  // Gathered into `gathered`, transformed into `lines` (distinct arrays: the transform copies an aliased input first).
+  const gathered = Array.from({ length: RUN }, () => new Float64Array(2 * n));
   const lines = Array.from({ length: RUN }, () => new Float64Array(2 * n));
   forLines(shape, axis, limit, RUN, (base, count) => {
     for (let j = 0; j < n; j++) {
       const p = 2 * (base + j * stride);
       for (let c = 0; c < count; c++) {
-        const line = lines[c];
+        const line = gathered[c];
         line[2 * j] = a[p + 2 * c];
         line[2 * j + 1] = a[p + 2 * c + 1];
       }
     }
     for (let c = 0; c < count; c++) {
-      if (inverse) plan.inverse(lines[c], lines[c]);
-      else plan.forward(lines[c], lines[c]);
+      if (inverse) plan.inverse(gathered[c], lines[c]);
+      else plan.forward(gathered[c], lines[c]);
     }
     for (let j = 0; j < n; j++) {
       const p = 2 * (base + j * stride);

@@ -35,6 +35,8 @@ export class CellList {
   cellStart = new Int32Array(1);
   /** Original index of each sorted particle. */
   order = new Int32Array(0);
+  /** Sorted index of each original particle (the inverse of `order`). */
+  rank = new Int32Array(0);
   /** Positions in sorted order, [n, d]. */
   xs = new Float64Array(0);
   private cell = new Int32Array(0);
@@ -71,8 +73,9 @@ export class CellList {
     else this.cellStart.fill(0);
     if (this.cell.length < n) this.cell = new Int32Array(n);
     if (this.order.length !== n) this.order = new Int32Array(n);
+    if (this.rank.length !== n) this.rank = new Int32Array(n);
     if (this.xs.length !== n * d) this.xs = new Float64Array(n * d);
-    const { cell, cellStart: start, order, xs } = this;
+    const { cell, cellStart: start, order, rank, xs } = this;
     const inv = 1 / side;
     for (let i = 0; i < n; i++) {
       let c = 0;
@@ -88,6 +91,7 @@ export class CellList {
     for (let i = 0; i < n; i++) {
       const s = start[cell[i]]++;
       order[s] = i;
+      rank[i] = s;
       for (let k = 0; k < d; k++) xs[s * d + k] = x[i * d + k];
     }
     for (let c = total; c > 0; c--) start[c] = start[c - 1];
@@ -149,11 +153,23 @@ export class CellList {
     });
   }
 
-  /** Scatters a sorted per-particle array ([n, width]) back to original order, adding into `out`. */
+  /**
+   * Adds a sorted per-particle array ([n, width]) back into `out` in original order. It walks
+   * `out` in order and gathers from `sorted` (rank): at 10⁶ particles random reads cost less
+   * than the random read–modify–writes of a scatter over `order` (the same sums).
+   */
   addUnsorted(sorted: Float64Array, width: number, out: Float64Array): void {
-    const { order, n } = this;
-    for (let s = 0; s < n; s++) {
-      const i = order[s];
+    const { rank, n } = this;
+    if (width === 2) {
+      for (let i = 0; i < n; i++) {
+        const s = 2 * rank[i];
+        out[2 * i] += sorted[s];
+        out[2 * i + 1] += sorted[s + 1];
+      }
+      return;
+    }
+    for (let i = 0; i < n; i++) {
+      const s = rank[i];
       for (let k = 0; k < width; k++) out[i * width + k] += sorted[s * width + k];
     }
   }

@@ -6,6 +6,7 @@ import type { ParticleEnergy } from './energy.ts';
 import type { ParticleMeasure } from './measure.ts';
 import type { RadialKernel } from './radial-kernels.ts';
 import { MeshInteraction, type MeshOptions } from './mesh/mesh-interaction.ts';
+import type { WatAssembler } from '../wasm/assembler.ts';
 import { resolveInteractionMethod, type InteractionMethod, type InteractionMethodRequest } from './mesh/method-rule.ts';
 
 /** How the pair sum is evaluated (mesh/method-rule.ts) and the mesh accuracy (mesh/mesh-interaction.ts). */
@@ -45,6 +46,8 @@ export class Interaction implements ParticleEnergy {
   readonly request: InteractionMethodRequest;
   private readonly meshOptions: MeshOptions;
   private mesh: MeshInteraction | null = null;
+  /** The accelerator's WAT assembler once bound (the mesh's SIMD short-range kernel); undefined: the options' own. */
+  private assembler: WatAssembler | null | undefined = undefined;
 
   constructor(
     readonly W: RadialKernel,
@@ -69,16 +72,24 @@ export class Interaction implements ParticleEnergy {
 
   private meshFor(method: 'pm' | 'p3m'): MeshInteraction {
     if (!this.mesh || this.mesh.method !== method) this.mesh = new MeshInteraction(this.W, method, this.meshOptions);
+    if (this.assembler !== undefined) this.mesh.assembler = this.assembler;
     return this.mesh;
   }
 
   accelerate(acc: Accelerator, { n, d, exactValues }: { n: number; d: number; exactValues?: string }): void {
     const method = this.methodFor(n, d);
     if (method !== 'direct') {
-      // A particle mesh runs no pair loop over all N rows: float64 TypeScript (FFTs, short-range cells).
+      // A particle mesh runs no pair loop over all N rows: float64 (FFTs in TypeScript; the
+      // short-range pairs as a WebAssembly SIMD kernel where the platform assembles one).
       this.device = null;
       this.sources = null;
-      acc.record(this.name, { family: 'interaction', target: 'ts', precision: 'float64', values: 'float64', threads: 1, size: `N=${n}, d=${d}`, method: this.describe(n, d) });
+      this.assembler = acc.assembler;
+      const mesh = this.meshFor(method);
+      const simd = mesh.simdShortRange(d);
+      acc.record(this.name, {
+        family: 'interaction', target: 'ts', precision: 'float64', values: 'float64', threads: 1, size: `N=${n}, d=${d}`, method: this.describe(n, d),
+        ...(simd ? { executor: 'short-range pairs: WebAssembly SIMD' } : {}),
+      });
       return;
     }
     const form = this.W.gpu;

@@ -19,7 +19,7 @@ describe('wgf view (command line)', () => {
     [['view', 'transformer-tokens', '--set', 'd=1'], /^wgf: parameter 'd' must be at least 2 with sphere=true/],
     [['view', '--backend', 'cuda'], /^wgf: unknown --backend 'cuda' \(allowed: ts, gpu, auto\)$/],
     // Issue #11: in range but enormous, refused from the scene's estimate before anything is built.
-    [['view', 'aggregation-disk', '--set', 'n=1000000'], /^wgf: aggregation-disk with n=1000000 needs about 2\.4e13 operations per step \(limit 1\.0e11\) \[.*\]; choose smaller values or raise --max-work$/],
+    [['view', 'aggregation-disk', '--set', 'n=1000000', '--set', 'interaction=direct'], /^wgf: aggregation-disk with n=1000000, interaction=direct needs about 2\.4e13 operations per step \(limit 1\.0e11\) \[.*\]; choose smaller values or raise --max-work$/],
     [['view', 'mlp-mean-field', '--set', 'train=10000000', '--set', 'd=100'], /^wgf: mlp-mean-field with d=100, train=10000000 needs about 19\.\d GiB of memory \(limit 2\.00 GiB\) and .*raise --max-memory and --max-work$/],
     [['view', 'grid-fokker-planck', '--set', 'grid=1024', '--max-memory', '64MiB'], /^wgf: grid-fokker-planck with grid=1024 needs about 160 MiB of memory \(limit 64\.0 MiB\)/],
     [['view', '--max-memory', 'lots'], /^wgf: --max-memory must be a positive size such as 2GiB or 512MiB; got 'lots'$/],

@@ -79,10 +79,11 @@ describe('wgf view under abuse', () => {
     const c = await openClient(view.url);
     await c.until(() => c.json.some((m) => m.type === 'hello'), 'hello');
     const before = view.rssMiB();
-    c.ws.send(JSON.stringify({ type: 'params', values: { n: 1_000_000 } }));
+    // Direct pair sums at 10⁶ (auto would take P³M, which fits the limits).
+    c.ws.send(JSON.stringify({ type: 'params', values: { n: 1_000_000, interaction: 'direct' } }));
     await c.until(() => c.json.some((m) => m.type === 'paramError'), 'a refusal');
     const refusal: string = c.json.find((m) => m.type === 'paramError')!.message;
-    expect(refusal).toMatch(/^aggregation-disk with n=1000000 needs about 2\.4e13 operations per step \(limit 1\.0e11\)/);
+    expect(refusal).toMatch(/^aggregation-disk with n=1000000, interaction=direct needs about 2\.4e13 operations per step \(limit 1\.0e11\)/);
     expect(refusal).toMatch(/--max-work/);
     // The run goes on with its parameters: a reset is answered by a hello with n = 100.
     c.json.length = 0;

@@ -59,7 +59,7 @@ describe('scene estimates (memory and work per step, stated before building)', (
   it.each([
     // The cases of issue #11: in range, but enormous.
     ['mlp-mean-field', { train: 1e7, d: 100 }, /^mlp-mean-field with d=100, train=10000000 needs about 19\.\d GiB of memory \(limit 2\.00 GiB\) and about 2\.1e12 operations per step \(limit 1\.0e11\) \[memory: data/],
-    ['aggregation-disk', { n: 1e6 }, /^aggregation-disk with n=1000000 needs about 2\.4e13 operations per step \(limit 1\.0e11\)/],
+    ['aggregation-disk', { n: 1e6, interaction: 'direct' }, /^aggregation-disk with n=1000000, interaction=direct needs about 2\.4e13 operations per step \(limit 1\.0e11\)/],
     ['transformer-tokens', { n: 1e5, attention: 'sinkhorn' }, /^transformer-tokens with n=100000, attention=sinkhorn needs about 6\.1e13 operations per step \(limit 1\.0e11\) \[memory: .*; work: attention over n² pairs/],
     ['grid-diffusion-3d', { grid: 400 }, /^grid-diffusion-3d with grid=400 needs about 9\.5\d GiB of memory/],
   ])('refuses %s with %j, naming the parameters responsible and the limit', (id, raw, why) => {
@@ -70,15 +70,15 @@ describe('scene estimates (memory and work per step, stated before building)', (
 
   it('names only the parameters that make the estimate large', () => {
     // seed and dt change nothing; n does.
-    const excess = exceedsLimits(scene('aggregation-ball'), resolveParams(scene('aggregation-ball').params, { n: 300_000, seed: 4, dt: 0.01 }), DEFAULT_LIMITS);
-    expect(excess?.message).toMatch(/^aggregation-ball with n=300000 needs/);
+    const excess = exceedsLimits(scene('aggregation-ball'), resolveParams(scene('aggregation-ball').params, { n: 300_000, seed: 4, dt: 0.01, interaction: 'direct' }), DEFAULT_LIMITS);
+    expect(excess?.message).toMatch(/^aggregation-ball with n=300000, interaction=direct needs/);
   });
 
   it('grows as the mathematics says: pair sums n², training data train × d, grids cells × kernel width', () => {
     const ratio = (id: string, q: 'bytes' | 'workPerStep', a: RawParams, b: RawParams) => estimate(id, b)[q] / estimate(id, a)[q];
-    expect(ratio('aggregation-disk', 'workPerStep', { n: 100_000 }, { n: 200_000 })).toBeCloseTo(4, 1);
-    expect(ratio('fokker-planck', 'workPerStep', { n: 100_000 }, { n: 200_000 })).toBeCloseTo(4, 1);
-    expect(ratio('aggregation-disk', 'bytes', { n: 100_000 }, { n: 200_000 })).toBeCloseTo(2, 5);
+    expect(ratio('aggregation-disk', 'workPerStep', { n: 100_000, interaction: 'direct' }, { n: 200_000, interaction: 'direct' })).toBeCloseTo(4, 1);
+    expect(ratio('fokker-planck', 'workPerStep', { n: 100_000, entropy_method: 'direct' }, { n: 200_000, entropy_method: 'direct' })).toBeCloseTo(4, 1);
+    expect(ratio('aggregation-disk', 'bytes', { n: 100_000, interaction: 'direct' }, { n: 200_000, interaction: 'direct' })).toBeCloseTo(2, 5);
     expect(ratio('transformer-tokens', 'workPerStep', { n: 20_000 }, { n: 40_000 })).toBeCloseTo(4, 1);
     expect(ratio('mlp-mean-field', 'bytes', { train: 1e6, test: 1, d: 50 }, { train: 2e6, test: 1, d: 50 })).toBeCloseTo(2, 1);
     expect(ratio('mlp-mean-field', 'workPerStep', { train: 1e5, test: 1, m: 100 }, { train: 1e5, test: 1, m: 200 })).toBeCloseTo(2, 1);
@@ -89,13 +89,36 @@ describe('scene estimates (memory and work per step, stated before building)', (
     expect(estimate('transformer-tokens', { n: 4000, attention: 'sinkhorn' }).bytes).toBeGreaterThan(8 * 4000 ** 2);
   });
 
+  it('counts the method `auto` resolves to: the mesh and its neighbours are O(n log n), so 10⁶ particles fit the default limits', () => {
+    const work = (id: string, raw: RawParams) => estimate(id, raw).workPerStep;
+    for (const [id, method] of [['aggregation-disk', 'interaction'], ['aggregation-ball', 'interaction'], ['fokker-planck', 'entropy_method']] as const) {
+      // Doubling n doubles the work and a little more (the mesh is a power of two: it may stay the same size or
+      // double; the blob's mesh also refines as δ ∝ n^{−1/(d+4)} shrinks), well below the n² sums' 4.
+      const r = work(id, { n: 200_000 }) / work(id, { n: 100_000 });
+      expect(r, id).toBeGreaterThan(1.2);
+      expect(r, id).toBeLessThan(3);
+      // The direct sums at the same n are orders of magnitude dearer, and the estimate says which one it counted.
+      expect(work(id, { n: 100_000, [method]: 'direct' }), id).toBeGreaterThan(30 * work(id, { n: 100_000 }));
+      expect(estimate(id, { n: 100_000 }).note, id).toMatch(/work: (interaction: p3m|entropy: mesh)/);
+    }
+    for (const id of ['aggregation-disk', 'aggregation-ball', 'fokker-planck', 'double-well']) {
+      expect(exceedsLimits(scene(id), resolveParams(scene(id).params, { n: 1e6 }), DEFAULT_LIMITS), id).toBeNull();
+    }
+    // Mesh memory counted: the P³M estimate holds more than the particles' arrays at the same n.
+    expect(estimate('aggregation-disk', { n: 1e6 }).bytes).toBeGreaterThan(estimate('aggregation-disk', { n: 1e6, interaction: 'direct' }).bytes + 64 * 2 ** 20);
+  });
+
   // Bytes of typed arrays really held (ArrayBuffers after a garbage collection): the estimate must cover them
   // (the limit protects memory) without being more than 5× too pessimistic (it would refuse what fits).
   it.each([
     // Sizes where the scene's own arrays dominate, and a step plus a record stay under a few seconds.
     ['fokker-planck', { n: 3000 }],
-    ['double-well', { n: 3000 }],
+    // direct: the blob mesh is sized for the run's spread (both wells), which one step from the left well does not reach.
+    ['double-well', { n: 3000, entropy_method: 'direct' }],
     ['aggregation-ball', { n: 3000 }],
+    // auto: P³M (mesh 512² padded, cell list) and the blob on a mesh.
+    ['aggregation-disk', { n: 20_000 }],
+    ['fokker-planck', { n: 20_000 }],
     ['sinkhorn-flow', { n: 800, m: 800, eps: 0.1 }],
     ['grid-fokker-planck', { grid: 200 }],
     ['grid-diffusion-3d', { grid: 40 }],

@@ -198,11 +198,18 @@ function smallChi(s: number): number {
 }
 
 /**
- * Default κ = r_c/α: the Ewald short parts fall like e^{−κ²} (1.2e−4 at κ = 3, below
- * the mesh error of the default split); the screened one like κ⁴e^{−κ²}, hence κ = 5
- * (9e−9).
+ * Default κ = r_c/α: the Ewald short parts fall like e^{−κ²} per pair (1.9e−3 at κ = 2.5
+ * at the cutoff, and the dropped pairs beyond it are few), the screened one like
+ * κ⁴e^{−κ²}, hence κ = 5 (9e−9). κ = 2.5 instead of 3 visits 0.69× the pairs (the
+ * short-range pass is most of a P³M step at 10⁶ particles) and leaves the total error
+ * where the mesh puts it — relative RMS velocity error against the direct sum on the
+ * Gaussian clouds of tests/engine/particles/mesh-accuracy.test.ts (split 1.5h):
+ * 2D log, N = 12 000: 4.23e−4 (κ = 2.5) against 4.22e−4 (κ = 3); 3D Coulomb,
+ * N = 8 000: 3.58e−4 against 3.48e−4; energy 1.2e−6 against 7.2e−7 (2D),
+ * 8.8e−6 against 5.3e−6 (3D). The dropped pairs are worth ~1.5e−4 of the velocity there
+ * (N = 2000, 2D): a finer mesh split (α = 2.5h, mesh error 1.6e−4) wants κ = 3.
  */
-export const EWALD_CUTOFF = 3;
+export const EWALD_CUTOFF = 2.5;
 export const SCREENED_CUTOFF = 5;
 
 /** Family of a kernel for the method rule: which part the mesh gets and whether a short-range part is needed. */

@@ -8,6 +8,8 @@ import { shortCutoff, splitKernel, type KernelSplit } from './kernel-split.ts';
 import { DEFAULT_MAX_MESH_CELLS, defaultMeshSize, meshGeometry, type MeshGeometry } from './mesh-geometry.ts';
 import { ParticleMesh } from './particle-mesh.ts';
 import { shortRangeSums, shortRangeVelocity } from './short-range.ts';
+import { wasmShortRangeReady, wasmShortRangeVelocity } from './wasm-short-range.ts';
+import type { WatAssembler } from '../../wasm/assembler.ts';
 
 /**
  * Cells per cutoff of the short-range cell list (cell-list.ts): 2 tests fewer far
@@ -23,11 +25,14 @@ const CELL_REACH = 2;
  * - `split`: α/h, the width of the Gaussian screening in mesh cells. The long part
  *   is smooth on the scale α, and its spline interpolation error falls like
  *   (h/α)^p; the short part lives within a few α.
- * - `cutoff`: κ = r_c/α (default 3 for the Ewald splits of log and Coulomb, 5 for
+ * - `cutoff`: κ = r_c/α (default 2.5 for the Ewald splits of log and Coulomb, 5 for
  *   the generic screened split, kernel-split.ts). The short part dropped beyond r_c
  *   is below e^{−κ²} of the singular force there (Ewald), κ⁴e^{−κ²} (screened).
  * - `order`: B-spline order p (2 cloud-in-cell, 3 TSC, 4 cubic).
  * - `maxCells`: refuse larger padded meshes (memory ≈ 20 bytes per padded cell).
+ * - `assembler`: where given (the accelerator's, Interaction.accelerate), the short-range
+ *   velocity pairs run as a WebAssembly SIMD kernel (wasm-short-range.ts; the same pairs and
+ *   force, summed in another order); without one, or without SIMD, the JavaScript loops.
  *
  * Measured relative RMS force errors against the direct sum are stated in
  * tests/engine/particles/mesh-accuracy.test.ts.
@@ -38,6 +43,7 @@ export interface MeshOptions {
   cutoff?: number;
   order?: SplineOrder;
   maxCells?: number;
+  assembler?: WatAssembler | null;
 }
 
 export const MESH_DEFAULTS = { split: 1.5, order: 4 as SplineOrder, maxCells: DEFAULT_MAX_MESH_CELLS };
@@ -62,7 +68,9 @@ export class MeshInteraction {
   private phi = new Float64Array(0);
   private ws = new Float64Array(0);
   private vs = new Float64Array(0);
-  private readonly opts: Required<Omit<MeshOptions, 'mesh' | 'cutoff'>> & { mesh?: number; cutoff?: number };
+  private readonly opts: Required<Omit<MeshOptions, 'mesh' | 'cutoff' | 'assembler'>> & { mesh?: number; cutoff?: number };
+  /** The WAT assembler of the SIMD short-range kernel, or null (JavaScript loops). */
+  assembler: WatAssembler | null;
   /** Geometry of the last evaluation (for reports and tests). */
   lastGeometry: MeshGeometry | null = null;
   /**
@@ -78,7 +86,9 @@ export class MeshInteraction {
     readonly method: 'pm' | 'p3m',
     options: MeshOptions = {},
   ) {
-    this.opts = { ...MESH_DEFAULTS, ...options };
+    const { assembler = null, ...accuracy } = options;
+    this.assembler = assembler;
+    this.opts = { ...MESH_DEFAULTS, ...accuracy };
     if (method === 'pm' && W.singular) throw new ParamError(`interaction=pm needs a kernel finite at 0; '${W.name}' is singular: use p3m`);
     if (!(this.opts.split > 0)) throw new ParamError(`mesh split (α/h) must be > 0; got ${this.opts.split}`);
     if (this.opts.cutoff !== undefined && !(this.opts.cutoff > 0)) throw new ParamError(`mesh cutoff (r_c/α) must be > 0; got ${this.opts.cutoff}`);
@@ -145,7 +155,9 @@ export class MeshInteraction {
     }
     if (split.short) {
       if (vs) {
-        if (split.force && d >= 2) shortRangeVelocity(cl, ws, split.force, vs);
+        if (split.force && d >= 2) {
+          if (!wasmShortRangeVelocity(cl, ws, split.force, vs, this.assembler)) shortRangeVelocity(cl, ws, split.force, vs);
+        }
         else shortRangeSums(cl, ws, split.short, vs, false, !split.singular);
       }
       if (energy) e += shortRangeSums(cl, ws, split.short, null, true, !split.singular) + (split.singular ? 0 : 0.5 * S2 * split.short.value(0));
@@ -153,6 +165,16 @@ export class MeshInteraction {
     if (vs) this.velocityOf.set(m);
     if (v) cl.addUnsorted(this.vs, d, v);
     return e;
+  }
+
+  /**
+   * Whether the short-range velocity of N particles in d dimensions runs as the SIMD kernel
+   * with this interaction's assembler (compiles it now: a later step does not pay for it).
+   */
+  simdShortRange(d: number): boolean {
+    if (this.method !== 'p3m' || (d !== 2 && d !== 3) || !this.assembler) return false;
+    const force = splitKernel(this.W, 1, this.opts.cutoff).force;
+    return force !== null && wasmShortRangeReady(d, force.power, this.assembler);
   }
 
   private geometryFor(m: ParticleMeasure): MeshGeometry | null {

@@ -20,7 +20,7 @@ export interface PairForceTable {
   power: 0 | 1 | 2 | 3;
 }
 
-/** Table nodes over [0, 1.05κ]: Δ ≈ 3e−3 for κ = 3, a Hermite error Δ⁴|Φ⁗|/384 ≈ 1e−11 for the Ewald Φ, and 16 KiB (L1-resident). */
+/** Table nodes over [0, 1.05κ]: Δ ≈ 2.6e−3 for κ = 2.5, a Hermite error Δ⁴|Φ⁗|/384 ≈ 1e−11 for the Ewald Φ, and 16 KiB (L1-resident). */
 const INTERVALS = 1024;
 
 /** 2D Ewald split of −log r (kernel-split.ts): ∇S = −z e^{−r²/α²}/r², so Φ(t) = −e^{−t²}, p = 2. */

@@ -41,7 +41,7 @@ describe('the fixed auto rule (kernel family, N, d)', () => {
 
   it('scenes record the resolved method (scene.json `methods`) and the backend slot stays off gpu.js for mesh methods', () => {
     const big = disk.build(resolveParams(disk.params, { n: 20_000 }), { accelerator: referenceAccelerator() });
-    expect(big.info.methods?.interaction).toMatch(/^p3m \(mesh \d+ per axis padded, B-spline order 4, split α = 1.5h, cutoff 3.00α\)$/);
+    expect(big.info.methods?.interaction).toMatch(/^p3m \(mesh \d+ per axis padded, B-spline order 4, split α = 1.5h, cutoff 2.50α\)$/);
     const small = disk.build(resolveParams(disk.params, { n: 500 }), { accelerator: referenceAccelerator() });
     expect(small.info.methods?.interaction).toBe('direct');
     const forced = disk.build(resolveParams(disk.params, { n: 500, interaction: 'p3m' }), { accelerator: referenceAccelerator() });

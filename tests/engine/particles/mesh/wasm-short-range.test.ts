@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest';
+import { Interaction, ParticleMeasure, Rng, gaussianCloud, logRepulsionKernel, morseKernel, newtonRepulsionKernel, type RadialKernel } from '../../../../engine/index.ts';
+import { CellList } from '../../../../engine/particles/cell-list.ts';
+import { splitKernel } from '../../../../engine/particles/mesh/kernel-split.ts';
+import { pairForces2, pairForces3 } from '../../../../engine/particles/mesh/short-range.ts';
+import { wasmShortRangeReady, wasmShortRangeVelocity } from '../../../../engine/particles/mesh/wasm-short-range.ts';
+import { loadWatAssembler } from '../../../../engine/wasm/assembler.ts';
+
+/** The accelerator's assembler (node/backend/node-accelerator.ts loads the same one). */
+const assembler = await loadWatAssembler();
+
+/** A cloud with non-uniform weights, a few coincident pairs (r = 0 adds no force) and cell boundaries crossed. */
+function cloud(n: number, d: number, seed: number): { x: Float64Array; w: Float64Array } {
+  const rng = new Rng(seed);
+  const x = gaussianCloud(rng, n, d, 0, 0.5);
+  for (let i = 0; i < 10; i++) for (let k = 0; k < d; k++) x[(n - 1 - i) * d + k] = x[i * d + k];
+  const w = Float64Array.from({ length: n }, () => (0.5 + rng.uniform()) / n);
+  return { x, w };
+}
+
+/** Relative RMS difference of two velocity arrays. */
+function relDiff(a: Float64Array, b: Float64Array): number {
+  let e = 0, r = 0;
+  for (let i = 0; i < a.length; i++) {
+    e += (a[i] - b[i]) ** 2;
+    r += a[i] ** 2;
+  }
+  return Math.sqrt(e / r);
+}
+
+const KERNELS: [string, () => RadialKernel, number][] = [
+  ['log (Ewald, p = 2)', logRepulsionKernel, 2],
+  ['Coulomb (Ewald, p = 3)', newtonRepulsionKernel, 3],
+  ['Morse (sampled table, p = 1)', () => morseKernel(), 1],
+];
+
+describe('WebAssembly SIMD short-range pairs (P³M) against the JavaScript loops', () => {
+  it('an assembler is loaded and the runtime has WebAssembly SIMD (else the JavaScript loops run)', () => {
+    expect(assembler).not.toBeNull();
+    expect(wasmShortRangeReady(2, 2, assembler)).toBe(true);
+    expect(wasmShortRangeReady(2, 2, null)).toBe(false);
+  });
+
+  for (const [label, W, power] of KERNELS)
+    for (const d of [2, 3] as const)
+      for (const reach of [1, 2]) {
+        it(`${label}, d = ${d}, cell reach ${reach}: the same pairs and forces, summed in another order`, () => {
+          const n = d === 2 ? 6000 : 4000;
+          const { x, w } = cloud(n, d, 3 + d + reach);
+          const split = splitKernel(W(), 0.04, undefined);
+          expect(split.force?.power).toBe(power);
+          const cl = new CellList().build(x, n, d, split.cutoff, reach);
+          const ws = cl.sorted(w, 1);
+          const js = new Float64Array(n * d).fill(0.25), simd = new Float64Array(n * d).fill(0.25);
+          (d === 2 ? pairForces2 : pairForces3)(cl, ws, split.force!, js, 0, cl.dims[0]);
+          expect(wasmShortRangeVelocity(cl, ws, split.force!, simd, assembler)).toBe(true);
+          // Not vacuous: the pairs move the velocity well away from its start.
+          let moved = 0;
+          for (let i = 0; i < n * d; i++) moved = Math.max(moved, Math.abs(js[i] - 0.25));
+          expect(moved).toBeGreaterThan(1e-3);
+          expect(relDiff(js, simd)).toBeLessThan(1e-13);
+          for (let i = 0; i < n * d; i++) expect(Number.isFinite(simd[i])).toBe(true);
+        });
+      }
+
+  it('refuses d = 1 and runs nothing without an assembler (the caller runs the JavaScript loops)', () => {
+    const { x, w } = cloud(500, 1, 1);
+    const split = splitKernel(logRepulsionKernel(), 0.05, undefined);
+    const cl = new CellList().build(x, 500, 1, split.cutoff, 2);
+    const v = new Float64Array(500);
+    expect(wasmShortRangeVelocity(cl, w, split.force!, v, assembler)).toBe(false);
+    const cl2 = new CellList().build(cloud(500, 2, 1).x, 500, 2, split.cutoff, 2);
+    expect(wasmShortRangeVelocity(cl2, w, split.force!, new Float64Array(1000), null)).toBe(false);
+    expect(v.every((e) => e === 0)).toBe(true);
+  });
+
+  it('an Interaction with the assembler gives the velocity of one without, to round-off (N = 20 000, 2D)', () => {
+    const n = 20000;
+    const { x, w } = cloud(n, 2, 9);
+    const total = w.reduce((s, q) => s + q, 0);
+    const m = new ParticleMeasure(x, 2, w.map((v) => v / total));
+    const a = new Float64Array(2 * n), b = new Float64Array(2 * n);
+    new Interaction(logRepulsionKernel(), { method: 'p3m' }).addVelocity(m, a);
+    new Interaction(logRepulsionKernel(), { method: 'p3m', assembler }).addVelocity(m, b);
+    expect(relDiff(a, b)).toBeLessThan(1e-13);
+    expect(relDiff(a, new Float64Array(2 * n))).toBe(1);
+  });
+});
