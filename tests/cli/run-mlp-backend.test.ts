@@ -28,7 +28,7 @@ describe('wgf run mlp-mean-field --backend gpu', () => {
     it(`${activation}: the risk decreases like the ts run's and the choice is recorded`, async () => {
       const root = tempDir('wgf-mlp-backend-');
       const args = ['run', 'mlp-mean-field', '--set', 'm=67', '--set', 'train=251', '--set', 'test=64', '--set', `activation=${activation}`,
-        '--set', 'bias=true', '--steps', '300', '--every', '50'];
+        '--set', 'bias=true', '--steps', '300', '--every', '50', '--metrics-every', '50'];
       const run = backendRunner(args, root);
       const ts = await run('ts');
       const gpu = await run('gpu');

@@ -4,7 +4,7 @@ import { FrameStream } from '../../viewer/driver/frame-stream.ts';
 
 /** A stand-in run context: only what the stream reads (the record and the frame). */
 const ctx = (n: number, step: number) =>
-  ({ step, record: () => ({ step, t: step, energy: 0, energy_terms: {} }), sim: { frame: () => ({ data: new Float64Array(2 * n), shape: [n, 2] }) } }) as unknown as RunContext;
+  ({ step, record: () => ({ step, t: step, energy: 0, energy_terms: {} }), sim: { frame: () => ({ data: new Float64Array(2 * n), shape: [n, 2] }), companion: () => null } }) as unknown as RunContext;
 
 describe('FrameStream pacing', () => {
   beforeEach(() => vi.useFakeTimers());

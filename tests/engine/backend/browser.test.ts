@@ -35,6 +35,8 @@ beforeAll(async () => {
   const bundle = await build({
     entryPoints: [fileURLToPath(new URL('./browser-entry.ts', import.meta.url))],
     bundle: true, write: false, format: 'iife', platform: 'browser', logLevel: 'silent',
+    // wabt (engine/wasm/assembler.ts, reached through the particle mesh's SIMD kernel) requires 'fs' only on Node (as viewer/server/assets.ts).
+    external: ['fs'],
   });
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--use-gl=angle', '--use-angle=swiftshader', '--enable-unsafe-swiftshader'] });
   page = await browser.newPage();
