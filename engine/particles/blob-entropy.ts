@@ -6,6 +6,7 @@ import { blobDensitySource, blobVelocitySource, MAX_KERNEL_DIM } from '../backen
 import { DevicePairs } from './device-pairs.ts';
 import { ParamError } from '../core/params.ts';
 import { BLOB_CUTOFF2, addBlobVelocityCells, blobDensityCells } from './blob-cells.ts';
+import { addBlobPairVelocity } from './blob-pair-velocity.ts';
 import type { CellList } from './cell-list.ts';
 import { BlobMesh, defaultBlobResolution, type BlobMeshOptions } from './mesh/blob-mesh.ts';
 import { resolveBlobMethod, type BlobMethod, type BlobMethodRequest } from './mesh/method-rule.ts';
@@ -276,35 +277,12 @@ export class BlobEntropy implements ParticleEnergy {
     this.buffers(m.n);
     if (this.sums.run(m, this.delta, this.rho, v, this.temperature)) return;
     if (this.device) return this.deviceVelocity(this.device, m, v);
-    const { n, d, x, w } = m;
     const rho = this.float64Densities(m, false);
     const inv = this.inv;
-    for (let i = 0; i < n; i++) inv[i] = 1 / rho[i];
-    const delta2 = this.delta * this.delta;
-    const c = 1 / (2 * delta2);
-    const cut = CUTOFF2 * delta2;
+    for (let i = 0; i < m.n; i++) inv[i] = 1 / rho[i];
     // ∇φ(z) = −z φ(z)/δ²; velocity contribution −σ w_j ∇φ (1/ρ_i + 1/ρ_j) = σ w_j z φ (…)/δ².
-    const scale = (this.temperature * Math.pow(2 * Math.PI * delta2, -d / 2)) / delta2;
-    for (let i = 0; i < n; i++) {
-      const wi = w[i];
-      const invi = inv[i];
-      for (let j = i + 1; j < n; j++) {
-        let r2 = 0;
-        for (let k = 0; k < d; k++) {
-          const z = x[i * d + k] - x[j * d + k];
-          r2 += z * z;
-        }
-        if (r2 > cut) continue;
-        const f = scale * Math.exp(-c * r2) * (invi + inv[j]);
-        const fi = w[j] * f;
-        const fj = wi * f;
-        for (let k = 0; k < d; k++) {
-          const z = x[i * d + k] - x[j * d + k];
-          v[i * d + k] += fi * z;
-          v[j * d + k] -= fj * z;
-        }
-      }
-    }
+    const delta2 = this.delta * this.delta;
+    addBlobPairVelocity(m, this.delta, (this.temperature * Math.pow(2 * Math.PI * delta2, -m.d / 2)) / delta2, inv, v);
   }
 
   /**

@@ -1,6 +1,6 @@
 import type { ParticleEnergy } from './energy.ts';
 import type { ParticleMeasure } from './measure.ts';
-import { BLOB_CUTOFF2 } from './blob-cells.ts';
+import { addBlobPairVelocity } from './blob-pair-velocity.ts';
 import { blobDensity } from './blob-entropy.ts';
 
 /**
@@ -56,34 +56,12 @@ export class BlobPorous implements ParticleEnergy {
   }
 
   addVelocity(mm: ParticleMeasure, v: Float64Array): void {
-    const { n, d, x, w } = mm;
     const rho = this.densities(mm);
     const pw = this.pw;
-    for (let i = 0; i < n; i++) pw[i] = Math.pow(rho[i], this.m - 2);
-    const delta2 = this.delta * this.delta;
-    const c = 1 / (2 * delta2);
-    const cut = BLOB_CUTOFF2 * delta2;
+    for (let i = 0; i < mm.n; i++) pw[i] = Math.pow(rho[i], this.m - 2);
     // −c_p w_j ∇φ(z)(ρ_i^{m−2} + ρ_j^{m−2}) = c_p w_j z φ(z)(…)/δ².
-    const scale = (this.coefficient * Math.pow(2 * Math.PI * delta2, -d / 2)) / delta2;
-    for (let i = 0; i < n; i++) {
-      const wi = w[i];
-      const pi = pw[i];
-      for (let j = i + 1; j < n; j++) {
-        let r2 = 0;
-        for (let k = 0; k < d; k++) {
-          const z = x[i * d + k] - x[j * d + k];
-          r2 += z * z;
-        }
-        if (r2 > cut) continue;
-        const f = scale * Math.exp(-c * r2) * (pi + pw[j]);
-        const fi = w[j] * f;
-        const fj = wi * f;
-        for (let k = 0; k < d; k++) {
-          const z = x[i * d + k] - x[j * d + k];
-          v[i * d + k] += fi * z;
-          v[j * d + k] -= fj * z;
-        }
-      }
-    }
+    const delta2 = this.delta * this.delta;
+    addBlobPairVelocity(mm, this.delta, (this.coefficient * Math.pow(2 * Math.PI * delta2, -mm.d / 2)) / delta2, pw, v);
   }
+
 }
