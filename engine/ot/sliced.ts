@@ -1,5 +1,5 @@
 import { Rng } from '../core/rng.ts';
-import { SortHint } from '../core/sort.ts';
+import { SortHint, argsortFloat64 } from '../core/sort.ts';
 import { sortedSupport, sortedWassersteinPower } from './exact1d.ts';
 import { checkCloud, checkWeights } from './validate.ts';
 
@@ -40,9 +40,19 @@ export function slicedWassersteinPower(x: Float64Array, y: Float64Array, d: numb
   const ys = hinted ? new Float64Array(m) : null;
   let own = (n + m) * L <= HINT_MAX ? hintsOf.get(x) : undefined;
   if ((n + m) * L <= HINT_MAX && !own) hintsOf.set(x, (own = { uniform: [], weighted: [] }));
+  // A side whose positions never move (fixedPositions: a grid's cells) keeps each direction's sorted projection and order.
+  const fx = (n + m) * L <= HINT_MAX ? fixedSupports(x, d, L, opts.seed ?? 0) : null;
+  const fy = (n + m) * L <= HINT_MAX ? fixedSupports(y, d, L, opts.seed ?? 0) : null;
   let total = 0;
   for (let l = 0; l < L; l++) {
     randomDirection(rng, theta);
+    if (fx || fy) {
+      // Same permutation as the sorts below (stable, ties in index order): same bits.
+      const sx = fx ? fx.support(l, theta, a) : sortedSupport(project(x, d, theta, px), a, (own!.weighted[l] ??= [new SortHint(), new SortHint()])[0]);
+      const sy = fy ? fy.support(l, theta, b) : sortedSupport(project(y, d, theta, py), b, (own!.weighted[l] ??= [new SortHint(), new SortHint()])[1]);
+      total += sortedWassersteinPower(sx, sy, p);
+      continue;
+    }
     project(x, d, theta, px);
     project(y, d, theta, py);
     if (xs && ys) {
@@ -84,10 +94,60 @@ export function randomDirection(rng: Rng, theta: Float64Array): void {
   for (let k = 0; k < theta.length; k++) theta[k] /= norm;
 }
 
-function project(x: Float64Array, d: number, theta: Float64Array, out: Float64Array): void {
+function project(x: Float64Array, d: number, theta: Float64Array, out: Float64Array): Float64Array {
   for (let i = 0; i < out.length; i++) {
     let s = 0;
     for (let k = 0; k < d; k++) s += x[i * d + k] * theta[k];
     out[i] = s;
   }
+  return out;
+}
+
+/** Position arrays that never change (fixedPositions). */
+const fixed = new WeakSet<Float64Array>();
+const fixedCache = new WeakMap<Float64Array, Map<string, FixedSupports>>();
+
+/**
+ * Declares that the positions in `x` will never change (e.g. a grid's cell centres,
+ * energy/cloud-grid-distance.ts gridCellCloud): sliced distances then keep, per direction,
+ * the sorted projection of `x` and its order, and each later call only gathers the
+ * weights in that order — O(points) per direction, no projection and no sort.
+ */
+export function fixedPositions(x: Float64Array): Float64Array {
+  fixed.add(x);
+  return x;
+}
+
+/** The sorted projections of fixed positions on the L seeded directions, computed at first use. */
+class FixedSupports {
+  private readonly xs: Float64Array[] = [];
+  private readonly perm: Uint32Array[] = [];
+  constructor(private readonly x: Float64Array, private readonly d: number) {}
+
+  /** [sorted projection on direction l, the weights w in that order]. */
+  support(l: number, theta: Float64Array, w: Float64Array): [Float64Array, Float64Array] {
+    if (!this.xs[l]) {
+      const n = this.x.length / this.d;
+      const px = project(this.x, this.d, theta, new Float64Array(n));
+      const idx = argsortFloat64(px, new Uint32Array(n));
+      const xs = new Float64Array(n);
+      for (let k = 0; k < n; k++) xs[k] = px[idx[k]];
+      this.xs[l] = xs;
+      this.perm[l] = idx;
+    }
+    const idx = this.perm[l];
+    const ws = new Float64Array(idx.length);
+    for (let k = 0; k < idx.length; k++) ws[k] = w[idx[k]];
+    return [this.xs[l], ws];
+  }
+}
+
+function fixedSupports(x: Float64Array, d: number, L: number, seed: number): FixedSupports | null {
+  if (!fixed.has(x)) return null;
+  let byKey = fixedCache.get(x);
+  if (!byKey) fixedCache.set(x, (byKey = new Map()));
+  const key = `${d}|${L}|${seed}`;
+  let f = byKey.get(key);
+  if (!f) byKey.set(key, (f = new FixedSupports(x, d)));
+  return f;
 }

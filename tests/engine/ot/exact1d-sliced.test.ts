@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { wassersteinPower1d } from '../../../engine/ot/exact1d.ts';
 import { sinkhorn } from '../../../engine/ot/sinkhorn.ts';
-import { slicedWassersteinPower } from '../../../engine/ot/sliced.ts';
+import { fixedPositions, slicedWassersteinPower } from '../../../engine/ot/sliced.ts';
+import { Rng } from '../../../engine/core/rng.ts';
 import { shifted, uniformCloud } from './clouds.ts';
 
 describe('exact 1D W_p', () => {
@@ -57,5 +58,25 @@ describe('sliced W2', () => {
     expect(sw).toBeLessThanOrEqual(2 * sinkhorn(x, y, 3, { eps: 1e-3, tol: 1e-6 }).value);
     expect(slicedWassersteinPower(x, y, 3, { directions: 50, seed: 1 })).toBe(sw);
     expect(slicedWassersteinPower(x, y, 3, { directions: 50, seed: 2 })).not.toBe(sw);
+  });
+});
+
+describe('sliced W2 with fixed positions (a grid\'s cells)', () => {
+  it('gives the same bits as the plain computation, on either side, as the weights change from call to call', () => {
+    const rng = new Rng(11);
+    const d = 2, m = 503, n = 97;
+    const cells = fixedPositions(Float64Array.from({ length: m * d }, () => rng.uniform()));
+    const copy = cells.slice(); // the same positions, not declared fixed
+    const x = Float64Array.from({ length: n * d }, () => rng.normal());
+    for (let call = 0; call < 4; call++) {
+      const w = Float64Array.from({ length: m }, (_, i) => (i % 7 === call ? 0 : rng.uniform())); // zeros included
+      const v = Float64Array.from({ length: n }, () => rng.uniform());
+      for (let k = 0; k < x.length; k++) x[k] += 0.05 * rng.normal(); // the cloud moves, the cells do not
+      const opts = { directions: 24, seed: 5 };
+      expect(slicedWassersteinPower(x, cells, d, { ...opts, wx: v, wy: w })).toBe(slicedWassersteinPower(x, copy, d, { ...opts, wx: v, wy: w }));
+      expect(slicedWassersteinPower(cells, x, d, { ...opts, wx: w, wy: v })).toBe(slicedWassersteinPower(copy, x, d, { ...opts, wx: w, wy: v }));
+      const w2 = Float64Array.from({ length: m }, () => rng.uniform());
+      expect(slicedWassersteinPower(cells, cells, d, { ...opts, wx: w, wy: w2 })).toBe(slicedWassersteinPower(copy, copy.slice(), d, { ...opts, wx: w, wy: w2 }));
+    }
   });
 });
