@@ -5,7 +5,8 @@ import {
 } from '../engine/index.ts';
 import { BLOB_MAX_STEP, defaultBlobWidth } from '../engine/particles/blob-width.ts';
 import { entropyMethodParam, nParam } from './common.ts';
-import { jkoEstimate, pairPass } from './estimate.ts';
+import { jkoEstimate, pairPass, type JkoCost } from './estimate.ts';
+import type { SceneEstimate } from '../engine/index.ts';
 
 /**
  * The comparison scenes (issue #15): one free energy, discretized as particles (forward
@@ -52,6 +53,15 @@ function againstReference(grid: Grid, name: string, at: (t: number) => Float64Ar
  * compare-fokker-planck run's wall time when it recorded every step).
  */
 const recordEvery = (p: { steps: number }) => Math.max(1, Math.round(p.steps / 20));
+
+/**
+ * A comparison's cost: the grid's JKO estimate (with `metricPasses` O(cells) record passes)
+ * plus the particles' positions and work arrays and `pairPasses` O(n²) passes per step.
+ */
+const compareEstimate = (metricPasses: number, pairPasses: number) => (p: JkoCost & { d: number; n: number }): SceneEstimate => {
+  const j = jkoEstimate(p, p.d, metricPasses);
+  return { bytes: j.bytes + 64 * p.n * p.d, workPerStep: j.workPerStep + pairPasses * pairPass(p.n, p.d), note: j.note };
+};
 
 const compareParams = (d: { grid: number; dt: number; steps: number; eps: number; n: number }) => ({
   ...jkoParams({ grid: d.grid, dt: d.dt, steps: d.steps, eps: d.eps, maxGrid: 4096 }),
@@ -115,10 +125,7 @@ export const compareFokkerPlanck = defineScene({
     s0: { type: 'number', default: 0.3, min: 0.05, max: 2, description: 'initial standard deviation' },
   },
   every: recordEvery,
-  estimate: (p) => {
-    const j = jkoEstimate(p, p.d, 5);
-    return { bytes: j.bytes + 64 * p.n * p.d, workPerStep: j.workPerStep + 2 * pairPass(p.n, p.d), note: j.note };
-  },
+  estimate: compareEstimate(5, 2),
   build(p, ctx) {
     const quadratic = p.potential === 'quadratic';
     const sigma = p.temperature;
@@ -170,10 +177,7 @@ export const compareAggregationDiffusion = defineScene({
     s0: { type: 'number', default: 1, min: 0.05, max: 2, description: 'initial standard deviation' },
   },
   every: recordEvery,
-  estimate: (p) => {
-    const j = jkoEstimate(p, p.d, 6);
-    return { bytes: j.bytes + 64 * p.n * p.d, workPerStep: j.workPerStep + 3 * pairPass(p.n, p.d), note: j.note };
-  },
+  estimate: compareEstimate(6, 3),
   build(p, ctx) {
     const c = p.attraction, sigma = p.temperature;
     // The OU blob width for the stationary variance σ/c (defaultBlobWidth is in units of √temperature at unit stiffness).
@@ -211,10 +215,7 @@ export const comparePorousMedium = defineScene({
     t0: { type: 'number', default: 0.01, min: 0, minExclusive: true, max: 10, description: 'Barenblatt time of the initial profile' },
   },
   every: recordEvery,
-  estimate: (p) => {
-    const j = jkoEstimate(p, p.d, 2);
-    return { bytes: j.bytes + 64 * p.n * p.d, workPerStep: j.workPerStep + 2 * pairPass(p.n, p.d), note: j.note };
-  },
+  estimate: compareEstimate(2, 2),
   build(p, ctx) {
     const exact = barenblatt(p.m, p.d);
     const r2 = (x: Float64Array) => x.reduce((s, v) => s + v * v, 0);

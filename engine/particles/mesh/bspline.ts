@@ -11,6 +11,19 @@
  */
 export type SplineOrder = 2 | 3 | 4;
 
+/** Cubic B-spline (order 4) weights at fraction f ∈ [0, 1) into w[o … o+3] and their derivatives into dw[o …]. */
+export function cubicWeights(f: number, w: Float64Array, dw: Float64Array, o: number): void {
+  const g = 1 - f, f2 = f * f, f3 = f2 * f;
+  w[o] = (g * g * g) / 6;
+  w[o + 1] = (3 * f3 - 6 * f2 + 4) / 6;
+  w[o + 2] = (-3 * f3 + 3 * f2 + 3 * f + 1) / 6;
+  w[o + 3] = f3 / 6;
+  dw[o] = -0.5 * g * g;
+  dw[o + 1] = 1.5 * f2 - 2 * f;
+  dw[o + 2] = -1.5 * f2 + f + 0.5;
+  dw[o + 3] = 0.5 * f2;
+}
+
 /**
  * Weights B(u − m) into w[o … o+p) and derivatives dB/du into dw[o …]; returns the
  * first node index.
@@ -18,15 +31,7 @@ export type SplineOrder = 2 | 3 | 4;
 export function splineWeights(p: SplineOrder, u: number, w: Float64Array, dw: Float64Array, o: number): number {
   if (p === 4) {
     const fl = Math.floor(u);
-    const f = u - fl, g = 1 - f, f2 = f * f, f3 = f2 * f;
-    w[o] = (g * g * g) / 6;
-    w[o + 1] = (3 * f3 - 6 * f2 + 4) / 6;
-    w[o + 2] = (-3 * f3 + 3 * f2 + 3 * f + 1) / 6;
-    w[o + 3] = f3 / 6;
-    dw[o] = -0.5 * g * g;
-    dw[o + 1] = 1.5 * f2 - 2 * f;
-    dw[o + 2] = -1.5 * f2 + f + 0.5;
-    dw[o + 3] = 0.5 * f2;
+    cubicWeights(u - fl, w, dw, o);
     return fl - 1;
   }
   if (p === 3) {

@@ -1,5 +1,5 @@
 import { halfSpectrumShape, irfftN, rfftN } from '../../fourier/real-fft.ts';
-import { splineWeights } from './bspline.ts';
+import { cubicWeights, splineWeights } from './bspline.ts';
 import { greenSpectrum } from './green.ts';
 import type { MeshGeometry } from './mesh-geometry.ts';
 
@@ -233,19 +233,6 @@ function gather2Cubic(g: MeshGeometry, x: Float64Array, n: number, C: Float64Arr
   }
 }
 
-/** Cubic B-spline weights and derivatives at fraction f into w[o … o+3], dw[o …] (splineWeights' expressions). */
-function cubic(f: number, w: Float64Array, dw: Float64Array, o: number): void {
-  const g = 1 - f, f2 = f * f, f3 = f2 * f;
-  w[o] = (g * g * g) / 6;
-  w[o + 1] = (3 * f3 - 6 * f2 + 4) / 6;
-  w[o + 2] = (-3 * f3 + 3 * f2 + 3 * f + 1) / 6;
-  w[o + 3] = f3 / 6;
-  dw[o] = -0.5 * g * g;
-  dw[o + 1] = 1.5 * f2 - 2 * f;
-  dw[o + 2] = -1.5 * f2 + f + 0.5;
-  dw[o + 3] = 0.5 * f2;
-}
-
 /** The 3D cubic deposit: the generic loop's sums, with the innermost four nodes unrolled (same bits). */
 function deposit3Cubic(g: MeshGeometry, x: Float64Array, n: number, c: Float64Array, q: Float64Array, w: Float64Array): void {
   const { h, base, shape } = g;
@@ -256,9 +243,9 @@ function deposit3Cubic(g: MeshGeometry, x: Float64Array, n: number, c: Float64Ar
     if (ci === 0) continue;
     const u0 = x[3 * i] / h - base[0], u1 = x[3 * i + 1] / h - base[1], u2 = x[3 * i + 2] / h - base[2];
     const f0 = Math.floor(u0), f1 = Math.floor(u1), f2 = Math.floor(u2);
-    cubic(u0 - f0, w, dw, 0);
-    cubic(u1 - f1, w, dw, 4);
-    cubic(u2 - f2, w, dw, 8);
+    cubicWeights(u0 - f0, w, dw, 0);
+    cubicWeights(u1 - f1, w, dw, 4);
+    cubicWeights(u2 - f2, w, dw, 8);
     const z0 = w[8], z1 = w[9], z2 = w[10], z3 = w[11];
     for (let a = 0; a < 4; a++) {
       const wa = ci * w[a];
@@ -283,9 +270,9 @@ function gather3Cubic(g: MeshGeometry, x: Float64Array, n: number, C: Float64Arr
   for (let i = 0; i < n; i++) {
     const u0 = x[3 * i] / h - base[0], u1 = x[3 * i + 1] / h - base[1], u2 = x[3 * i + 2] / h - base[2];
     const f0 = Math.floor(u0), f1 = Math.floor(u1), f2 = Math.floor(u2);
-    cubic(u0 - f0, w, dw, 0);
-    cubic(u1 - f1, w, dw, 4);
-    cubic(u2 - f2, w, dw, 8);
+    cubicWeights(u0 - f0, w, dw, 0);
+    cubicWeights(u1 - f1, w, dw, 4);
+    cubicWeights(u2 - f2, w, dw, 8);
     const z0 = w[8], z1 = w[9], z2 = w[10], z3 = w[11];
     const e0 = dw[8], e1 = dw[9], e2 = dw[10], e3 = dw[11];
     let s = 0, s0 = 0, s1 = 0, s2 = 0;
