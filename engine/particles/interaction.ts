@@ -6,7 +6,9 @@ import type { ParticleEnergy } from './energy.ts';
 import type { ParticleMeasure } from './measure.ts';
 import type { RadialKernel } from './radial-kernels.ts';
 import { MeshInteraction, type MeshOptions } from './mesh/mesh-interaction.ts';
+import { MIN_POOL_PARTICLES } from './mesh/wasm-short-range.ts';
 import type { WatAssembler } from '../wasm/assembler.ts';
+import type { RowExecutor } from '../core/row-kernel.ts';
 import { resolveInteractionMethod, type InteractionMethod, type InteractionMethodRequest } from './mesh/method-rule.ts';
 
 /** How the pair sum is evaluated (mesh/method-rule.ts) and the mesh accuracy (mesh/mesh-interaction.ts). */
@@ -48,6 +50,8 @@ export class Interaction implements ParticleEnergy {
   private mesh: MeshInteraction | null = null;
   /** The accelerator's WAT assembler once bound (the mesh's SIMD short-range kernel); undefined: the options' own. */
   private assembler: WatAssembler | null | undefined = undefined;
+  /** The accelerator's row pool once bound (the SIMD short-range pairs' threads), or null. */
+  private rows: RowExecutor | null = null;
 
   constructor(
     readonly W: RadialKernel,
@@ -72,23 +76,35 @@ export class Interaction implements ParticleEnergy {
 
   private meshFor(method: 'pm' | 'p3m'): MeshInteraction {
     if (!this.mesh || this.mesh.method !== method) this.mesh = new MeshInteraction(this.W, method, this.meshOptions);
-    if (this.assembler !== undefined) this.mesh.assembler = this.assembler;
+    if (this.assembler !== undefined) {
+      this.mesh.assembler = this.assembler;
+      this.mesh.rows = this.rows;
+    }
     return this.mesh;
   }
 
   accelerate(acc: Accelerator, { n, d, exactValues }: { n: number; d: number; exactValues?: string }): void {
     const method = this.methodFor(n, d);
     if (method !== 'direct') {
-      // A particle mesh runs no pair loop over all N rows: float64 (FFTs in TypeScript; the
-      // short-range pairs as a WebAssembly SIMD kernel where the platform assembles one).
+      // A particle mesh runs no pair loop over all N rows: float64 (FFTs in TypeScript). Its
+      // short-range pairs: under `--backend ts` (the float64 TypeScript reference) the
+      // JavaScript loop in this thread; under gpu and auto the WebAssembly SIMD kernel where
+      // the platform assembles one, split over the row pool from MIN_POOL_PARTICLES on.
       this.device = null;
       this.sources = null;
-      this.assembler = acc.assembler;
+      const accelerated = acc.request !== 'ts';
+      this.assembler = accelerated ? acc.assembler : null;
+      this.rows = null;
       const mesh = this.meshFor(method);
-      const simd = mesh.simdShortRange(d);
+      const simd = accelerated && mesh.simdShortRange(d);
+      if (simd && n >= MIN_POOL_PARTICLES) this.rows = mesh.rows = acc.rows();
+      const threads = simd ? mesh.shortRangeThreads(n) : 1;
+      const pairs = method !== 'p3m' || this.W.name === 'quadratic' ? null
+        : simd ? `short-range pairs: WebAssembly SIMD${threads > 1 ? ` ×${threads} threads` : ''}`
+        : `short-range pairs: TypeScript loop${accelerated ? ' (no WebAssembly SIMD here)' : ''}`;
       acc.record(this.name, {
-        family: 'interaction', target: 'ts', precision: 'float64', values: 'float64', threads: 1, size: `N=${n}, d=${d}`, method: this.describe(n, d),
-        ...(simd ? { executor: 'short-range pairs: WebAssembly SIMD' } : {}),
+        family: 'interaction', target: 'ts', precision: 'float64', values: 'float64', threads, size: `N=${n}, d=${d}`, method: this.describe(n, d),
+        ...(pairs ? { executor: pairs } : {}),
       });
       return;
     }

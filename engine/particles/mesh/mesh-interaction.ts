@@ -8,8 +8,9 @@ import { shortCutoff, splitKernel, type KernelSplit } from './kernel-split.ts';
 import { DEFAULT_MAX_MESH_CELLS, defaultMeshSize, meshGeometry, type MeshGeometry } from './mesh-geometry.ts';
 import { ParticleMesh } from './particle-mesh.ts';
 import { shortRangeSums, shortRangeVelocity } from './short-range.ts';
-import { wasmShortRangeReady, wasmShortRangeVelocity } from './wasm-short-range.ts';
+import { MIN_POOL_PARTICLES, wasmShortRangeReady, wasmShortRangeVelocity } from './wasm-short-range.ts';
 import type { WatAssembler } from '../../wasm/assembler.ts';
+import type { RowExecutor } from '../../core/row-kernel.ts';
 
 /**
  * Cells per cutoff of the short-range cell list (cell-list.ts): 2 tests fewer far
@@ -33,6 +34,9 @@ const CELL_REACH = 2;
  * - `assembler`: where given (the accelerator's, Interaction.accelerate), the short-range
  *   velocity pairs run as a WebAssembly SIMD kernel (wasm-short-range.ts; the same pairs and
  *   force, summed in another order); without one, or without SIMD, the JavaScript loops.
+ * - `rows`: where given (the accelerator's row pool, Interaction.accelerate) with the
+ *   assembler, the SIMD short-range pairs of N ≥ MIN_POOL_PARTICLES particles are split over
+ *   its threads (the same bits as in one thread: wasm-short-range.ts).
  *
  * Measured relative RMS force errors against the direct sum are stated in
  * tests/engine/particles/mesh-accuracy.test.ts.
@@ -44,6 +48,7 @@ export interface MeshOptions {
   order?: SplineOrder;
   maxCells?: number;
   assembler?: WatAssembler | null;
+  rows?: RowExecutor | null;
 }
 
 export const MESH_DEFAULTS = { split: 1.5, order: 4 as SplineOrder, maxCells: DEFAULT_MAX_MESH_CELLS };
@@ -68,9 +73,11 @@ export class MeshInteraction {
   private phi = new Float64Array(0);
   private ws = new Float64Array(0);
   private vs = new Float64Array(0);
-  private readonly opts: Required<Omit<MeshOptions, 'mesh' | 'cutoff' | 'assembler'>> & { mesh?: number; cutoff?: number };
+  private readonly opts: Required<Omit<MeshOptions, 'mesh' | 'cutoff' | 'assembler' | 'rows'>> & { mesh?: number; cutoff?: number };
   /** The WAT assembler of the SIMD short-range kernel, or null (JavaScript loops). */
   assembler: WatAssembler | null;
+  /** The row pool the SIMD short-range pairs are split over, or null (this thread). */
+  rows: RowExecutor | null;
   /** Geometry of the last evaluation (for reports and tests). */
   lastGeometry: MeshGeometry | null = null;
   /**
@@ -86,8 +93,9 @@ export class MeshInteraction {
     readonly method: 'pm' | 'p3m',
     options: MeshOptions = {},
   ) {
-    const { assembler = null, ...accuracy } = options;
+    const { assembler = null, rows = null, ...accuracy } = options;
     this.assembler = assembler;
+    this.rows = rows;
     this.opts = { ...MESH_DEFAULTS, ...accuracy };
     if (method === 'pm' && W.singular) throw new ParamError(`interaction=pm needs a kernel finite at 0; '${W.name}' is singular: use p3m`);
     if (!(this.opts.split > 0)) throw new ParamError(`mesh split (α/h) must be > 0; got ${this.opts.split}`);
@@ -156,7 +164,7 @@ export class MeshInteraction {
     if (split.short) {
       if (vs) {
         if (split.force && d >= 2) {
-          if (!wasmShortRangeVelocity(cl, ws, split.force, vs, this.assembler)) shortRangeVelocity(cl, ws, split.force, vs);
+          if (!wasmShortRangeVelocity(cl, ws, split.force, vs, this.assembler, this.rows)) shortRangeVelocity(cl, ws, split.force, vs);
         }
         else shortRangeSums(cl, ws, split.short, vs, false, !split.singular);
       }
@@ -175,6 +183,11 @@ export class MeshInteraction {
     if (this.method !== 'p3m' || (d !== 2 && d !== 3) || !this.assembler) return false;
     const force = splitKernel(this.W, 1, this.opts.cutoff).force;
     return force !== null && wasmShortRangeReady(d, force.power, this.assembler);
+  }
+
+  /** Threads the SIMD short-range pairs of N particles are split over (1: this thread). */
+  shortRangeThreads(n: number): number {
+    return this.rows && this.rows.threads > 1 && n >= MIN_POOL_PARTICLES ? this.rows.threads : 1;
   }
 
   private geometryFor(m: ParticleMeasure): MeshGeometry | null {

@@ -1,6 +1,7 @@
 import type { CellList } from '../cell-list.ts';
 import { compileWat, type WatAssembler } from '../../wasm/assembler.ts';
 import type { PairForceTable } from './pair-force-table.ts';
+import type { RowExecutor, RowKernel } from '../../core/row-kernel.ts';
 
 /**
  * The P³M short-range velocity (short-range.ts pairForces2/pairForces3) as a WebAssembly
@@ -16,9 +17,13 @@ import type { PairForceTable } from './pair-force-table.ts';
  * that far candidates read inside the table; their force is masked to +0), two 32-byte
  * loads of the interleaved table [Φ_i, Φ′_iΔ, Φ_{i+1}, Φ′_{i+1}Δ] per lane, the Hermite
  * cubic, the mask, then s's two accumulators and t's velocity (a load, an add, a store
- * per partner: a masked partner gets +0). Iterations where neither lane is kept skip
- * the arithmetic. Memory of the instance: [table | stencil runs | cellStart | xs | ws | vs],
- * the glue copies the cell list in and vs out (O(n) per call against O(n·pairs)).
+ * per partner: a masked partner gets +0; t + 1 past the end of the run is not written at
+ * all, since it may belong to cells another thread writes). Iterations where neither lane
+ * is kept skip the arithmetic. The memory is imported (plain for a call in one thread,
+ * shared for a row pool): [table | stencil runs per strip | cellStart | xs | ws | vs], the
+ * glue copies the cell list in and vs out (O(n) per call against O(n·pairs)). The strips
+ * and their two phases (wasmShortRangeVelocity) fix the order of every sum, so the bits do
+ * not depend on the thread count.
  *
  * Why: the JavaScript loop costs ~14 ns per kept pair at 10⁶ particles (bounds checks,
  * one lane), most of a P³M step; WebAssembly spec: SIMD (v128, f64x2, i32x4.trunc_sat_f64x2_s_zero).
@@ -35,7 +40,7 @@ function pick(la: number, lb: number): string {
 const g = (x: string) => `(local.get $${x})`;
 
 /** The WAT text of the kernel for dimension d ∈ {2, 3} and force power p (pair-force-table.ts). */
-export function wasmShortRangeWat(d: 2 | 3, power: 0 | 1 | 2 | 3): string {
+export function wasmShortRangeWat(d: 2 | 3, power: 0 | 1 | 2 | 3, shared = false): string {
   const axes = d === 2 ? ['x', 'y'] : ['x', 'y', 'z'];
   const den = power === 2 ? g('r2') : power === 3 ? `(f64x2.mul ${g('r2')} ${g('r')})` : power === 1 ? g('r') : null;
   // Positions of t and t + 1 (16·d bytes from pt) as one f64x2 per axis.
@@ -52,13 +57,17 @@ export function wasmShortRangeWat(d: 2 | 3, power: 0 | 1 | 2 | 3): string {
          (local.set $Y (i8x16.shuffle ${pick(1, 0)} ${g('A')} ${g('C')}))
          (local.set $Z (i8x16.shuffle ${pick(0, 1)} ${g('B')} ${g('C')}))`;
   // t's and (t + 1)'s velocity += w_s·f, f = (fx, fy[, fz]) of each lane.
-  const scatter =
+  const scatterBoth =
     d === 2
       ? `(v128.store ${g('pv')} (f64x2.add (v128.load ${g('pv')}) (f64x2.mul ${g('WI')} (i8x16.shuffle ${pick(0, 0)} ${g('FX')} ${g('FY')}))))
          (v128.store offset=16 ${g('pv')} (f64x2.add (v128.load offset=16 ${g('pv')}) (f64x2.mul ${g('WI')} (i8x16.shuffle ${pick(1, 1)} ${g('FX')} ${g('FY')}))))`
       : `(v128.store ${g('pv')} (f64x2.add (v128.load ${g('pv')}) (f64x2.mul ${g('WI')} (i8x16.shuffle ${pick(0, 0)} ${g('FX')} ${g('FY')}))))
          (v128.store offset=16 ${g('pv')} (f64x2.add (v128.load offset=16 ${g('pv')}) (f64x2.mul ${g('WI')} (i8x16.shuffle ${pick(0, 1)} ${g('FZ')} ${g('FX')}))))
          (v128.store offset=32 ${g('pv')} (f64x2.add (v128.load offset=32 ${g('pv')}) (f64x2.mul ${g('WI')} (i8x16.shuffle ${pick(1, 1)} ${g('FY')} ${g('FZ')}))))`;
+  // t's velocity alone (lane 0), the same f64 operations as lane 0 of scatterBoth.
+  const scatterFirst = axes
+    .map((a, k) => `(f64.store offset=${8 * k} ${g('pv')} (f64.add (f64.load offset=${8 * k} ${g('pv')}) (f64.mul (f64x2.extract_lane 0 ${g('WI')}) (f64x2.extract_lane 0 ${g(`F${a.toUpperCase()}`)}))))`)
+    .join('\n           ');
   const pairBody = `
          (local.set $pt (i32.add ${g('oX')} (i32.mul ${g('t')} (i32.const ${8 * d}))))
          ${loadPositions}
@@ -90,7 +99,12 @@ export function wasmShortRangeWat(d: 2 | 3, power: 0 | 1 | 2 | 3): string {
            (local.set $WT (v128.load (i32.add ${g('oW')} (i32.shl ${g('t')} (i32.const 3)))))
            ${axes.map((a) => `(local.set $S${a} (f64x2.sub ${g(`S${a}`)} (f64x2.mul ${g('WT')} ${g(`F${a.toUpperCase()}`)})))`).join('\n           ')}
            (local.set $pv (i32.add ${g('oV')} (i32.mul ${g('t')} (i32.const ${8 * d}))))
-           ${scatter}))
+           ;; t + 1 past the run: only t is written (t + 1 may be another strip's particle, written by
+           ;; another thread at this moment: a load and store of it, even adding +0, could lose its update)
+           (if (i32.lt_u (i32.add ${g('t')} (i32.const 1)) ${g('t1')}) (then
+           ${scatterBoth})
+           (else
+           ${scatterFirst}))))
          (local.set $t (i32.add ${g('t')} (i32.const 2)))`;
   // Runs of the half stencil into the scratch at oR (int32 pairs [start, end)), as stencilRuns in short-range.ts; entry 0 is s + 1.
   const startAt = (cell: string) => `(i32.load (i32.add ${g('oS')} (i32.shl ${cell} (i32.const 2))))`;
@@ -177,7 +191,7 @@ export function wasmShortRangeWat(d: 2 | 3, power: 0 | 1 | 2 | 3): string {
   const v128s = ['A', 'B', 'C', 'X', 'Y', 'Z', 'M', 'U', 'I', 'r2', 'r', 'V0', 'V1', 'H0', 'H1', 'P', 'WT', 'WI', 'CUT2', 'SCALE', 'UMAX', 'ZERO', 'TWO', 'THREE', 'BOTH', 'FIRST',
     ...axes.flatMap((a) => [`I${a}`, `Z${a}`, `F${a.toUpperCase()}`, `S${a}`])];
   return `(module
-  (memory (export "memory") 1)
+  (import "m" "memory" (memory 1 ${shared ? `${MAX_PAGES} shared` : ''}))
   (func (export "pairs") (param $row0 i32) (param $row1 i32) (param $D0 i32) (param $D1 i32) (param $D2 i32) (param $k i32)
     (param $oT i32) (param $oR i32) (param $oS i32) (param $oX i32) (param $oW i32) (param $oV i32)
     (param $cut2 f64) (param $scale f64) (param $umax f64)
@@ -199,65 +213,191 @@ export function wasmShortRangeWat(d: 2 | 3, power: 0 | 1 | 2 | 3): string {
       (br $cx_loop)))))`;
 }
 
-/** One instance of a compiled kernel (own memory), grown as the cell lists grow. */
-interface Instance {
-  pairs: (...args: number[]) => void;
-  memory: WebAssembly.Memory;
-}
 
-/** Compiled kernels per assembler, by `${d}|${power}` (null: no SIMD, or none could be built). */
+/** Pages of a shared memory's maximum (4 GiB, all a wasm32 memory addresses; a shared memory must declare one). */
+const MAX_PAGES = 65536;
+
+/**
+ * Fewest particles for which the pairs are split over a row pool: each of the two phases is
+ * one pool call (a round trip of ~0.1 ms), against ~0.4 µs of pairs per particle.
+ */
+export const MIN_POOL_PARTICLES = 16384;
+
+type PairsFn = (...args: number[]) => void;
+
+/** Compiled kernels per assembler, by `${d}|${power}|${shared}` (null: no SIMD, or none could be built). */
 const modules = new WeakMap<WatAssembler, Map<string, WebAssembly.Module | null>>();
-const instances = new WeakMap<WebAssembly.Module, Instance>();
 
-/** This thread's instance of the kernel for (d, power), or null without an assembler or WebAssembly SIMD. */
-function instanceFor(d: 2 | 3, power: 0 | 1 | 2 | 3, assembler: WatAssembler): Instance | null {
+/** The kernel for (d, power) on a plain or a shared memory, compiled once per assembler; null without SIMD. */
+function moduleFor(d: 2 | 3, power: 0 | 1 | 2 | 3, shared: boolean, assembler: WatAssembler | null | undefined): WebAssembly.Module | null {
+  if (!assembler) return null;
   let byKey = modules.get(assembler);
   if (!byKey) modules.set(assembler, (byKey = new Map()));
-  const key = `${d}|${power}`;
-  if (!byKey.has(key)) byKey.set(key, compileWat(wasmShortRangeWat(d, power), assembler));
-  const mod = byKey.get(key);
-  if (!mod) return null;
-  let w = instances.get(mod);
-  if (!w) {
-    const ex = new WebAssembly.Instance(mod, {}).exports;
-    instances.set(mod, (w = { pairs: ex.pairs as (...args: number[]) => void, memory: ex.memory as WebAssembly.Memory }));
+  const key = `${d}|${power}|${shared}`;
+  if (!byKey.has(key)) {
+    let mod: WebAssembly.Module | null = null;
+    try {
+      mod = compileWat(wasmShortRangeWat(d, power, shared), assembler);
+    } catch {
+      mod = null; // e.g. no shared memories in this runtime
+    }
+    byKey.set(key, mod);
   }
-  return w;
+  return byKey.get(key) ?? null;
 }
 
 /** Whether the kernel for (d, power) compiles with `assembler` (compiled now and kept). */
 export function wasmShortRangeReady(d: 2 | 3, power: 0 | 1 | 2 | 3, assembler: WatAssembler | null | undefined): boolean {
-  return !!assembler && instanceFor(d, power, assembler) !== null;
+  return moduleFor(d, power, false, assembler) !== null;
 }
 
-/** Bytes of the stencil-run scratch (int32 pairs; 3D reach 8 needs 290 entries). */
-const RUNS_BYTES = 2048;
+/** A memory of this thread's calls: `id` tells a pool's threads which memory a call runs on. */
+interface KernelMemory {
+  memory: WebAssembly.Memory;
+  id: number;
+}
+
+let memoryIds = 0;
+/** This thread's memories: a plain one (calls in this thread) and a shared one (calls over a row pool). */
+const memories: { plain: KernelMemory | null; shared: KernelMemory | null } = { plain: null, shared: null };
+
+/** This thread's plain or shared memory with at least `bytes` bytes (grown in place). */
+function memoryFor(shared: boolean, bytes: number): KernelMemory {
+  const pages = Math.ceil(bytes / 65536);
+  const key = shared ? 'shared' : 'plain';
+  let m = memories[key];
+  if (!m) memories[key] = m = { memory: new WebAssembly.Memory(shared ? { initial: pages, maximum: MAX_PAGES, shared: true } : { initial: pages }), id: ++memoryIds };
+  const have = m.memory.buffer.byteLength / 65536;
+  if (pages > have) m.memory.grow(pages - have);
+  return m;
+}
+
+/**
+ * One call of the kernel over the strips of one phase, as named arguments (a row kernel's):
+ * the memory (and its id), the kernel (d, power), the phase and strip width, the cell grid,
+ * byte offsets of the layout, and the cutoff and table scalars. Row j of the call is strip
+ * 2j + phase: first-axis cells [width·(2j + phase), width·(2j + phase + 1)).
+ */
+export type ShortRangeArgs = {
+  memory: WebAssembly.Memory;
+  memoryId: number;
+  d: number;
+  power: number;
+  phase: number;
+  width: number;
+  D0: number;
+  D1: number;
+  D2: number;
+  reach: number;
+  oT: number;
+  /** Stencil-run scratch of strip row j at oR + j·runsBytes (each strip its own: threads never share one). */
+  oR: number;
+  runsBytes: number;
+  oS: number;
+  oX: number;
+  oW: number;
+  oV: number;
+  cut2: number;
+  scale: number;
+  umax: number;
+};
+
+/** Runs strip rows [j0, j1) of one phase with `pairs` (an instance of the kernel on the call's memory). */
+function runStrips(pairs: PairsFn, a: ShortRangeArgs, j0: number, j1: number): void {
+  for (let j = j0; j < j1; j++) {
+    const row0 = (2 * j + a.phase) * a.width;
+    const row1 = Math.min(a.D0, row0 + a.width);
+    pairs(row0, row1, a.D0, a.D1, a.D2, a.reach, a.oT, a.oR + j * a.runsBytes, a.oS, a.oX, a.oW, a.oV, a.cut2, a.scale, a.umax);
+  }
+}
+
+/** A thread's instances of the kernel, by (memory, d, power): made on first use. */
+function instances(shared: boolean, assembler: WatAssembler | null | undefined): (a: ShortRangeArgs) => PairsFn {
+  const made = new Map<string, PairsFn>();
+  return (a) => {
+    const key = `${a.memoryId}|${a.d}|${a.power}`;
+    let f = made.get(key);
+    if (!f) {
+      const mod = moduleFor(a.d as 2 | 3, a.power as 0 | 1 | 2 | 3, shared, assembler);
+      if (!mod) throw new Error('the P³M short-range pairs need the SIMD kernel (no assembler in this thread)');
+      f = new WebAssembly.Instance(mod, { m: { memory: a.memory } }).exports.pairs as PairsFn;
+      if (made.size > 8) made.clear();
+      made.set(key, f);
+    }
+    return f;
+  };
+}
+
+/**
+ * The pairs of one phase as a row kernel of a row pool (node/backend/row-kernels.ts): rows are
+ * the phase's strips, the memory is shared (every thread's instance runs on the one copy of
+ * the cell list), and the velocity is written in place there (no outputs to copy back).
+ */
+export const SHORT_RANGE_ROWS: RowKernel<ShortRangeArgs> = {
+  name: 'p3m-short-range',
+  outputs: [],
+  create(env) {
+    const get = instances(true, env.assembler);
+    return (a, j0, j1) => runStrips(get(a), a, j0, j1);
+  },
+  prepare(env, a) {
+    moduleFor(a.d as 2 | 3, a.power as 0 | 1 | 2 | 3, true, env.assembler);
+  },
+};
+
+/** This thread's instances on its plain memory. */
+const local = new WeakMap<WatAssembler, (a: ShortRangeArgs) => PairsFn>();
 
 /**
  * Adds the short-range velocity into the sorted `vs` ([n, d]) with the SIMD kernel, as
  * shortRangeVelocity does with the JavaScript loops. Returns false (and changes nothing)
  * where the kernel cannot run: no assembler, no WebAssembly SIMD, or d ∉ {2, 3}.
+ *
+ * Threads: the cells are cut along the first axis into strips `reach` cells wide. A strip's
+ * pairs (each particle of its cells with its half stencil, which reaches `reach` cells further
+ * on the first axis) write the velocities of its own cells and of the next strip's only, so the
+ * strips of one parity never write the same particle: the even strips run (in any order, on any
+ * threads), then the odd ones. Each particle's velocity thus receives its terms in one fixed
+ * order — the strips below it of one parity, then those of the other, each strip's terms in
+ * sequence — whatever the thread count: the same bits on one thread (`rows` null, a browser) as
+ * on a pool of any size. With `rows` (the accelerator's row pool, more than one thread) and
+ * at least MIN_POOL_PARTICLES particles, each phase is one call of SHORT_RANGE_ROWS over the
+ * pool on a shared memory; otherwise this thread runs the same strips on a plain memory.
+ * Returns the number of threads the pairs were split over (0: not run).
  */
-export function wasmShortRangeVelocity(cl: CellList, ws: Float64Array, F: PairForceTable, vs: Float64Array, assembler: WatAssembler | null | undefined): boolean {
+export function wasmShortRangeVelocity(cl: CellList, ws: Float64Array, F: PairForceTable, vs: Float64Array, assembler: WatAssembler | null | undefined, rows: RowExecutor | null = null): number {
   const d = cl.d;
-  if (!assembler || (d !== 2 && d !== 3)) return false;
-  const w = instanceFor(d, F.power, assembler);
-  if (!w) return false;
+  if (!assembler || (d !== 2 && d !== 3)) return 0;
   const n = cl.n;
+  let pooled = rows !== null && rows.threads > 1 && n >= MIN_POOL_PARTICLES && moduleFor(d, F.power, true, assembler) !== null;
+  if (!pooled && !moduleFor(d, F.power, false, assembler)) return 0;
   const { v, dv } = F.table;
   const cells = cl.cellStart.length;
-  // [table (Φ_i, Φ′_iΔ) pairs | runs | cellStart | xs (+d) | ws (+1) | vs (+d)], each 16-byte aligned.
+  const [D0, D1, D2] = [cl.dims[0], cl.dims[1], d === 3 ? cl.dims[2] : 1];
+  const k = cl.reach;
+  const width = k;
+  const strips = Math.ceil(D0 / width);
+  const perPhase = Math.ceil(strips / 2);
+  // [table (Φ_i, Φ′_iΔ) pairs | runs of each strip of a phase | cellStart | xs (+d) | ws (+1) | vs (+d)], each 16-byte aligned.
   const align = (b: number) => Math.ceil(b / 16) * 16;
+  const runsBytes = align(4 * (2 + 2 * (d === 2 ? k : k + k * (2 * k + 1))));
   const oT = 0;
   const oR = align(oT + 16 * v.length + 16);
-  const oS = oR + RUNS_BYTES;
+  const oS = oR + runsBytes * perPhase;
   const oX = align(oS + 4 * cells);
   const oW = align(oX + 8 * (n + 1) * d);
   const oV = align(oW + 8 * (n + 1));
   const end = oV + 8 * (n + 1) * d;
-  const have = w.memory.buffer.byteLength;
-  if (end > have) w.memory.grow(Math.ceil((end - have) / 65536));
-  const buf = w.memory.buffer;
+  let mem: KernelMemory;
+  try {
+    mem = memoryFor(pooled, end);
+  } catch (e) {
+    if (!pooled) throw e;
+    pooled = false; // no shared memory of that size here: this thread
+    if (!moduleFor(d, F.power, false, assembler)) return 0;
+    mem = memoryFor(false, end);
+  }
+  const buf = mem.memory.buffer;
   const table = new Float64Array(buf, oT, 2 * v.length);
   for (let i = 0; i < v.length; i++) {
     table[2 * i] = v[i];
@@ -273,8 +413,21 @@ export function wasmShortRangeVelocity(cl: CellList, ws: Float64Array, F: PairFo
   const V = new Float64Array(buf, oV, (n + 1) * d);
   V.set(vs.subarray(0, n * d));
   V.fill(0, n * d);
-  const [D0, D1, D2] = [cl.dims[0], cl.dims[1], d === 3 ? cl.dims[2] : 1];
-  w.pairs(0, D0, D0, D1, D2, cl.reach, oT, oR, oS, oX, oW, oV, cl.cutoff * cl.cutoff, F.invAlpha * F.table.inv, F.table.last + 0.5);
-  vs.set(V.subarray(0, n * d));
-  return true;
+  const args: ShortRangeArgs = {
+    memory: mem.memory, memoryId: mem.id, d, power: F.power, phase: 0, width, D0, D1, D2, reach: k,
+    oT, oR, runsBytes, oS, oX, oW, oV, cut2: cl.cutoff * cl.cutoff, scale: F.invAlpha * F.table.inv, umax: F.table.last + 0.5,
+  };
+  for (const phase of [0, 1]) {
+    const count = Math.ceil((strips - phase) / 2);
+    if (count <= 0) continue;
+    args.phase = phase;
+    if (pooled) rows!.run(SHORT_RANGE_ROWS, args, count);
+    else {
+      let get = local.get(assembler);
+      if (!get) local.set(assembler, (get = instances(false, assembler)));
+      runStrips(get(args), args, 0, count);
+    }
+  }
+  vs.set(new Float64Array(mem.memory.buffer, oV, n * d));
+  return pooled ? rows!.threads : 1;
 }

@@ -1,10 +1,11 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { Interaction, ParticleMeasure, Rng, gaussianCloud, logRepulsionKernel, morseKernel, newtonRepulsionKernel, type RadialKernel } from '../../../../engine/index.ts';
 import { CellList } from '../../../../engine/particles/cell-list.ts';
 import { splitKernel } from '../../../../engine/particles/mesh/kernel-split.ts';
 import { pairForces2, pairForces3 } from '../../../../engine/particles/mesh/short-range.ts';
-import { wasmShortRangeReady, wasmShortRangeVelocity } from '../../../../engine/particles/mesh/wasm-short-range.ts';
+import { MIN_POOL_PARTICLES, wasmShortRangeReady, wasmShortRangeVelocity } from '../../../../engine/particles/mesh/wasm-short-range.ts';
 import { loadWatAssembler } from '../../../../engine/wasm/assembler.ts';
+import { startRowPool, type RowPool } from '../../../../node/backend/row-pool.ts';
 
 /** The accelerator's assembler (node/backend/node-accelerator.ts loads the same one). */
 const assembler = await loadWatAssembler();
@@ -53,7 +54,7 @@ describe('WebAssembly SIMD short-range pairs (P³M) against the JavaScript loops
           const ws = cl.sorted(w, 1);
           const js = new Float64Array(n * d).fill(0.25), simd = new Float64Array(n * d).fill(0.25);
           (d === 2 ? pairForces2 : pairForces3)(cl, ws, split.force!, js, 0, cl.dims[0]);
-          expect(wasmShortRangeVelocity(cl, ws, split.force!, simd, assembler)).toBe(true);
+          expect(wasmShortRangeVelocity(cl, ws, split.force!, simd, assembler)).toBe(1);
           // Not vacuous: the pairs move the velocity well away from its start.
           let moved = 0;
           for (let i = 0; i < n * d; i++) moved = Math.max(moved, Math.abs(js[i] - 0.25));
@@ -68,9 +69,9 @@ describe('WebAssembly SIMD short-range pairs (P³M) against the JavaScript loops
     const split = splitKernel(logRepulsionKernel(), 0.05, undefined);
     const cl = new CellList().build(x, 500, 1, split.cutoff, 2);
     const v = new Float64Array(500);
-    expect(wasmShortRangeVelocity(cl, w, split.force!, v, assembler)).toBe(false);
+    expect(wasmShortRangeVelocity(cl, w, split.force!, v, assembler)).toBe(0);
     const cl2 = new CellList().build(cloud(500, 2, 1).x, 500, 2, split.cutoff, 2);
-    expect(wasmShortRangeVelocity(cl2, w, split.force!, new Float64Array(1000), null)).toBe(false);
+    expect(wasmShortRangeVelocity(cl2, w, split.force!, new Float64Array(1000), null)).toBe(0);
     expect(v.every((e) => e === 0)).toBe(true);
   });
 
@@ -84,5 +85,65 @@ describe('WebAssembly SIMD short-range pairs (P³M) against the JavaScript loops
     new Interaction(logRepulsionKernel(), { method: 'p3m', assembler }).addVelocity(m, b);
     expect(relDiff(a, b)).toBeLessThan(1e-13);
     expect(relDiff(a, new Float64Array(2 * n))).toBe(1);
+  });
+});
+
+const pools: RowPool[] = [];
+afterAll(() => pools.forEach((p) => p.close()));
+
+/** Whether two arrays hold the same bits (Object.is: +0 and −0 differ). */
+function sameBits(a: Float64Array, b: Float64Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) return false;
+  return true;
+}
+
+describe('SIMD short-range pairs over a row pool (strips of one parity at a time)', () => {
+  // Clouds above MIN_POOL_PARTICLES whose cell grids have an odd and an even number of strips on the first axis.
+  const CASES: [string, () => RadialKernel, 2 | 3, number, number][] = [
+    ['log, 2D', logRepulsionKernel, 2, MIN_POOL_PARTICLES + 3001, 0.03],
+    ['Coulomb, 3D', newtonRepulsionKernel, 3, MIN_POOL_PARTICLES + 1000, 0.06],
+    ['Morse, 2D', () => morseKernel(), 2, MIN_POOL_PARTICLES + 17, 0.02],
+  ];
+  for (const [label, W, d, n, alpha] of CASES)
+    it(`${label}, N = ${n}: 1 (no pool), 2 and 3 threads give the same bits, twice; the JavaScript loop to round-off`, async () => {
+      const { x, w } = cloud(n, d, 40 + d);
+      const split = splitKernel(W(), alpha, undefined);
+      const cl = new CellList().build(x, n, d, split.cutoff, 2);
+      const ws = cl.sorted(w, 1);
+      expect(cl.dims[0]).toBeGreaterThan(8); // several strips of each parity
+      const start = () => Float64Array.from({ length: n * d }, (_, i) => 0.25 - (i % 7) * 0.01);
+      const one = start();
+      expect(wasmShortRangeVelocity(cl, ws, split.force!, one, assembler, null)).toBe(1);
+      const js = start();
+      (d === 2 ? pairForces2 : pairForces3)(cl, ws, split.force!, js, 0, cl.dims[0]);
+      const s0 = start();
+      let moved = 0;
+      for (let i = 0; i < n * d; i++) moved = Math.max(moved, Math.abs(js[i] - s0[i]));
+      expect(moved).toBeGreaterThan(1e-3);
+      expect(relDiff(js, one)).toBeLessThan(1e-13);
+      for (const threads of [2, 3]) {
+        const pool = await startRowPool(threads, assembler);
+        pools.push(pool);
+        for (let rep = 0; rep < 2; rep++) {
+          const v = start();
+          expect(wasmShortRangeVelocity(cl, ws, split.force!, v, assembler, pool)).toBe(threads);
+          expect(sameBits(v, one), `threads=${threads} rep=${rep}`).toBe(true);
+        }
+      }
+    });
+
+  it(`below MIN_POOL_PARTICLES the pairs stay on the calling thread (the same bits)`, async () => {
+    const n = 3000;
+    const { x, w } = cloud(n, 2, 5);
+    const split = splitKernel(logRepulsionKernel(), 0.05, undefined);
+    const cl = new CellList().build(x, n, 2, split.cutoff, 2);
+    const ws = cl.sorted(w, 1);
+    const pool = await startRowPool(2, assembler);
+    pools.push(pool);
+    const a = new Float64Array(2 * n), b = new Float64Array(2 * n);
+    expect(wasmShortRangeVelocity(cl, ws, split.force!, a, assembler, null)).toBe(1);
+    expect(wasmShortRangeVelocity(cl, ws, split.force!, b, assembler, pool)).toBe(1);
+    expect(sameBits(a, b)).toBe(true);
   });
 });
