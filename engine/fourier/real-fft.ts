@@ -95,38 +95,54 @@ export function halfSpectrumShape(shape: readonly number[]): number[] {
  * in runs of `count` ≤ `run` lines that are adjacent in memory (consecutive inner
  * indices; base is the linear index of the first one's first entry), restricted to
  * lines whose indices on the axes before `axis` are below `limit` (pruning: lines
- * known to be zero, or whose output is not needed, are skipped).
+ * known to be zero, or whose output is not needed, are skipped). Only the calls
+ * numbered [first, last) in this order are made (a row pool's share); returns the
+ * number of calls of the whole sweep.
  */
-function forLines(shape: readonly number[], axis: number, limit: readonly number[], run: number, f: (base: number, count: number) => void): void {
+function forLines(shape: readonly number[], axis: number, limit: readonly number[], run: number, f: (base: number, count: number) => void, first = 0, last = Infinity): number {
   let inner = 1;
   for (let j = axis + 1; j < shape.length; j++) inner *= shape[j];
   const block = shape[axis] * inner;
   const outer = shape.slice(0, axis);
   const idx = new Array(axis).fill(0);
+  let call = 0;
   for (;;) {
     let o = 0;
     for (let j = 0; j < axis; j++) o = o * outer[j] + idx[j];
     const base = o * block;
-    for (let r = 0; r < inner; r += run) f(base + r, Math.min(run, inner - r));
+    for (let r = 0; r < inner; r += run) {
+      if (call >= first && call < last) f(base + r, Math.min(run, inner - r));
+      call++;
+    }
     let j = axis - 1;
     while (j >= 0 && ++idx[j] >= Math.min(limit[j], outer[j])) idx[j--] = 0;
-    if (j < 0) return;
+    if (j < 0) return call;
   }
 }
 
 /** Lines gathered at once along a strided axis: reading runs of adjacent entries keeps the copies cache-friendly. */
 const RUN = 16;
 
-/** In-place complex DFT along one axis of an interleaved complex array of `shape`, on the lines `forLines` selects. */
-function complexAxis(a: Float64Array, shape: readonly number[], axis: number, limit: readonly number[], inverse: boolean): void {
+/** This thread's gather and transform buffers of complexAxis, by line length. */
+const lineBuffers = new Map<number, { gathered: Float64Array[]; lines: Float64Array[] }>();
+
+/**
+ * In-place complex DFT along one axis of an interleaved complex array of `shape`, on the lines
+ * `forLines` selects (its calls [first, last) only).
+ */
+function complexAxis(a: Float64Array, shape: readonly number[], axis: number, limit: readonly number[], inverse: boolean, first = 0, last = Infinity): void {
   const n = shape[axis];
   if (n === 1) return;
   let stride = 1;
   for (let j = axis + 1; j < shape.length; j++) stride *= shape[j];
   const plan = complexFFT(n);
   // Gathered into `gathered`, transformed into `lines` (distinct arrays: the transform copies an aliased input first).
-  const gathered = Array.from({ length: RUN }, () => new Float64Array(2 * n));
-  const lines = Array.from({ length: RUN }, () => new Float64Array(2 * n));
+  let bufs = lineBuffers.get(n);
+  if (!bufs) {
+    if (lineBuffers.size > 8) lineBuffers.clear();
+    lineBuffers.set(n, (bufs = { gathered: Array.from({ length: RUN }, () => new Float64Array(2 * n)), lines: Array.from({ length: RUN }, () => new Float64Array(2 * n)) }));
+  }
+  const { gathered, lines } = bufs;
   forLines(shape, axis, limit, RUN, (base, count) => {
     for (let j = 0; j < n; j++) {
       const p = 2 * (base + j * stride);
@@ -148,7 +164,57 @@ function complexAxis(a: Float64Array, shape: readonly number[], axis: number, li
         a[p + 2 * c + 1] = line[2 * j + 1];
       }
     }
-  });
+  }, first, last);
+}
+
+/**
+ * One sweep of rfftN or irfftN over independent lines: the real transforms along the last
+ * axis (`axis` = d − 1), or the complex ones along an earlier axis. Its `items` (runs of
+ * lines, forLines' calls) are independent: a row pool may hand them to any thread, and each
+ * is computed the same way wherever it runs.
+ */
+export interface FFTPass {
+  axis: number;
+  inverse: boolean;
+  items: number;
+}
+
+/**
+ * The sweeps of rfftN (inverse false; `limit` = nonzero) or irfftN (inverse true; `limit` =
+ * needed) over a real array of `shape`, in the order they run: each sweep's lines read what
+ * the previous sweeps wrote.
+ */
+export function fftPasses(shape: readonly number[], limit: readonly number[], inverse: boolean): FFTPass[] {
+  const d = shape.length;
+  const hs = halfSpectrumShape(shape);
+  const real: FFTPass = { axis: d - 1, inverse, items: forLines(shape.slice(0, d - 1).concat([1]), d - 1, limit, 1, () => {}, 0, 0) };
+  const complex: FFTPass[] = [];
+  for (let k = d - 2; k >= 0; k--) complex.push({ axis: k, inverse, items: hs[k] === 1 ? 0 : forLines(hs, k, limit, RUN, () => {}, 0, 0) });
+  return inverse ? [...complex.reverse(), real] : [real, ...complex];
+}
+
+/**
+ * Items [first, last) of one sweep (fftPasses) between the real array `x` of `shape` and its
+ * half spectrum `spec`: the real sweep reads x and writes spec (forward) or reads spec and
+ * writes x (inverse); a complex sweep transforms spec in place.
+ */
+export function runFFTPass(pass: FFTPass, x: Float64Array, spec: Float64Array, shape: readonly number[], limit: readonly number[], first: number, last: number): void {
+  const d = shape.length;
+  if (pass.axis < d - 1) return complexAxis(spec, halfSpectrumShape(shape), pass.axis, limit, pass.inverse, first, last);
+  const n = shape[d - 1];
+  const plan = realFFT(n);
+  const m = n / 2 + 1;
+  const lines = shape.slice(0, d - 1).concat([1]);
+  if (pass.inverse) forLines(lines, d - 1, limit, 1, (line) => plan.inverse(spec, 2 * line * m, x, line * n), first, last);
+  else forLines(lines, d - 1, limit, 1, (line) => plan.forward(x, line * n, spec, 2 * line * m), first, last);
+}
+
+/** Checks the lengths of a real array of `shape` and of its half spectrum. */
+function checkShapes(x: Float64Array, spec: Float64Array, shape: readonly number[], what: 'real' | 'spectrum'): void {
+  const size = shape.reduce((p, q) => p * q, 1);
+  const hsize = halfSpectrumShape(shape).reduce((p, q) => p * q, 1);
+  if (x.length !== size) throw new Error(`real array of length ${x.length} does not have shape [${shape.join(', ')}]`);
+  if (spec.length !== 2 * hsize) throw new Error(what === 'real' ? `half spectrum needs length ${2 * hsize}; got ${spec.length}` : `half spectrum of length ${spec.length} does not match shape [${shape.join(', ')}]`);
 }
 
 /**
@@ -162,18 +228,9 @@ function complexAxis(a: Float64Array, shape: readonly number[], axis: number, li
  * line transforms in 3D.
  */
 export function rfftN(x: Float64Array, shape: readonly number[], out: Float64Array, nonzero: readonly number[] = shape): Float64Array {
-  const d = shape.length;
-  const size = shape.reduce((p, q) => p * q, 1);
-  const hs = halfSpectrumShape(shape);
-  const hsize = hs.reduce((p, q) => p * q, 1);
-  if (x.length !== size) throw new Error(`real array of length ${x.length} does not have shape [${shape.join(', ')}]`);
-  if (out.length !== 2 * hsize) throw new Error(`half spectrum needs length ${2 * hsize}; got ${out.length}`);
-  const n = shape[d - 1];
-  const plan = realFFT(n);
-  const m = hs[d - 1];
+  checkShapes(x, out, shape, 'real');
   out.fill(0);
-  forLines(shape.slice(0, d - 1).concat([1]), d - 1, nonzero, 1, (line) => plan.forward(x, line * n, out, 2 * line * m));
-  for (let k = d - 2; k >= 0; k--) complexAxis(out, hs, k, nonzero, false);
+  for (const pass of fftPasses(shape, nonzero, false)) runFFTPass(pass, x, out, shape, nonzero, 0, pass.items);
   return out;
 }
 
@@ -184,15 +241,7 @@ export function rfftN(x: Float64Array, shape: readonly number[], out: Float64Arr
  * are left unspecified in `out`, and the lines that only feed them are skipped.
  */
 export function irfftN(spec: Float64Array, shape: readonly number[], out: Float64Array, needed: readonly number[] = shape): Float64Array {
-  const d = shape.length;
-  const hs = halfSpectrumShape(shape);
-  const size = shape.reduce((p, q) => p * q, 1);
-  if (out.length !== size) throw new Error(`real array of length ${out.length} does not have shape [${shape.join(', ')}]`);
-  if (spec.length !== 2 * hs.reduce((p, q) => p * q, 1)) throw new Error(`half spectrum of length ${spec.length} does not match shape [${shape.join(', ')}]`);
-  for (let k = 0; k < d - 1; k++) complexAxis(spec, hs, k, needed, true);
-  const n = shape[d - 1];
-  const plan = realFFT(n);
-  const m = hs[d - 1];
-  forLines(shape.slice(0, d - 1).concat([1]), d - 1, needed, 1, (line) => plan.inverse(spec, 2 * line * m, out, line * n));
+  checkShapes(out, spec, shape, 'spectrum');
+  for (const pass of fftPasses(shape, needed, true)) runFFTPass(pass, out, spec, shape, needed, 0, pass.items);
   return out;
 }

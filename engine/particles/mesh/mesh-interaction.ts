@@ -151,6 +151,7 @@ export class MeshInteraction {
     const vs = reuse ? null : this.vs.fill(0);
     if (split.long) {
       if (this.phi.length !== n) this.phi = new Float64Array(n);
+      this.pm.rows = this.rows;
       const green = this.pm.greenFor(split.longKey, split.long.value, geometry);
       // The mesh gradient is subtracted straight into vs: −Σ_j w_j ∇L(x_i − x_j).
       if (vs || energy) this.pm.convolve(geometry, cl.xs, n, ws, green, energy ? this.phi : null, vs, -1);

@@ -1,7 +1,12 @@
 import { halfSpectrumShape, irfftN, rfftN } from '../../fourier/real-fft.ts';
+import { irfftNOnPool, rfftNOnPool, sharedMemories, sharedSpectrum, type SharedSpectrum } from '../../fourier/fft-rows.ts';
+import type { RowExecutor } from '../../core/row-kernel.ts';
 import { cubicWeights, splineWeights } from './bspline.ts';
 import { greenSpectrum } from './green.ts';
 import type { MeshGeometry } from './mesh-geometry.ts';
+
+/** Fewest padded mesh cells whose FFTs are split over a row pool (512²: ~10 ms of lines a transform, against ~0.1 ms a pool call). */
+export const MIN_POOL_MESH_CELLS = 1 << 18;
 
 /**
  * Particle–mesh evaluation of a smooth radial kernel K (Hockney & Eastwood 1988):
@@ -23,6 +28,13 @@ import type { MeshGeometry } from './mesh-geometry.ts';
 export class ParticleMesh {
   private q = new Float64Array(0);
   private spec = new Float64Array(0);
+  /** The mesh and its spectrum in a shared memory, for FFTs over `rows`. */
+  private shared: SharedSpectrum | null = null;
+  /**
+   * A row pool for the FFTs of meshes of at least MIN_POOL_MESH_CELLS cells (their lines
+   * split over its threads: the same bits, fft-rows.ts), or null: this thread.
+   */
+  rows: RowExecutor | null = null;
   private greenKey = '';
   private green: Float64Array = new Float64Array(0);
   private readonly w = new Float64Array(12);
@@ -47,17 +59,25 @@ export class ParticleMesh {
   convolve(g: MeshGeometry, x: Float64Array, n: number, charges: Float64Array, green: Float64Array, phi: Float64Array | null, grad: Float64Array | null, gradScale?: number): void {
     const size = g.shape.reduce((a, b) => a * b, 1);
     const hsize = halfSpectrumShape(g.shape).reduce((a, b) => a * b, 1);
-    if (this.q.length !== size) this.q = new Float64Array(size);
-    if (this.spec.length !== 2 * hsize) this.spec = new Float64Array(2 * hsize);
-    const q = this.q;
+    const rows = this.rows !== null && this.rows.threads > 1 && size >= MIN_POOL_MESH_CELLS && sharedMemories() ? this.rows : null;
+    let q: Float64Array;
+    if (rows) {
+      this.shared = sharedSpectrum(g.shape, this.shared);
+      q = this.shared.real;
+    } else {
+      if (this.q.length !== size) this.q = new Float64Array(size);
+      if (this.spec.length !== 2 * hsize) this.spec = new Float64Array(2 * hsize);
+      q = this.q;
+    }
     q.fill(0);
     this.deposit(g, x, n, charges, q);
-    const spec = rfftN(q, g.shape, this.spec, g.span);
+    const spec = rows ? rfftNOnPool(rows, this.shared!, g.shape, g.span) : rfftN(q, g.shape, this.spec, g.span);
     for (let i = 0; i < hsize; i++) {
       spec[2 * i] *= green[i];
       spec[2 * i + 1] *= green[i];
     }
-    irfftN(spec, g.shape, q, g.span);
+    if (rows) irfftNOnPool(rows, this.shared!, g.shape, g.span);
+    else irfftN(spec, g.shape, q, g.span);
     this.gather(g, x, n, q, phi, grad, gradScale);
   }
 
