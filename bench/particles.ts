@@ -3,6 +3,8 @@ import {
   logRepulsionKernel, newtonRepulsionKernel, quadraticPotential, type InteractionMethodRequest, type ParticleEnergy,
 } from '../engine/index.ts';
 import { loadWatAssembler, type WatAssembler } from '../engine/wasm/assembler.ts';
+import type { RowExecutor } from '../engine/core/row-kernel.ts';
+import { createNodeAccelerator } from '../node/backend/node-accelerator.ts';
 import { pythonHas, runPeer, timeIt, type BenchRow, type BenchSuite } from './harness.ts';
 
 /** n uniform points in the unit d-ball: the aggregation equilibrium's shape, where runs spend their steps. */
@@ -23,13 +25,14 @@ function uniformBall(n: number, d: number, rng: Rng): Float64Array {
 
 /**
  * One forward step of the aggregation scene's interaction + a quadratic potential, in ms
- * (median); with `assembler`, the short-range pairs of P³M run as the SIMD kernel, as in
- * `wgf run` (the Node accelerator's assembler).
+ * (median); with `assembler`, the short-range pairs of P³M run as the SIMD kernel, and with
+ * `rows` (the Node accelerator's row pool) the pairs and the mesh FFTs are split over its
+ * threads, as in `wgf run --backend auto`.
  */
-function aggregationStep(n: number, d: number, method: InteractionMethodRequest, reps: number, assembler: WatAssembler | null = null): { ms: number; describe: string } {
+function aggregationStep(n: number, d: number, method: InteractionMethodRequest, reps: number, assembler: WatAssembler | null = null, rows: RowExecutor | null = null): { ms: number; describe: string } {
   const rng = new Rng(0);
   const m = new ParticleMeasure(uniformBall(n, d, rng), d);
-  const W = new Interaction(d === 2 ? logRepulsionKernel() : newtonRepulsionKernel(), { method, assembler });
+  const W = new Interaction(d === 2 ? logRepulsionKernel() : newtonRepulsionKernel(), { method, assembler, rows });
   const scheme = forwardScheme({ energies: [W, new Potential(quadraticPotential(1))], d, dt: 1e-3 });
   const state = scheme.init(m.x);
   return { ms: timeIt(() => scheme.step(state), 0, reps, reps), describe: W.describe(n, d) };
@@ -64,6 +67,9 @@ export const particleSuite: BenchSuite = {
     const hasNumpy = pythonHas('numpy');
     const hasTorch = pythonHas('torch');
     const assembler = await loadWatAssembler();
+    // The row pool of `wgf run --backend auto` (every core): P³M's short-range pairs and mesh FFTs.
+    const pool = (await createNodeAccelerator({ request: 'auto' })).rows();
+    const threads = pool?.threads ?? 1;
     if (!hasNumpy) process.stderr.write('bench: numpy not found for /usr/bin/python3 (apt-get install python3-numpy); numpy peers skipped\n');
     if (!hasTorch) process.stderr.write('bench: torch not found for /usr/bin/python3 (apt-get install python3-torch); torch peers skipped\n');
     const sizes = quick ? [1024, 4096] : [1024, 4096, 16384];
@@ -94,7 +100,7 @@ export const particleSuite: BenchSuite = {
     for (const d of [2, 3]) {
       for (const n of quick ? [1024, 4096] : [1024, 2048, 4096, 8192, 16384]) {
         const direct = aggregationStep(n, d, 'direct', n >= 8192 ? 1 : 3);
-        const mesh = aggregationStep(n, d, 'p3m', 3, assembler);
+        const mesh = aggregationStep(n, d, 'p3m', 3, assembler, pool);
         rows.push({
           suite: 'particles', case: 'crossover: p3m vs direct (aggregation step)', size: `N=${n} d=${d}`, ours_ms: mesh.ms, ours: 'ts p3m',
           peer: 'ts direct', peer_ms: direct.ms, speedup: direct.ms / mesh.ms,
@@ -107,9 +113,9 @@ export const particleSuite: BenchSuite = {
       const ns = quick ? [10_000, 100_000] : [10_000, 100_000, 1_000_000];
       const times: number[] = [];
       for (const n of ns) {
-        const mesh = aggregationStep(n, d, 'p3m', n >= 1_000_000 ? 3 : 2, assembler);
+        const mesh = aggregationStep(n, d, 'p3m', n >= 1_000_000 ? 3 : 2, assembler, pool);
         times.push(mesh.ms);
-        const row: BenchRow = { suite: 'particles', case: 'aggregation step, p3m (uniform ball)', size: `N=${n} d=${d}`, ours_ms: mesh.ms, ours: 'ts p3m', extra: { method: mesh.describe } };
+        const row: BenchRow = { suite: 'particles', case: 'aggregation step, p3m (uniform ball)', size: `N=${n} d=${d}`, ours_ms: mesh.ms, ours: 'ts p3m', extra: { method: mesh.describe, threads } };
         if (n <= 10_000) {
           const direct = aggregationStep(n, d, 'direct', 1);
           row.extra!.ts_direct_ms = Math.round(direct.ms);
