@@ -59,12 +59,17 @@ export class ParticleMesh {
   convolve(g: MeshGeometry, x: Float64Array, n: number, charges: Float64Array, green: Float64Array, phi: Float64Array | null, grad: Float64Array | null, gradScale?: number): void {
     const size = g.shape.reduce((a, b) => a * b, 1);
     const hsize = halfSpectrumShape(g.shape).reduce((a, b) => a * b, 1);
-    const rows = this.rows !== null && this.rows.threads > 1 && size >= MIN_POOL_MESH_CELLS && sharedMemories() ? this.rows : null;
-    let q: Float64Array;
+    let rows = this.rows !== null && this.rows.threads > 1 && size >= MIN_POOL_MESH_CELLS && sharedMemories() ? this.rows : null;
     if (rows) {
-      this.shared = sharedSpectrum(g.shape, this.shared);
-      q = this.shared.real;
-    } else {
+      try {
+        this.shared = sharedSpectrum(g.shape, this.shared);
+      } catch {
+        rows = null; // no shared memory of that size here: this thread's arrays
+      }
+    }
+    let q: Float64Array;
+    if (rows) q = this.shared!.real;
+    else {
       if (this.q.length !== size) this.q = new Float64Array(size);
       if (this.spec.length !== 2 * hsize) this.spec = new Float64Array(2 * hsize);
       q = this.q;
