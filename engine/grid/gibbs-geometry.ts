@@ -64,12 +64,18 @@ export class GridGibbsGeometry implements SinkhornGeometry {
 
   /**
    * How the plain form's passes run, as scene.json records it: 'wasm-simd (axis 0: dense
-   * w=95, axis 1: dense w=95)', or 'javascript' (gibbs-kernel.ts denseAxis is the rule).
+   * w=95, axis 1: dense w=95; dense passes ×2 threads)', or 'javascript' (gibbs-kernel.ts denseAxis is the rule).
    */
   get method(): string {
     const k = this.kernel;
     if (!k.simd) return 'javascript';
-    return `wasm-simd (${k.axisPasses.map((p, i) => `axis ${i}: ${p} w=${k.axes[i].w}`).join(', ')})`;
+    const threads = k.simd.threads > 1 ? `; dense passes ×${k.simd.threads} threads` : '';
+    return `wasm-simd (${k.axisPasses.map((p, i) => `axis ${i}: ${p} w=${k.axes[i].w}`).join(', ')}${threads})`;
+  }
+
+  /** Threads the plain form's dense passes are split over (1: the calling thread). */
+  get threads(): number {
+    return this.kernel.simd?.threads ?? 1;
   }
 
   get eps(): number {

@@ -3,6 +3,7 @@ import { gaussianTaps, type GaussianTaps } from './gaussian-taps.ts';
 import type { Grid } from './grid.ts';
 import { logConvolutionScratch, logConvolveAxis, type LogConvolutionScratch } from './log-convolution.ts';
 import { convolveAxis } from './separable-convolution.ts';
+import type { RowExecutor } from '../core/row-kernel.ts';
 import type { WatAssembler } from '../wasm/assembler.ts';
 import { WasmSeparable } from './wasm-separable.ts';
 import { MR } from './wasm-dense.ts';
@@ -25,6 +26,12 @@ export interface GibbsKernelOptions {
    * `denseAxis`. The JavaScript loops are always the truncated convolution.
    */
   passes?: AxisPasses;
+  /**
+   * The row pool the dense SIMD passes are split over (the accelerator's `rows()`): the same
+   * bits for any thread count. Absent or null: the calling thread. A function is called only
+   * when an axis pass is dense (a scene with narrow kernels never starts the pool).
+   */
+  rows?: RowExecutor | null | (() => RowExecutor | null);
 }
 
 /** Form of the SIMD axis passes: see GibbsKernelOptions.passes. */
@@ -93,7 +100,8 @@ export class ConvolutionalGibbsKernel {
     this.tmp = [new Float64Array(grid.size), new Float64Array(grid.size)];
     const passes = opts.passes ?? 'auto';
     const dense = grid.shape.map((_, k) => passes === 'dense' || (passes === 'auto' && denseAxis(grid.shape, k, this.axes[k].w)));
-    this.simd = WasmSeparable.create(grid.shape, this.axes.map((a) => a.taps), opts.assembler, dense);
+    const rows = dense.some(Boolean) && opts.assembler ? (typeof opts.rows === 'function' ? opts.rows() : (opts.rows ?? null)) : null;
+    this.simd = WasmSeparable.create(grid.shape, this.axes.map((a) => a.taps), opts.assembler, dense, rows);
     this.axisPasses = dense.map((x) => (x && this.simd ? 'dense' : 'truncated'));
     this.scratch = logConvolutionScratch(Math.max(...grid.shape), Math.max(...this.axes.map((a) => a.w)));
   }

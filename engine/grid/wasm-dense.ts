@@ -1,3 +1,5 @@
+import type { RowEnv, RowKernel } from '../core/row-kernel.ts';
+import { compileWat } from '../wasm/assembler.ts';
 import { whileLoop } from '../wasm/wat.ts';
 
 /**
@@ -23,9 +25,12 @@ import { whileLoop } from '../wasm/wat.ts';
  * stored (the high lane reads the next cell, a finite value or the buffers' spare pair).
  *
  * Both kernels take a range of output rows (strided: rows i0..i1 of the axis; contiguous:
- * `rows` lines from the given addresses), so a row pool can split one pass over threads
- * sharing the module's memory (a shared memory imported by the module, each thread with its
- * own `pack` panel); today WasmSeparable runs every pass in the calling thread.
+ * `rows` lines from the given addresses), so a row pool splits one pass over threads
+ * sharing the grid's memory: DENSE_ROWS below, a module of the one dense kernel importing
+ * the grid's shared memory, each thread with its own `pack` panel (RowEnv.thread).
+ * Each output is the same sequence of terms whatever its tile (a one-row tile sums the
+ * same nonzero terms in the same j order; only +0 terms of the band differ), so results
+ * have the same bits for any split and thread count.
  */
 
 /**
@@ -193,3 +198,85 @@ export function denseContiguousKernel(name: string, n: number, w: number): strin
       ${set('ps', add(g('ps'), i32(rowBytes)))} ${set('pd', add(g('pd'), i32(rowBytes)))}
       ${set('r', `(i32.sub ${g('r')} ${i32(1)})`)}`)})`;
 }
+
+/** The module of one dense pass over an imported shared memory (what a row pool's threads instantiate). */
+export function denseModuleWat(n: number, w: number, inner: number): string {
+  const fn = inner === 1 ? denseContiguousKernel('dense', n, w) : denseStridedKernel('dense', n, w, inner);
+  return `(module\n  (import "m" "memory" (memory 1 65536 shared))\n  ${fn})`;
+}
+
+const denseModules = new WeakMap<object, Map<string, WebAssembly.Module | null>>();
+
+/** The compiled module of denseModuleWat(n, w, inner) for this assembler (cached), or null. */
+export function denseModule(assembler: RowEnv['assembler'], n: number, w: number, inner: number): WebAssembly.Module | null {
+  if (!assembler) return null;
+  let byKey = denseModules.get(assembler);
+  if (!byKey) denseModules.set(assembler, (byKey = new Map()));
+  const key = `${n}|${w}|${inner}`;
+  if (!byKey.has(key)) {
+    let mod: WebAssembly.Module | null = null;
+    try {
+      mod = compileWat(denseModuleWat(n, w, inner), assembler);
+    } catch {
+      mod = null;
+    }
+    byKey.set(key, mod);
+  }
+  return byKey.get(key) ?? null;
+}
+
+/**
+ * One dense pass as a row-pool call (engine/core/row-kernel.ts). The pool's rows are the
+ * pass's output rows, block after block: row r is line r mod `lines` of block ⌊r / lines⌋.
+ * - strided axis (inner > 1): `lines` = n, a block is one index of the axes before it;
+ *   each thread packs its panels at pack + thread·packBytes;
+ * - contiguous axis (inner = 1): `lines` lines per block, `lineBytes` apart.
+ * `blocks` holds each block's [src, dst] byte addresses; `taps` is the address of T[C].
+ */
+export type DenseArgs = {
+  memory: WebAssembly.Memory;
+  /** Distinguishes memories: a thread keeps the instance of the last one it ran on. */
+  memoryId: number;
+  n: number;
+  w: number;
+  inner: number;
+  lines: number;
+  lineBytes: number;
+  blocks: Int32Array;
+  taps: number;
+  pack: number;
+  packBytes: number;
+};
+
+/** The output rows of one dense axis pass (wasm-dense.ts), split over the row pool's threads. */
+export const DENSE_ROWS: RowKernel<DenseArgs> = {
+  name: 'grid-dense',
+  outputs: [],
+  create(env) {
+    let id = -1;
+    let key = '';
+    let dense: ((src: number, dst: number, taps: number, a: number, b?: number, c?: number) => void) | null = null;
+    const thread = env.thread ?? 0;
+    return (a, r0, r1) => {
+      const k = `${a.n}|${a.w}|${a.inner}`;
+      if (!dense || id !== a.memoryId || key !== k) {
+        const mod = denseModule(env.assembler, a.n, a.w, a.inner);
+        if (!mod) throw new Error('the dense grid pass needs the SIMD kernel (no assembler in this thread)');
+        dense = new WebAssembly.Instance(mod, { m: { memory: a.memory } }).exports.dense as typeof dense;
+        id = a.memoryId;
+        key = k;
+      }
+      const pack = a.pack + thread * a.packBytes;
+      for (let r = r0; r < r1; ) {
+        const b = Math.floor(r / a.lines);
+        const l0 = r - b * a.lines;
+        const l1 = Math.min(a.lines, r1 - b * a.lines);
+        const src = a.blocks[2 * b], dst = a.blocks[2 * b + 1];
+        if (a.inner === 1) dense!(src + l0 * a.lineBytes, dst + l0 * a.lineBytes, a.taps, l1 - l0);
+        else dense!(src, dst, a.taps, pack, l0, l1);
+        r += l1 - l0;
+      }
+    };
+  },
+  prepare: (env, a) => void denseModule(env.assembler, a.n, a.w, a.inner),
+};
