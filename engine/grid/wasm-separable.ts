@@ -4,10 +4,14 @@ import { wasmConvolution, type ConvAxis, type WasmConvolution } from './wasm-con
 import { DENSE_ROWS, denseTaps, NV, type DenseArgs } from './wasm-dense.ts';
 
 /**
- * Below this many summed terms (cells × (2w + 1)) a dense pass stays on the calling thread
- * (a pool round trip costs ~0.05–0.1 ms; a pass of 2²⁰ terms ~0.1 ms on one core).
+ * Below this many summed terms (cells × (2w + 1), summed over the axes of a 2D plane) a
+ * dense call stays on the calling thread. Measured (min of 40 applications, 1 vs 2 threads
+ * alternating, 2-core AMD EPYC under a load of 3–6 from other jobs): 128² at ε = 0.01
+ * (6.3·10⁶ terms, 0.34 ms on one thread) lost on 2 threads in every run (0.41, 0.64, 0.98 ms
+ * against 0.34, 0.60, 0.85: the workers' wake-up by message costs about what the second
+ * core saves); 192² (2.1·10⁷) and 256² (5.0·10⁷) won or tied (256²: 1.9–2.9 ms against 2.7–6.3).
  */
-export const MIN_DENSE_TERMS_FOR_THREADS = 1 << 20;
+export const MIN_DENSE_TERMS_FOR_THREADS = 1 << 23;
 
 /** Distinguishes the shared memories of grids (a pool thread keeps the dense instance of the last one). */
 let memories = 0;
@@ -41,6 +45,9 @@ interface RunGroup {
  * gibbs-kernel.ts denseAxis): its layout has no padding (the band is clipped to the axis)
  * and its result is the same to round-off, not in bits; with the log fused into no dense
  * pass, the plain soft C-transform then takes the log in a last sweep (logOut).
+ * A 2D grid with both axes dense runs axis 0's pass first, then axis 1's (`plane`): output
+ * row i then needs only row i of the first pass, so a pool splits the whole product by rows
+ * in one call (the order is the same with or without a pool: the same bits).
  * With a row pool (`rows`, more than one thread) and a dense axis, the module's memory is
  * a shared one and each dense pass is a pool call (wasm-dense.ts DENSE_ROWS): its output
  * rows split over the threads, each thread with its own panel; the same bits for any thread
@@ -71,6 +78,12 @@ export class WasmSeparable {
   private readonly denseBlocks: RunGroup[][];
   /** The pool calls of the dense passes (axis k: its arguments, rows and threads), or null: this thread. */
   private readonly pooled: ({ args: DenseArgs; rows: number; threads: number } | null)[];
+  /**
+   * A 2D grid with both axes dense: the plane, axis 0's pass then axis 1's, row by row
+   * (DenseArgs `next`): one pool call per application when pooled (`call`), else the two
+   * passes in that order in this thread. Null otherwise (the passes from the last axis).
+   */
+  private readonly plane: { call: { args: DenseArgs; rows: number; threads: number } | null } | null;
   /** Threads the dense passes are split over (1: the calling thread). */
   readonly threads: number;
 
@@ -106,20 +119,34 @@ export class WasmSeparable {
     this.passGroups = shape.map((_, k) => this.groups(this.layouts[k], this.layouts[k === 0 ? d : k - 1]));
     this.denseBlocks = shape.map((_, k) => (dense[k] ? blocks(shape, k, this.layouts[k], this.layouts[k === 0 ? d : k - 1]) : []));
     const memoryId = ++memories;
+    const planar = d === 2 && dense[0] && dense[1];
     this.pooled = shape.map((n, k) => {
-      if (!pool || !dense[k]) return null;
+      if (!pool || !dense[k] || planar) return null;
       const contiguous = k === d - 1;
       const lines = contiguous ? this.rows : n;
       const bl = this.denseBlocks[k];
       const args: DenseArgs = {
         memory: wasm.memory, memoryId, n, w: ws[k], inner: contiguous ? 1 : size / shape.slice(0, k + 1).reduce((a, b) => a * b, 1),
         lines, lineBytes: n * 8, blocks: Int32Array.from(bl.flatMap((b) => [b.src, b.dst])),
-        taps: this.tapsAt[k], pack: this.packAt, packBytes: plan.packBytes,
+        taps: this.tapsAt[k], pack: this.packAt, packBytes: plan.packBytes, next: 0, nextW: 0, nextTaps: 0, nextDst: 0,
       };
       const threads = size * (2 * ws[k] + 1) < MIN_DENSE_TERMS_FOR_THREADS ? 1 : pool.threads;
       return { args, rows: bl.length * lines, threads };
     });
-    this.threads = Math.max(1, ...this.pooled.map((p) => p?.threads ?? 1));
+    this.plane = null;
+    if (planar) {
+      // spread → layouts[1] → (axis 0) layouts[0] → (axis 1) plain; no padding anywhere (dense axes)
+      const [n0, n1] = shape;
+      const args: DenseArgs = {
+        memory: wasm.memory, memoryId, n: n0, w: ws[0], inner: n1, lines: n0, lineBytes: n1 * 8,
+        blocks: Int32Array.of(this.layouts[1].origin, this.layouts[0].origin),
+        taps: this.tapsAt[0], pack: this.packAt, packBytes: plan.packBytes,
+        next: n1, nextW: ws[1], nextTaps: this.tapsAt[1], nextDst: this.layouts[2].origin,
+      };
+      const threads = size * (2 * ws[0] + 2 * ws[1] + 2) < MIN_DENSE_TERMS_FOR_THREADS ? 1 : (pool?.threads ?? 1);
+      this.plane = { call: pool ? { args, rows: n0, threads } : null };
+    }
+    this.threads = Math.max(1, this.plane?.call?.threads ?? 1, ...this.pooled.map((p) => p?.threads ?? 1));
   }
 
   /**
@@ -210,6 +237,17 @@ export class WasmSeparable {
   /** The axis passes, layout d − 1 → … → plain; with `logShift`, the last one takes the log. */
   private passes(logShift: number | undefined): void {
     const d = this.shape.length;
+    if (this.plane) {
+      const [l1, l0, plain] = [this.layouts[1].origin, this.layouts[0].origin, this.layouts[2].origin];
+      const call = this.plane.call;
+      if (call) this.pool!.run(DENSE_ROWS, call.args, call.rows, call.threads);
+      else {
+        this.wasm.dense[0]!(l1, l0, this.tapsAt[0], this.packAt, 0, this.shape[0]);
+        this.wasm.dense[1]!(l0, plain, this.tapsAt[1], this.shape[0]);
+      }
+      if (logShift !== undefined) this.wasm.logOut(plain, plain, this.shape[0], this.len * 8, this.len * 8, this.len, logShift, this.scratchAt);
+      return;
+    }
     for (let k = d - 1; k >= 0; k--) {
       const from = this.layouts[k], to = this.layouts[k === 0 ? d : k - 1];
       const dense = this.wasm.dense[k];

@@ -161,8 +161,10 @@ describe('dense passes split over a row pool (DENSE_ROWS)', () => {
         const out = new Float64Array(grid.size);
         split.apply(u, out);
         expect(Array.from(out), `threads=${threads}`).toEqual(Array.from(ref));
-        // 1 thread: no pool is taken (the calling thread's passes); more: one call per dense axis pass
-        expect(rows.calls.length).toBe(threads === 1 ? 0 : c.shape.length);
+        // 1 thread: no pool is taken (the calling thread's passes); more: one call per dense axis
+        // pass in 3D, one per application in 2D (the plane: axis 0's rows, then the same lines of axis 1)
+        expect(rows.calls.length).toBe(threads === 1 ? 0 : c.shape.length === 2 ? 1 : c.shape.length);
+        if (threads > 1 && c.shape.length === 2) expect(rows.calls[0].rows).toBe(c.shape[0]);
         if (threads > 1) expect(rows.calls.every((x) => x.kernel === DENSE_ROWS.name)).toBe(true);
         const g = new GridGibbsGeometry(grid, c.eps, 'plain', { assembler, passes: 'dense', rows });
         const log = new Float64Array(grid.size);
@@ -180,14 +182,14 @@ describe('dense passes split over a row pool (DENSE_ROWS)', () => {
     expect(rows.calls).toEqual([]);
     let asked = 0;
     const lazy = () => (asked++, rows);
-    const small = new ConvolutionalGibbsKernel(box([37, 29]), 0.01, { assembler, rows: lazy }); // 1073 cells × ≤ 57 terms
+    const small = new ConvolutionalGibbsKernel(box([128, 128]), 0.01, { assembler, rows: lazy }); // 16384 cells × 384 terms < 2²³
     expect(asked).toBe(1);
     expect(small.simd!.threads).toBe(1);
     new ConvolutionalGibbsKernel(box([64, 64]), 0.5 / 64 ** 2, { assembler, rows: lazy });
     expect(asked).toBe(1); // no dense axis: the pool is not asked for
-    const wide = new GridGibbsGeometry(box([128, 128]), 0.01, 'auto', { assembler, rows }); // 16384 cells × 191 terms
+    const wide = new GridGibbsGeometry(box([256, 256]), 0.01, 'auto', { assembler, rows }); // 65536 cells × 762 terms
     expect(wide.threads).toBe(2);
-    expect(wide.method).toBe('wasm-simd (axis 0: dense w=95, axis 1: dense w=95; dense passes ×2 threads)');
+    expect(wide.method).toBe('wasm-simd (axis 0: dense w=190, axis 1: dense w=190; dense passes ×2 threads)');
   });
 });
 

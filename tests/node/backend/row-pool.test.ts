@@ -43,8 +43,9 @@ describe('RowPool', () => {
   });
 
   it('runs the dense grid passes (DENSE_ROWS, shared memory, a panel per thread) on 1, 2 and 3 threads with the bits of one thread', async () => {
-    // 96 × 80 at ε = 0.01: w = 71 on axis 0, 7680 cells × 143 terms ≥ MIN_DENSE_TERMS_FOR_THREADS, so the pool splits it.
-    for (const shape of [[96, 80], [40, 36, 30]]) {
+    // Above MIN_DENSE_TERMS_FOR_THREADS (2²³ terms), so the pool splits them: 2D, the plane (one
+    // call per application, 24000 cells × ~460 terms); 3D, one call per axis pass (215040 cells × 127 terms).
+    for (const shape of [[160, 150], [64, 60, 56]]) {
       const grid = new Grid(shape, shape.map(() => [0, 1] as [number, number]));
       const eps = shape.length === 2 ? 0.01 : 0.05;
       const rng = new Rng(4);
