@@ -78,7 +78,8 @@ export async function sinkhornIterationRows(sizes: number[]): Promise<BenchRow[]
         rows.push(row);
       };
       push('ts-plain', plainMs);
-      push('ts-log-shifted', shiftedMs, { log_over_plain: shiftedMs / plainMs });
+      // log_applications: how many of the shifted geometry's applications left the plain form (the range rule)
+      push('ts-log-shifted', shiftedMs, { log_over_plain: shiftedMs / plainMs, log_applications: shifted.counts.log });
       if (!wide) push('ts-log-block', blockMs, { log_over_plain: blockMs / plainMs });
       if (wide && K.axisPasses.includes('dense')) {
         // The truncated passes the rule replaced, same run: one timed iteration (O(n²·w) per pass, ~0.4 s at 512²).
