@@ -121,7 +121,7 @@ export class WasmSeparable {
     const memoryId = ++memories;
     const planar = d === 2 && dense[0] && dense[1];
     this.pooled = shape.map((n, k) => {
-      if (!pool || !dense[k] || planar) return null;
+      if (!pool || !dense[k]) return null; // (a plane's apply takes `plane`; densePass these)
       const contiguous = k === d - 1;
       const lines = contiguous ? this.rows : n;
       const bl = this.denseBlocks[k];
@@ -192,6 +192,24 @@ export class WasmSeparable {
     this.spread(false, 0);
     this.passes(undefined);
     out.set(this.plain);
+  }
+
+  /**
+   * dst = the dense pass along axis k of src (both row-major [Π shape]), in this thread or
+   * over the pool; for the dense log form (gibbs-kernel.ts), when every axis is dense (all
+   * layouts are then plain row-major arrays).
+   */
+  densePass(k: number, src: Float64Array, dst: Float64Array): void {
+    const d = this.shape.length;
+    const size = this.plain.length;
+    const buf = this.wasm.memory.buffer;
+    new Float64Array(buf, this.layouts[k].origin, size).set(src);
+    const pooled = this.pooled[k];
+    const dense = this.wasm.dense[k]!;
+    if (pooled) this.pool!.run(DENSE_ROWS, pooled.args, pooled.rows, pooled.threads);
+    else if (k === d - 1) for (const b of this.denseBlocks[k]) dense(b.src, b.dst, this.tapsAt[k], this.rows);
+    else for (const b of this.denseBlocks[k]) dense(b.src, b.dst, this.tapsAt[k], this.packAt, 0, this.shape[k]);
+    dst.set(new Float64Array(buf, this.layouts[k === 0 ? d : k - 1].origin, size));
   }
 
   /** Copies h into the module and sets `max` and `min` (the range the plain soft C-transform needs). */

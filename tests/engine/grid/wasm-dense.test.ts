@@ -138,6 +138,41 @@ function slicingExecutor(threads: number): RowExecutor & { calls: { kernel: stri
   };
 }
 
+describe('the dense log form (wide kernels: w ≥ (n − 1)/2 on every axis)', () => {
+  it.skipIf(noSimd)('equals the block-shifted log form to round-off, for any range of the log-scalings (the exact fall-back included)', () => {
+    for (const [shape, eps] of [[[48, 40], 0.01], [[20, 22, 18], 0.01], [[128, 128], 0.01]] as [number[], number][]) {
+      const grid = box(shape);
+      const dense = new ConvolutionalGibbsKernel(grid, eps, { assembler });
+      const block = new ConvolutionalGibbsKernel(grid, eps);
+      expect([dense.logForm, block.logForm]).toEqual(['dense', 'block']);
+      const rng = new Rng(17);
+      for (const spread of [20, 400, 3000]) {
+        // spreads far beyond the plain form's range (~660): lines whose far cells underflow below TINY
+        const u = new Float64Array(grid.size).map(() => spread * rng.uniform() - spread / 2);
+        u[5] = -Infinity;
+        for (let i = 0; i < shape[shape.length - 1]; i++) u[i] = -Infinity; // a whole line of −∞
+        // one cell far above the rest: outputs beyond its reach have S = 0 < TINY (the exact fall-back)
+        if (spread === 3000) u[grid.size >> 1] = 1e4;
+        const a = new Float64Array(grid.size), b = new Float64Array(grid.size);
+        dense.applyLog(u, a);
+        block.applyLog(u, b);
+        let e = 0;
+        for (let i = 0; i < a.length; i++) {
+          if (b[i] === -Infinity) expect(a[i]).toBe(-Infinity);
+          else e = Math.max(e, Math.abs(a[i] - b[i]) / Math.max(1, Math.abs(b[i])));
+        }
+        expect(e, `${shape.join('×')}, spread ${spread}`).toBeLessThan(1e-12);
+      }
+    }
+  });
+
+  it.skipIf(noSimd)('is taken only where its line shift is the block form\'s shift', () => {
+    expect(new ConvolutionalGibbsKernel(box([128, 128]), 0.01, { assembler }).logForm).toBe('dense'); // w = 95 ≥ 63.5
+    expect(new ConvolutionalGibbsKernel(box([256, 256]), 0.002, { assembler }).logForm).toBe('block'); // dense, but w = 85 < 127.5
+    expect(new ConvolutionalGibbsKernel(box([128, 128]), 0.5 / 128 ** 2, { assembler }).logForm).toBe('block'); // truncated passes
+  });
+});
+
 describe('dense passes split over a row pool (DENSE_ROWS)', () => {
   const cases: { shape: number[]; eps: number }[] = [
     { shape: [37, 29], eps: 0.01 },
