@@ -1,7 +1,7 @@
 import { Grid, GridGibbsGeometry, Rng } from '../engine/index.ts';
 import { ConvolutionalGibbsKernel } from '../engine/grid/gibbs-kernel.ts';
 import { exactJkoRows } from './grid-exact.ts';
-import { loadWatAssembler } from '../engine/wasm/assembler.ts';
+import { createNodeAccelerator } from '../node/backend/node-accelerator.ts';
 import { pythonHas, runPeer, timeIt, type BenchRow, type BenchSuite } from './harness.ts';
 
 /**
@@ -28,8 +28,11 @@ export const gridSuite: BenchSuite = {
 /** The sinkhorn-iter rows at these sizes (both regimes, numpy and POT in the same run). */
 export async function sinkhornIterationRows(sizes: number[]): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
-  // The SIMD passes, as a grid scene gets them from its accelerator (engine/grid/grid-simulation.ts).
-  const assembler = await loadWatAssembler();
+  // The SIMD passes and the row pool of the dense ones, as a grid scene gets them from its
+  // accelerator (engine/grid/grid-simulation.ts): `wgf run`'s threads.
+  const acc = await createNodeAccelerator({ request: 'auto' });
+  const assembler = acc.assembler;
+  const pool = () => acc.rows();
   const hasNumpy = pythonHas('numpy');
   const hasPot = hasNumpy && pythonHas('ot');
   if (!hasNumpy) process.stderr.write('bench: numpy not found for /usr/bin/python3 (apt-get install python3-numpy); peers skipped\n');
@@ -38,7 +41,7 @@ export async function sinkhornIterationRows(sizes: number[]): Promise<BenchRow[]
     for (const regime of ['jko', 'wide'] as const) {
       const eps = regime === 'jko' ? 0.5 * h * h : 0.01;
       const grid = new Grid([n, n], [[0, 1], [0, 1]]);
-      const K = new ConvolutionalGibbsKernel(grid, eps, { assembler });
+      const K = new ConvolutionalGibbsKernel(grid, eps, { assembler, rows: pool });
       const rng = new Rng(0);
       const P = new Float64Array(grid.size).map(() => 0.5 + rng.uniform());
       const Q = new Float64Array(grid.size).map(() => 0.5 + rng.uniform());
@@ -62,11 +65,12 @@ export async function sinkhornIterationRows(sizes: number[]): Promise<BenchRow[]
       const wide = regime === 'wide';
       const minMs = 300; // medians of ≥ 300 ms of iterations (3 to 20)
       const plainMs = timeIt(plain, minMs, 3, 20);
-      const shifted = new GridGibbsGeometry(grid, eps, 'auto', { assembler });
+      const shifted = new GridGibbsGeometry(grid, eps, 'auto', { assembler, rows: pool });
       const shiftedMs = timeIt(logIteration(shifted), minMs, 3, 20);
-      const blockMs = wide ? NaN : timeIt(logIteration(new GridGibbsGeometry(grid, eps, 'log', { assembler })), minMs, 3, 20);
+      // the log form ('log'): block-shifted, or at ε = 0.01 the dense log form (gibbs-kernel.ts applyLog)
+      const blockMs = timeIt(logIteration(new GridGibbsGeometry(grid, eps, 'log', { assembler, rows: pool })), minMs, 3, 20);
       const peer = hasNumpy ? runPeer<{ numpy_ms: number; pot_ms: number | null }>('grid_sinkhorn.py', { n, eps, reps: n >= 512 ? 5 : 9, pot: hasPot }) : null;
-      const extra = { eps: Number(eps.toPrecision(3)), w: K.halfWidths[0], trunc_err: K.truncationError, passes: K.axisPasses.join(',') };
+      const extra = { eps: Number(eps.toPrecision(3)), w: K.halfWidths[0], trunc_err: K.truncationError, passes: K.axisPasses.join(','), threads: K.simd?.threads ?? 1 };
       const size = `${n}x${n}`;
       const push = (ours: string, ms: number, more: Record<string, number | string> = {}) => {
         const row: BenchRow = { suite: 'grid', case: `sinkhorn-iter ${regime}`, size, ours_ms: ms, ours, extra: { ...extra, ...more } };
@@ -75,8 +79,9 @@ export async function sinkhornIterationRows(sizes: number[]): Promise<BenchRow[]
         rows.push(row);
       };
       push('ts-plain', plainMs);
-      push('ts-log-shifted', shiftedMs, { log_over_plain: shiftedMs / plainMs });
-      if (!wide) push('ts-log-block', blockMs, { log_over_plain: blockMs / plainMs });
+      // log_applications: how many of the shifted geometry's applications left the plain form (the range rule)
+      push('ts-log-shifted', shiftedMs, { log_over_plain: shiftedMs / plainMs, log_applications: shifted.counts.log });
+      push('ts-log-block', blockMs, { log_over_plain: blockMs / plainMs, log_form: K.logForm });
       if (wide && K.axisPasses.includes('dense')) {
         // The truncated passes the rule replaced, same run: one timed iteration (O(n²·w) per pass, ~0.4 s at 512²).
         const T = new ConvolutionalGibbsKernel(grid, eps, { assembler, passes: 'truncated' });

@@ -21,6 +21,11 @@ export type RowArgs = Record<string, RowArg>;
 export interface RowEnv {
   /** The WAT assembler of this thread (in a pool's worker: the main thread's assembled texts), or null. */
   readonly assembler: WatAssembler | null;
+  /**
+   * This thread's index in its pool, 0 … threads − 1 (the caller is 0; absent: 0): a kernel
+   * with scratch in a shared memory takes the slot of this index (wasm-dense.ts DENSE_ROWS).
+   */
+  readonly thread?: number;
 }
 
 /**

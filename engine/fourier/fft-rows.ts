@@ -47,11 +47,6 @@ export interface SharedSpectrum {
   spec: Float64Array;
 }
 
-/** Whether this runtime has shared WebAssembly memories (a browser page needs cross-origin isolation). */
-export function sharedMemories(): boolean {
-  return typeof SharedArrayBuffer !== 'undefined';
-}
-
 /**
  * The arrays for `shape` in `prev`'s memory when it fits (grown otherwise, or a new memory):
  * the real array at offset 0, the spectrum after it.

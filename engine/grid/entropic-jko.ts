@@ -1,3 +1,4 @@
+import type { RowExecutor } from '../core/row-kernel.ts';
 import type { WatAssembler } from '../wasm/assembler.ts';
 import { DivergenceError, UsageError, type SolverReport } from '../core/simulation.ts';
 import { balancedMarginal, klProxMarginal } from '../ot/marginals.ts';
@@ -26,6 +27,8 @@ export interface EntropicJKOOptions {
   relaxation?: number | 'auto';
   /** The assembler of the SIMD convolution passes (the accelerator's); absent: JavaScript loops, same bits. */
   assembler?: WatAssembler | null;
+  /** The row pool the dense (wide-kernel) passes are split over (the accelerator's `rows()`); absent: this thread, same bits. */
+  rows?: RowExecutor | null | (() => RowExecutor | null);
 }
 
 /** Default tolerance of a JKO step's inner Sinkhorn, on the marginal error ‖π1 − p_k‖₁. */
@@ -79,7 +82,7 @@ export class EntropicJKO {
     readonly opts: EntropicJKOOptions,
   ) {
     if (!(opts.tau > 0)) throw new UsageError(`time step dt must be > 0; got ${opts.tau}`);
-    this.geometry = new GridGibbsGeometry(measure.grid, opts.eps, opts.form ?? 'auto', { truncation: opts.truncation, assembler: opts.assembler });
+    this.geometry = new GridGibbsGeometry(measure.grid, opts.eps, opts.form ?? 'auto', { truncation: opts.truncation, assembler: opts.assembler, rows: opts.rows });
     this.model = emptyModel(measure.grid.size);
     this.buildModel(measure); // validates the terms (infeasible congestion, ...) before any step
     if (opts.form === 'plain') this.checkPlainRange();

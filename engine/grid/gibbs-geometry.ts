@@ -24,8 +24,10 @@ const NORMAL_LOG = 690;
  * any range. 'auto' chooses per call by that rule (deterministic, no timing);
  * 'plain' refuses a call outside its range with a message.
  * The plain kernel's axis passes may be dense banded products (wide kernels, gibbs-kernel.ts
- * denseAxis): the same taps, so the same R_safe and the same rule; the log form is always
- * the block-shifted convolution.
+ * denseAxis): the same taps, so the same R_safe and the same rule. The log form is the
+ * block-shifted convolution, or for wide kernels (every axis dense with w ≥ (n − 1)/2, where
+ * the block shift is the line's maximum) the same stabilisation around the dense SIMD passes
+ * (gibbs-kernel.ts applyLog, `logForm`).
  * A truncated kernel is the cost +∞ beyond w cells: right for JKO steps (mass moves a
  * few cells), wrong for OT between distant measures — use { truncation: 0 } there.
  */
@@ -64,12 +66,18 @@ export class GridGibbsGeometry implements SinkhornGeometry {
 
   /**
    * How the plain form's passes run, as scene.json records it: 'wasm-simd (axis 0: dense
-   * w=95, axis 1: dense w=95)', or 'javascript' (gibbs-kernel.ts denseAxis is the rule).
+   * w=95, axis 1: dense w=95; dense passes ×2 threads)', or 'javascript' (gibbs-kernel.ts denseAxis is the rule).
    */
   get method(): string {
     const k = this.kernel;
     if (!k.simd) return 'javascript';
-    return `wasm-simd (${k.axisPasses.map((p, i) => `axis ${i}: ${p} w=${k.axes[i].w}`).join(', ')})`;
+    const threads = k.simd.threads > 1 ? `; dense passes ×${k.simd.threads} threads` : '';
+    return `wasm-simd (${k.axisPasses.map((p, i) => `axis ${i}: ${p} w=${k.axes[i].w}`).join(', ')}${threads})`;
+  }
+
+  /** Threads the plain form's dense passes are split over (1: the calling thread). */
+  get threads(): number {
+    return this.kernel.simd?.threads ?? 1;
   }
 
   get eps(): number {

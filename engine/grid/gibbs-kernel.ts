@@ -1,8 +1,10 @@
 import { UsageError } from '../core/simulation.ts';
 import { gaussianTaps, type GaussianTaps } from './gaussian-taps.ts';
 import type { Grid } from './grid.ts';
-import { logConvolutionScratch, logConvolveAxis, type LogConvolutionScratch } from './log-convolution.ts';
+import { exactLse, logConvolutionScratch, logConvolveAxis, TINY, type LogConvolutionScratch } from './log-convolution.ts';
+import { expNeg } from '../core/exp.ts';
 import { convolveAxis } from './separable-convolution.ts';
+import type { RowExecutor } from '../core/row-kernel.ts';
 import type { WatAssembler } from '../wasm/assembler.ts';
 import { WasmSeparable } from './wasm-separable.ts';
 import { MR } from './wasm-dense.ts';
@@ -25,6 +27,12 @@ export interface GibbsKernelOptions {
    * `denseAxis`. The JavaScript loops are always the truncated convolution.
    */
   passes?: AxisPasses;
+  /**
+   * The row pool the dense SIMD passes are split over (the accelerator's `rows()`): the same
+   * bits for any thread count. Absent or null: the calling thread. A function is called only
+   * when an axis pass is dense (a scene with narrow kernels never starts the pool).
+   */
+  rows?: RowExecutor | null | (() => RowExecutor | null);
 }
 
 /** Form of the SIMD axis passes: see GibbsKernelOptions.passes. */
@@ -73,6 +81,13 @@ export class ConvolutionalGibbsKernel {
   readonly simd: WasmSeparable | null;
   /** How each axis pass of `apply` runs: 'dense' (SIMD banded product) or 'truncated' (the convolution, SIMD or JavaScript). */
   readonly axisPasses: ('dense' | 'truncated')[];
+  /**
+   * How `applyLog` runs: 'dense' (per-line shifted dense passes, see applyLog) or 'block'
+   * (the block-shifted convolution of log-convolution.ts).
+   */
+  readonly logForm: 'dense' | 'block';
+  /** The dense log form's line maxima and its arrays (made on first use). */
+  private logScratch: { max: Float64Array; v: Float64Array; s: Float64Array; line: Float64Array } | null = null;
 
   constructor(
     readonly grid: Grid,
@@ -93,8 +108,12 @@ export class ConvolutionalGibbsKernel {
     this.tmp = [new Float64Array(grid.size), new Float64Array(grid.size)];
     const passes = opts.passes ?? 'auto';
     const dense = grid.shape.map((_, k) => passes === 'dense' || (passes === 'auto' && denseAxis(grid.shape, k, this.axes[k].w)));
-    this.simd = WasmSeparable.create(grid.shape, this.axes.map((a) => a.taps), opts.assembler, dense);
+    const rows = dense.some(Boolean) && opts.assembler ? (typeof opts.rows === 'function' ? opts.rows() : (opts.rows ?? null)) : null;
+    this.simd = WasmSeparable.create(grid.shape, this.axes.map((a) => a.taps), opts.assembler, dense, rows);
     this.axisPasses = dense.map((x) => (x && this.simd ? 'dense' : 'truncated'));
+    // The dense log form where its one shift per line is the block form's shift: every axis
+    // dense with 2w ≥ n − 1 (blocks of w cells: each output's three neighbouring blocks are the whole line).
+    this.logForm = this.axisPasses.every((p, k) => p === 'dense' && 2 * this.axes[k].w >= grid.shape[k] - 1) ? 'dense' : 'block';
     this.scratch = logConvolutionScratch(Math.max(...grid.shape), Math.max(...this.axes.map((a) => a.w)));
   }
 
@@ -109,9 +128,71 @@ export class ConvolutionalGibbsKernel {
     this.separable(u, out, (src, dst, k) => convolveAxis(src, dst, this.grid.shape, k, this.axes[k].taps));
   }
 
-  /** out = log(K e^u) for log-scalings u (−∞ allowed) [size]; out may alias u. */
+  /**
+   * out = log(K e^u) for log-scalings u (−∞ allowed) [size]; out may alias u.
+   * Block form: log-convolution.ts. Dense form (`logForm`, wide kernels: w ≥ (n − 1)/2 on
+   * every axis), per axis pass and line: M = max of the line, v = e^{u − M} (expNeg), the dense
+   * SIMD pass S = K v, out = M + log S; an output whose S < TINY is recomputed exactly
+   * (exactLse with its own window maximum). With blocks of w ≥ (n − 1)/2 cells every output
+   * of the block form sees the whole line, so its shift is this M: the same stabilisation,
+   * exact to round-off for any range, with the O(n·w) sums in SIMD instead of JavaScript.
+   */
   applyLog(u: Float64Array, out: Float64Array): void {
+    if (this.logForm === 'dense') return this.separable(u, out, (src, dst, k) => this.denseLogAxis(src, dst, k));
     this.separable(u, out, (src, dst, k) => logConvolveAxis(src, dst, this.grid.shape, k, this.axes[k].taps, this.axes[k].logTaps, this.scratch));
+  }
+
+  /** One axis of the dense log form (see applyLog); dst ≠ src. */
+  private denseLogAxis(src: Float64Array, dst: Float64Array, k: number): void {
+    const shape = this.grid.shape;
+    const n = shape[k];
+    let inner = 1;
+    for (let j = k + 1; j < shape.length; j++) inner *= shape[j];
+    const size = src.length;
+    const lines = size / n;
+    const outer = lines / inner;
+    this.logScratch ??= { max: new Float64Array(size), v: new Float64Array(size), s: new Float64Array(size), line: new Float64Array(Math.max(...shape)) };
+    const { max, v, s, line } = this.logScratch;
+    // Line (o, c): cells o·n·inner + c + i·inner, i < n.
+    for (let o = 0; o < outer; o++) {
+      for (let c = 0; c < inner; c++) max[o * inner + c] = -Infinity;
+      for (let i = 0; i < n; i++) {
+        const row = (o * n + i) * inner;
+        for (let c = 0; c < inner; c++) if (src[row + c] > max[o * inner + c]) max[o * inner + c] = src[row + c];
+      }
+      for (let i = 0; i < n; i++) {
+        const row = (o * n + i) * inner;
+        for (let c = 0; c < inner; c++) {
+          const M = max[o * inner + c];
+          v[row + c] = M === -Infinity || src[row + c] === -Infinity ? 0 : expNeg(src[row + c] - M);
+        }
+      }
+    }
+    this.simd!.densePass(k, v, s);
+    const { w, logTaps } = this.axes[k];
+    for (let o = 0; o < outer; o++) {
+      for (let c = 0; c < inner; c++) {
+        const M = max[o * inner + c];
+        let gathered = false;
+        for (let i = 0; i < n; i++) {
+          const at = (o * n + i) * inner + c;
+          if (M === -Infinity) {
+            dst[at] = -Infinity;
+            continue;
+          }
+          const sum = s[at];
+          if (sum > TINY) {
+            dst[at] = M + Math.log(sum);
+            continue;
+          }
+          if (!gathered) {
+            for (let j = 0; j < n; j++) line[j] = src[(o * n + j) * inner + c];
+            gathered = true;
+          }
+          dst[at] = exactLse(line, n, i, w, logTaps);
+        }
+      }
+    }
   }
 
   /** Runs one pass per axis (last, contiguous axis first), ping-ponging through scratch. */

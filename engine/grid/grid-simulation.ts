@@ -139,12 +139,12 @@ export function gridSimulation(o: GridSimulationOptions): GridSimulation {
     // The back-and-forth step's transforms and DCT solves run as float64 JavaScript loops.
     acc?.record('exact-jko', { family: 'grid-transforms', target: 'ts', precision: 'float64', values: 'float64', threads: 1, size, method: 'javascript' });
   } else {
-    const entropic = entropicJkoScheme(acc ? { ...o, assembler: acc.assembler } : o);
+    const entropic = entropicJkoScheme(acc ? { ...o, assembler: acc.assembler, rows: () => acc.rows() } : o);
     // The switch to the log-domain form is said where the platform says things (the CLI's
     // stderr stream, captured in process), not on the global console.
     if (acc) entropic.jko.geometry.onNotice = (m) => acc.notice(m);
     acc?.record('gibbs-kernel', {
-      family: 'grid-convolution', target: 'ts', precision: 'float64', values: 'float64', threads: 1,
+      family: 'grid-convolution', target: 'ts', precision: 'float64', values: 'float64', threads: entropic.jko.geometry.threads,
       size, method: entropic.jko.geometry.method,
     });
     scheme = entropic;

@@ -32,7 +32,7 @@ export function logConvolutionScratch(maxAxis: number, maxW: number): LogConvolu
 }
 
 /** Sums below this are recomputed exactly (far above the 2.2e−308 where precision is lost). */
-const TINY = 1e-280;
+export const TINY = 1e-280;
 
 /** Lines of a strided axis gathered together, so each source row is read as whole cache lines. */
 const GROUP = 8;
@@ -122,7 +122,7 @@ export function lseLine(u: Float64Array, out: Float64Array, n: number, taps: Flo
 }
 
 /** LSE over output i's window with its own maximum (slow path, exact for any range). */
-function exactLse(u: Float64Array, n: number, i: number, w: number, logTaps: Float64Array): number {
+export function exactLse(u: Float64Array, n: number, i: number, w: number, logTaps: Float64Array): number {
   const a = Math.max(0, i - w), b = Math.min(n - 1, i + w);
   let M = -Infinity;
   for (let j = a; j <= b; j++) {

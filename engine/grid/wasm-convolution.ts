@@ -249,8 +249,12 @@ function scanKernel(table: ConstantTable): string {
     (v128.store offset=16 ${g('out')} (f64x2.pmin (f64x2.pmin ${g('min0')} ${g('min1')}) (f64x2.pmin ${g('min2')} ${g('min3')})))`);
 }
 
-/** The module's WAT text for these axes. */
-export function wasmConvolutionWat(axes: ConvAxis[]): { wat: string; reserved: number } {
+/**
+ * The module's WAT text for these axes; `shared`: it imports a shared memory ("m" "memory"),
+ * which a row pool's threads share for the dense passes (wasm-dense.ts DENSE_ROWS), instead
+ * of making its own.
+ */
+export function wasmConvolutionWat(axes: ConvAxis[], shared = false): { wat: string; reserved: number } {
   const table = new ConstantTable();
   const fracAt = table.block(EXP.FRAC);
   const logAt = table.block(logTable());
@@ -265,7 +269,8 @@ export function wasmConvolutionWat(axes: ConvAxis[]): { wat: string; reserved: n
       return a.dense.inner === 1 ? denseContiguousKernel(`dense${i}`, a.dense.n, a.w) : denseStridedKernel(`dense${i}`, a.dense.n, a.w, a.dense.inner);
     }),
   ];
-  return { wat: `(module\n  (memory (export "memory") 1)\n  ${fns.join('\n  ')}\n  ${table.data()})`, reserved: table.bytes };
+  const memory = shared ? '(import "m" "memory" (memory 1 65536 shared))' : '(memory (export "memory") 1)';
+  return { wat: `(module\n  ${memory}\n  ${fns.join('\n  ')}\n  ${table.data()})`, reserved: table.bytes };
 }
 
 type RowFn = (src: number, dst: number, rows: number, srcPitch: number, dstPitch: number, len: number) => void;
@@ -301,21 +306,37 @@ export interface WasmConvolution {
 const compiled = new Map<string, { mod: WebAssembly.Module; reserved: number }>();
 const CACHE_SIZE = 32;
 
-/** A fresh instance (own memory) of the kernels for these axes, or null without an assembler or WebAssembly SIMD. */
-export function wasmConvolution(axes: ConvAxis[], assembler: WatAssembler | null | undefined): WasmConvolution | null {
+/**
+ * A fresh instance of the kernels for these axes, or null without an assembler or
+ * WebAssembly SIMD (or, with `shared`, where shared memories are unavailable). Without
+ * `shared` it has its own memory (grown by the caller); with it, a shared memory of
+ * `shared(reserved)` bytes (fixed size; null: none), made here and imported.
+ */
+export function wasmConvolution(axes: ConvAxis[], assembler: WatAssembler | null | undefined, shared?: (reserved: number) => number | null): WasmConvolution | null {
   if (!assembler) return null; // none given: the JavaScript loops, cached modules included
-  const key = JSON.stringify(axes);
+  const key = JSON.stringify(axes) + (shared ? '|shared' : '');
   let entry = compiled.get(key);
   if (entry === undefined) {
-    const { wat, reserved } = wasmConvolutionWat(axes);
+    const { wat, reserved } = wasmConvolutionWat(axes, !!shared);
     const mod = compileWat(wat, assembler);
     if (!mod) return null; // not cached while no assembler is loaded: a later load takes effect
     compiled.set(key, (entry = { mod, reserved }));
     if (compiled.size > CACHE_SIZE) compiled.delete(compiled.keys().next().value!);
   }
-  const ex = new WebAssembly.Instance(entry.mod, {}).exports as Record<string, unknown>;
+  let memory: WebAssembly.Memory | null = null;
+  if (shared) {
+    const bytes = shared(entry.reserved);
+    if (bytes === null) return null;
+    const pages = Math.max(1, Math.ceil(bytes / 65536));
+    try {
+      memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
+    } catch {
+      return null; // no shared memories here (a page that is not cross-origin isolated), or too large
+    }
+  }
+  const ex = new WebAssembly.Instance(entry.mod, memory ? { m: { memory } } : {}).exports as Record<string, unknown>;
   return {
-    memory: ex.memory as WebAssembly.Memory,
+    memory: memory ?? (ex.memory as WebAssembly.Memory),
     reserved: entry.reserved,
     scan: ex.scan as WasmConvolution['scan'],
     copyIn: ex.copyIn as RowFn,

@@ -1,3 +1,5 @@
+import type { RowEnv, RowKernel } from '../core/row-kernel.ts';
+import { compileWat } from '../wasm/assembler.ts';
 import { whileLoop } from '../wasm/wat.ts';
 
 /**
@@ -23,9 +25,12 @@ import { whileLoop } from '../wasm/wat.ts';
  * stored (the high lane reads the next cell, a finite value or the buffers' spare pair).
  *
  * Both kernels take a range of output rows (strided: rows i0..i1 of the axis; contiguous:
- * `rows` lines from the given addresses), so a row pool can split one pass over threads
- * sharing the module's memory (a shared memory imported by the module, each thread with its
- * own `pack` panel); today WasmSeparable runs every pass in the calling thread.
+ * `rows` lines from the given addresses), so a row pool splits one pass over threads
+ * sharing the grid's memory: DENSE_ROWS below, a module of the one dense kernel importing
+ * the grid's shared memory, each thread with its own `pack` panel (RowEnv.thread).
+ * Each output is the same sequence of terms whatever its tile (a one-row tile sums the
+ * same nonzero terms in the same j order; only +0 terms of the band differ), so results
+ * have the same bits for any split and thread count.
  */
 
 /**
@@ -193,3 +198,112 @@ export function denseContiguousKernel(name: string, n: number, w: number): strin
       ${set('ps', add(g('ps'), i32(rowBytes)))} ${set('pd', add(g('pd'), i32(rowBytes)))}
       ${set('r', `(i32.sub ${g('r')} ${i32(1)})`)}`)})`;
 }
+
+/**
+ * The module of one dense pass over an imported shared memory (what a row pool's threads
+ * instantiate): `dense`, and with `next` (the 2D plane, both axes dense) `dense1`, the
+ * contiguous axis's pass of next.n cells, half-width next.w.
+ */
+export function denseModuleWat(n: number, w: number, inner: number, next?: { n: number; w: number }): string {
+  const fn = inner === 1 ? denseContiguousKernel('dense', n, w) : denseStridedKernel('dense', n, w, inner);
+  const fn1 = next ? denseContiguousKernel('dense1', next.n, next.w) : '';
+  return `(module\n  (import "m" "memory" (memory 1 65536 shared))\n  ${fn}\n  ${fn1})`;
+}
+
+const denseModules = new WeakMap<object, Map<string, WebAssembly.Module | null>>();
+
+/** The compiled module of denseModuleWat(n, w, inner, next) for this assembler (cached), or null. */
+export function denseModule(assembler: RowEnv['assembler'], n: number, w: number, inner: number, next?: { n: number; w: number }): WebAssembly.Module | null {
+  if (!assembler) return null;
+  let byKey = denseModules.get(assembler);
+  if (!byKey) denseModules.set(assembler, (byKey = new Map()));
+  const key = `${n}|${w}|${inner}|${next ? `${next.n}|${next.w}` : ''}`;
+  if (!byKey.has(key)) {
+    let mod: WebAssembly.Module | null = null;
+    try {
+      mod = compileWat(denseModuleWat(n, w, inner, next), assembler);
+    } catch {
+      mod = null;
+    }
+    byKey.set(key, mod);
+  }
+  return byKey.get(key) ?? null;
+}
+
+/**
+ * One dense pass as a row-pool call (engine/core/row-kernel.ts). The pool's rows are the
+ * pass's output rows, block after block: row r is line r mod `lines` of block ⌊r / lines⌋.
+ * - strided axis (inner > 1): `lines` = n, a block is one index of the axes before it;
+ *   each thread packs its panels at pack + thread·packBytes;
+ * - contiguous axis (inner = 1): `lines` lines per block, `lineBytes` apart.
+ * `blocks` holds each block's [src, dst] byte addresses; `taps` is the address of T[C].
+ *
+ * The 2D plane (`next` > 0: both axes dense, one block): rows i ∈ [r0, r1) of axis 0's pass
+ * (n × inner, into dst), then the same lines of axis 1's pass (next = its n, nextW its
+ * half-width, nextTaps its T[C]) from dst into nextDst. Output row i of the plane needs
+ * only row i of the first pass, so a whole application K u is one pool call (one barrier,
+ * not two), the axes in the order 0 then 1 (WasmSeparable does the same without a pool).
+ */
+export type DenseArgs = {
+  memory: WebAssembly.Memory;
+  /** Distinguishes memories: a thread keeps the instance of the last one it ran on. */
+  memoryId: number;
+  n: number;
+  w: number;
+  inner: number;
+  lines: number;
+  lineBytes: number;
+  blocks: Int32Array;
+  taps: number;
+  pack: number;
+  packBytes: number;
+  next: number;
+  nextW: number;
+  nextTaps: number;
+  nextDst: number;
+};
+
+type DenseFn = (src: number, dst: number, taps: number, a: number, b?: number, c?: number) => void;
+
+/** The output rows of one dense axis pass (wasm-dense.ts), split over the row pool's threads. */
+export const DENSE_ROWS: RowKernel<DenseArgs> = {
+  name: 'grid-dense',
+  outputs: [],
+  create(env) {
+    let id = -1;
+    let key = '';
+    let dense: DenseFn | null = null;
+    let dense1: DenseFn | null = null;
+    const thread = env.thread ?? 0;
+    return (a, r0, r1) => {
+      const next = a.next > 0 ? { n: a.next, w: a.nextW } : undefined;
+      const k = `${a.n}|${a.w}|${a.inner}|${a.next}|${a.nextW}`;
+      if (!dense || id !== a.memoryId || key !== k) {
+        const mod = denseModule(env.assembler, a.n, a.w, a.inner, next);
+        if (!mod) throw new Error('the dense grid pass needs the SIMD kernel (no assembler in this thread)');
+        const ex = new WebAssembly.Instance(mod, { m: { memory: a.memory } }).exports;
+        dense = ex.dense as DenseFn;
+        dense1 = (ex.dense1 ?? null) as DenseFn | null;
+        id = a.memoryId;
+        key = k;
+      }
+      const pack = a.pack + thread * a.packBytes;
+      if (next) {
+        const src = a.blocks[0], mid = a.blocks[1];
+        dense(src, mid, a.taps, pack, r0, r1);
+        dense1!(mid + r0 * a.lineBytes, a.nextDst + r0 * a.lineBytes, a.nextTaps, r1 - r0);
+        return;
+      }
+      for (let r = r0; r < r1; ) {
+        const b = Math.floor(r / a.lines);
+        const l0 = r - b * a.lines;
+        const l1 = Math.min(a.lines, r1 - b * a.lines);
+        const src = a.blocks[2 * b], dst = a.blocks[2 * b + 1];
+        if (a.inner === 1) dense(src + l0 * a.lineBytes, dst + l0 * a.lineBytes, a.taps, l1 - l0);
+        else dense(src, dst, a.taps, pack, l0, l1);
+        r += l1 - l0;
+      }
+    };
+  },
+  prepare: (env, a) => void denseModule(env.assembler, a.n, a.w, a.inner, a.next > 0 ? { n: a.next, w: a.nextW } : undefined),
+};

@@ -1,6 +1,20 @@
+import type { RowExecutor } from '../core/row-kernel.ts';
 import type { WatAssembler } from '../wasm/assembler.ts';
-import { wasmConvolution, type WasmConvolution } from './wasm-convolution.ts';
-import { denseTaps, NV } from './wasm-dense.ts';
+import { wasmConvolution, type ConvAxis, type WasmConvolution } from './wasm-convolution.ts';
+import { DENSE_ROWS, denseTaps, NV, type DenseArgs } from './wasm-dense.ts';
+
+/**
+ * Below this many summed terms (cells × (2w + 1), summed over the axes of a 2D plane) a
+ * dense call stays on the calling thread. Measured (min of 40 applications, 1 vs 2 threads
+ * alternating, 2-core AMD EPYC under a load of 3–6 from other jobs): 128² at ε = 0.01
+ * (6.3·10⁶ terms, 0.34 ms on one thread) lost on 2 threads in every run (0.41, 0.64, 0.98 ms
+ * against 0.34, 0.60, 0.85: the workers' wake-up by message costs about what the second
+ * core saves); 192² (2.1·10⁷) and 256² (5.0·10⁷) won or tied (256²: 1.9–2.9 ms against 2.7–6.3).
+ */
+export const MIN_DENSE_TERMS_FOR_THREADS = 1 << 23;
+
+/** Distinguishes the shared memories of grids (a pool thread keeps the dense instance of the last one). */
+let memories = 0;
 
 /** wasm32 memory tops out at 4 GiB; stay well below it. */
 const MAX_BYTES = 2 ** 31;
@@ -31,6 +45,14 @@ interface RunGroup {
  * gibbs-kernel.ts denseAxis): its layout has no padding (the band is clipped to the axis)
  * and its result is the same to round-off, not in bits; with the log fused into no dense
  * pass, the plain soft C-transform then takes the log in a last sweep (logOut).
+ * A 2D grid with both axes dense runs axis 0's pass first, then axis 1's (`plane`): output
+ * row i then needs only row i of the first pass, so a pool splits the whole product by rows
+ * in one call (the order is the same with or without a pool: the same bits).
+ * With a row pool (`rows`, more than one thread) and a dense axis, the module's memory is
+ * a shared one and each dense pass is a pool call (wasm-dense.ts DENSE_ROWS): its output
+ * rows split over the threads, each thread with its own panel; the same bits for any thread
+ * count (every output is one sequential sum in one thread). The other sweeps (spread, log,
+ * truncated passes: O(cells) or narrow) stay on the calling thread.
  * `create` returns null where SIMD is unavailable or the grid is too large.
  */
 export class WasmSeparable {
@@ -54,6 +76,16 @@ export class WasmSeparable {
   private readonly passGroups: RunGroup[][];
   /** Blocks of the dense pass along each axis k (one per index of the axes before k; empty where k is truncated). */
   private readonly denseBlocks: RunGroup[][];
+  /** The pool calls of the dense passes (axis k: its arguments, rows and threads), or null: this thread. */
+  private readonly pooled: ({ args: DenseArgs; rows: number; threads: number } | null)[];
+  /**
+   * A 2D grid with both axes dense: the plane, axis 0's pass then axis 1's, row by row
+   * (DenseArgs `next`): one pool call per application when pooled (`call`), else the two
+   * passes in that order in this thread. Null otherwise (the passes from the last axis).
+   */
+  private readonly plane: { call: { args: DenseArgs; rows: number; threads: number } | null } | null;
+  /** Threads the dense passes are split over (1: the calling thread). */
+  readonly threads: number;
 
   private constructor(
     private readonly wasm: WasmConvolution,
@@ -61,7 +93,8 @@ export class WasmSeparable {
     private readonly ws: number[],
     taps: Float64Array[],
     readonly dense: readonly boolean[],
-    plan: { tapsAt: number[]; scanAt: number; scratchAt: number; accAt: number; packAt: number; buffers: number[] },
+    plan: Plan,
+    private readonly pool: RowExecutor | null,
   ) {
     const d = shape.length;
     const size = shape.reduce((a, b) => a * b, 1);
@@ -85,59 +118,73 @@ export class WasmSeparable {
     this.spreadGroups = this.groups(this.layouts[d], this.layouts[d - 1]);
     this.passGroups = shape.map((_, k) => this.groups(this.layouts[k], this.layouts[k === 0 ? d : k - 1]));
     this.denseBlocks = shape.map((_, k) => (dense[k] ? blocks(shape, k, this.layouts[k], this.layouts[k === 0 ? d : k - 1]) : []));
+    const memoryId = ++memories;
+    const planar = d === 2 && dense[0] && dense[1];
+    this.pooled = shape.map((n, k) => {
+      if (!pool || !dense[k]) return null; // (a plane's apply takes `plane`; densePass these)
+      const contiguous = k === d - 1;
+      const lines = contiguous ? this.rows : n;
+      const bl = this.denseBlocks[k];
+      const args: DenseArgs = {
+        memory: wasm.memory, memoryId, n, w: ws[k], inner: contiguous ? 1 : size / shape.slice(0, k + 1).reduce((a, b) => a * b, 1),
+        lines, lineBytes: n * 8, blocks: Int32Array.from(bl.flatMap((b) => [b.src, b.dst])),
+        taps: this.tapsAt[k], pack: this.packAt, packBytes: plan.packBytes, next: 0, nextW: 0, nextTaps: 0, nextDst: 0,
+      };
+      const threads = size * (2 * ws[k] + 1) < MIN_DENSE_TERMS_FOR_THREADS ? 1 : pool.threads;
+      return { args, rows: bl.length * lines, threads };
+    });
+    this.plane = null;
+    if (planar) {
+      // spread → layouts[1] → (axis 0) layouts[0] → (axis 1) plain; no padding anywhere (dense axes)
+      const [n0, n1] = shape;
+      const args: DenseArgs = {
+        memory: wasm.memory, memoryId, n: n0, w: ws[0], inner: n1, lines: n0, lineBytes: n1 * 8,
+        blocks: Int32Array.of(this.layouts[1].origin, this.layouts[0].origin),
+        taps: this.tapsAt[0], pack: this.packAt, packBytes: plan.packBytes,
+        next: n1, nextW: ws[1], nextTaps: this.tapsAt[1], nextDst: this.layouts[2].origin,
+      };
+      const threads = size * (2 * ws[0] + 2 * ws[1] + 2) < MIN_DENSE_TERMS_FOR_THREADS ? 1 : (pool?.threads ?? 1);
+      this.plane = { call: pool ? { args, rows: n0, threads } : null };
+    }
+    this.threads = Math.max(1, this.plane?.call?.threads ?? 1, ...this.pooled.map((p) => p?.threads ?? 1));
   }
 
-  /** dense[k]: axis k's pass as a banded matrix product (wasm-dense.ts) instead of the truncated convolution. */
-  static create(shape: readonly number[], taps: Float64Array[], assembler: WatAssembler | null | undefined, dense: readonly boolean[] = shape.map(() => false)): WasmSeparable | null {
-    const d = shape.length;
-    const size = shape.reduce((a, b) => a * b, 1);
+  /**
+   * dense[k]: axis k's pass as a banded matrix product (wasm-dense.ts) instead of the
+   * truncated convolution; `rows`: the row pool the dense passes are split over (null or one
+   * thread: the calling thread; or where shared memories are unavailable).
+   */
+  static create(
+    shape: readonly number[], taps: Float64Array[], assembler: WatAssembler | null | undefined,
+    dense: readonly boolean[] = shape.map(() => false), rows: RowExecutor | null = null,
+  ): WasmSeparable | null {
     const ws = taps.map((t) => t.length - 1);
     const pads = ws.map((w, k) => padOf(w, dense[k]));
     const strides = shape.map((_, k) => layoutOf(shape, k, pads[k], 0).strides[k] * 8);
     const inner = (k: number) => shape.slice(k + 1).reduce((a, b) => a * b, 1);
-    const wasm = wasmConvolution(ws.map((w, k) => ({ w, strideBytes: strides[k], ...(dense[k] ? { dense: { n: shape[k], inner: inner(k) } } : {}) })), assembler);
+    const axes: ConvAxis[] = ws.map((w, k) => ({ w, strideBytes: strides[k], ...(dense[k] ? { dense: { n: shape[k], inner: inner(k) } } : {}) }));
+    const pool = rows && rows.threads > 1 && dense.some(Boolean) ? rows : null;
+    const packs = pool ? pool.threads : 1;
+    // A shared memory of the plan's size for the pool, else the module's own memory, grown.
+    const sharedWasm = pool ? wasmConvolution(axes, assembler, (reserved) => {
+      const end = planOf(shape, taps, dense, pads, reserved, packs).end;
+      return end > MAX_BYTES ? null : end;
+    }) : null;
+    const wasm = sharedWasm ?? wasmConvolution(axes, assembler);
     if (!wasm) return null;
-    // Memory after the module's constants: taps, scan output, scratch row, then the d
-    // padded layouts and the plain one, each with a spare pair at its end (the odd last
-    // cell of a run loads a pair).
-    let at = wasm.reserved;
-    const align = () => (at = Math.ceil(at / 16) * 16);
-    align();
-    const tapsAt = taps.map((t, k) => {
-      if (dense[k]) {
-        const C = denseTaps(shape[k], t).centre; // the symmetric vector T, addressed at its centre
-        const here = at + C * 8;
-        at += (2 * C + 1) * 8;
-        return here;
+    const plan = planOf(shape, taps, dense, pads, wasm.reserved, sharedWasm ? packs : 1);
+    if (plan.end > MAX_BYTES) return null;
+    if (!sharedWasm) {
+      try {
+        const have = wasm.memory.buffer.byteLength;
+        if (plan.end > have) wasm.memory.grow(Math.ceil((plan.end - have) / 65536));
+      } catch {
+        return null; // memory.grow refused
       }
-      const here = at;
-      at += t.length * 8;
-      return here;
-    });
-    align();
-    const scanAt = at;
-    at += 32;
-    const scratchAt = at; // the split log loops' scratch row (wasm-convolution.ts)
-    at += Math.ceil(shape[d - 1] / 2) * 64; // four v128 per pair
-    const accAt = at; // the wide kernels' accumulator row
-    at += Math.ceil(shape[d - 1] / 2) * 16;
-    const packAt = at; // the dense passes' panel: n × NV pairs of the longest dense axis
-    at += 16 * NV * Math.max(0, ...shape.filter((_, k) => dense[k]));
-    const buffers: number[] = [];
-    for (let k = 0; k <= d; k++) {
-      buffers.push(at);
-      at += ((k < d ? (size / shape[k]) * (shape[k] + 2 * pads[k]) : size) + 2) * 8;
-      align();
     }
-    if (at > MAX_BYTES) return null;
-    try {
-      const have = wasm.memory.buffer.byteLength;
-      if (at > have) wasm.memory.grow(Math.ceil((at - have) / 65536));
-    } catch {
-      return null; // memory.grow refused
-    }
-    return new WasmSeparable(wasm, shape, ws, taps, dense, { tapsAt, scanAt, scratchAt, accAt, packAt, buffers });
+    return new WasmSeparable(wasm, shape, ws, taps, dense, plan, sharedWasm ? pool : null);
   }
+
 
   /** out = K u, one pass per axis from the last (contiguous) one; out may alias u. */
   apply(u: Float64Array, out: Float64Array): void {
@@ -145,6 +192,24 @@ export class WasmSeparable {
     this.spread(false, 0);
     this.passes(undefined);
     out.set(this.plain);
+  }
+
+  /**
+   * dst = the dense pass along axis k of src (both row-major [Π shape]), in this thread or
+   * over the pool; for the dense log form (gibbs-kernel.ts), when every axis is dense (all
+   * layouts are then plain row-major arrays).
+   */
+  densePass(k: number, src: Float64Array, dst: Float64Array): void {
+    const d = this.shape.length;
+    const size = this.plain.length;
+    const buf = this.wasm.memory.buffer;
+    new Float64Array(buf, this.layouts[k].origin, size).set(src);
+    const pooled = this.pooled[k];
+    const dense = this.wasm.dense[k]!;
+    if (pooled) this.pool!.run(DENSE_ROWS, pooled.args, pooled.rows, pooled.threads);
+    else if (k === d - 1) for (const b of this.denseBlocks[k]) dense(b.src, b.dst, this.tapsAt[k], this.rows);
+    else for (const b of this.denseBlocks[k]) dense(b.src, b.dst, this.tapsAt[k], this.packAt, 0, this.shape[k]);
+    dst.set(new Float64Array(buf, this.layouts[k === 0 ? d : k - 1].origin, size));
   }
 
   /** Copies h into the module and sets `max` and `min` (the range the plain soft C-transform needs). */
@@ -190,12 +255,27 @@ export class WasmSeparable {
   /** The axis passes, layout d − 1 → … → plain; with `logShift`, the last one takes the log. */
   private passes(logShift: number | undefined): void {
     const d = this.shape.length;
+    if (this.plane) {
+      const [l1, l0, plain] = [this.layouts[1].origin, this.layouts[0].origin, this.layouts[2].origin];
+      const call = this.plane.call;
+      if (call) this.pool!.run(DENSE_ROWS, call.args, call.rows, call.threads);
+      else {
+        this.wasm.dense[0]!(l1, l0, this.tapsAt[0], this.packAt, 0, this.shape[0]);
+        this.wasm.dense[1]!(l0, plain, this.tapsAt[1], this.shape[0]);
+      }
+      if (logShift !== undefined) this.wasm.logOut(plain, plain, this.shape[0], this.len * 8, this.len * 8, this.len, logShift, this.scratchAt);
+      return;
+    }
     for (let k = d - 1; k >= 0; k--) {
       const from = this.layouts[k], to = this.layouts[k === 0 ? d : k - 1];
       const dense = this.wasm.dense[k];
-      if (dense) {
+      const pooled = this.pooled[k];
+      if (pooled) this.pool!.run(DENSE_ROWS, pooled.args, pooled.rows, pooled.threads);
+      else if (dense) {
         if (k === d - 1) for (const b of this.denseBlocks[k]) dense(b.src, b.dst, this.tapsAt[k], this.rows);
         else for (const b of this.denseBlocks[k]) dense(b.src, b.dst, this.tapsAt[k], this.packAt, 0, this.shape[k]);
+      }
+      if (pooled || dense) {
         if (k === 0 && logShift !== undefined) {
           // No log fused into a dense pass: it runs over the result in place, line by line.
           const at = this.layouts[d].origin;
@@ -230,6 +310,60 @@ export class WasmSeparable {
       if (k < 0) return out;
     }
   }
+}
+
+/** Where the buffers lie in the module's memory (byte addresses) and the first byte after them. */
+interface Plan {
+  tapsAt: number[];
+  scanAt: number;
+  scratchAt: number;
+  accAt: number;
+  packAt: number;
+  /** Bytes of one thread's panel (the panels of `packs` threads follow each other from packAt). */
+  packBytes: number;
+  buffers: number[];
+  end: number;
+}
+
+/**
+ * The memory after the module's constants (`reserved` bytes): taps, scan output, scratch
+ * row, the dense passes' panels (one per thread), then the d padded layouts and the plain
+ * one, each with a spare pair at its end (the odd last cell of a run loads a pair).
+ */
+function planOf(shape: readonly number[], taps: Float64Array[], dense: readonly boolean[], pads: number[], reserved: number, packs: number): Plan {
+  const d = shape.length;
+  const size = shape.reduce((a, b) => a * b, 1);
+  let at = reserved;
+  const align = () => (at = Math.ceil(at / 16) * 16);
+  align();
+  const tapsAt = taps.map((t, k) => {
+    if (dense[k]) {
+      const C = denseTaps(shape[k], t).centre; // the symmetric vector T, addressed at its centre
+      const here = at + C * 8;
+      at += (2 * C + 1) * 8;
+      return here;
+    }
+    const here = at;
+    at += t.length * 8;
+    return here;
+  });
+  align();
+  const scanAt = at;
+  at += 32;
+  const scratchAt = at; // the split log loops' scratch row (wasm-convolution.ts)
+  at += Math.ceil(shape[d - 1] / 2) * 64; // four v128 per pair
+  const accAt = at; // the wide kernels' accumulator row
+  at += Math.ceil(shape[d - 1] / 2) * 16;
+  const packAt = at; // the dense passes' panels: n × NV pairs of the longest dense axis, per thread
+  const packBytes = 16 * NV * Math.max(0, ...shape.filter((_, k) => dense[k]));
+  at += packs * packBytes;
+  const buffers: number[] = [];
+  for (let k = 0; k <= d; k++) {
+    buffers.push(at);
+    at += ((k < d ? (size / shape[k]) * (shape[k] + 2 * pads[k]) : size) + 2) * 8;
+    align();
+  }
+  return { tapsAt, scanAt, scratchAt, accAt, packAt, packBytes, buffers, end: at };
 }
 
 /** Padding of axis k's layout: w cells for the truncated pass (it reads its edges as zeros), none for the dense one. */

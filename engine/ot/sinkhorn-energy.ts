@@ -3,7 +3,9 @@ import type { StateRecord } from '../core/state-record.ts';
 import type { ParticleEnergy } from '../particles/energy.ts';
 import type { ParticleMeasure } from '../particles/measure.ts';
 import { sinkhornDivergence, type DivergenceResult } from './divergence.ts';
+import type { KernelProducts } from './kernel-geometry.ts';
 import { sequentialLse } from './lse-executor.ts';
+import { sinkhornPlan } from './sinkhorn.ts';
 import { checkCloud, checkEpsilon, checkWeights } from './validate.ts';
 
 /** Options of `SinkhornDivergenceEnergy`: the target cloud ν, ε and each solve's stopping rule. */
@@ -38,6 +40,8 @@ export class SinkhornDivergenceEnergy implements ParticleEnergy {
   private readonly targetWeights: Float64Array;
   private readonly d: number;
   private lse: LseExecutor | null = null;
+  /** The stored kernel's products (the accelerator's SIMD kernel and row pool); unset: JavaScript loops. */
+  private products: KernelProducts | undefined;
 
   constructor(private readonly opts: SinkhornEnergyOptions & { d: number }) {
     this.d = opts.d;
@@ -47,18 +51,36 @@ export class SinkhornDivergenceEnergy implements ParticleEnergy {
   }
 
   /**
-   * Runs the three solves' kernel rows on the accelerator's row pool (threads) with its
-   * SIMD kernel, or in this thread with it; the solves stay float64 (their marginal
-   * tolerance is below float32 round-off), so the placement changes the order of the
-   * sums only, never the precision.
+   * Binds the three solves to the accelerator as `wgf ot` does (cli/commands/ot-solve.ts):
+   * the online kernel's rows on its row pool (threads) with its SIMD kernel, or in this
+   * thread with it; the stored kernel (sinkhorn's auto rule, kernelPreferred) with its SIMD
+   * products over the row pool, K stored as float32 where the solves' marginal tolerance
+   * allows (kernelPrecision; arithmetic float64). scene.json records, per problem, which
+   * form the rule picks: OT(μ,ν) [n×m], OT(μ,μ) [n×n], OT(ν,ν) [m×m].
    */
   accelerate(acc: Accelerator, { n }: { n: number; d: number }): void {
     this.lse = acc.lse() ?? sequentialLse(acc.assembler);
+    this.products = { assembler: acc.assembler, rows: acc.rows() };
     const m = this.opts.target.length / this.d;
+    const threads = Math.max(this.lse.threads, this.products.rows?.threads ?? 1);
+    const problems = [['OT(μ,ν)', n, m], ['OT(μ,μ)', n, n], ['OT(ν,ν)', m, m]] as const;
+    const plans = problems.map(([, r, c]) => sinkhornPlan(r, c, this.d, { tol: this.tol, products: this.products }));
+    const form = (label: string, i: number) => {
+      const plan = plans[i];
+      if (!plan.kernel) return `${label} online (${acc.assembler ? 'wasm-simd' : 'javascript'} rows)`;
+      return `${label} stored kernel (K ${plan.precision}, ${plan.simd ? 'wasm-simd' : 'javascript'} products)`;
+    };
     acc.record(this.name, {
-      family: 'lse', target: 'ts', precision: 'float64', values: 'float64', threads: this.lse.threads,
-      size: `N=${n}, M=${m}, d=${this.d}`, method: acc.assembler ? 'wasm-simd' : 'javascript',
+      // float32: K stored as float32 in some solve (its entries rounded; the arithmetic stays float64)
+      family: 'lse', target: 'ts', precision: plans.some((p) => p.kernel && p.precision === 'float32') ? 'float32' : 'float64', values: 'float64', threads,
+      size: `N=${n}, M=${m}, d=${this.d}`,
+      method: problems.map(([label], i) => form(label, i)).join('; '),
     });
+  }
+
+  /** The solves' marginal tolerance. */
+  private get tol(): number {
+    return this.opts.tol ?? 1e-5;
   }
 
   /** The divergence result at the measure's current positions (solving only when they moved). */
@@ -67,8 +89,8 @@ export class SinkhornDivergenceEnergy implements ParticleEnergy {
     const warm = this.last ? { xy: this.last.xy.g, xx: this.last.xx.g, yy: this.last.yy.g } : this.pending;
     this.warmIn = warm;
     const r = sinkhornDivergence(mu.x, this.opts.target, this.d, {
-      eps: this.opts.eps, tol: this.opts.tol ?? 1e-5, maxIter: this.opts.maxIter ?? 2000,
-      wx: mu.w, wy: this.targetWeights, warm, scaling: warm ? false : undefined, gradient: true, lse: this.lse,
+      eps: this.opts.eps, tol: this.tol, maxIter: this.opts.maxIter ?? 2000,
+      wx: mu.w, wy: this.targetWeights, warm, scaling: warm ? false : undefined, gradient: true, lse: this.lse, products: this.products,
     });
     this.last = r;
     this.lastX = mu.x.slice();

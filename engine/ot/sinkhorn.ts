@@ -89,10 +89,7 @@ export function sinkhorn(x: Float64Array, y: Float64Array, d: number, opts: Sink
   const mode = opts.mode ?? 'auto';
   if (!['auto', 'online', 'kernel'].includes(mode)) throw new UsageError(`mode must be auto, online or kernel; got '${mode}'`);
   const online = new PointCloudGeometry(x, y, d, p, opts.lse);
-  // K's storage by the fixed rule (kernelPrecision: float32 when the tolerance allows), unless the caller chose it.
-  const products = opts.products && { precision: kernelPrecision(opts.tol ?? 1e-6), ...opts.products };
-  const simd = simdProducts(products, d);
-  const useKernel = mode === 'kernel' || (mode === 'auto' && kernelPreferred(n, m, simd, simd && p === 2 && products?.precision === 'float32'));
+  const { products, kernel: useKernel } = sinkhornPlan(n, m, d, { ...opts, mode });
   if (useKernel && n * m > 8 * KERNEL_MAX_ENTRIES) {
     throw new UsageError(`the stored kernel of ${n}×${m} points would take ${((8 * n * m) / 2 ** 30).toFixed(1)} GiB; use mode online (O(n + m) memory)`);
   }
@@ -120,6 +117,34 @@ export function sinkhorn(x: Float64Array, y: Float64Array, d: number, opts: Sink
   };
   if (opts.coupling) out.coupling = couplingOf(online, a, b, f, g, r.eps);
   return out;
+}
+
+/** How sinkhorn() runs an n×m problem: what `sinkhornPlan` says. */
+export interface SinkhornPlan {
+  /** The stored kernel (KernelGeometry) rather than the online rows. */
+  kernel: boolean;
+  /** The stored kernel's products as sinkhorn() passes them (K's storage by the rule filled in). */
+  products: KernelProducts | undefined;
+  /** With the stored kernel: whether its products run as the SIMD kernel, and K's storage. */
+  simd: boolean;
+  precision: 'float64' | 'float32';
+}
+
+/**
+ * The fixed rules sinkhorn() applies to an n×m problem in dimension d (never a timing): the
+ * mode (kernelPreferred under 'auto'), whether the stored kernel's products run in SIMD, and
+ * K's storage (kernelPrecision of the tolerance, float32 only for p = 2 with the SIMD kernel).
+ * Callers that record where a solve runs (scene.json) ask here, so the record is what runs.
+ */
+export function sinkhornPlan(n: number, m: number, d: number, opts: Pick<SinkhornOptions, 'mode' | 'p' | 'tol' | 'products'>): SinkhornPlan {
+  const p = opts.p ?? 2;
+  const mode = opts.mode ?? 'auto';
+  // K's storage by the fixed rule (kernelPrecision: float32 when the tolerance allows), unless the caller chose it.
+  const products = opts.products && { precision: kernelPrecision(opts.tol ?? 1e-6), ...opts.products };
+  const simd = simdProducts(products, d);
+  const float32 = simd && p === 2 && products?.precision === 'float32';
+  const kernel = mode === 'kernel' || (mode === 'auto' && kernelPreferred(n, m, simd, float32));
+  return { kernel, products, simd, precision: float32 ? 'float32' : 'float64' };
 }
 
 /**

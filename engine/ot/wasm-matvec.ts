@@ -239,13 +239,38 @@ interface MatvecInstance {
 
 const modules = new WeakMap<object, Map<string, WebAssembly.Module | null>>();
 
+/** The last probe of sharedMemories, and the SharedArrayBuffer global it saw. */
+let probe: { sab: unknown; ok: boolean } | null = null;
+
+/**
+ * Whether this runtime makes shared WebAssembly memories: not in a browser page that is
+ * not cross-origin isolated (no SharedArrayBuffer global there, and `shared: true`
+ * memories throw). The stored kernel keeps K in one (wasm-matvec.ts), so without them
+ * its products are the JavaScript loops, and the rules that pick it must know
+ * (kernel-geometry.ts simdProducts). Probed once per SharedArrayBuffer global.
+ */
+export function sharedMemories(): boolean {
+  const sab = (globalThis as { SharedArrayBuffer?: unknown }).SharedArrayBuffer;
+  if (probe && probe.sab === sab) return probe.ok;
+  let ok = false;
+  if (typeof sab === 'function' && typeof WebAssembly === 'object') {
+    try {
+      ok = new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true }).buffer instanceof (sab as typeof SharedArrayBuffer);
+    } catch {
+      ok = false;
+    }
+  }
+  probe = { sab, ok };
+  return ok;
+}
+
 /**
  * The compiled kernel for dimension d and cut-off `cut`, or null: no assembler, d out of
  * range, or no WebAssembly SIMD / shared memories in this runtime (a browser page that is
  * not cross-origin isolated).
  */
 export function wasmMatvecModule(assembler: RowEnv['assembler'], d: number, cut: number): WebAssembly.Module | null {
-  if (!assembler || !Number.isInteger(d) || d < 1 || d > WASM_BUILD_MAX_D) return null;
+  if (!assembler || !Number.isInteger(d) || d < 1 || d > WASM_BUILD_MAX_D || !sharedMemories()) return null;
   let byKey = modules.get(assembler);
   if (!byKey) modules.set(assembler, (byKey = new Map()));
   const key = `${d}|${cut}`;

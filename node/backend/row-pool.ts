@@ -49,6 +49,8 @@ export interface RowWorkerData {
   reply: MessagePort;
   /** Whether the pool has an assembler (else the workers' kernels have none either: the JavaScript loops). */
   assembles: boolean;
+  /** The worker's index in the pool (1 … threads − 1; the calling thread is 0): RowEnv.thread. */
+  thread: number;
 }
 
 const typeOf = (a: RowArray): ArrayRef['type'] => (a instanceof Float64Array ? 'f64' : a instanceof Float32Array ? 'f32' : 'i32');
@@ -122,11 +124,11 @@ export class RowPool implements RowExecutor {
   constructor(o: { threads: number; entry: URL | null; assembler?: WatAssembler | null }) {
     this.threads = Math.max(1, Math.min(64, Math.floor(o.threads)));
     this.assembler = o.assembler ? (logs.has(o.assembler) ? o.assembler : recordingAssembler(o.assembler)) : null;
-    this.env = { assembler: this.assembler };
+    this.env = { assembler: this.assembler, thread: 0 };
     if (this.threads > 1 && !o.entry) throw new Error('row pool: a worker entry is needed for more than one thread');
     for (let t = 1; t < this.threads; t++) {
       const ch = new MessageChannel();
-      const workerData: RowWorkerData = { reply: ch.port2, assembles: this.assembler !== null };
+      const workerData: RowWorkerData = { reply: ch.port2, assembles: this.assembler !== null, thread: t };
       const w = new Worker(o.entry!, { workerData, transferList: [ch.port2] });
       w.unref(); // never keeps the process alive
       ch.port1.unref();
@@ -251,7 +253,7 @@ export function serveRows(port: MessagePort, data: RowWorkerData): void {
     if (!texts.has(wat)) throw new Error('row pool worker: a WAT text the main thread did not assemble');
     return texts.get(wat)!;
   };
-  const env: RowEnv = { assembler: data.assembles ? assembler : null };
+  const env: RowEnv = { assembler: data.assembles ? assembler : null, thread: data.thread };
   const runners = new Map<string, RowRunner<RowArgs>>();
   port.on('message', (m: CallMessage) => {
     for (const [wat, bytes] of m.assembled) texts.set(wat, bytes);

@@ -5,7 +5,8 @@ import { GridGibbsGeometry } from '../../../engine/grid/gibbs-geometry.ts';
 import { Grid } from '../../../engine/grid/grid.ts';
 import { gaussianTaps } from '../../../engine/grid/gaussian-taps.ts';
 import { wasmConvolution } from '../../../engine/grid/wasm-convolution.ts';
-import { denseTaps, NV } from '../../../engine/grid/wasm-dense.ts';
+import { DENSE_ROWS, denseTaps, NV } from '../../../engine/grid/wasm-dense.ts';
+import type { RowArgs, RowExecutor, RowKernel, RowRunner } from '../../../engine/core/row-kernel.ts';
 import { loadWatAssembler } from '../../../engine/wasm/assembler.ts';
 
 const assembler = await loadWatAssembler();
@@ -104,6 +105,126 @@ describe('dense (banded matrix product) axis passes', () => {
     wasm.dense[1]!(src, parts, c1, 10);
     wasm.dense[1]!(src + 10 * n1 * 8, parts + 10 * n1 * 8, c1, n0 - 10);
     expect(view(parts)).toEqual(view(whole));
+  });
+});
+
+/**
+ * A row executor in this thread that behaves like a pool of `threads` threads: it cuts every
+ * call into uneven chunks and runs them round-robin on one runner per thread index (each
+ * with its own RowEnv.thread, so its own panel), recording what it was asked.
+ */
+function slicingExecutor(threads: number): RowExecutor & { calls: { kernel: string; rows: number; threads: number }[] } {
+  const runners = new Map<string, RowRunner<RowArgs>>();
+  const calls: { kernel: string; rows: number; threads: number }[] = [];
+  return {
+    threads,
+    calls,
+    run<A extends RowArgs>(kernel: RowKernel<A>, args: A, rows: number, asked = threads) {
+      calls.push({ kernel: kernel.name, rows, threads: asked });
+      kernel.prepare?.({ assembler }, args);
+      const runner = (t: number) => {
+        const key = `${kernel.name}|${t}`;
+        if (!runners.has(key)) runners.set(key, kernel.create({ assembler, thread: t }) as unknown as RowRunner<RowArgs>);
+        return runners.get(key)! as unknown as RowRunner<A>;
+      };
+      // chunks of 1, 5, 2, 7, … rows (never a multiple of the row tile), thread t = chunk mod threads
+      let r = 0;
+      for (let c = 0; r < rows; c++) {
+        const size = [1, 5, 2, 7, 3][c % 5];
+        runner(c % threads)(args, r, Math.min(rows, r + size));
+        r += size;
+      }
+    },
+  };
+}
+
+describe('the dense log form (wide kernels: w ≥ (n − 1)/2 on every axis)', () => {
+  it.skipIf(noSimd)('equals the block-shifted log form to round-off, for any range of the log-scalings (the exact fall-back included)', () => {
+    for (const [shape, eps] of [[[48, 40], 0.01], [[20, 22, 18], 0.01], [[128, 128], 0.01]] as [number[], number][]) {
+      const grid = box(shape);
+      const dense = new ConvolutionalGibbsKernel(grid, eps, { assembler });
+      const block = new ConvolutionalGibbsKernel(grid, eps);
+      expect([dense.logForm, block.logForm]).toEqual(['dense', 'block']);
+      const rng = new Rng(17);
+      for (const spread of [20, 400, 3000]) {
+        // spreads far beyond the plain form's range (~660): lines whose far cells underflow below TINY
+        const u = new Float64Array(grid.size).map(() => spread * rng.uniform() - spread / 2);
+        u[5] = -Infinity;
+        for (let i = 0; i < shape[shape.length - 1]; i++) u[i] = -Infinity; // a whole line of −∞
+        // one cell far above the rest: outputs beyond its reach have S = 0 < TINY (the exact fall-back)
+        if (spread === 3000) u[grid.size >> 1] = 1e4;
+        const a = new Float64Array(grid.size), b = new Float64Array(grid.size);
+        dense.applyLog(u, a);
+        block.applyLog(u, b);
+        let e = 0;
+        for (let i = 0; i < a.length; i++) {
+          if (b[i] === -Infinity) expect(a[i]).toBe(-Infinity);
+          else e = Math.max(e, Math.abs(a[i] - b[i]) / Math.max(1, Math.abs(b[i])));
+        }
+        expect(e, `${shape.join('×')}, spread ${spread}`).toBeLessThan(1e-12);
+      }
+    }
+  });
+
+  it.skipIf(noSimd)('is taken only where its line shift is the block form\'s shift', () => {
+    expect(new ConvolutionalGibbsKernel(box([128, 128]), 0.01, { assembler }).logForm).toBe('dense'); // w = 95 ≥ 63.5
+    expect(new ConvolutionalGibbsKernel(box([256, 256]), 0.002, { assembler }).logForm).toBe('block'); // dense, but w = 85 < 127.5
+    expect(new ConvolutionalGibbsKernel(box([128, 128]), 0.5 / 128 ** 2, { assembler }).logForm).toBe('block'); // truncated passes
+  });
+});
+
+describe('dense passes split over a row pool (DENSE_ROWS)', () => {
+  const cases: { shape: number[]; eps: number }[] = [
+    { shape: [37, 29], eps: 0.01 },
+    { shape: [9, 12, 7], eps: 0.008 },
+    { shape: [64, 48], eps: 0.01 },
+  ];
+  for (const c of cases) {
+    it.skipIf(noSimd)(`gives the bits of the one-thread passes for 1, 2 and 3 threads on ${c.shape.join('×')}`, () => {
+      const grid = box(c.shape);
+      const one = new ConvolutionalGibbsKernel(grid, c.eps, { assembler, passes: 'dense' });
+      const rng = new Rng(9);
+      const u = new Float64Array(grid.size).map(() => rng.uniform() * (rng.uniform() < 0.1 ? 0 : 1));
+      const ref = new Float64Array(grid.size);
+      one.apply(u, ref);
+      const h = new Float64Array(grid.size).map(() => 30 * rng.uniform() - 15);
+      const refLog = new Float64Array(grid.size);
+      new GridGibbsGeometry(grid, c.eps, 'plain', { assembler, passes: 'dense' }).logApply(c.eps, h, refLog);
+      for (const threads of [1, 2, 3]) {
+        const rows = slicingExecutor(threads);
+        const split = new ConvolutionalGibbsKernel(grid, c.eps, { assembler, passes: 'dense', rows });
+        const out = new Float64Array(grid.size);
+        split.apply(u, out);
+        expect(Array.from(out), `threads=${threads}`).toEqual(Array.from(ref));
+        // 1 thread: no pool is taken (the calling thread's passes); more: one call per dense axis
+        // pass in 3D, one per application in 2D (the plane: axis 0's rows, then the same lines of axis 1)
+        expect(rows.calls.length).toBe(threads === 1 ? 0 : c.shape.length === 2 ? 1 : c.shape.length);
+        if (threads > 1 && c.shape.length === 2) expect(rows.calls[0].rows).toBe(c.shape[0]);
+        if (threads > 1) expect(rows.calls.every((x) => x.kernel === DENSE_ROWS.name)).toBe(true);
+        const g = new GridGibbsGeometry(grid, c.eps, 'plain', { assembler, passes: 'dense', rows });
+        const log = new Float64Array(grid.size);
+        g.logApply(c.eps, h, log);
+        expect(Array.from(log), `log, threads=${threads}`).toEqual(Array.from(refLog));
+      }
+    });
+  }
+
+  it.skipIf(noSimd)('takes the pool only for dense passes, and the calling thread below MIN_DENSE_TERMS_FOR_THREADS terms', () => {
+    const rows = slicingExecutor(2);
+    const narrow = new ConvolutionalGibbsKernel(box([64, 64]), 0.5 / 64 ** 2, { assembler, rows }); // w = 5: truncated
+    expect(narrow.axisPasses).toEqual(['truncated', 'truncated']);
+    narrow.apply(new Float64Array(64 * 64).fill(1), new Float64Array(64 * 64));
+    expect(rows.calls).toEqual([]);
+    let asked = 0;
+    const lazy = () => (asked++, rows);
+    const small = new ConvolutionalGibbsKernel(box([128, 128]), 0.01, { assembler, rows: lazy }); // 16384 cells × 384 terms < 2²³
+    expect(asked).toBe(1);
+    expect(small.simd!.threads).toBe(1);
+    new ConvolutionalGibbsKernel(box([64, 64]), 0.5 / 64 ** 2, { assembler, rows: lazy });
+    expect(asked).toBe(1); // no dense axis: the pool is not asked for
+    const wide = new GridGibbsGeometry(box([256, 256]), 0.01, 'auto', { assembler, rows }); // 65536 cells × 762 terms
+    expect(wide.threads).toBe(2);
+    expect(wide.method).toBe('wasm-simd (axis 0: dense w=190, axis 1: dense w=190; dense passes ×2 threads)');
   });
 });
 

@@ -5,7 +5,9 @@ import { slicedWassersteinPower } from '../../../engine/ot/sliced.ts';
 import { splitState, type StateRecord } from '../../../engine/core/state-record.ts';
 import { roundTripState } from '../../run-helpers.ts';
 import scene, { targetCloud } from '../../../scenes/sinkhorn-flow.ts';
-import { referenceAccelerator } from '../../../engine/backend/accelerator.ts';
+import { createAccelerator, referenceAccelerator } from '../../../engine/backend/accelerator.ts';
+import { loadWatAssembler } from '../../../engine/wasm/assembler.ts';
+import { createNodeAccelerator } from '../../../node/backend/node-accelerator.ts';
 
 const ctx = { accelerator: referenceAccelerator() };
 
@@ -46,6 +48,41 @@ describe('scene sinkhorn-flow', () => {
     b.restore(saved);
     for (let k = 0; k < 5; k++) b.advance();
     expect(Array.from(b.measure())).toEqual(Array.from(a.measure()));
+  });
+
+  it('solves with the accelerator\'s SIMD stored-kernel products (recorded), over the pool with the bits of one thread, and still flows to the target', async () => {
+    const assembler = await loadWatAssembler();
+    // n·m, n², m² ≥ MIN_KERNEL_ENTRIES_FOR_THREADS (2¹⁸): the products are split over the pool's threads.
+    const p = resolveParams(scene.params, { n: 600, m: 520, target: 'ring' });
+    const one = createAccelerator({ request: 'auto', platform: 'node', assembler });
+    const a = scene.build(p, { accelerator: one });
+    // The auto rule stores each problem's kernel (n·m ≤ 2²⁶), as float32 at the solves' tolerance 1e-5.
+    expect(one.loops.sinkhorn_divergence).toMatchObject({
+      family: 'lse', precision: 'float32', values: 'float64', threads: 1, size: 'N=600, M=520, d=2',
+      method: 'OT(μ,ν) stored kernel (K float32, wasm-simd products); OT(μ,μ) stored kernel (K float32, wasm-simd products); OT(ν,ν) stored kernel (K float32, wasm-simd products)',
+    });
+    const reference = referenceAccelerator();
+    const ref = scene.build(p, { accelerator: reference }); // the float64 JavaScript loops
+    expect(reference.loops.sinkhorn_divergence).toMatchObject({ precision: 'float64', method: expect.stringMatching(/^OT\(μ,ν\) stored kernel \(K float64, javascript products\); /) });
+    const e0 = a.energy().total;
+    for (let k = 0; k < 10; k++) {
+      a.advance();
+      ref.advance();
+    }
+    const e = a.energy().total;
+    expect(e).toBeLessThan(e0 / 10);
+    // float32 K moves each solve within its tolerance: the trajectories agree closely, not in bits
+    const xa = a.measure(), xr = ref.measure();
+    let dx = 0;
+    for (let i = 0; i < xa.length; i++) dx = Math.max(dx, Math.abs(xa[i] - xr[i]));
+    expect(dx).toBeGreaterThan(0);
+    expect(dx).toBeLessThan(1e-3);
+    // Over the row pool (2 threads): the products split rows and columns, the same bits.
+    const two = await createNodeAccelerator({ request: 'auto', threads: 2 });
+    const b = scene.build(p, { accelerator: two });
+    expect(two.loops.sinkhorn_divergence).toMatchObject({ threads: 2, precision: 'float32' });
+    for (let k = 0; k < 10; k++) b.advance();
+    expect(Array.from(b.measure())).toEqual(Array.from(xa));
   });
 
   it('generates seeded targets inside [−1.8, 1.8]²', () => {

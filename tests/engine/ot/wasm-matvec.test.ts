@@ -1,9 +1,9 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { Rng } from '../../../engine/core/rng.ts';
-import { F32_KERNEL_MIN_TOL, kernelColumnSums, KernelGeometry, kernelPrecision, kernelRowSums, MIN_KERNEL_ENTRIES_FOR_THREADS } from '../../../engine/ot/kernel-geometry.ts';
+import { F32_KERNEL_MIN_TOL, kernelColumnSums, KernelGeometry, kernelPrecision, kernelRowSums, MIN_KERNEL_ENTRIES_FOR_THREADS, simdProducts } from '../../../engine/ot/kernel-geometry.ts';
 import { PointCloudGeometry } from '../../../engine/ot/point-cloud-geometry.ts';
-import { sinkhorn } from '../../../engine/ot/sinkhorn.ts';
-import { KTU_ROWS, KV_ROWS, wasmMatvecBase, wasmMatvecModule, type MatvecArgs } from '../../../engine/ot/wasm-matvec.ts';
+import { sinkhorn, sinkhornPlan } from '../../../engine/ot/sinkhorn.ts';
+import { KTU_ROWS, KV_ROWS, sharedMemories, wasmMatvecBase, wasmMatvecModule, type MatvecArgs } from '../../../engine/ot/wasm-matvec.ts';
 
 /** Any cut-off: kv and ktu do not use it (the build does). */
 const CUT = 105;
@@ -150,5 +150,32 @@ describe('the stored kernel as float32 (the fixed rule kernelPrecision)', () => 
       expect(r32.marginalError).toBeLessThan(1e-6);
       expect(Math.abs(r32.value - r64.value)).toBeLessThan(1e-7 * Math.abs(r64.value));
     }
+  });
+});
+
+describe('the auto rule on a platform without shared memories (a browser page that is not cross-origin isolated)', () => {
+  afterEach(() => vi.unstubAllGlobals());
+
+  it('picks what the platform has: the JavaScript products\' limits and float64 K, not the SIMD ones', () => {
+    const products = { assembler };
+    // Here (Node): the SIMD products; the rule stores K as float32 up to 2²⁶ entries.
+    expect(sharedMemories()).toBe(true);
+    expect(simdProducts(products, 2)).toBe(true);
+    expect(sinkhornPlan(4000, 4000, 2, { tol: 1e-6, products })).toMatchObject({ kernel: true, simd: true, precision: 'float32' });
+    // Without SharedArrayBuffer the stored kernel cannot live in a shared memory: its products
+    // would be the JavaScript loops, so the rule must use their limit (2²¹ entries) and float64.
+    vi.stubGlobal('SharedArrayBuffer', undefined);
+    expect(sharedMemories()).toBe(false);
+    expect(wasmMatvecModule(assembler, 2, CUT)).toBeNull();
+    expect(simdProducts(products, 2)).toBe(false);
+    expect(sinkhornPlan(4000, 4000, 2, { tol: 1e-6, products })).toMatchObject({ kernel: false, simd: false, precision: 'float64' });
+    expect(sinkhornPlan(1000, 1000, 2, { tol: 1e-6, products })).toMatchObject({ kernel: true, simd: false, precision: 'float64' });
+    const x = uniformCloud(21, 300, 2), y = uniformCloud(22, 250, 2);
+    const r = sinkhorn(x, y, 2, { eps: 1e-2, tol: 1e-6, products });
+    expect([r.mode, r.kernelPrecision]).toEqual(['kernel', 'float64']);
+    expect(new KernelGeometry(new PointCloudGeometry(x, y, 2), products).products).toBe('js');
+    vi.unstubAllGlobals();
+    expect(sharedMemories()).toBe(true); // probed again for the restored global
+    expect(simdProducts(products, 2)).toBe(true);
   });
 });

@@ -5,6 +5,10 @@ import { loadWatAssembler } from '../../../engine/wasm/assembler.ts';
 import { ROW_KERNELS } from '../../../node/backend/row-kernels.ts';
 import { startRowPool, type RowPool } from '../../../node/backend/row-pool.ts';
 import { uniformCloud } from '../../engine/ot/clouds.ts';
+import { Rng } from '../../../engine/core/rng.ts';
+import { ConvolutionalGibbsKernel } from '../../../engine/grid/gibbs-kernel.ts';
+import { GridGibbsGeometry } from '../../../engine/grid/gibbs-geometry.ts';
+import { Grid } from '../../../engine/grid/grid.ts';
 
 const assembler = await loadWatAssembler();
 const pools: RowPool[] = [];
@@ -35,6 +39,36 @@ describe('RowPool', () => {
       pool.run(LSE_ROWS, call, call.nr);
       expect(Array.from(call.out), `threads=${threads}`).toEqual(Array.from(ref.out));
       expect(Array.from(call.X)).toEqual(Array.from(X)); // inputs are not written back
+    }
+  });
+
+  it('runs the dense grid passes (DENSE_ROWS, shared memory, a panel per thread) on 1, 2 and 3 threads with the bits of one thread', async () => {
+    // Above MIN_DENSE_TERMS_FOR_THREADS (2²³ terms), so the pool splits them: 2D, the plane (one
+    // call per application, 24000 cells × ~460 terms); 3D, one call per axis pass (215040 cells × 127 terms).
+    for (const shape of [[160, 150], [64, 60, 56]]) {
+      const grid = new Grid(shape, shape.map(() => [0, 1] as [number, number]));
+      const eps = shape.length === 2 ? 0.01 : 0.05;
+      const rng = new Rng(4);
+      const u = new Float64Array(grid.size).map(() => rng.uniform());
+      const h = new Float64Array(grid.size).map(() => 20 * rng.uniform() - 10);
+      const ref = new Float64Array(grid.size), refLog = new Float64Array(grid.size);
+      new ConvolutionalGibbsKernel(grid, eps, { assembler }).apply(u, ref);
+      new GridGibbsGeometry(grid, eps, 'plain', { assembler }).logApply(eps, h, refLog);
+      for (const threads of [1, 2, 3]) {
+        const pool = await startRowPool(threads, assembler);
+        pools.push(pool);
+        const K = new ConvolutionalGibbsKernel(grid, eps, { assembler, rows: pool });
+        expect(K.axisPasses.every((p) => p === 'dense')).toBe(true);
+        expect(K.simd!.threads).toBe(threads);
+        const out = new Float64Array(grid.size);
+        for (let rep = 0; rep < 3; rep++) {
+          K.apply(u, out);
+          expect(Array.from(out), `${shape.join('×')}, threads=${threads}`).toEqual(Array.from(ref));
+        }
+        const log = new Float64Array(grid.size);
+        new GridGibbsGeometry(grid, eps, 'plain', { assembler, rows: pool }).logApply(eps, h, log);
+        expect(Array.from(log), `log ${shape.join('×')}, threads=${threads}`).toEqual(Array.from(refLog));
+      }
     }
   });
 
