@@ -2,7 +2,7 @@ import erf from '@stdlib/math-base-special-erf';
 import erfc from '@stdlib/math-base-special-erfc';
 import type { RadialKernel } from '../radial-kernels.ts';
 import { HermiteTable } from './hermite-table.ts';
-import { coulombForceTable, logForceTable, sampledForceTable, type PairForceTable, type RadialPart } from './pair-force-table.ts';
+import { coulombEnergyTable, coulombForceTable, logEnergyTable, logForceTable, sampledEnergyTable, sampledForceTable, type PairForceTable, type RadialPart } from './pair-force-table.ts';
 
 export type { RadialPart };
 
@@ -72,12 +72,13 @@ function logSeries(x: number): number {
  * logarithm): L = −½ log r² − ½E₁(s), s = r²/α², is entire in r² with
  * L(0) = ½γ − log α, ∇L = −z(1 − e^{−s})/r², and S, ∇S = −z e^{−s}/r² decay like e^{−s}.
  */
-function logSplit(alpha: number, kappa: number): [RadialPart, RadialPart] {
+function logSplit(alpha: number, kappa: number): [RadialPart, RadialPart, (s: number) => number] {
   const ia2 = 1 / (alpha * alpha);
   // ½E₁(s) + ½ log s = −½γ − ½Σ(−s)^k/(k·k!) is entire in s: tabulated over the cutoff.
   const smax = 1.05 * kappa * kappa;
+  const entireOf = (s: number) => (s <= 1 ? -0.5 * EULER_GAMMA - 0.5 * logSeries(s) : 0.5 * expint1(s) + 0.5 * Math.log(s));
   const entire = new HermiteTable(
-    (s) => (s <= 1 ? -0.5 * EULER_GAMMA - 0.5 * logSeries(s) : 0.5 * expint1(s) + 0.5 * Math.log(s)),
+    entireOf,
     (s) => (s === 0 ? 0.5 : -0.5 * Math.exp(-s) / s + 0.5 / s),
     smax,
   );
@@ -98,7 +99,7 @@ function logSplit(alpha: number, kappa: number): [RadialPart, RadialPart] {
     },
     gradFactor: (r2) => -Math.exp(-r2 * ia2) / r2,
   };
-  return [long, short];
+  return [long, short, entireOf];
 }
 
 const TWO_OVER_SQRT_PI = 2 / Math.sqrt(Math.PI);
@@ -256,8 +257,13 @@ export function splitKernel(W: RadialKernel, alpha: number, kappa: number | unde
   const rest: RadialPart = { value: (r2) => W.value(r2) - 0.5 * quadratic * r2 - constant, gradFactor: (r2) => W.gradFactor(r2) - quadratic };
   if (meshOnly) return { ...base, quadratic, constant, long: rest, short: null, force: null, cutoff: 0 };
   kappa = shortCutoff(W, kappa);
-  const [long, short] = family === 'log' ? logSplit(alpha, kappa) : family === 'coulomb' ? coulombSplit(alpha, kappa) : screenedSplit(rest, alpha);
+  const [long, short, entire] = family === 'log' ? logSplit(alpha, kappa) : family === 'coulomb' ? [...coulombSplit(alpha, kappa), null] : [...screenedSplit(rest, alpha), null];
   // The pair loops' table of the short force: closed forms for the Ewald splits, sampled and checked for regular kernels.
   const force = family === 'log' ? logForceTable(alpha, kappa) : family === 'coulomb' ? coulombForceTable(alpha, kappa) : W.singular ? null : sampledForceTable(short, alpha, kappa);
+  // And of the short part's value on the same nodes (the energy beside the force in one pair pass).
+  if (force) {
+    const energy = entire ? logEnergyTable(force, entire, alpha) : family === 'coulomb' ? coulombEnergyTable(force) : sampledEnergyTable(force, short, alpha);
+    if (energy) force.energy = energy;
+  }
   return { ...base, quadratic, constant, long, short, force, cutoff: kappa * alpha };
 }

@@ -8,7 +8,7 @@ import { shortCutoff, splitKernel, type KernelSplit } from './kernel-split.ts';
 import { DEFAULT_MAX_MESH_CELLS, defaultMeshSize, meshGeometry, type MeshGeometry } from './mesh-geometry.ts';
 import { ParticleMesh } from './particle-mesh.ts';
 import { shortRangeSums, shortRangeVelocity } from './short-range.ts';
-import { MIN_POOL_PARTICLES, wasmShortRangeReady, wasmShortRangeVelocity } from './wasm-short-range.ts';
+import { MIN_POOL_PARTICLES, wasmShortRangeEnergy, wasmShortRangeReady, wasmShortRangeVelocity } from './wasm-short-range.ts';
 import type { WatAssembler } from '../../wasm/assembler.ts';
 import type { RowExecutor } from '../../core/row-kernel.ts';
 
@@ -163,13 +163,16 @@ export class MeshInteraction {
       }
     }
     if (split.short) {
+      // With the SIMD kernel and an energy table, the energy's pairs are the velocity's pass (one pass, not two).
+      let shortEnergy: number | null = null;
       if (vs) {
         if (split.force && d >= 2) {
-          if (!wasmShortRangeVelocity(cl, ws, split.force, vs, this.assembler, this.rows)) shortRangeVelocity(cl, ws, split.force, vs);
+          if (energy) shortEnergy = wasmShortRangeEnergy(cl, ws, split.force, vs, this.assembler, this.rows);
+          if (shortEnergy === null && !wasmShortRangeVelocity(cl, ws, split.force, vs, this.assembler, this.rows)) shortRangeVelocity(cl, ws, split.force, vs);
         }
         else shortRangeSums(cl, ws, split.short, vs, false, !split.singular);
       }
-      if (energy) e += shortRangeSums(cl, ws, split.short, null, true, !split.singular) + (split.singular ? 0 : 0.5 * S2 * split.short.value(0));
+      if (energy) e += (shortEnergy ?? shortRangeSums(cl, ws, split.short, null, true, !split.singular)) + (split.singular ? 0 : 0.5 * S2 * split.short.value(0));
     }
     if (vs) this.velocityOf.set(m);
     if (v) cl.addUnsorted(this.vs, d, v);

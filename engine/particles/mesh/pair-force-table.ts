@@ -18,6 +18,66 @@ export interface PairForceTable {
   /** 1/α: t = r/α indexes the table. */
   invAlpha: number;
   power: 0 | 1 | 2 | 3;
+  /**
+   * The short part's value on the same nodes (the pair loops' energy: one table index per
+   * pair serves both), or absent (the energy is summed by shortRangeSums from S itself).
+   */
+  energy?: PairEnergyTable;
+}
+
+/**
+ * The short-range pair potential in a form the pair loops evaluate beside the force, on
+ * the force table's nodes: S(r) = Ψ(r/α)/r^power + log·ln r² for r below the cutoff, Ψ
+ * smooth on [0, κ] (the log split's singularity is the explicit ln r²; Coulomb's is 1/r).
+ */
+export interface PairEnergyTable {
+  table: HermiteTable;
+  power: 0 | 1;
+  /** Coefficient of ln r² (−½ for the 2D Ewald split of −log r, else 0). */
+  log: number;
+}
+
+/** A table of Ψ on the nodes of `force`'s table (the same step and interval count). */
+function onForceNodes(force: PairForceTable, psi: (t: number) => number, dpsi: (t: number) => number): HermiteTable {
+  const { table } = force;
+  return new HermiteTable(psi, dpsi, table.step * (table.last + 1), table.last + 1);
+}
+
+/**
+ * The 2D Ewald short part S = ½E₁(r²/α²) (kernel-split.ts logSplit) as Ψ(t) − ½ ln r² with
+ * Ψ(t) = entire(t²) + ln α, entire(s) = ½E₁(s) + ½ ln s (entire in s; given), and
+ * Ψ′(t) = (1 − e^{−t²})/t.
+ */
+export function logEnergyTable(force: PairForceTable, entire: (s: number) => number, alpha: number): PairEnergyTable {
+  const la = Math.log(alpha);
+  const table = onForceNodes(force, (t) => entire(t * t) + la, (t) => (t === 0 ? 0 : -Math.expm1(-t * t) / t));
+  return { table, power: 0, log: -0.5 };
+}
+
+/** The Ewald short part of 1/r, S = erfc(r/α)/r: Ψ = erfc, power 1 (kernel-split.ts coulombSplit). */
+export function coulombEnergyTable(force: PairForceTable): PairEnergyTable {
+  const table = onForceNodes(force, (t) => erfc(t), (t) => -TWO_OVER_SQRT_PI * Math.exp(-t * t));
+  return { table, power: 1, log: 0 };
+}
+
+/**
+ * Ψ(t) = S(α²t²) of a short part finite at 0 (power 0), derivatives by central differences
+ * as sampledForceTable's, on the force's nodes; checked at every interval's midpoint against
+ * S itself to 1e−9 of max|Ψ|, else absent (undefined: shortRangeSums sums S).
+ */
+export function sampledEnergyTable(force: PairForceTable, S: RadialPart, alpha: number): PairEnergyTable | undefined {
+  const psi = (t: number) => S.value(alpha * alpha * t * t);
+  const step = force.table.step, intervals = force.table.last + 1;
+  const h = step / 8;
+  const dpsi = (t: number) => (t < 2 * h ? (-3 * psi(t) + 4 * psi(t + h) - psi(t + 2 * h)) / (2 * h) : (psi(t - 2 * h) - 8 * psi(t - h) + 8 * psi(t + h) - psi(t + 2 * h)) / (12 * h));
+  const table = onForceNodes(force, psi, dpsi);
+  let worst = 0, scale = 0;
+  for (let i = 0; i <= intervals; i++) scale = Math.max(scale, Math.abs(table.v[i]));
+  for (let i = 0; i < intervals; i++) {
+    const t = (i + 0.5) * step;
+    worst = Math.max(worst, Math.abs(table.at(t) - psi(t)));
+  }
+  return Number.isFinite(worst) && worst <= 1e-9 * scale ? { table, power: 0, log: 0 } : undefined;
 }
 
 /** Table nodes over [0, 1.05κ]: Δ ≈ 2.6e−3 for κ = 2.5, a Hermite error Δ⁴|Φ⁗|/384 ≈ 1e−11 for the Ewald Φ, and 16 KiB (L1-resident). */
