@@ -2,8 +2,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { Interaction, ParticleMeasure, Rng, gaussianCloud, logRepulsionKernel, morseKernel, newtonRepulsionKernel, type RadialKernel } from '../../../../engine/index.ts';
 import { CellList } from '../../../../engine/particles/cell-list.ts';
 import { splitKernel } from '../../../../engine/particles/mesh/kernel-split.ts';
-import { pairForces2, pairForces3 } from '../../../../engine/particles/mesh/short-range.ts';
-import { MIN_POOL_PARTICLES, wasmShortRangeReady, wasmShortRangeVelocity } from '../../../../engine/particles/mesh/wasm-short-range.ts';
+import { pairForces2, pairForces3, shortRangeSums } from '../../../../engine/particles/mesh/short-range.ts';
+import { MIN_POOL_PARTICLES, wasmShortRangeEnergy, wasmShortRangeReady, wasmShortRangeVelocity } from '../../../../engine/particles/mesh/wasm-short-range.ts';
 import { loadWatAssembler } from '../../../../engine/wasm/assembler.ts';
 import { startRowPool, type RowPool } from '../../../../node/backend/row-pool.ts';
 
@@ -63,6 +63,40 @@ describe('WebAssembly SIMD short-range pairs (P³M) against the JavaScript loops
           for (let i = 0; i < n * d; i++) expect(Number.isFinite(simd[i])).toBe(true);
         });
       }
+
+  for (const [label, W] of KERNELS)
+    for (const d of [2, 3] as const)
+      it(`${label}, d = ${d}: the energy in the velocity's pass is shortRangeSums' to 1e−10 (the tables' error and the order of summation); the velocity is the velocity pass's (ten coincident pairs: r = 0 adds nothing, S(0) = 0 once the constant is taken out)`, () => {
+        const n = d === 2 ? 6000 : 4000;
+        const { x, w } = cloud(n, d, 11 + d);
+        const split = splitKernel(W(), 0.04, undefined);
+        expect(split.force?.energy).toBeDefined();
+        const cl = new CellList().build(x, n, d, split.cutoff, 2);
+        const ws = cl.sorted(w, 1);
+        const js = shortRangeSums(cl, ws, split.short!, null, true, !split.singular);
+        // Scale of the sum: Σ w_i w_j |S| over the same pairs (the terms may have either sign).
+        const absS = { value: (r2: number) => Math.abs(split.short!.value(r2)), gradFactor: () => 0 };
+        const scale = shortRangeSums(cl, ws, absS, null, true, !split.singular);
+        expect(Math.abs(js)).toBeGreaterThan(1e-3 * scale); // not vacuous
+        const velocity = new Float64Array(n * d).fill(0.25), both = new Float64Array(n * d).fill(0.25);
+        expect(wasmShortRangeVelocity(cl, ws, split.force!, velocity, assembler)).toBe(1);
+        const e = wasmShortRangeEnergy(cl, ws, split.force!, both, assembler);
+        expect(e).not.toBeNull();
+        expect(Math.abs(e! - js)).toBeLessThan(1e-10 * scale);
+        expect(relDiff(velocity, both)).toBeLessThan(1e-15);
+      });
+
+  it('an Interaction with the assembler gives the energy of one without (one pair pass: N = 20 000, 2D log and 3D Coulomb)', () => {
+    for (const [W, d] of [[logRepulsionKernel, 2], [newtonRepulsionKernel, 3]] as const) {
+      const n = 20000;
+      const { x, w } = cloud(n, d, 9);
+      const total = w.reduce((s, q) => s + q, 0);
+      const m = new ParticleMeasure(x, d, w.map((v) => v / total));
+      const a = new Interaction(W(), { method: 'p3m' }).value(m);
+      const b = new Interaction(W(), { method: 'p3m', assembler }).value(m);
+      expect(Math.abs(a - b)).toBeLessThan(1e-11 * Math.abs(a));
+    }
+  });
 
   it('refuses d = 1 and runs nothing without an assembler (the caller runs the JavaScript loops)', () => {
     const { x, w } = cloud(500, 1, 1);
@@ -130,6 +164,15 @@ describe('SIMD short-range pairs over a row pool (strips of one parity at a time
           expect(wasmShortRangeVelocity(cl, ws, split.force!, v, assembler, pool)).toBe(threads);
           expect(sameBits(v, one), `threads=${threads} rep=${rep}`).toBe(true);
         }
+      }
+      // The energy of the same pass: the same bits on 1, 2 and 3 threads (strip sums added in strip order).
+      const e1 = wasmShortRangeEnergy(cl, ws, split.force!, start(), assembler, null);
+      expect(e1).not.toBeNull();
+      expect(Math.abs(e1! - shortRangeSums(cl, ws, split.short!, null, true, !split.singular))).toBeLessThan(1e-10 * Math.abs(e1!));
+      for (const pool of pools.slice(-2)) {
+        const v = start();
+        expect(Object.is(wasmShortRangeEnergy(cl, ws, split.force!, v, assembler, pool), e1)).toBe(true);
+        expect(sameBits(v, one)).toBe(true);
       }
     });
 
