@@ -7,7 +7,7 @@ import type { SplineOrder } from './bspline.ts';
 import { shortCutoff, splitKernel, type KernelSplit } from './kernel-split.ts';
 import { DEFAULT_MAX_MESH_CELLS, defaultMeshSize, meshGeometry, type MeshGeometry } from './mesh-geometry.ts';
 import { ParticleMesh } from './particle-mesh.ts';
-import { shortRangeSums, shortRangeVelocity } from './short-range.ts';
+import { shortRangeSums, shortRangeVelocity, shortRangeVelocityEnergy } from './short-range.ts';
 import { MIN_POOL_PARTICLES, wasmShortRangeEnergy, wasmShortRangeReady, wasmShortRangeVelocity } from './wasm-short-range.ts';
 import type { WatAssembler } from '../../wasm/assembler.ts';
 import type { RowExecutor } from '../../core/row-kernel.ts';
@@ -138,6 +138,13 @@ export class MeshInteraction {
     }
     if (energy) e += 0.5 * split.constant * M * M;
     if (!geometry || (!split.long && !split.short)) return e;
+    // The velocity of a state whose energy was evaluated is in vs already, in the order of the
+    // cell list built for that state (nothing has rebuilt it since: every other evaluation
+    // that builds it sets velocityOf): no cell list, mesh or pairs again.
+    if (v !== null && !energy && this.velocityOf.matches(m)) {
+      this.cells.addUnsorted(this.vs, d, v);
+      return e;
+    }
     // One cell list serves the short-range pairs and orders the particles in space, so that
     // the deposit and the interpolation walk the mesh nearly in order (at 10⁶ particles
     // random mesh access costs more than the arithmetic). Its arrays and the sorted
@@ -146,15 +153,13 @@ export class MeshInteraction {
     if (this.ws.length !== n) this.ws = new Float64Array(n);
     const ws = cl.sorted(w, 1, this.ws);
     if (this.vs.length !== n * d) this.vs = new Float64Array(n * d);
-    // The velocity of a state whose energy was evaluated is in vs already.
-    const reuse = v !== null && !energy && this.velocityOf.matches(m);
-    const vs = reuse ? null : this.vs.fill(0);
+    const vs = this.vs.fill(0);
     if (split.long) {
       if (this.phi.length !== n) this.phi = new Float64Array(n);
       this.pm.rows = this.rows;
       const green = this.pm.greenFor(split.longKey, split.long.value, geometry);
       // The mesh gradient is subtracted straight into vs: −Σ_j w_j ∇L(x_i − x_j).
-      if (vs || energy) this.pm.convolve(geometry, cl.xs, n, ws, green, energy ? this.phi : null, vs, -1);
+      this.pm.convolve(geometry, cl.xs, n, ws, green, energy ? this.phi : null, vs, -1);
       if (energy) {
         let s = 0;
         for (let i = 0; i < n; i++) s += ws[i] * this.phi[i];
@@ -163,18 +168,17 @@ export class MeshInteraction {
       }
     }
     if (split.short) {
-      // With the SIMD kernel and an energy table, the energy's pairs are the velocity's pass (one pass, not two).
+      // With an energy table the energy's pairs are the velocity's pass (one pass, not two): the
+      // SIMD kernel where it runs, else the JavaScript loops.
       let shortEnergy: number | null = null;
-      if (vs) {
-        if (split.force && d >= 2) {
-          if (energy) shortEnergy = wasmShortRangeEnergy(cl, ws, split.force, vs, this.assembler, this.rows);
-          if (shortEnergy === null && !wasmShortRangeVelocity(cl, ws, split.force, vs, this.assembler, this.rows)) shortRangeVelocity(cl, ws, split.force, vs);
-        }
-        else shortRangeSums(cl, ws, split.short, vs, false, !split.singular);
+      if (split.force && d >= 2) {
+        if (energy) shortEnergy = wasmShortRangeEnergy(cl, ws, split.force, vs, this.assembler, this.rows) ?? shortRangeVelocityEnergy(cl, ws, split.force, vs);
+        if (shortEnergy === null && !wasmShortRangeVelocity(cl, ws, split.force, vs, this.assembler, this.rows)) shortRangeVelocity(cl, ws, split.force, vs);
       }
+      else shortRangeSums(cl, ws, split.short, vs, false, !split.singular);
       if (energy) e += (shortEnergy ?? shortRangeSums(cl, ws, split.short, null, true, !split.singular)) + (split.singular ? 0 : 0.5 * S2 * split.short.value(0));
     }
-    if (vs) this.velocityOf.set(m);
+    this.velocityOf.set(m);
     if (v) cl.addUnsorted(this.vs, d, v);
     return e;
   }

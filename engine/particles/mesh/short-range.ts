@@ -60,6 +60,19 @@ export function shortRangeVelocity(cl: CellList, ws: Float64Array, F: PairForceT
 }
 
 /**
+ * shortRangeVelocity and, in the same pass, Σ_{i<j} w_i w_j S(|x_i − x_j|) from F's energy
+ * table (pair-force-table.ts PairEnergyTable, read at the force's index and fraction), as
+ * shortRangeSums(…, energy = true) sums it from S (to the tables' ~1e−12 and the order of
+ * summation). Coincident pairs add nothing: S(0) = 0 for the regular splits (their constant
+ * is taken out) and singular W never has them. Returns null (and changes nothing) where F
+ * has no energy table or d ∉ {2, 3}.
+ */
+export function shortRangeVelocityEnergy(cl: CellList, ws: Float64Array, F: PairForceTable, vs: Float64Array): number | null {
+  if (!F.energy || (cl.d !== 2 && cl.d !== 3)) return null;
+  return (cl.d === 2 ? pairForces2 : pairForces3)(cl, ws, F, vs, 0, cl.dims[0], true);
+}
+
+/**
  * Starts (even entries) and ends (odd entries) of the runs of sorted particles in the
  * half stencil of the cell whose first-axis index is cx and whose linear index within
  * its first-axis slab is `rest` (2D: cy; 3D: cy·D2 + cz), written into `runs` from
@@ -101,13 +114,18 @@ function stencilRuns(cl: CellList, cx: number, cy: number, cz: number, runs: Int
  * The 2D pair loop over the cells whose first-axis index is in [row0, row1): every
  * pair (s, t) with s in those cells and t in its half stencil. It writes the rows
  * row0 … row1 − 1 + reach of `vs`, so strips of rows at least `reach` apart can run
- * at the same time (a row pool: even strips, then odd ones).
+ * at the same time (a row pool: even strips, then odd ones). With `withEnergy` and an
+ * energy table on F, also returns Σ w_s w_t S(r_st) over those pairs (else 0).
  */
-export function pairForces2(cl: CellList, ws: Float64Array, F: PairForceTable, vs: Float64Array, row0: number, row1: number): void {
+export function pairForces2(cl: CellList, ws: Float64Array, F: PairForceTable, vs: Float64Array, row0: number, row1: number, withEnergy = false): number {
   const { xs, cellStart: start } = cl;
   const D1 = cl.dims[1];
   const cut2 = cl.cutoff * cl.cutoff;
   const tv = F.table.v, td = F.table.dv, scale = F.invAlpha * F.table.inv, p = F.power;
+  // The energy (withEnergy and a table): S = Ψ/r^q + c·ln r², Ψ on the force's nodes.
+  const E = withEnergy && F.energy ? F.energy : null;
+  const ev = E ? E.table.v : tv, ed = E ? E.table.dv : td, ep = E ? E.power : 0, lnc = E ? E.log : 0;
+  let energy = 0;
   const runs = new Int32Array(2 + 4 * cl.reach);
   for (let cx = row0; cx < row1; cx++)
     for (let cy = 0; cy < D1; cy++) {
@@ -117,7 +135,7 @@ export function pairForces2(cl: CellList, ws: Float64Array, F: PairForceTable, v
       const nr = stencilRuns(cl, cx, cy, 0, runs);
       for (let s = a0; s < a1; s++) {
         const xi = xs[2 * s], yi = xs[2 * s + 1], wi = ws[s];
-        let vx = 0, vy = 0;
+        let vx = 0, vy = 0, es = 0;
         runs[0] = s + 1;
         for (let q = 0; q < nr; q += 2) {
           const t1 = runs[q + 1];
@@ -133,6 +151,11 @@ export function pairForces2(cl: CellList, ws: Float64Array, F: PairForceTable, v
             const phi = v0 + u * (d0 + u * (3 * (v1 - v0) - 2 * d0 - d1 + u * (2 * (v0 - v1) + d0 + d1)));
             const g = phi / (p === 2 ? r2 : p === 3 ? r2 * r : p === 1 ? r : 1);
             const fx = g * zx, fy = g * zy, wt = ws[t];
+            if (E) {
+              const e0 = ev[i], e1 = ev[i + 1], h0 = ed[i], h1 = ed[i + 1];
+              const psi = e0 + u * (h0 + u * (3 * (e1 - e0) - 2 * h0 - h1 + u * (2 * (e0 - e1) + h0 + h1)));
+              es += wt * ((ep === 1 ? psi / r : psi) + (lnc !== 0 ? lnc * Math.log(r2) : 0));
+            }
             vx -= wt * fx;
             vy -= wt * fy;
             vs[2 * t] += wi * fx;
@@ -141,16 +164,22 @@ export function pairForces2(cl: CellList, ws: Float64Array, F: PairForceTable, v
         }
         vs[2 * s] += vx;
         vs[2 * s + 1] += vy;
+        energy += wi * es;
       }
     }
+  return energy;
 }
 
 /** The 3D pair loop over the cells whose first-axis index is in [row0, row1) (as pairForces2). */
-export function pairForces3(cl: CellList, ws: Float64Array, F: PairForceTable, vs: Float64Array, row0: number, row1: number): void {
+export function pairForces3(cl: CellList, ws: Float64Array, F: PairForceTable, vs: Float64Array, row0: number, row1: number, withEnergy = false): number {
   const { xs, cellStart: start } = cl;
   const D1 = cl.dims[1], D2 = cl.dims[2];
   const cut2 = cl.cutoff * cl.cutoff;
   const tv = F.table.v, td = F.table.dv, scale = F.invAlpha * F.table.inv, p = F.power;
+  // The energy (withEnergy and a table): S = Ψ/r^q + c·ln r², Ψ on the force's nodes.
+  const E = withEnergy && F.energy ? F.energy : null;
+  const ev = E ? E.table.v : tv, ed = E ? E.table.dv : td, ep = E ? E.power : 0, lnc = E ? E.log : 0;
+  let energy = 0;
   const k = cl.reach;
   const runs = new Int32Array(2 + 2 * (k + k * (2 * k + 1)));
   for (let cx = row0; cx < row1; cx++)
@@ -162,7 +191,7 @@ export function pairForces3(cl: CellList, ws: Float64Array, F: PairForceTable, v
         const nr = stencilRuns(cl, cx, cy, cz, runs);
         for (let s = a0; s < a1; s++) {
           const xi = xs[3 * s], yi = xs[3 * s + 1], zi = xs[3 * s + 2], wi = ws[s];
-          let vx = 0, vy = 0, vz = 0;
+          let vx = 0, vy = 0, vz = 0, es = 0;
           runs[0] = s + 1;
           for (let q = 0; q < nr; q += 2) {
             const t1 = runs[q + 1];
@@ -178,6 +207,11 @@ export function pairForces3(cl: CellList, ws: Float64Array, F: PairForceTable, v
               const phi = v0 + u * (d0 + u * (3 * (v1 - v0) - 2 * d0 - d1 + u * (2 * (v0 - v1) + d0 + d1)));
               const g = phi / (p === 3 ? r2 * r : p === 2 ? r2 : p === 1 ? r : 1);
               const fx = g * zx, fy = g * zy, fz = g * zz, wt = ws[t];
+              if (E) {
+                const e0 = ev[i], e1 = ev[i + 1], h0 = ed[i], h1 = ed[i + 1];
+                const psi = e0 + u * (h0 + u * (3 * (e1 - e0) - 2 * h0 - h1 + u * (2 * (e0 - e1) + h0 + h1)));
+                es += wt * ((ep === 1 ? psi / r : psi) + (lnc !== 0 ? lnc * Math.log(r2) : 0));
+              }
               vx -= wt * fx;
               vy -= wt * fy;
               vz -= wt * fz;
@@ -189,6 +223,8 @@ export function pairForces3(cl: CellList, ws: Float64Array, F: PairForceTable, v
           vs[3 * s] += vx;
           vs[3 * s + 1] += vy;
           vs[3 * s + 2] += vz;
+          energy += wi * es;
         }
       }
+  return energy;
 }
