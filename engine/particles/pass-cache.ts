@@ -13,11 +13,7 @@ export class PassCache {
 
   matches(m: ParticleMeasure): boolean {
     if (!this.valid || m.d !== this.d || m.x.length !== this.x.length || m.w.length !== this.w.length) return false;
-    const x = this.x, mx = m.x;
-    for (let i = 0; i < x.length; i++) if (!Object.is(x[i], mx[i])) return false;
-    const w = this.w, mw = m.w;
-    for (let i = 0; i < w.length; i++) if (!Object.is(w[i], mw[i])) return false;
-    return true;
+    return sameBits(this.x, m.x) && sameBits(this.w, m.w);
   }
 
   set(m: ParticleMeasure): void {
@@ -32,4 +28,15 @@ export class PassCache {
   clear(): void {
     this.valid = false;
   }
+}
+
+/**
+ * Whether two float64 arrays of one length hold the same bits, compared as 32-bit words
+ * (a Float64Array's offset is a multiple of 8): Object.is per element boxed the doubles and
+ * cost ~4 ms per 16 384 2D particles (a step's check, issue #19's profile); this is ~20 µs.
+ */
+function sameBits(a: Float64Array, b: Float64Array): boolean {
+  const ia = new Int32Array(a.buffer, a.byteOffset, 2 * a.length), ib = new Int32Array(b.buffer, b.byteOffset, 2 * b.length);
+  for (let i = 0; i < ia.length; i++) if (ia[i] !== ib[i]) return false;
+  return true;
 }
