@@ -84,7 +84,10 @@ export class MeshInteraction {
    * The state whose mesh and short-range velocity `vs` holds (in the cell list's order):
    * an energy evaluation computes it too (the deposit, the FFTs and the cell list are the
    * energy's already; the gradient is one more interpolation), and the velocity of the same
-   * state — the next step's, after a record — only adds it. Bit-identical: the same sums.
+   * state — the next step's, after a record — only adds it, without building the cell list
+   * again. Bit-identical: the same sums. The energy's short-range pairs are the velocity's
+   * pass (the force table's energy table: wasmShortRangeEnergy, shortRangeVelocityEnergy), so
+   * a record and its next step cost one cell list, one convolution and one pair pass.
    */
   private readonly velocityOf = new PassCache();
 

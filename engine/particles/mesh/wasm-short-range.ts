@@ -25,6 +25,10 @@ import type { RowExecutor, RowKernel } from '../../core/row-kernel.ts';
  * and their two phases (wasmShortRangeVelocity) fix the order of every sum, so the bits do
  * not depend on the thread count.
  *
+ * A variant with an energy kind (EnergyKind, wasmShortRangeEnergy) also sums the pair
+ * potential S from the energy table at the same index and fraction (a record's energy in the
+ * velocity's pass, issue #19: before, the energy ran the generic JavaScript pair sum beside it).
+ *
  * Why: the JavaScript loop costs ~14 ns per kept pair at 10⁶ particles (bounds checks,
  * one lane), most of a P³M step; WebAssembly spec: SIMD (v128, f64x2, i32x4.trunc_sat_f64x2_s_zero).
  */
