@@ -4,7 +4,7 @@ import {
   type BlobMethodRequest, type BuildContext, type FreeEnergy, type SceneDefinition, type GridMeasure, type ParamSpec, type ParticleMeasure, type Simulation,
 } from '../engine/index.ts';
 import { BLOB_MAX_STEP, defaultBlobWidth } from '../engine/particles/blob-width.ts';
-import { entropyMethodParam, nParam } from './common.ts';
+import { entropyMethodParam, metricsEveryRecords, nParam } from './common.ts';
 import { jkoEstimate, pairPass, type JkoCost } from './estimate.ts';
 import type { SceneEstimate } from '../engine/index.ts';
 
@@ -24,6 +24,16 @@ import type { SceneEstimate } from '../engine/index.ts';
  * compare-fokker-planck run's wall time when it recorded every step).
  */
 const recordEvery = (p: { steps: number }) => Math.max(1, Math.round(p.steps / 20));
+
+/**
+ * A metrics record (W2 between the two and to the reference law: three sliced W2 over the
+ * grid's cells and the cloud, 64 directions each; the particles' blob energy) costs about
+ * half a step of compare-aggregation-diffusion and a third of one of compare-fokker-planck
+ * (measured, issue #19): there the metrics are in every 3rd and every 2nd record, the frames
+ * and the grid's energy in every record (scene.json metrics_every; `--metrics-every` changes
+ * it), so that recording stays under 10% of a default run's wall time (docs/benchmarks.md).
+ * compare-porous-medium (a 64² grid, steps 3× dearer) keeps them in every record.
+ */
 
 /**
  * A comparison's cost: the grid's JKO estimate (with `metricPasses` O(cells) record passes)
@@ -99,6 +109,7 @@ export const compareFokkerPlanck = defineScene({
     s0: { type: 'number', default: 0.3, min: 0.05, max: 2, description: 'initial standard deviation' },
   },
   every: recordEvery,
+  metricsEvery: metricsEveryRecords(2),
   estimate: compareEstimate(5, 2),
   build(p, ctx) {
     const quadratic = p.potential === 'quadratic';
@@ -152,6 +163,7 @@ export const compareAggregationDiffusion = defineScene({
     s0: { type: 'number', default: 1, min: 0.05, max: 2, description: 'initial standard deviation' },
   },
   every: recordEvery,
+  metricsEvery: metricsEveryRecords(3),
   estimate: compareEstimate(6, 3),
   build(p, ctx) {
     const c = p.attraction, sigma = p.temperature;
@@ -276,6 +288,7 @@ export function energyFileScene(spec: unknown, name: string): SceneDefinition<an
     description: `${describeFreeEnergy(energy)} as particles and as a grid (energy file ${name}); W2 between them`,
     params: { ...cp, d: { ...cp.d, default: d } },
     every: recordEvery,
+    metricsEvery: metricsEveryRecords(2),
     build(p, ctx) {
       const sigma = energy.entropy ?? 0;
       const delta = p.delta > 0 ? p.delta : sigma > 0 ? defaultBlobWidth(p.n, p.d, sigma).delta : 0.1 * (Number(box[1]) - Number(box[0])) / Math.sqrt(p.n);
