@@ -27,7 +27,7 @@ const recordEvery = (p: { steps: number }) => Math.max(1, Math.round(p.steps / 2
 
 /**
  * A metrics record (W2 between the two and to the reference law: three sliced W2 over the
- * grid's cells and the cloud, 64 directions each; the particles' blob energy) costs about
+ * grid's cells and the cloud, 32 stratified directions each; the particles' blob energy) costs about
  * half a step of compare-aggregation-diffusion and a third of one of compare-fokker-planck
  * (measured, issue #19): there the metrics are in every 3rd and every 2nd record, the frames
  * and the grid's energy in every record (scene.json metrics_every; `--metrics-every` changes

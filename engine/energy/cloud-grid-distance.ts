@@ -116,7 +116,10 @@ export interface CloudGridDistanceOptions {
   method?: 'auto' | 'exact1d' | 'sinkhorn' | 'sliced';
   /** ε of the Sinkhorn divergence (cost ½|x − y|²); default (2h)², h the largest cell side. */
   eps?: number;
-  /** Directions of the sliced W2 (seeded, the same at every record). Default 64. */
+  /**
+   * Directions of the sliced W2 (seeded, the same at every record). Default: in 2D 32
+   * stratified ones (one per arc of π/32: ot/sliced.ts `stratified`), in 3D 64 random ones.
+   */
   directions?: number;
 }
 
@@ -145,6 +148,20 @@ export function distanceMethod(method: CloudGridDistanceOptions['method'], d: nu
  */
 export function cloudGridDistance(x: Float64Array, grid: Grid, p: Float64Array, o: CloudGridDistanceOptions = {}): CloudGridDistance {
   return cloudGridDistances(x, grid, p, [], o);
+}
+
+/**
+ * The sliced W2's directions between a cloud and a grid density, seed 7. In 2D, 32 stratified
+ * directions: measured on the comparison scenes' default states (compare-fokker-planck at
+ * steps 15 and 60, compare-aggregation-diffusion at steps 8 and 30; cloud–grid, grid–law and
+ * cloud–law with the stationary law; 24 seeds against 1440 equispaced directions), their
+ * relative RMS error on SW2 was 0.03–1.03% where 64 random directions (the default before)
+ * erred 0.06–4.6%: smaller in 10 cases of 12 (five to seven times on fokker-planck, whose
+ * W2 varies with the angle), at most 0.15 points larger in the other two, for half the
+ * projections and merges.
+ */
+export function slicedDirections(d: number, directions?: number): { directions: number; seed: number; stratified: boolean } {
+  return d === 2 ? { directions: directions ?? 32, seed: 7, stratified: true } : { directions: directions ?? 64, seed: 7, stratified: false };
 }
 
 /** Each discretization's W2 to one reference law: from the grid density and from the particle cloud. */
@@ -178,7 +195,7 @@ export function cloudGridDistances(x: Float64Array, grid: Grid, p: Float64Array,
     // Measures: 0 the cloud, 1 the grid, 2 + k reference k; pairs: between, then (grid, ref k) and (cloud, ref k).
     const pairs: [number, number][] = [[0, 1]];
     for (let k = 0; k < refs.length; k++) pairs.push([1, 2 + k], [0, 2 + k]);
-    const w2 = slicedWassersteinPowers([{ x }, cells, ...refs], pairs, d, { directions: o.directions ?? 64, seed: 7 }).map((v) => Math.sqrt(Math.max(0, v)));
+    const w2 = slicedWassersteinPowers([{ x }, cells, ...refs], pairs, d, slicedDirections(d, o.directions)).map((v) => Math.sqrt(Math.max(0, v)));
     sliced = w2[0];
     references_ = refs.map((_, k) => ({ grid: w2[1 + 2 * k], cloud: w2[2 + 2 * k] }));
   }

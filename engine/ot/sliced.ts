@@ -10,6 +10,15 @@ export interface SlicedOptions {
   /** Seed of the directions (uniform on S^{d−1}). Default 0. */
   seed?: number;
   p?: number;
+  /**
+   * d = 2 only: stratified directions — direction l at the angle π(l + u_l)/L, u_l uniform
+   * (seeded), one in each arc of π/L of the half circle — instead of L independent ones. Still
+   * unbiased, with a variance at most plain Monte Carlo's at the same L and far smaller for a
+   * W_p^p that varies smoothly with the angle (measured on the comparison scenes: 32
+   * stratified directions erred 0.03–1.0% against 0.06–4.6% for 64 random ones,
+   * energy/cloud-grid-distance.ts slicedDirections). Default false.
+   */
+  stratified?: boolean;
   wx?: ArrayLike<number>;
   wy?: ArrayLike<number>;
 }
@@ -38,7 +47,7 @@ export interface SlicedMeasure {
  * Each value has the bits `slicedWassersteinPower` gives for that pair alone.
  */
 export function slicedWassersteinPowers(
-  measures: readonly SlicedMeasure[], pairs: readonly (readonly [number, number])[], d: number, opts: Pick<SlicedOptions, 'directions' | 'seed' | 'p'> = {},
+  measures: readonly SlicedMeasure[], pairs: readonly (readonly [number, number])[], d: number, opts: Pick<SlicedOptions, 'directions' | 'seed' | 'p' | 'stratified'> = {},
 ): number[] {
   const K = measures.length;
   const sizes = measures.map((m, k) => checkCloud(K === 2 ? (k === 0 ? 'x' : 'y') : `measures[${k}].x`, m.x, d));
@@ -50,6 +59,8 @@ export function slicedWassersteinPowers(
   if (!Number.isInteger(L) || L < 1) throw new Error(`directions must be a positive integer; got ${L}`);
   const p = opts.p ?? 2;
   const seed = opts.seed ?? 0;
+  const stratified = opts.stratified ?? false;
+  if (stratified && d !== 2) throw new Error(`stratified directions need d = 2; got d = ${d}`);
   const rng = new Rng(seed);
   const theta = new Float64Array(d);
   const used = new Array<boolean>(K).fill(false);
@@ -62,7 +73,7 @@ export function slicedWassersteinPowers(
   if (hinted && !own) hintsOf.set(measures[0].x, (own = { uniform: [], weighted: [] }));
   const sides = measures.map((m, k) => {
     const n = sizes[k];
-    const fixedSide = hinted ? fixedSupports(m.x, d, L, seed) : null;
+    const fixedSide = hinted ? fixedSupports(m.x, d, L, seed, stratified) : null;
     // Uniform weights: the sorted projection alone (ties need no order, the weights are all equal).
     const uniform = !fixedSide && hinted && equalWeights(weights[k]);
     return {
@@ -77,7 +88,11 @@ export function slicedWassersteinPowers(
   });
   const totals = new Array<number>(pairs.length).fill(0);
   for (let l = 0; l < L; l++) {
-    randomDirection(rng, theta);
+    if (stratified) {
+      const angle = (Math.PI * (l + rng.uniform())) / L;
+      theta[0] = Math.cos(angle);
+      theta[1] = Math.sin(angle);
+    } else randomDirection(rng, theta);
     for (let k = 0; k < K; k++) {
       if (!used[k]) continue;
       const s = sides[k], w = weights[k];
@@ -168,11 +183,11 @@ class FixedSupports {
   }
 }
 
-function fixedSupports(x: Float64Array, d: number, L: number, seed: number): FixedSupports | null {
+function fixedSupports(x: Float64Array, d: number, L: number, seed: number, stratified: boolean): FixedSupports | null {
   if (!fixed.has(x)) return null;
   let byKey = fixedCache.get(x);
   if (!byKey) fixedCache.set(x, (byKey = new Map()));
-  const key = `${d}|${L}|${seed}`;
+  const key = `${d}|${L}|${seed}|${stratified}`;
   let f = byKey.get(key);
   if (!f) byKey.set(key, (f = new FixedSupports(x, d)));
   return f;

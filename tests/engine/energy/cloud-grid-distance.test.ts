@@ -51,7 +51,8 @@ describe('cloudGridDistance', () => {
   });
 
   it('cloudGridDistances: W2 between the two and from each to reference laws in one pass, the bits of one call per distance', () => {
-    const sliced = (a: Float64Array, b: Float64Array, wx?: Float64Array, wy?: Float64Array) => Math.sqrt(Math.max(0, slicedWassersteinPower(a, b, 2, { wx, wy, directions: 64, seed: 7 })));
+    // 2D: 32 stratified directions, seed 7 (slicedDirections).
+    const sliced = (a: Float64Array, b: Float64Array, wx?: Float64Array, wy?: Float64Array) => Math.sqrt(Math.max(0, slicedWassersteinPower(a, b, 2, { wx, wy, directions: 32, seed: 7, stratified: true })));
     const grid = new Grid([24, 20], [[-2, 2], [-2, 2]]);
     const gauss = (m: number, s: number) => normalizedMasses(grid.evaluate(([x, y]) => Math.exp(-((x - m) ** 2 + y * y) / (2 * s * s))), grid);
     const p = gauss(0.1, 0.5), r1 = gauss(0, 0.6), r2 = gauss(0.4, 0.3);

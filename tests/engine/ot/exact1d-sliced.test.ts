@@ -142,3 +142,23 @@ describe('slicedWassersteinPowers: several pairs on shared directions', () => {
     expect(() => slicedWassersteinPowers([{ x }], [[0, 1]], d)).toThrow(/pair \[0, 1\] names no measure \(1 given\)/);
   });
 });
+
+describe('stratified directions (d = 2)', () => {
+  it('a shift s: SW2² = |s|²/2; 16 stratified directions err far less than 16 random ones; d ≠ 2 refused', () => {
+    const rng = new Rng(4);
+    const x = Float64Array.from({ length: 2 * 300 }, () => rng.normal());
+    const s = [0.6, -0.3];
+    const y = x.map((v, i) => v + s[i % 2]);
+    const exact = (s[0] ** 2 + s[1] ** 2) / 2;
+    let strat = 0, plain = 0;
+    for (let seed = 0; seed < 8; seed++) {
+      strat += Math.abs(slicedWassersteinPower(x, y, 2, { directions: 16, seed, stratified: true }) - exact);
+      plain += Math.abs(slicedWassersteinPower(x, y, 2, { directions: 16, seed }) - exact);
+    }
+    // (s·θ)² over θ: one jittered point in each of 16 arcs integrates it to ~1% (measured 1.06%), independent ones to ~L^{−1/2}.
+    expect(strat / 8).toBeLessThan(0.02 * exact);
+    expect(strat).toBeLessThan(plain / 3);
+    expect(slicedWassersteinPower(x, y, 2, { directions: 16, seed: 3, stratified: true })).toBe(slicedWassersteinPower(x, y, 2, { directions: 16, seed: 3, stratified: true }));
+    expect(() => slicedWassersteinPower(new Float64Array(9), new Float64Array(9), 3, { stratified: true })).toThrow(/stratified directions need d = 2; got d = 3/);
+  });
+});
