@@ -28,8 +28,9 @@ const recordEvery = (p: { steps: number }) => Math.max(1, Math.round(p.steps / 2
 /**
  * A metrics record (W2 between the two and to the reference law: three sliced W2 over the
  * grid's cells and the cloud, 32 stratified directions each; the particles' blob energy) costs about
- * half a step of compare-aggregation-diffusion and a third of one of compare-fokker-planck
- * (measured, issue #19): there the metrics are in every 3rd and every 2nd record, the frames
+ * a third of a step of compare-aggregation-diffusion and a quarter of one of compare-fokker-planck
+ * (CPU time measured, issue #19; with 64 random directions, half and a third, and a recording
+ * share of 26% and 15% with metrics in every record): there the metrics are in every 3rd and every 2nd record, the frames
  * and the grid's energy in every record (scene.json metrics_every; `--metrics-every` changes
  * it), so that recording stays under 10% of a default run's wall time (docs/benchmarks.md).
  * compare-porous-medium (a 64² grid, steps 3× dearer) keeps them in every record.
