@@ -251,8 +251,14 @@ export class ExactJKO {
       // Forth: φ ← φ + σ P⁻¹(ρ(φ) − T#μ); once polishing, with momentum (accelerate()).
       this.forthDirection(dir);
       // Momentum only without an entropy term: with one (aggregation–diffusion in 1D at 200 cells)
-      // the accelerated polish stalled with the density far off (W2 to the exact law 0.165
-      // against 0.016 with plain forth half-steps): measured, the cause not found.
+      // the accelerated polish ends with the density far off (W2 to the exact law 0.165, 0.150
+      // with the restarts below, against 0.016 with plain forth half-steps). The cause: the
+      // extrapolated potentials leave the c-concave ones (max|φ^cc − φ| ≈ 0.14 at the end of
+      // every step, against 2e−3 plain late in the run), where the change-of-variables T#μ is no
+      // longer the dual's gradient, so a small marginal error (1e−5–6e−5) certifies nothing:
+      // φ^cc has an error of 5e−3. Not the warm start (a fresh start: 0.150), not a fold of the
+      // map (folded mass ≤ 7e−7). Projecting φ ← φ^cc after each accelerated half-step brings
+      // W2 to 0.022, still above the plain polish, so momentum stays off there (measured).
       if (polishing && !(this.model.temperature > 0)) momentum = this.accelerate(phi, dir, sigmaForth, momentum);
       else for (let i = 0; i < phi.length; i++) phi[i] += sigmaForth * dir[i];
       const before = error;
