@@ -19,8 +19,8 @@ import type { BenchRow, BenchSuite } from './harness.ts';
  */
 const WGF = fileURLToPath(new URL('../bin/wgf.mjs', import.meta.url));
 
-/** Large sizes per scene: where the O(N²) loops (or the grid) dominate. */
-const LARGE: Record<string, Record<string, number>> = {
+/** Large sizes per catalogue scene (every one has an entry: tests/bench/runs.test.ts): where the O(N²) loops (or the grid) dominate. */
+export const LARGE: Record<string, Record<string, number>> = {
   'fokker-planck': { n: 16384, steps: 20 },
   'aggregation-disk': { n: 16384, steps: 20 },
   'aggregation-ball': { n: 16384, steps: 20 },
@@ -32,6 +32,10 @@ const LARGE: Record<string, Record<string, number>> = {
   'grid-diffusion-3d': { grid: 48, steps: 10 },
   'mlp-mean-field': { m: 4096, train: 2048, steps: 20 },
   'transformer-tokens': { n: 4096, steps: 10 },
+  // The comparisons at 8× their particles (blob sums, O(n²) direct or by cells/mesh), the grid at its default.
+  'compare-fokker-planck': { n: 8192, steps: 10 },
+  'compare-aggregation-diffusion': { n: 8192, steps: 10 },
+  'compare-porous-medium': { n: 8192, steps: 20 },
 };
 
 interface Timed {

@@ -17,7 +17,7 @@ export function checkComparison(sceneId: string, sim: Simulation): void {
 export interface CompareRecord {
   /** The final record's comparison figures: W2 between the discretizations, both energies, each one's distance to the reference. */
   final: Record<string, number>;
-  /** W2 between cloud and grid at every record: [t, w2]. */
+  /** W2 between cloud and grid at every record that holds the metrics (scene.json metrics_every; always the last): [t, w2]. */
   w2_between: [number, number][];
   /** Wall seconds in each engine's steps and in the distances; each engine's share of their sum. */
   timing: { wall_seconds: number; particles_seconds: number; grid_seconds: number; distance_seconds: number; particles_share: number; grid_share: number };
@@ -42,6 +42,8 @@ export class CompareReport implements Callback {
 
   call(ctx: RunContext): void {
     const rec = ctx.record();
+    // Records between the metrics records (scene.json metrics_every) hold the grid's energy only.
+    if (typeof rec.w2_between !== 'number') return;
     if (this.series.length && this.series[this.series.length - 1][0] === rec.t) return;
     this.series.push([rec.t, rec.w2_between as number]);
   }

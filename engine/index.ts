@@ -70,7 +70,7 @@ export {
 } from './ot/sinkhorn.ts';
 export { sinkhornDivergence, type DivergenceOptions, type DivergenceResult } from './ot/divergence.ts';
 export { wassersteinPower1d } from './ot/exact1d.ts';
-export { slicedWassersteinPower, type SlicedOptions } from './ot/sliced.ts';
+export { slicedWassersteinPower, slicedWassersteinPowers, type SlicedMeasure, type SlicedOptions } from './ot/sliced.ts';
 export { gaussianW2Squared } from './ot/bures.ts';
 export { SinkhornDivergenceEnergy, type SinkhornEnergyOptions } from './ot/sinkhorn-energy.ts';
 
@@ -99,7 +99,7 @@ export {
   type FreeEnergy, type FreeEnergyTerm, type GridDiscretization, type InteractionTerm, type ParticleDiscretization, type ParticleDiscretizationOptions,
 } from './energy/free-energy.ts';
 export {
-  cloudGridDistance, distanceMethod, gridCellCloud, gridCloud, sampleGridDensity, type CloudGridDistance, type CloudGridDistanceOptions,
+  cloudGridDistance, cloudGridDistances, distanceMethod, gridCellCloud, type ReferenceDistance, gridCloud, sampleGridDensity, type CloudGridDistance, type CloudGridDistanceOptions,
 } from './energy/cloud-grid-distance.ts';
 export { comparisonSimulation, type ComparisonOptions, type ComparisonSimulation, type ComparisonState } from './energy/comparison.ts';
 

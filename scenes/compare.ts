@@ -1,10 +1,10 @@
 import {
-  Grid, UsageError, barenblatt, checkGridMemory, comparisonSimulation, defineFreeEnergy, defineScene, describeFreeEnergy, doubleWellPotential, gridCellCloud, gridCloud, jkoOptions, jkoParams, klDivergence, l1Distance,
-  normalizedMasses, quadraticPotential, slicedWassersteinPower, wassersteinPower1d,
+  Grid, UsageError, barenblatt, checkGridMemory, comparisonSimulation, defineFreeEnergy, defineScene, describeFreeEnergy, doubleWellPotential, jkoOptions, jkoParams, klDivergence, l1Distance,
+  normalizedMasses, quadraticPotential,
   type BlobMethodRequest, type BuildContext, type FreeEnergy, type SceneDefinition, type GridMeasure, type ParamSpec, type ParticleMeasure, type Simulation,
 } from '../engine/index.ts';
 import { BLOB_MAX_STEP, defaultBlobWidth } from '../engine/particles/blob-width.ts';
-import { entropyMethodParam, nParam } from './common.ts';
+import { entropyMethodParam, metricsEveryRecords, nParam } from './common.ts';
 import { jkoEstimate, pairPass, type JkoCost } from './estimate.ts';
 import type { SceneEstimate } from '../engine/index.ts';
 
@@ -18,41 +18,23 @@ import type { SceneEstimate } from '../engine/index.ts';
  * the flow), and τ large enough that the entropic blur ε/(2τ) stays a few % of the law's variance.
  */
 
-/** W2 between two grid densities on the same grid: exact in 1D (quantiles), sliced (64 seeded directions) in d ≥ 2. */
-function gridW2(grid: Grid, p: Float64Array, q: Float64Array): number {
-  if (grid.dim === 1) {
-    const a = gridCloud(grid, p), b = gridCloud(grid, q);
-    return Math.sqrt(wassersteinPower1d(a.x, b.x, 2, a.w, b.w));
-  }
-  // Every cell, at fixed positions: the sorts of the projections are hinted from the last record (gridCellCloud).
-  const a = gridCellCloud(grid, p), b = gridCellCloud(grid, q);
-  return Math.sqrt(Math.max(0, slicedWassersteinPower(a.x, b.x, grid.dim, { wx: a.w, wy: b.w, directions: 64, seed: 7 })));
-}
-
-/** W2 from a particle cloud to a grid density: exact in 1D, sliced (64 seeded directions) in d ≥ 2. */
-function cloudW2(grid: Grid, x: Float64Array, q: Float64Array): number {
-  if (grid.dim === 1) {
-    const b = gridCloud(grid, q);
-    return Math.sqrt(wassersteinPower1d(x, b.x, 2, undefined, b.w));
-  }
-  const b = gridCellCloud(grid, q);
-  return Math.sqrt(Math.max(0, slicedWassersteinPower(x, b.x, grid.dim, { wy: b.w, directions: 64, seed: 7 })));
-}
-
-/** Both discretizations against a reference density at time t (masses on the grid): `grid_w2_to_<name>`, `particles_w2_to_<name>`. */
-function againstReference(grid: Grid, name: string, at: (t: number) => Float64Array) {
-  return (gm: GridMeasure, pm: ParticleMeasure, t: number): Record<string, number> => {
-    const ref = at(t);
-    return { [`grid_w2_to_${name}`]: gridW2(grid, gm.p, ref), [`particles_w2_to_${name}`]: cloudW2(grid, pm.x, ref) };
-  };
-}
-
 /**
  * About 20 records per run: a record is costly here (both energies, W2 between the two and
  * each one's W2 to the reference, sliced over the grid's cells: measured 2/3 of a default
  * compare-fokker-planck run's wall time when it recorded every step).
  */
 const recordEvery = (p: { steps: number }) => Math.max(1, Math.round(p.steps / 20));
+
+/**
+ * A metrics record (W2 between the two and to the reference law: three sliced W2 over the
+ * grid's cells and the cloud, 32 stratified directions each; the particles' blob energy) costs about
+ * a third of a step of compare-aggregation-diffusion and a quarter of one of compare-fokker-planck
+ * (CPU time measured, issue #19; with 64 random directions, half and a third, and a recording
+ * share of 26% and 15% with metrics in every record): there the metrics are in every 3rd and every 2nd record, the frames
+ * and the grid's energy in every record (scene.json metrics_every; `--metrics-every` changes
+ * it), so that recording stays under 10% of a default run's wall time (docs/benchmarks.md).
+ * compare-porous-medium (a 64² grid, steps 3× dearer) keeps them in every record.
+ */
 
 /**
  * A comparison's cost: the grid's JKO estimate (with `metricPasses` O(cells) record passes)
@@ -80,6 +62,8 @@ type CompareValues = {
 /** The comparison simulation of a scene's free energy on the box [lo, hi]^d. */
 function build(p: CompareValues, ctx: BuildContext, o: {
   energy: FreeEnergy; box: [number, number]; initial: (x: Float64Array) => number; delta: number; entropy?: 'blob' | 'langevin'; entropyMethod?: BlobMethodRequest;
+  /** Laws (cell masses) that both discretizations' W2 is recorded to, at time t: `grid_w2_to_<name>`, `particles_w2_to_<name>`. */
+  references?: (grid: Grid) => (t: number) => Record<string, Float64Array>;
   metrics?: (grid: Grid) => (gm: GridMeasure, pm: ParticleMeasure, t: number) => Record<string, number>;
   reference?: (grid: Grid) => { label: string; data: Float64Array };
 }): Simulation<any> {
@@ -95,6 +79,7 @@ function build(p: CompareValues, ctx: BuildContext, o: {
     jko: jkoOptions(p),
     particles: { n: p.n, seed: p.seed, entropy: o.entropy, delta: o.delta, entropyMethod: o.entropyMethod },
     distance: { method: p.distance as 'auto', eps: p.distance_eps > 0 ? p.distance_eps : undefined },
+    references: o.references?.(grid),
     metrics: o.metrics?.(grid),
     reference: ref ? () => ({ label: ref.label, data: ref.data, shape: [...shape] }) : undefined,
   });
@@ -125,6 +110,7 @@ export const compareFokkerPlanck = defineScene({
     s0: { type: 'number', default: 0.3, min: 0.05, max: 2, description: 'initial standard deviation' },
   },
   every: recordEvery,
+  metricsEvery: metricsEveryRecords(2),
   estimate: compareEstimate(5, 2),
   build(p, ctx) {
     const quadratic = p.potential === 'quadratic';
@@ -140,14 +126,15 @@ export const compareFokkerPlanck = defineScene({
       delta,
       entropy: p.entropy as 'blob' | 'langevin',
       entropyMethod: p.entropy_method as BlobMethodRequest,
-      metrics: (grid) => {
-        if (quadratic) {
-          // OU from N(m0 e₁, s0² I): N(m0 e^{−t} e₁, (s0² e^{−2t} + σ(1 − e^{−2t})) I), on the cells.
-          return againstReference(grid, 'exact', (t) => atCells(grid, (x) => gauss(x, p.m0 * Math.exp(-t), Math.sqrt(p.s0 ** 2 * Math.exp(-2 * t) + sigma * (1 - Math.exp(-2 * t)))), 'exact OU law'));
-        }
+      references: (grid) => {
+        // OU from N(m0 e₁, s0² I): N(m0 e^{−t} e₁, (s0² e^{−2t} + σ(1 − e^{−2t})) I), on the cells.
+        if (quadratic) return (t) => ({ exact: atCells(grid, (x) => gauss(x, p.m0 * Math.exp(-t), Math.sqrt(p.s0 ** 2 * Math.exp(-2 * t) + sigma * (1 - Math.exp(-2 * t)))), 'exact OU law') });
         const gibbs = atCells(grid, (x) => Math.exp(-V.value(x, 0, x.length) / sigma), 'Gibbs law');
-        const w2 = againstReference(grid, 'gibbs', () => gibbs);
-        return (gm, pm, t) => ({ ...w2(gm, pm, t), grid_kl_to_gibbs: klDivergence(gm.p, gibbs) });
+        return () => ({ gibbs });
+      },
+      metrics: quadratic ? undefined : (grid) => {
+        const gibbs = atCells(grid, (x) => Math.exp(-V.value(x, 0, x.length) / sigma), 'Gibbs law');
+        return (gm) => ({ grid_kl_to_gibbs: klDivergence(gm.p, gibbs) });
       },
       reference: (grid) => quadratic
         ? { label: 'stationary OU law N(0, σI) (cell masses)', data: atCells(grid, (x) => gauss(x, 0, Math.sqrt(sigma)), 'OU law') }
@@ -177,6 +164,7 @@ export const compareAggregationDiffusion = defineScene({
     s0: { type: 'number', default: 1, min: 0.05, max: 2, description: 'initial standard deviation' },
   },
   every: recordEvery,
+  metricsEvery: metricsEveryRecords(3),
   estimate: compareEstimate(6, 3),
   build(p, ctx) {
     const c = p.attraction, sigma = p.temperature;
@@ -195,7 +183,7 @@ export const compareAggregationDiffusion = defineScene({
       initial: (x) => gauss(x, p.m0, p.s0),
       delta,
       entropy: p.entropy as 'blob' | 'langevin',
-      metrics: p.repulsion > 0 ? undefined : (grid) => againstReference(grid, 'exact', (t) => law(grid, t)),
+      references: p.repulsion > 0 ? undefined : (grid) => (t) => ({ exact: law(grid, t) }),
       reference: p.repulsion > 0 ? undefined : (grid) => ({ label: `stationary law N(m0, σ/c I) (cell masses)`, data: law(grid, 1e9) }),
     });
   },
@@ -232,10 +220,8 @@ export const comparePorousMedium = defineScene({
       box: [-1, 1],
       initial: (x) => exact(p.t0, r2(x)),
       delta,
-      metrics: (grid) => {
-        const w2 = againstReference(grid, 'exact', (t) => at(grid, p.t0 + t));
-        return (gm, pm, t) => ({ ...w2(gm, pm, t), grid_l1_to_exact: l1Distance(gm.p, at(grid, p.t0 + t)) });
-      },
+      references: (grid) => (t) => ({ exact: at(grid, p.t0 + t) }),
+      metrics: (grid) => (gm, _pm, t) => ({ grid_l1_to_exact: l1Distance(gm.p, at(grid, p.t0 + t)) }),
       reference: (grid) => ({ label: `Barenblatt at t0 + steps·dt = ${tEnd.toPrecision(3)} (cell masses)`, data: at(grid, tEnd) }),
     });
   },
@@ -303,6 +289,7 @@ export function energyFileScene(spec: unknown, name: string): SceneDefinition<an
     description: `${describeFreeEnergy(energy)} as particles and as a grid (energy file ${name}); W2 between them`,
     params: { ...cp, d: { ...cp.d, default: d } },
     every: recordEvery,
+    metricsEvery: metricsEveryRecords(2),
     build(p, ctx) {
       const sigma = energy.entropy ?? 0;
       const delta = p.delta > 0 ? p.delta : sigma > 0 ? defaultBlobWidth(p.n, p.d, sigma).delta : 0.1 * (Number(box[1]) - Number(box[0])) / Math.sqrt(p.n);

@@ -25,6 +25,7 @@ export default defineScene({
     kappa: { type: 'number', default: 4, min: 0, minExclusive: true, max: 1e6, description: 'congestion bound κ on the density' },
     gap: { type: 'number', default: 0.16, min: 0, max: 1, description: 'width of the gap in the middle wall' },
     door: { type: 'number', default: 0.16, min: 0.01, max: 1, description: 'width of the exit door on the right wall' },
+    exact_relax: { type: 'number', default: 1, min: 0, max: 100, description: 'exact scheme: width in cells of the relaxation of ρ ≤ κ (0: unrelaxed, does not converge on a grid)' },
   },
   every: everyFor,
   estimate: (p) => jkoEstimate(p, 2, 1),
@@ -46,6 +47,7 @@ export default defineScene({
     return gridSimulation({
       accelerator: ctx.accelerator,
       ...jkoOptions(p),
+      exactRelaxation: p.exact_relax,
       measure,
       energies: [new GridPotential(V), new Congestion(p.kappa), new Obstacles()],
       mainMetric: 'max_density_over_kappa',

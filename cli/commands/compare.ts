@@ -26,16 +26,17 @@ export function registerCompare(program: Command, ctx: CliContext): void {
   const { io } = ctx;
   program
     .command('compare')
-    .description('run one free energy as particles and as a grid from the same initial law; W2 between them every record')
+    .description('run one free energy as particles and as a grid from the same initial law; W2 between them at every metrics record (scene.json metrics_every)')
     .argument('<scene>', 'a comparison scene (compare-fokker-planck, compare-aggregation-diffusion, compare-porous-medium), a free energy as a .json file, or a scene file building comparisonSimulation')
     .option('--set <k=v>', 'set a scene parameter (repeatable)', collect, [])
     .option('--steps <N>', 'number of steps')
     .option('--seed <S>', 'random seed (particle sampling and noise)')
     .option('--every <K>', 'record every K steps')
+    .option('--metrics-every <M>', "add the metrics (the W2 distances, the particles' energy) to the record every M steps (a multiple of --every; default: the scene's, in scene.json)")
     .option('--out <DIR>', 'run directory (default runs/<scene>-<time>)')
     .option('--backend <B>', 'hot-loop backend: ts | gpu | auto', 'auto')
     .option('--quiet', 'no progress output')
-    .action(async (sceneArg: string, opts: { set: string[]; steps?: string; seed?: string; every?: string; out?: string; backend?: string; quiet?: boolean }) => {
+    .action(async (sceneArg: string, opts: { set: string[]; steps?: string; seed?: string; every?: string; metricsEvery?: string; out?: string; backend?: string; quiet?: boolean }) => {
       const { defaultOutDir, executeRun, Progress, loadScene, CompareReport, checkComparison } = await compareModules();
       const scene = await loadScene(sceneArg);
       const raw = rawParamsOf(opts);
@@ -48,7 +49,7 @@ export function registerCompare(program: Command, ctx: CliContext): void {
       const release = trapSignals(io, () => (stop = true));
       try {
         const summary = await executeRun({
-          scene, raw, every, out, backend: opts.backend,
+          scene, raw, every, metricsEvery: positiveInt('--metrics-every', opts.metricsEvery), out, backend: opts.backend,
           check: (sim) => checkComparison(scene.def.id, sim),
           outputs: [new CompareReport(out, every, (l) => io.stdout.write(l)), ...(opts.quiet ? [] : [new Progress(steps, scene.def.id, io.stderr)])],
           onWarning: (m) => io.stderr.write(`wgf: warning: ${m}\n`),

@@ -8,7 +8,7 @@ import type { Grid } from '../grid/grid.ts';
 import type { ParticleState } from '../particles/forward-scheme.ts';
 import { ParticleMeasure } from '../particles/measure.ts';
 import { particleSimulation } from '../particles/particle-simulation.ts';
-import { cloudGridDistance, distanceMethod, sampleGridDensity, type CloudGridDistanceOptions } from './cloud-grid-distance.ts';
+import { cloudGridDistances, distanceMethod, sampleGridDensity, type CloudGridDistanceOptions } from './cloud-grid-distance.ts';
 import { describeFreeEnergy, gridEnergies, particleEnergies, type FreeEnergy, type ParticleDiscretizationOptions } from './free-energy.ts';
 
 /** The state of a comparison run: the grid's JKO state (`x` = cell masses) with the particle scheme's state beside it. */
@@ -26,7 +26,14 @@ export interface ComparisonOptions {
   particles: ParticleDiscretizationOptions & { n: number; seed: number };
   distance?: CloudGridDistanceOptions;
   accelerator?: Accelerator;
-  /** Scene metrics of both states at time t (e.g. each one's distance to an exact solution). */
+  /**
+   * Reference laws at time t (cell masses on the grid, any positive scale; e.g. the exact
+   * solution, a stationary law), by name: each record holds `grid_w2_to_<name>` and
+   * `particles_w2_to_<name>`, computed in the pass that gives w2_between (in d ≥ 2 the same
+   * sliced directions, each measure projected and sorted once per direction and record).
+   */
+  references?: (t: number) => Record<string, Float64Array>;
+  /** Scene metrics of both states at time t (e.g. a divergence to an exact solution). */
   metrics?: (grid: GridMeasure, particles: ParticleMeasure, t: number) => Record<string, number>;
   /** Drawn next to the grid (a density of the grid's shape), e.g. the exact or stationary law. */
   reference?: () => Reference | null;
@@ -37,7 +44,7 @@ export interface ComparisonOptions {
 export type ComparisonSimulation = Simulation<ComparisonState> & {
   readonly gridSim: Simulation;
   readonly particleSim: Simulation;
-  /** Wall milliseconds in the particle steps, the grid steps and the cloud–grid distance, since the start. Not recorded (not reproducible). */
+  /** Wall milliseconds in the particle steps, the grid steps and the W2 distances (between the two, to the references), since the start. Not recorded (not reproducible). */
   readonly timing: { particles: number; grid: number; distance: number };
 };
 
@@ -54,7 +61,8 @@ const clock = (): number => (typeof performance !== 'undefined' ? performance.no
  *   - w2_between: W2 between the cloud and the grid density (exact in 1D, sliced W2 in
  *     d ≥ 2, the Sinkhorn divergence √(2S_ε) on request; cloud-grid-distance.ts), sliced_w2_between;
  *   - grid_<metric> and particles_<metric>: each simulation's own metrics;
- *   - the scene's metrics (e.g. each one's distance to the exact solution).
+ *   - grid_w2_to_<name>, particles_w2_to_<name>: each one's W2 to the reference laws (`references`);
+ *   - the scene's metrics.
  * The state record is the grid's JKO state with the particles' state under `particles`, so a
  * checkpoint holds both and a resumed comparison ends bit-identical.
  */
@@ -137,7 +145,8 @@ export function comparisonSimulation(o: ComparisonOptions): ComparisonSimulation
       const pm = new ParticleMeasure(s.particles.x, d, particleSim.weights());
       const gm = new GridMeasure(grid, s.x, g.mask);
       const t0 = clock();
-      const dist = cloudGridDistance(pm.x, grid, s.x, o.distance);
+      const refs = Object.entries(o.references?.(t) ?? {});
+      const dist = cloudGridDistances(pm.x, grid, s.x, refs.map(([, q]) => q), o.distance);
       timing.distance += clock() - t0;
       const pe = particleSim.energy();
       return {
@@ -147,6 +156,7 @@ export function comparisonSimulation(o: ComparisonOptions): ComparisonSimulation
         ...prefixed('particle_energy_', pe.terms),
         ...prefixed('grid_', gridSim.metrics(t)),
         ...prefixed('particles_', particleSim.metrics(t)),
+        ...Object.fromEntries(refs.flatMap(([name], k) => [[`grid_w2_to_${name}`, dist.references[k].grid], [`particles_w2_to_${name}`, dist.references[k].cloud]])),
         ...(o.metrics ? o.metrics(gm, pm, t) : {}),
       };
     },

@@ -29,6 +29,8 @@ export interface GridSimulationOptions extends EntropicJKOOptions {
   /** Exact scheme: stopping tolerance on its marginal error ‖ρ(φ) − T#μ‖₁ (default 1e-5) and half-step budget (default 500). */
   exactTol?: number;
   exactMaxIter?: number;
+  /** Exact scheme, congestion with a potential alone: the relaxation's ramp in cells (default 1; 0 = unrelaxed: ExactJKOOptions.relaxation). */
+  exactRelaxation?: number;
   measure: GridMeasure;
   energies: GridEnergy[];
   mainMetric?: string;
@@ -90,7 +92,7 @@ export function exactJkoScheme(o: GridSimulationOptions): Scheme<GridState> & {
   /** The back-and-forth solver, with its warm state. */
   readonly jko: ExactJKO;
 } {
-  const jko = new ExactJKO(o.energies, o.measure, { tau: o.tau, tol: o.exactTol, maxIter: o.exactMaxIter });
+  const jko = new ExactJKO(o.energies, o.measure, { tau: o.tau, tol: o.exactTol, maxIter: o.exactMaxIter, relaxation: o.exactRelaxation });
   const { grid, mask } = o.measure;
   let measure = o.measure;
   const measureOf = (s: GridState) => {

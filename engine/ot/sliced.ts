@@ -10,6 +10,15 @@ export interface SlicedOptions {
   /** Seed of the directions (uniform on S^{d−1}). Default 0. */
   seed?: number;
   p?: number;
+  /**
+   * d = 2 only: stratified directions — direction l at the angle π(l + u_l)/L, u_l uniform
+   * (seeded), one in each arc of π/L of the half circle — instead of L independent ones. Still
+   * unbiased, with a variance at most plain Monte Carlo's at the same L and far smaller for a
+   * W_p^p that varies smoothly with the angle (measured on the comparison scenes: 32
+   * stratified directions erred 0.03–1.0% against 0.06–4.6% for 64 random ones,
+   * energy/cloud-grid-distance.ts slicedDirections). Default false.
+   */
+  stratified?: boolean;
   wx?: ArrayLike<number>;
   wy?: ArrayLike<number>;
 }
@@ -22,59 +31,92 @@ export interface SlicedOptions {
  * values recorded along a run are comparable with each other.
  */
 export function slicedWassersteinPower(x: Float64Array, y: Float64Array, d: number, opts: SlicedOptions = {}): number {
-  const n = checkCloud('x', x, d);
-  const m = checkCloud('y', y, d);
-  const a = checkWeights('wx', opts.wx, n);
-  const b = checkWeights('wy', opts.wy, m);
-  const L = opts.directions ?? 64;
-  if (!Number.isInteger(L) || L < 1) throw new Error(`directions must be a positive integer; got ${L}`);
-  const p = opts.p ?? 2;
-  const rng = new Rng(opts.seed ?? 0);
-  const theta = new Float64Array(d);
-  const px = new Float64Array(n);
-  const py = new Float64Array(m);
-  // Uniform weights: the sorted projections alone (ties need no order), each side from the
-  // previous call's order on the same direction (a run records the metric at every record).
-  const hinted = (n + m) * L <= HINT_MAX && equalWeights(a) && equalWeights(b);
-  const xs = hinted ? new Float64Array(n) : null;
-  const ys = hinted ? new Float64Array(m) : null;
-  let own = (n + m) * L <= HINT_MAX ? hintsOf.get(x) : undefined;
-  if ((n + m) * L <= HINT_MAX && !own) hintsOf.set(x, (own = { uniform: [], weighted: [] }));
-  // A side whose positions never move (fixedPositions: a grid's cells) keeps each direction's sorted projection and order.
-  const fx = (n + m) * L <= HINT_MAX ? fixedSupports(x, d, L, opts.seed ?? 0) : null;
-  const fy = (n + m) * L <= HINT_MAX ? fixedSupports(y, d, L, opts.seed ?? 0) : null;
-  let total = 0;
-  for (let l = 0; l < L; l++) {
-    randomDirection(rng, theta);
-    if (fx || fy) {
-      // Same permutation as the sorts below (stable, ties in index order): same bits.
-      const sx = fx ? fx.support(l, theta, a) : sortedSupport(project(x, d, theta, px), a, (own!.weighted[l] ??= [new SortHint(), new SortHint()])[0]);
-      const sy = fy ? fy.support(l, theta, b) : sortedSupport(project(y, d, theta, py), b, (own!.weighted[l] ??= [new SortHint(), new SortHint()])[1]);
-      total += sortedWassersteinPower(sx, sy, p);
-      continue;
-    }
-    project(x, d, theta, px);
-    project(y, d, theta, py);
-    if (xs && ys) {
-      const h = (own!.uniform[l] ??= [new SortHint(), new SortHint()]);
-      total += sortedWassersteinPower([h[0].sortInto(px, xs), a], [h[1].sortInto(py, ys), b], p);
-    } else if ((n + m) * L <= HINT_MAX) {
-      // Weights carried along: the stable index sort, from the previous call's order.
-      const h = (own!.weighted[l] ??= [new SortHint(), new SortHint()]);
-      total += sortedWassersteinPower(sortedSupport(px, a, h[0]), sortedSupport(py, b, h[1]), p);
-    } else total += sortedWassersteinPower(sortedSupport(px, a), sortedSupport(py, b), p);
-  }
-  return total / L;
+  return slicedWassersteinPowers([{ x, w: opts.wx }, { x: y, w: opts.wy }], [[0, 1]], d, opts)[0];
+}
+
+/** A weighted point cloud for `slicedWassersteinPowers`: positions [n, d] row-major, weights [n] (default uniform; normalized). */
+export interface SlicedMeasure {
+  x: Float64Array;
+  w?: ArrayLike<number>;
 }
 
 /**
- * Sort hints per direction index, for the two sides, kept per first cloud's array (a run's
- * records pass the same position array, moved in place): they live and die with the
- * simulation that owns it, no state shared between runs (a hint only changes the speed).
+ * Sliced W_p^p between several pairs of measures on the same L seeded directions: each
+ * measure is projected and sorted once per direction, whatever the number of pairs it is
+ * in (a comparison's record: the cloud, the grid and a reference law, three distances).
+ * Each value has the bits `slicedWassersteinPower` gives for that pair alone.
+ */
+export function slicedWassersteinPowers(
+  measures: readonly SlicedMeasure[], pairs: readonly (readonly [number, number])[], d: number, opts: Pick<SlicedOptions, 'directions' | 'seed' | 'p' | 'stratified'> = {},
+): number[] {
+  const K = measures.length;
+  const sizes = measures.map((m, k) => checkCloud(K === 2 ? (k === 0 ? 'x' : 'y') : `measures[${k}].x`, m.x, d));
+  const weights = measures.map((m, k) => checkWeights(K === 2 ? (k === 0 ? 'wx' : 'wy') : `measures[${k}].w`, m.w, sizes[k]));
+  for (const [i, j] of pairs) {
+    if (!(i >= 0 && i < K && j >= 0 && j < K && Number.isInteger(i) && Number.isInteger(j))) throw new Error(`pair [${i}, ${j}] names no measure (${K} given)`);
+  }
+  const L = opts.directions ?? 64;
+  if (!Number.isInteger(L) || L < 1) throw new Error(`directions must be a positive integer; got ${L}`);
+  const p = opts.p ?? 2;
+  const seed = opts.seed ?? 0;
+  const stratified = opts.stratified ?? false;
+  if (stratified && d !== 2) throw new Error(`stratified directions need d = 2; got d = ${d}`);
+  const rng = new Rng(seed);
+  const theta = new Float64Array(d);
+  const used = new Array<boolean>(K).fill(false);
+  for (const [i, j] of pairs) used[i] = used[j] = true;
+  // Small enough to keep sort hints (each direction's order from the previous call, kept per
+  // first measure's array: a run's records pass the same arrays, moved in place) and fixed
+  // positions' sorted projections (a grid's cells: fixedPositions).
+  const hinted = sizes.reduce((a, b) => a + b, 0) * L <= HINT_MAX;
+  let own = hinted ? hintsOf.get(measures[0].x) : undefined;
+  if (hinted && !own) hintsOf.set(measures[0].x, (own = { uniform: [], weighted: [] }));
+  const sides = measures.map((m, k) => {
+    const n = sizes[k];
+    const fixedSide = hinted ? fixedSupports(m.x, d, L, seed, stratified) : null;
+    // Uniform weights: the sorted projection alone (ties need no order, the weights are all equal).
+    const uniform = !fixedSide && hinted && equalWeights(weights[k]);
+    return {
+      fixed: fixedSide,
+      uniform,
+      px: fixedSide ? null : new Float64Array(n),
+      // The sorted support of this direction, refilled for each direction.
+      xs: uniform ? new Float64Array(n) : null,
+      ws: fixedSide ? new Float64Array(n) : null,
+      support: null as [Float64Array, Float64Array] | null,
+    };
+  });
+  const totals = new Array<number>(pairs.length).fill(0);
+  for (let l = 0; l < L; l++) {
+    if (stratified) {
+      const angle = (Math.PI * (l + rng.uniform())) / L;
+      theta[0] = Math.cos(angle);
+      theta[1] = Math.sin(angle);
+    } else randomDirection(rng, theta);
+    for (let k = 0; k < K; k++) {
+      if (!used[k]) continue;
+      const s = sides[k], w = weights[k];
+      if (s.fixed) s.support = s.fixed.support(l, theta, w, s.ws!);
+      else {
+        project(measures[k].x, d, theta, s.px!);
+        if (s.uniform) s.support = [((own!.uniform[l] ??= [])[k] ??= new SortHint()).sortInto(s.px!, s.xs!), w];
+        else if (hinted) s.support = sortedSupport(s.px!, w, ((own!.weighted[l] ??= [])[k] ??= new SortHint()));
+        else s.support = sortedSupport(s.px!, w);
+      }
+    }
+    for (let q = 0; q < pairs.length; q++) totals[q] += sortedWassersteinPower(sides[pairs[q][0]].support!, sides[pairs[q][1]].support!, p);
+  }
+  return totals.map((t) => t / L);
+}
+
+/**
+ * Sort hints per direction index, per measure of the call, kept per first measure's array
+ * (a run's records pass the same position array, moved in place): they live and die with
+ * the simulation that owns it, no state shared between runs (a hint only changes the speed).
  */
 interface CloudHints {
-  uniform: [SortHint, SortHint][];
-  weighted: [SortHint, SortHint][];
+  uniform: SortHint[][];
+  weighted: SortHint[][];
 }
 const hintsOf = new WeakMap<Float64Array, CloudHints>();
 const HINT_MAX = 2 ** 22;
@@ -124,8 +166,8 @@ class FixedSupports {
   private readonly perm: Uint32Array[] = [];
   constructor(private readonly x: Float64Array, private readonly d: number) {}
 
-  /** [sorted projection on direction l, the weights w in that order]. */
-  support(l: number, theta: Float64Array, w: Float64Array): [Float64Array, Float64Array] {
+  /** [sorted projection on direction l, the weights w in that order (written into ws)]. */
+  support(l: number, theta: Float64Array, w: Float64Array, ws: Float64Array): [Float64Array, Float64Array] {
     if (!this.xs[l]) {
       const n = this.x.length / this.d;
       const px = project(this.x, this.d, theta, new Float64Array(n));
@@ -136,17 +178,16 @@ class FixedSupports {
       this.perm[l] = idx;
     }
     const idx = this.perm[l];
-    const ws = new Float64Array(idx.length);
     for (let k = 0; k < idx.length; k++) ws[k] = w[idx[k]];
     return [this.xs[l], ws];
   }
 }
 
-function fixedSupports(x: Float64Array, d: number, L: number, seed: number): FixedSupports | null {
+function fixedSupports(x: Float64Array, d: number, L: number, seed: number, stratified: boolean): FixedSupports | null {
   if (!fixed.has(x)) return null;
   let byKey = fixedCache.get(x);
   if (!byKey) fixedCache.set(x, (byKey = new Map()));
-  const key = `${d}|${L}|${seed}`;
+  const key = `${d}|${L}|${seed}|${stratified}`;
   let f = byKey.get(key);
   if (!f) byKey.set(key, (f = new FixedSupports(x, d)));
   return f;

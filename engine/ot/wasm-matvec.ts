@@ -2,6 +2,7 @@ import { EXP, expNegWat } from '../core/exp.ts';
 import type { RowEnv, RowKernel } from '../core/row-kernel.ts';
 import { compileWat } from '../wasm/assembler.ts';
 import { ConstantTable, whileLoop } from '../wasm/wat.ts';
+import { sharedMemories } from '../wasm/shared-memory.ts';
 
 /** Largest d of the SIMD kernel build (the |x_i − y_j|² terms are unrolled). */
 export const WASM_BUILD_MAX_D = 16;
@@ -238,31 +239,6 @@ interface MatvecInstance {
 }
 
 const modules = new WeakMap<object, Map<string, WebAssembly.Module | null>>();
-
-/** The last probe of sharedMemories, and the SharedArrayBuffer global it saw. */
-let probe: { sab: unknown; ok: boolean } | null = null;
-
-/**
- * Whether this runtime makes shared WebAssembly memories: not in a browser page that is
- * not cross-origin isolated (no SharedArrayBuffer global there, and `shared: true`
- * memories throw). The stored kernel keeps K in one (wasm-matvec.ts), so without them
- * its products are the JavaScript loops, and the rules that pick it must know
- * (kernel-geometry.ts simdProducts). Probed once per SharedArrayBuffer global.
- */
-export function sharedMemories(): boolean {
-  const sab = (globalThis as { SharedArrayBuffer?: unknown }).SharedArrayBuffer;
-  if (probe && probe.sab === sab) return probe.ok;
-  let ok = false;
-  if (typeof sab === 'function' && typeof WebAssembly === 'object') {
-    try {
-      ok = new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true }).buffer instanceof (sab as typeof SharedArrayBuffer);
-    } catch {
-      ok = false;
-    }
-  }
-  probe = { sab, ok };
-  return ok;
-}
 
 /**
  * The compiled kernel for dimension d and cut-off `cut`, or null: no assembler, d out of

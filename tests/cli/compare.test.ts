@@ -26,12 +26,31 @@ describe('wgf compare → a run directory with both states', () => {
     const lines = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(lines.map((l) => l.step)).toEqual([0, 2, 4, 6]);
     for (const k of ['w2_between', 'particle_energy', 'particle_energy_entropy', 'grid_sinkhorn_iterations', 'grid_w2_to_gibbs', 'particles_w2_to_gibbs']) expect(typeof lines[3][k], k).toBe('number');
+    // The comparison scenes record their metrics (the W2 distances, the particles' energy) at every
+    // second record and the last (scene.json metrics_every, issue #19); the records between hold the grid's energy.
+    expect(scene.metrics_every).toBe(4);
+    const withMetrics = lines.filter((l) => typeof l.w2_between === 'number');
+    expect(withMetrics.map((l) => l.step)).toEqual([0, 4, 6]);
+    expect(typeof lines[1].energy).toBe('number');
+    expect(lines[1].particle_energy).toBeUndefined();
     const cmp = JSON.parse(readFileSync(join(out, 'compare.json'), 'utf8'));
-    expect(cmp.w2_between.map((x: number[]) => x[0])).toEqual(lines.map((l) => l.t));
-    expect(cmp.w2_between.map((x: number[]) => x[1])).toEqual(lines.map((l) => l.w2_between));
+    expect(cmp.w2_between.map((x: number[]) => x[0])).toEqual(withMetrics.map((l) => l.t));
+    expect(cmp.w2_between.map((x: number[]) => x[1])).toEqual(withMetrics.map((l) => l.w2_between));
     expect(r.stderr).not.toMatch(/warning/);
     expect(cmp.final.w2_between).toBe(lines[3].w2_between);
     expect(cmp.timing.particles_share + cmp.timing.grid_share).toBeCloseTo(1, 12);
+  });
+
+  it('--metrics-every puts the W2 distances in every record it names (a multiple of --every)', async () => {
+    const dir = tempDir('compare-metrics-every');
+    const args = ['compare', 'compare-fokker-planck', '--set', 'd=1', '--set', 'grid=50', '--set', 'n=100', '--set', 'eps=0.01', '--set', 'dt=0.05', '--steps', '4', '--every', '2', '--quiet'];
+    const r2 = await runCli([...args, '--metrics-every', '2', '--out', join(dir, 'run')]);
+    expect(r2.code, r2.stderr).toBe(0);
+    const lines = readFileSync(join(dir, 'run', 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.map((l) => typeof l.w2_between)).toEqual(['number', 'number', 'number']);
+    const cmp = JSON.parse(readFileSync(join(dir, 'run', 'compare.json'), 'utf8'));
+    expect(cmp.w2_between.map((x: number[]) => x[1])).toEqual(lines.map((l) => l.w2_between));
+    expectUsageError(await runCli([...args, '--metrics-every', '3', '--out', join(dir, 'bad')]), /--metrics-every must be a positive multiple of the recording period \(--every 2\); got 3/);
   });
 
   it('refuses a scene that runs one discretization, before making the run directory', async () => {

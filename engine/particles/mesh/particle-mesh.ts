@@ -1,6 +1,6 @@
 import { halfSpectrumShape, irfftN, rfftN } from '../../fourier/real-fft.ts';
 import { irfftNOnPool, rfftNOnPool, sharedSpectrum, type SharedSpectrum } from '../../fourier/fft-rows.ts';
-import { sharedMemories } from '../../ot/wasm-matvec.ts';
+import { sharedMemories } from '../../wasm/shared-memory.ts';
 import type { RowExecutor } from '../../core/row-kernel.ts';
 import { cubicWeights, splineWeights } from './bspline.ts';
 import { greenSpectrum } from './green.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Grid, Rng, cloudGridDistance, gaussianCloud, gridCellCloud, gridCloud, normalizedMasses, slicedWassersteinPower } from '../../../engine/index.ts';
+import { Grid, Rng, cloudGridDistance, cloudGridDistances, gaussianCloud, gridCellCloud, gridCloud, normalizedMasses, slicedWassersteinPower, wassersteinPower1d } from '../../../engine/index.ts';
 
 /** W2 between a particle cloud and a grid density (engine/energy/cloud-grid-distance.ts). */
 describe('cloudGridDistance', () => {
@@ -48,6 +48,33 @@ describe('cloudGridDistance', () => {
     const a = slicedWassersteinPower(x, c.x, 2, { wy: c.w, directions: 16, seed: 3 });
     const b = slicedWassersteinPower(x, g.x, 2, { wy: g.w, directions: 16, seed: 3 });
     expect(Math.abs(a - b)).toBeLessThan(1e-14);
+  });
+
+  it('cloudGridDistances: W2 between the two and from each to reference laws in one pass, the bits of one call per distance', () => {
+    // 2D: 32 stratified directions, seed 7 (slicedDirections).
+    const sliced = (a: Float64Array, b: Float64Array, wx?: Float64Array, wy?: Float64Array) => Math.sqrt(Math.max(0, slicedWassersteinPower(a, b, 2, { wx, wy, directions: 32, seed: 7, stratified: true })));
+    const grid = new Grid([24, 20], [[-2, 2], [-2, 2]]);
+    const gauss = (m: number, s: number) => normalizedMasses(grid.evaluate(([x, y]) => Math.exp(-((x - m) ** 2 + y * y) / (2 * s * s))), grid);
+    const p = gauss(0.1, 0.5), r1 = gauss(0, 0.6), r2 = gauss(0.4, 0.3);
+    const x = gaussianCloud(new Rng(2), 300, 2, 0, 0.5);
+    const all = cloudGridDistances(x, grid, p, [r1, r2]);
+    const cells = gridCellCloud(grid, p);
+    expect(all.w2).toBe(cloudGridDistance(x, grid, p).w2);
+    expect(all.w2).toBe(sliced(x, cells.x, undefined, cells.w));
+    all.references.forEach((d, k) => {
+      const r = gridCellCloud(grid, [r1, r2][k]);
+      expect(d.grid).toBe(sliced(cells.x, r.x, cells.w, r.w));
+      expect(d.cloud).toBe(sliced(x, r.x, undefined, r.w));
+    });
+    // 1D: exact by quantiles, over the non-empty cells.
+    const line = new Grid([50], [[-2, 2]]);
+    const q = normalizedMasses(line.evaluate(([v]) => Math.exp(-v * v)), line), ref = normalizedMasses(line.evaluate(([v]) => Math.exp(-((v - 0.5) ** 2))), line);
+    const y = gaussianCloud(new Rng(3), 200, 1, 0.2, 0.7);
+    const one = cloudGridDistances(y, line, q, [ref]);
+    const a = gridCloud(line, q), b = gridCloud(line, ref);
+    expect(one.references[0].grid).toBe(Math.sqrt(wassersteinPower1d(a.x, b.x, 2, a.w, b.w)));
+    expect(one.references[0].cloud).toBe(Math.sqrt(wassersteinPower1d(y, b.x, 2, undefined, b.w)));
+    expect(one.references[0].grid).toBeGreaterThan(0.3); // a shift by 0.5 of a law of std 0.7
   });
 
   it('gridCloud drops empty cells and normalizes', () => {

@@ -3,7 +3,8 @@ import { Rng } from '../../../engine/core/rng.ts';
 import { F32_KERNEL_MIN_TOL, kernelColumnSums, KernelGeometry, kernelPrecision, kernelRowSums, MIN_KERNEL_ENTRIES_FOR_THREADS, simdProducts } from '../../../engine/ot/kernel-geometry.ts';
 import { PointCloudGeometry } from '../../../engine/ot/point-cloud-geometry.ts';
 import { sinkhorn, sinkhornPlan } from '../../../engine/ot/sinkhorn.ts';
-import { KTU_ROWS, KV_ROWS, sharedMemories, wasmMatvecBase, wasmMatvecModule, type MatvecArgs } from '../../../engine/ot/wasm-matvec.ts';
+import { KTU_ROWS, KV_ROWS, wasmMatvecBase, wasmMatvecModule, type MatvecArgs } from '../../../engine/ot/wasm-matvec.ts';
+import { sharedMemories } from '../../../engine/wasm/shared-memory.ts';
 
 /** Any cut-off: kv and ktu do not use it (the build does). */
 const CUT = 105;
