@@ -45,6 +45,18 @@ describe('radix sorts of float64 keys', () => {
     }
   });
 
+  it('sortFloat64 sorts a view in place (its own words are the keys) and leaves the rest of the buffer alone', () => {
+    const rng = new Rng(11);
+    const whole = Float64Array.from({ length: 3000 }, () => rng.normal() * 1e3);
+    const before = whole.slice();
+    const view = whole.subarray(700, 2300);
+    const want = view.slice().sort();
+    sortFloat64(view);
+    for (let i = 0; i < want.length; i++) expect(Object.is(view[i], want[i])).toBe(true);
+    for (let i = 0; i < 700; i++) expect(whole[i]).toBe(before[i]);
+    for (let i = 2300; i < 3000; i++) expect(whole[i]).toBe(before[i]);
+  });
+
   it('argsortFloat64 gives the permutation of a stable comparator sort (±0 tie, ties in index order)', () => {
     for (const a of cases()) {
       const want = Uint32Array.from({ length: a.length }, (_, i) => i).sort((i, j) => a[i] - a[j]);
