@@ -52,17 +52,22 @@ function keys(x: ArrayLike<number>, n: number, hi: Uint32Array, lo: Uint32Array,
   return true;
 }
 
+/** Counts the six 11-bit digits of one key (hi, lo) into their histograms. */
+function countDigits(counts: Uint32Array, l: number, h: number): void {
+  counts[l & MASK]++;
+  counts[BINS + ((l >>> 11) & MASK)]++;
+  counts[2 * BINS + (l >>> 22)]++;
+  counts[3 * BINS + (h & MASK)]++;
+  counts[4 * BINS + ((h >>> 11) & MASK)]++;
+  counts[5 * BINS + (h >>> 22)]++;
+}
+
 /** Stable LSD radix passes: permutes `perm` (indices into hi/lo) into ascending key order. */
 function radixPasses(n: number, hi: Uint32Array, lo: Uint32Array, perm: Uint32Array, tmp: Uint32Array, counts: Uint32Array): Uint32Array {
   counts.fill(0);
   for (let i = 0; i < n; i++) {
     const l = lo[i], h = hi[i];
-    counts[l & MASK]++;
-    counts[BINS + ((l >>> 11) & MASK)]++;
-    counts[2 * BINS + (l >>> 22)]++;
-    counts[3 * BINS + (h & MASK)]++;
-    counts[4 * BINS + ((h >>> 11) & MASK)]++;
-    counts[5 * BINS + (h >>> 22)]++;
+    countDigits(counts, l, h);
   }
   let src = perm, dst = tmp;
   for (let d = 0; d < 6; d++) {
@@ -106,12 +111,7 @@ export function sortFloat64(a: Float64Array): Float64Array {
       words[2 * i + 1 - HI] = l;
     } else h = (h | 0x80000000) >>> 0;
     words[2 * i + HI] = h;
-    counts[l & MASK]++;
-    counts[BINS + ((l >>> 11) & MASK)]++;
-    counts[2 * BINS + (l >>> 22)]++;
-    counts[3 * BINS + (h & MASK)]++;
-    counts[4 * BINS + ((h >>> 11) & MASK)]++;
-    counts[5 * BINS + (h >>> 22)]++;
+    countDigits(counts, l, h);
   }
   let src: Uint32Array = words, dst: Uint32Array = new Uint32Array(2 * n);
   const LO = 1 - HI;
