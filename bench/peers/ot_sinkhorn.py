@@ -49,9 +49,23 @@ for name in args["methods"]:
     if name not in args["solve"]:
         out[name] = row
         continue
-    t0 = time.perf_counter()
-    P, lg = f(args["solve"][name], tol / np.sqrt(n + m), True)
-    row["solve_ms"] = (time.perf_counter() - t0) * 1000
+    def solve_once():
+        t0 = time.perf_counter()
+        out = f(args["solve"][name], tol / np.sqrt(n + m), True)
+        return (time.perf_counter() - t0) * 1000, out
+    ms, (P, lg) = solve_once()
+    # As wgflow's side (bench/ot.ts solve): a solve under 300 ms is repeated (the first one then
+    # counts as warm-up) and the median taken; longer ones are timed once.
+    reps = 1
+    if ms < 300:
+        times, t_start = [], time.perf_counter()
+        while len(times) < 5 or ((time.perf_counter() - t_start) * 1000 < 300 and len(times) < 50):
+            t, (P, lg) = solve_once()
+            times.append(t)
+        times.sort()
+        ms, reps = times[len(times) // 2], len(times)
+    row["solve_ms"] = ms
+    row["solve_reps"] = reps
     # POT tests its stopping rule every 10 iterations: niter is the iteration it stopped at.
     row["iters"] = int(lg["niter"]) if "niter" in lg else None
     finite = bool(np.all(np.isfinite(P))) and float(np.sum(P)) > 0
