@@ -8,6 +8,7 @@ import type { RowExecutor } from '../core/row-kernel.ts';
 import type { WatAssembler } from '../wasm/assembler.ts';
 import { WasmSeparable } from './wasm-separable.ts';
 import { MR } from './wasm-dense.ts';
+import { lowRankTaps } from './low-rank-taps.ts';
 
 /** Default truncation δ: dropped kernel entries are ≤ 1e−12 (relative to K_ii = 1). */
 export const DEFAULT_TRUNCATION = 1e-12;
@@ -23,8 +24,9 @@ export interface GibbsKernelOptions {
   assembler?: WatAssembler | null;
   /**
    * How each axis pass runs in SIMD: 'truncated' (the convolution, wasm-convolution.ts),
-   * 'dense' (the banded matrix product, wasm-dense.ts) or 'auto' (default): per axis by
-   * `denseAxis`. The JavaScript loops are always the truncated convolution.
+   * 'dense' (the banded matrix product, wasm-dense.ts), 'lowrank' (every axis the low-rank
+   * product, wasm-low-rank.ts, where a factor exists: δ > 0) or 'auto' (default): per axis by
+   * `denseAxis`, then `lowRankAxis`. The JavaScript loops are always the truncated convolution.
    */
   passes?: AxisPasses;
   /**
@@ -36,7 +38,7 @@ export interface GibbsKernelOptions {
 }
 
 /** Form of the SIMD axis passes: see GibbsKernelOptions.passes. */
-export type AxisPasses = 'auto' | 'truncated' | 'dense';
+export type AxisPasses = 'auto' | 'truncated' | 'dense' | 'lowrank';
 
 /**
  * The fixed rule (deterministic, no timing at run time) for the SIMD pass along axis k of
@@ -61,6 +63,20 @@ export function denseAxis(shape: readonly number[], k: number, w: number): boole
 export const DENSE_MIN_W = 8;
 
 /**
+ * The fixed rule for the plain pass along an axis of n cells that denseAxis made dense: the
+ * low-rank product (wasm-low-rank.ts) when the factor of its Gibbs matrix at the truncation δ
+ * (low-rank-taps.ts) has rank r ≤ maxLowRank(n) — the largest rank asked for (the pivoted
+ * Cholesky stops there). Its error contract is the truncation's (every entry within δ of the
+ * kernel). MEASURED: see LOW_RANK_MAX_FRACTION.
+ */
+export function maxLowRank(n: number): number {
+  return Math.floor(n * LOW_RANK_MAX_FRACTION);
+}
+
+/** r / n below which the low-rank pass replaces the dense one (maxLowRank). */
+export const LOW_RANK_MAX_FRACTION = 1 / 3;
+
+/**
  * The convolutional Gibbs kernel of the cost ½|x − y|² on a grid,
  *
  *     K_ij = exp(−|x_i − x_j|²/(2ε)) = Π_k exp(−(x_i,k − x_j,k)²/(2ε)),
@@ -80,7 +96,9 @@ export class ConvolutionalGibbsKernel {
   /** The SIMD path of `apply`, or null (JavaScript loops). */
   readonly simd: WasmSeparable | null;
   /** How each axis pass of `apply` runs: 'dense' (SIMD banded product) or 'truncated' (the convolution, SIMD or JavaScript). */
-  readonly axisPasses: ('dense' | 'truncated')[];
+  readonly axisPasses: ('dense' | 'truncated' | 'lowrank')[];
+  /** Rank r of each low-rank axis's factor (0 where the axis is not 'lowrank'). */
+  readonly ranks: number[];
   /**
    * How `applyLog` runs: 'dense' (per-line shifted dense passes, see applyLog) or 'block'
    * (the block-shifted convolution of log-convolution.ts).
@@ -107,13 +125,21 @@ export class ConvolutionalGibbsKernel {
     this.truncationError = Math.max(...this.axes.map((a) => a.dropped));
     this.tmp = [new Float64Array(grid.size), new Float64Array(grid.size)];
     const passes = opts.passes ?? 'auto';
-    const dense = grid.shape.map((_, k) => passes === 'dense' || (passes === 'auto' && denseAxis(grid.shape, k, this.axes[k].w)));
+    const dense = grid.shape.map((_, k) => passes === 'dense' || passes === 'lowrank' || (passes === 'auto' && denseAxis(grid.shape, k, this.axes[k].w)));
+    // A dense axis's plain pass as the low-rank product where its factor is small enough
+    // (lowRankAxis; forced by passes 'lowrank'): SIMD only, so only with an assembler.
+    const lowRank = grid.shape.map((n, k) =>
+      dense[k] && opts.assembler && passes !== 'dense' ? lowRankTaps(n, grid.h[k], eps, delta, passes === 'lowrank' ? n : maxLowRank(n)) : null,
+    );
     const rows = dense.some(Boolean) && opts.assembler ? (typeof opts.rows === 'function' ? opts.rows() : (opts.rows ?? null)) : null;
-    this.simd = WasmSeparable.create(grid.shape, this.axes.map((a) => a.taps), opts.assembler, dense, rows);
-    this.axisPasses = dense.map((x) => (x && this.simd ? 'dense' : 'truncated'));
+    this.simd = WasmSeparable.create(grid.shape, this.axes.map((a) => a.taps), opts.assembler, dense, rows, lowRank);
+    this.axisPasses = dense.map((x, k) => (x && this.simd ? (lowRank[k] ? 'lowrank' : 'dense') : 'truncated'));
+    this.ranks = lowRank.map((f) => (f && this.simd ? f.rank : 0));
     // The dense log form where its one shift per line is the block form's shift: every axis
     // dense with 2w ≥ n − 1 (blocks of w cells: each output's three neighbouring blocks are the whole line).
-    this.logForm = this.axisPasses.every((p, k) => p === 'dense' && 2 * this.axes[k].w >= grid.shape[k] - 1) ? 'dense' : 'block';
+    // A low-rank axis keeps its exact dense pass for this form: the low-rank product's error is
+    // absolute (δ·‖b‖₁), which would break the log form's relative accuracy for tiny sums.
+    this.logForm = this.axisPasses.every((p, k) => p !== 'truncated' && 2 * this.axes[k].w >= grid.shape[k] - 1) ? 'dense' : 'block';
     this.scratch = logConvolutionScratch(Math.max(...grid.shape), Math.max(...this.axes.map((a) => a.w)));
   }
 
@@ -122,7 +148,10 @@ export class ConvolutionalGibbsKernel {
     return this.axes.map((a) => a.w);
   }
 
-  /** out = K u (u ≥ 0 scalings) [size]; out may alias u. */
+  /**
+   * out = K u (u ≥ 0 scalings) [size]; out may alias u. Low-rank axes (axisPasses) apply
+   * L Lᵀ clamped at u (wasm-low-rank.ts): every output within the truncation's δ·‖u‖₁.
+   */
   apply(u: Float64Array, out: Float64Array): void {
     if (this.simd) return this.simd.apply(u, out);
     this.separable(u, out, (src, dst, k) => convolveAxis(src, dst, this.grid.shape, k, this.axes[k].taps));

@@ -2,6 +2,9 @@ import type { RowExecutor } from '../core/row-kernel.ts';
 import type { WatAssembler } from '../wasm/assembler.ts';
 import { wasmConvolution, type ConvAxis, type WasmConvolution } from './wasm-convolution.ts';
 import { DENSE_ROWS, denseTaps, NV, type DenseArgs } from './wasm-dense.ts';
+import type { LowRankTaps } from './low-rank-taps.ts';
+import { LOW_RANK_ROWS, lowRankData, lowRankRows, lowRankScratchBytes, paddedRank, type LowRankArgs } from './wasm-low-rank.ts';
+import type { RowRunner } from '../core/row-kernel.ts';
 
 /**
  * Below this many summed terms (cells × (2w + 1), summed over the axes of a 2D plane) a
@@ -48,6 +51,10 @@ interface RunGroup {
  * A 2D grid with both axes dense runs axis 0's pass first, then axis 1's (`plane`): output
  * row i then needs only row i of the first pass, so a pool splits the whole product by rows
  * in one call (the order is the same with or without a pool: the same bits).
+ * A dense axis with a low-rank factor (`lowRank[k]`, gibbs-kernel.ts lowRankAxis) runs its
+ * plain pass as the low-rank product (wasm-low-rank.ts LOW_RANK_ROWS: over the pool, or in
+ * this thread on the module's own memory); its dense kernel stays for `densePass` (the
+ * dense log form keeps the exact pass). No plane then: one pass per axis from the last.
  * With a row pool (`rows`, more than one thread) and a dense axis, the module's memory is
  * a shared one and each dense pass is a pool call (wasm-dense.ts DENSE_ROWS): its output
  * rows split over the threads, each thread with its own panel; the same bits for any thread
@@ -84,6 +91,10 @@ export class WasmSeparable {
    * passes in that order in this thread. Null otherwise (the passes from the last axis).
    */
   private readonly plane: { call: { args: DenseArgs; rows: number; threads: number } | null } | null;
+  /** The low-rank passes (axis k: its call, rows and threads; null where the axis is not low-rank). */
+  private readonly lowRankCalls: ({ args: LowRankArgs; rows: number; threads: number } | null)[];
+  /** The calling thread's runner of the low-rank passes (no pool). */
+  private lowRankRunner: RowRunner<LowRankArgs> | null = null;
   /** Threads the dense passes are split over (1: the calling thread). */
   readonly threads: number;
 
@@ -95,6 +106,8 @@ export class WasmSeparable {
     readonly dense: readonly boolean[],
     plan: Plan,
     private readonly pool: RowExecutor | null,
+    lowRank: readonly (LowRankTaps | null)[],
+    private readonly assembler: WatAssembler,
   ) {
     const d = shape.length;
     const size = shape.reduce((a, b) => a * b, 1);
@@ -109,6 +122,8 @@ export class WasmSeparable {
     this.scanOut = new Float64Array(buf, plan.scanAt, 4);
     const all = new Float64Array(buf);
     taps.forEach((t, k) => {
+      const f = lowRank[k];
+      if (f) all.set(lowRankData(f, k === d - 1).values, plan.lowRankAt[k] / 8);
       if (!dense[k]) return all.set(t, this.tapsAt[k] / 8);
       const { values, centre } = denseTaps(shape[k], t);
       all.set(values, this.tapsAt[k] / 8 - centre); // tapsAt: the centre T[C]
@@ -119,7 +134,7 @@ export class WasmSeparable {
     this.passGroups = shape.map((_, k) => this.groups(this.layouts[k], this.layouts[k === 0 ? d : k - 1]));
     this.denseBlocks = shape.map((_, k) => (dense[k] ? blocks(shape, k, this.layouts[k], this.layouts[k === 0 ? d : k - 1]) : []));
     const memoryId = ++memories;
-    const planar = d === 2 && dense[0] && dense[1];
+    const planar = d === 2 && dense[0] && dense[1] && !lowRank[0] && !lowRank[1];
     this.pooled = shape.map((n, k) => {
       if (!pool || !dense[k]) return null; // (a plane's apply takes `plane`; densePass these)
       const contiguous = k === d - 1;
@@ -146,7 +161,23 @@ export class WasmSeparable {
       const threads = size * (2 * ws[0] + 2 * ws[1] + 2) < MIN_DENSE_TERMS_FOR_THREADS ? 1 : (pool?.threads ?? 1);
       this.plane = { call: pool ? { args, rows: n0, threads } : null };
     }
-    this.threads = Math.max(1, this.plane?.call?.threads ?? 1, ...this.pooled.map((p) => p?.threads ?? 1));
+    this.lowRankCalls = shape.map((n, k) => {
+      const f = lowRank[k];
+      if (!f) return null;
+      const contiguous = k === d - 1;
+      const data = lowRankData(f, contiguous);
+      const bl = this.denseBlocks[k];
+      const args: LowRankArgs = {
+        memory: wasm.memory, memoryId, shared: pool !== null, n, rank: data.rank,
+        inner: contiguous ? 1 : size / shape.slice(0, k + 1).reduce((a, b) => a * b, 1),
+        lines: contiguous ? this.rows : n, lineBytes: n * 8, blocks: Int32Array.from(bl.flatMap((b) => [b.src, b.dst])),
+        first: plan.lowRankAt[k], second: plan.lowRankAt[k] + 8 * data.second, scratch: this.packAt, scratchBytes: plan.packBytes,
+      };
+      // terms: two products of rp multiply–adds per cell (the dense passes' measure, MIN_DENSE_TERMS_FOR_THREADS)
+      const threads = !pool || size * 2 * data.rank < MIN_DENSE_TERMS_FOR_THREADS ? 1 : pool.threads;
+      return { args, rows: lowRankRows(args), threads };
+    });
+    this.threads = Math.max(1, this.plane?.call?.threads ?? 1, ...this.pooled.map((p, k) => (lowRank[k] ? 1 : (p?.threads ?? 1))), ...this.lowRankCalls.map((c) => c?.threads ?? 1));
   }
 
   /**
@@ -157,7 +188,9 @@ export class WasmSeparable {
   static create(
     shape: readonly number[], taps: Float64Array[], assembler: WatAssembler | null | undefined,
     dense: readonly boolean[] = shape.map(() => false), rows: RowExecutor | null = null,
+    lowRank: readonly (LowRankTaps | null)[] = shape.map(() => null),
   ): WasmSeparable | null {
+    if (!assembler) return null;
     const ws = taps.map((t) => t.length - 1);
     const pads = ws.map((w, k) => padOf(w, dense[k]));
     const strides = shape.map((_, k) => layoutOf(shape, k, pads[k], 0).strides[k] * 8);
@@ -167,12 +200,12 @@ export class WasmSeparable {
     const packs = pool ? pool.threads : 1;
     // A shared memory of the plan's size for the pool, else the module's own memory, grown.
     const sharedWasm = pool ? wasmConvolution(axes, assembler, (reserved) => {
-      const end = planOf(shape, taps, dense, pads, reserved, packs).end;
+      const end = planOf(shape, taps, dense, pads, reserved, packs, lowRank).end;
       return end > MAX_BYTES ? null : end;
     }) : null;
     const wasm = sharedWasm ?? wasmConvolution(axes, assembler);
     if (!wasm) return null;
-    const plan = planOf(shape, taps, dense, pads, wasm.reserved, sharedWasm ? packs : 1);
+    const plan = planOf(shape, taps, dense, pads, wasm.reserved, sharedWasm ? packs : 1, lowRank);
     if (plan.end > MAX_BYTES) return null;
     if (!sharedWasm) {
       try {
@@ -182,7 +215,7 @@ export class WasmSeparable {
         return null; // memory.grow refused
       }
     }
-    return new WasmSeparable(wasm, shape, ws, taps, dense, plan, sharedWasm ? pool : null);
+    return new WasmSeparable(wasm, shape, ws, taps, dense, plan, sharedWasm ? pool : null, lowRank, assembler);
   }
 
 
@@ -268,14 +301,16 @@ export class WasmSeparable {
     }
     for (let k = d - 1; k >= 0; k--) {
       const from = this.layouts[k], to = this.layouts[k === 0 ? d : k - 1];
-      const dense = this.wasm.dense[k];
-      const pooled = this.pooled[k];
-      if (pooled) this.pool!.run(DENSE_ROWS, pooled.args, pooled.rows, pooled.threads);
+      const lowRank = this.lowRankCalls[k];
+      const dense = lowRank ? null : this.wasm.dense[k];
+      const pooled = lowRank ? null : this.pooled[k];
+      if (lowRank) this.runLowRank(lowRank);
+      else if (pooled) this.pool!.run(DENSE_ROWS, pooled.args, pooled.rows, pooled.threads);
       else if (dense) {
         if (k === d - 1) for (const b of this.denseBlocks[k]) dense(b.src, b.dst, this.tapsAt[k], this.rows);
         else for (const b of this.denseBlocks[k]) dense(b.src, b.dst, this.tapsAt[k], this.packAt, 0, this.shape[k]);
       }
-      if (pooled || dense) {
+      if (lowRank || pooled || dense) {
         if (k === 0 && logShift !== undefined) {
           // No log fused into a dense pass: it runs over the result in place, line by line.
           const at = this.layouts[d].origin;
@@ -289,6 +324,13 @@ export class WasmSeparable {
         else this.wasm.conv[k]!(g.src - back, g.dst, this.rows, pitch(from), pitch(to), this.len, this.tapsAt[k], this.accAt);
       }
     }
+  }
+
+  /** One low-rank pass: over the pool (more than one thread), else in this thread. */
+  private runLowRank(call: { args: LowRankArgs; rows: number; threads: number }): void {
+    if (call.threads > 1) return this.pool!.run(LOW_RANK_ROWS, call.args, call.rows, call.threads);
+    this.lowRankRunner ??= LOW_RANK_ROWS.create({ assembler: this.assembler });
+    this.lowRankRunner(call.args, 0, call.rows);
   }
 
   /** Run groups of a sweep from layout a to layout b: one per index of the axes before the last two. */
@@ -321,6 +363,8 @@ interface Plan {
   packAt: number;
   /** Bytes of one thread's panel (the panels of `packs` threads follow each other from packAt). */
   packBytes: number;
+  /** Byte address of each low-rank axis's factor data (wasm-low-rank.ts lowRankData); 0 elsewhere. */
+  lowRankAt: number[];
   buffers: number[];
   end: number;
 }
@@ -330,7 +374,7 @@ interface Plan {
  * row, the dense passes' panels (one per thread), then the d padded layouts and the plain
  * one, each with a spare pair at its end (the odd last cell of a run loads a pair).
  */
-function planOf(shape: readonly number[], taps: Float64Array[], dense: readonly boolean[], pads: number[], reserved: number, packs: number): Plan {
+function planOf(shape: readonly number[], taps: Float64Array[], dense: readonly boolean[], pads: number[], reserved: number, packs: number, lowRank: readonly (LowRankTaps | null)[]): Plan {
   const d = shape.length;
   const size = shape.reduce((a, b) => a * b, 1);
   let at = reserved;
@@ -348,6 +392,14 @@ function planOf(shape: readonly number[], taps: Float64Array[], dense: readonly 
     return here;
   });
   align();
+  const lowRankAt = lowRank.map((f) => {
+    if (!f) return 0;
+    const here = at;
+    const rp = paddedRank(f.rank);
+    at += 8 * (f.n * rp + rp * (f.n + 1)); // L (or its panels) and Lᵀ (its panels: the odd last column as a pair)
+    align();
+    return here;
+  });
   const scanAt = at;
   at += 32;
   const scratchAt = at; // the split log loops' scratch row (wasm-convolution.ts)
@@ -355,7 +407,8 @@ function planOf(shape: readonly number[], taps: Float64Array[], dense: readonly 
   const accAt = at; // the wide kernels' accumulator row
   at += Math.ceil(shape[d - 1] / 2) * 16;
   const packAt = at; // the dense passes' panels: n × NV pairs of the longest dense axis, per thread
-  const packBytes = 16 * NV * Math.max(0, ...shape.filter((_, k) => dense[k]));
+  // (a low-rank axis's scratch: its X and Z panels, wasm-low-rank.ts)
+  const packBytes = Math.max(16 * NV * Math.max(0, ...shape.filter((_, k) => dense[k])), ...lowRank.map((f) => (f ? lowRankScratchBytes(f.n, paddedRank(f.rank)) : 0)));
   at += packs * packBytes;
   const buffers: number[] = [];
   for (let k = 0; k <= d; k++) {
@@ -363,7 +416,7 @@ function planOf(shape: readonly number[], taps: Float64Array[], dense: readonly 
     at += ((k < d ? (size / shape[k]) * (shape[k] + 2 * pads[k]) : size) + 2) * 8;
     align();
   }
-  return { tapsAt, scanAt, scratchAt, accAt, packAt, packBytes, buffers, end: at };
+  return { tapsAt, scanAt, scratchAt, accAt, packAt, packBytes, lowRankAt, buffers, end: at };
 }
 
 /** Padding of axis k's layout: w cells for the truncated pass (it reads its edges as zeros), none for the dense one. */
