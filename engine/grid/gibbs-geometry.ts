@@ -65,14 +65,16 @@ export class GridGibbsGeometry implements SinkhornGeometry {
   }
 
   /**
-   * How the plain form's passes run, as scene.json records it: 'wasm-simd (axis 0: dense
-   * w=95, axis 1: dense w=95; dense passes ×2 threads)', or 'javascript' (gibbs-kernel.ts denseAxis is the rule).
+   * How the kernel's passes run, as scene.json records it: 'wasm-simd (axis 0: dense
+   * w=95, axis 1: dense w=95; dense passes ×2 threads)', 'wasm-simd (axis 0: lowrank r=31
+   * w=190, …)' (`apply`'s low-rank passes; the soft C-transforms keep the dense ones), or
+   * 'javascript' (gibbs-kernel.ts denseAxis and lowRankAxis are the rule).
    */
   get method(): string {
     const k = this.kernel;
     if (!k.simd) return 'javascript';
     const threads = k.simd.threads > 1 ? `; dense passes ×${k.simd.threads} threads` : '';
-    return `wasm-simd (${k.axisPasses.map((p, i) => `axis ${i}: ${p} w=${k.axes[i].w}`).join(', ')}${threads})`;
+    return `wasm-simd (${k.axisPasses.map((p, i) => `axis ${i}: ${p}${p === 'lowrank' ? ` r=${k.ranks[i]}` : ''} w=${k.axes[i].w}`).join(', ')}${threads})`;
   }
 
   /** Threads the plain form's dense passes are split over (1: the calling thread). */

@@ -9,6 +9,7 @@ import type { WatAssembler } from '../wasm/assembler.ts';
 import { WasmSeparable } from './wasm-separable.ts';
 import { MR } from './wasm-dense.ts';
 import { lowRankTaps } from './low-rank-taps.ts';
+import { paddedRank } from './wasm-low-rank.ts';
 
 /** Default truncation δ: dropped kernel entries are ≤ 1e−12 (relative to K_ii = 1). */
 export const DEFAULT_TRUNCATION = 1e-12;
@@ -63,18 +64,43 @@ export function denseAxis(shape: readonly number[], k: number, w: number): boole
 export const DENSE_MIN_W = 8;
 
 /**
- * The fixed rule for the plain pass along an axis of n cells that denseAxis made dense: the
- * low-rank product (wasm-low-rank.ts) when the factor of its Gibbs matrix at the truncation δ
- * (low-rank-taps.ts) has rank r ≤ maxLowRank(n) — the largest rank asked for (the pivoted
- * Cholesky stops there). Its error contract is the truncation's (every entry within δ of the
- * kernel). MEASURED: see LOW_RANK_MAX_FRACTION.
+ * The fixed rule (deterministic, no timing at run time) for the plain pass along an axis of
+ * n cells, half-width w, that denseAxis made dense: the low-rank product (wasm-low-rank.ts)
+ * when the factor of its Gibbs matrix at the truncation δ (low-rank-taps.ts) has a padded
+ * rank rp with 2·rp·LOW_RANK_MIN_RATIO ≤ the dense band's mean length (denseBand). Its terms
+ * per cell: 2·rp (two products) against the band's. Its error contract is the truncation's
+ * (every entry within δ of the kernel). Measured (min of 5–30 applications, both forms
+ * alternating, every axis the same form, one thread, 2-core AMD EPYC under load 1.4–1.8),
+ * time of the dense form over the low-rank one against band/(2·rp): 64² ε = 0.03: 1.33 →
+ * 1.00, ε = 0.01: 0.93 → 0.77; 96² ε = 0.01: 1.40 → 1.17, ε = 0.003: 0.60 → 0.57; 128²
+ * ε = 0.03: 2.67 → 2.09, ε = 0.01: 1.87 → 1.53, ε = 0.003: 0.80 → 0.74, ε = 0.002: 0.55 →
+ * 0.53; 160² ε = 0.003: 1.00 → 0.90; 192² ε = 0.003: 1.20 → 1.03, ε = 0.002: 0.83 → 0.75;
+ * 256² ε = 0.03: 5.33 → 3.65, ε = 0.01: 3.74 → 2.85, ε = 0.003: 1.60 → 1.41, ε = 0.002:
+ * 1.11 → 0.90, ε = 0.001: 0.61 → 0.57; 512² ε = 0.01: 7.47 → 6.79, ε = 0.003: 2.97 → 2.33,
+ * ε = 0.001: 1.21 → 0.97, ε = 0.0005: 0.65 → 0.61; 32³ ε = 0.03: 0.80 → 0.71;
+ * 48³ ε = 0.01: 0.70 → 0.71; 64³ ε = 0.003: 0.40 → 0.41, ε = 0.03: 1.33 → 1.02; 96³
+ * ε = 0.01: 1.40 → 1.22. A low-rank term costs ~1.15× a dense one (two products, each
+ * with its own stores), so the crossover is at band/(2·rp) ≈ 1.2–1.3: at ε = 0.01 on [0, 1]
+ * (r ≈ 31) from n ≈ 100, at ε = 0.003 (r ≈ 52) from n ≈ 200.
  */
-export function maxLowRank(n: number): number {
-  return Math.floor(n * LOW_RANK_MAX_FRACTION);
+export function lowRankAxis(n: number, w: number, rank: number): boolean {
+  return 2 * paddedRank(rank) * LOW_RANK_MIN_RATIO <= denseBand(n, w);
 }
 
-/** r / n below which the low-rank pass replaces the dense one (maxLowRank). */
-export const LOW_RANK_MAX_FRACTION = 1 / 3;
+/** The margin of lowRankAxis: the dense band over the low-rank terms per cell, 2·rp, at which the low-rank pass is taken. */
+export const LOW_RANK_MIN_RATIO = 1.3;
+
+/** Mean length of the dense pass's band over the outputs of an n-cell axis, half-width w: (1/n) Σ_i |[i − w, i + w] ∩ [0, n)|. */
+export function denseBand(n: number, w: number): number {
+  let s = 0;
+  for (let i = 0; i < n; i++) s += Math.min(n, i + w + 1) - Math.max(0, i - w);
+  return s / n;
+}
+
+/** The largest rank lowRankAxis can accept (the pivoted Cholesky stops beyond it). */
+function maxLowRank(n: number, w: number): number {
+  return Math.floor(denseBand(n, w) / (2 * LOW_RANK_MIN_RATIO));
+}
 
 /**
  * The convolutional Gibbs kernel of the cost ½|x − y|² on a grid,
@@ -129,8 +155,8 @@ export class ConvolutionalGibbsKernel {
     // A dense axis's plain pass as the low-rank product where its factor is small enough
     // (lowRankAxis; forced by passes 'lowrank'): SIMD only, so only with an assembler.
     const lowRank = grid.shape.map((n, k) =>
-      dense[k] && opts.assembler && passes !== 'dense' ? lowRankTaps(n, grid.h[k], eps, delta, passes === 'lowrank' ? n : maxLowRank(n)) : null,
-    );
+      dense[k] && opts.assembler && passes !== 'dense' ? lowRankTaps(n, grid.h[k], eps, delta, passes === 'lowrank' ? n : maxLowRank(n, this.axes[k].w)) : null,
+    ).map((f, k) => (f && (passes === 'lowrank' || lowRankAxis(grid.shape[k], this.axes[k].w, f.rank)) ? f : null));
     const rows = dense.some(Boolean) && opts.assembler ? (typeof opts.rows === 'function' ? opts.rows() : (opts.rows ?? null)) : null;
     this.simd = WasmSeparable.create(grid.shape, this.axes.map((a) => a.taps), opts.assembler, dense, rows, lowRank);
     this.axisPasses = dense.map((x, k) => (x && this.simd ? (lowRank[k] ? 'lowrank' : 'dense') : 'truncated'));

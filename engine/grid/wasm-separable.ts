@@ -52,9 +52,10 @@ interface RunGroup {
  * row i then needs only row i of the first pass, so a pool splits the whole product by rows
  * in one call (the order is the same with or without a pool: the same bits).
  * A dense axis with a low-rank factor (`lowRank[k]`, gibbs-kernel.ts lowRankAxis) runs its
- * plain pass as the low-rank product (wasm-low-rank.ts LOW_RANK_ROWS: over the pool, or in
- * this thread on the module's own memory); its dense kernel stays for `densePass` (the
- * dense log form keeps the exact pass). No plane then: one pass per axis from the last.
+ * plain pass (`apply`) as the low-rank product (wasm-low-rank.ts LOW_RANK_ROWS: over the
+ * pool, or in this thread on the module's own memory); its dense kernel stays for the log
+ * forms (`logApplyStaged`, `densePass`: exact passes). No plane then: one pass per axis
+ * from the last.
  * With a row pool (`rows`, more than one thread) and a dense axis, the module's memory is
  * a shared one and each dense pass is a pool call (wasm-dense.ts DENSE_ROWS): its output
  * rows split over the threads, each thread with its own panel; the same bits for any thread
@@ -301,7 +302,10 @@ export class WasmSeparable {
     }
     for (let k = d - 1; k >= 0; k--) {
       const from = this.layouts[k], to = this.layouts[k === 0 ? d : k - 1];
-      const lowRank = this.lowRankCalls[k];
+      // Low rank in `apply` only: its outputs are within ±δ·‖b‖₁ of the kernel's (clamped at
+      // b_i), so one with no b_i > 0 can be 0 where the truncated pass's is > 0, and the
+      // soft C-transform's log would turn it into −∞; the log form keeps the dense pass.
+      const lowRank = logShift === undefined ? this.lowRankCalls[k] : null;
       const dense = lowRank ? null : this.wasm.dense[k];
       const pooled = lowRank ? null : this.pooled[k];
       if (lowRank) this.runLowRank(lowRank);
