@@ -178,7 +178,7 @@ export class WasmSeparable {
       const threads = !pool || size * 2 * data.rank < MIN_DENSE_TERMS_FOR_THREADS ? 1 : pool.threads;
       return { args, rows: lowRankRows(args), threads };
     });
-    this.threads = Math.max(1, this.plane?.call?.threads ?? 1, ...this.pooled.map((p, k) => (lowRank[k] ? 1 : (p?.threads ?? 1))), ...this.lowRankCalls.map((c) => c?.threads ?? 1));
+    this.threads = Math.max(1, this.plane?.call?.threads ?? 1, ...this.pooled.map((p) => p?.threads ?? 1), ...this.lowRankCalls.map((c) => c?.threads ?? 1));
   }
 
   /**
@@ -330,9 +330,9 @@ export class WasmSeparable {
     }
   }
 
-  /** One low-rank pass: over the pool (more than one thread), else in this thread. */
+  /** One low-rank pass: through the pool (which runs a one-thread call in this thread), else in this thread. */
   private runLowRank(call: { args: LowRankArgs; rows: number; threads: number }): void {
-    if (call.threads > 1) return this.pool!.run(LOW_RANK_ROWS, call.args, call.rows, call.threads);
+    if (this.pool) return this.pool.run(LOW_RANK_ROWS, call.args, call.rows, call.threads);
     this.lowRankRunner ??= LOW_RANK_ROWS.create({ assembler: this.assembler });
     this.lowRankRunner(call.args, 0, call.rows);
   }

@@ -1,0 +1,176 @@
+import { describe, expect, it } from 'vitest';
+import { Rng } from '../../../engine/core/rng.ts';
+import { ConvolutionalGibbsKernel, denseBand, LOW_RANK_MIN_RATIO, lowRankAxis } from '../../../engine/grid/gibbs-kernel.ts';
+import { GridGibbsGeometry } from '../../../engine/grid/gibbs-geometry.ts';
+import { Grid } from '../../../engine/grid/grid.ts';
+import { lowRankTaps } from '../../../engine/grid/low-rank-taps.ts';
+import { wasmConvolution } from '../../../engine/grid/wasm-convolution.ts';
+import { LOW_RANK_ROWS, packPanels, paddedRank } from '../../../engine/grid/wasm-low-rank.ts';
+import { loadWatAssembler } from '../../../engine/wasm/assembler.ts';
+import { slicingExecutor } from './slicing-executor.ts';
+
+const assembler = await loadWatAssembler();
+// Node ≥ 16 always has WebAssembly SIMD; the skip only guards exotic runtimes.
+const noSimd = wasmConvolution([{ w: 1, strideBytes: 8 }], assembler) === null;
+const box = (shape: number[]) => new Grid(shape, shape.map(() => [0, 1] as [number, number]));
+const DELTA = 1e-12;
+
+/** Random positive b; or b with a zero region (the first 60% of the cells) and a spike. */
+function input(size: number, kind: 'positive' | 'spike', seed: number): Float64Array {
+  const rng = new Rng(seed);
+  if (kind === 'positive') return new Float64Array(size).map(() => 0.1 + rng.uniform());
+  const b = new Float64Array(size);
+  for (let i = Math.floor(0.6 * size); i < size; i++) b[i] = 1e-3 * rng.uniform();
+  b[size - 3] = 50;
+  return b;
+}
+
+/**
+ * Per output, the d axes' low-rank passes are within d·δ·‖b‖₁ of the exact kernel (each
+ * axis's operator within δ per entry, low-rank-taps.ts; the clamp at a lower bound never
+ * adds error), and within 2·d·δ·‖b‖₁ of the truncated one; round-off adds (n + r)·2⁻⁵² per
+ * axis, relative to ‖b‖₁ (below δ at these sizes: the bound is δ's).
+ */
+function maxError(a: Float64Array, b: Float64Array): number {
+  let e = 0;
+  for (let i = 0; i < a.length; i++) e = Math.max(e, Math.abs(a[i] - b[i]));
+  return e;
+}
+
+describe('low-rank axis passes (plain apply)', () => {
+  const shapes = [[64], [128], [256], [64, 64], [128, 128], [256, 256], [33, 27], [3, 40], [24, 20, 28]];
+  for (const eps of [0.003, 0.01, 0.03]) {
+    for (const shape of shapes) {
+      it.skipIf(noSimd)(`are within d·δ·‖b‖₁ of the exact kernel and 2·d·δ·‖b‖₁ of the truncated one on ${shape.join('×')}, ε = ${eps}`, () => {
+        const grid = box(shape);
+        const d = shape.length;
+        const exact = new ConvolutionalGibbsKernel(grid, eps, { truncation: 0 });
+        const truncated = new ConvolutionalGibbsKernel(grid, eps);
+        const low = new ConvolutionalGibbsKernel(grid, eps, { assembler, passes: 'lowrank' });
+        expect(low.axisPasses).toEqual(shape.map(() => 'lowrank'));
+        expect(low.ranks.every((r, k) => r > 0 && r <= shape[k])).toBe(true);
+        const round = shape.reduce((s, n, k) => s + (n + paddedRank(low.ranks[k])) * 2 ** -52, 0);
+        for (const kind of ['positive', 'spike'] as const) {
+          const b = input(grid.size, kind, 7);
+          const l1 = b.reduce((s, x) => s + x, 0);
+          const [x, t, y] = [exact, truncated, low].map((k) => {
+            const out = new Float64Array(grid.size);
+            k.apply(b, out);
+            return out;
+          });
+          expect(maxError(y, x) / l1, kind).toBeLessThanOrEqual(d * DELTA + round);
+          expect(maxError(y, t) / l1, kind).toBeLessThanOrEqual(2 * d * DELTA + round);
+          for (let i = 0; i < b.length; i++) if (!(y[i] >= b[i])) expect.fail(`output ${i} = ${y[i]} below its lower bound b_i = ${b[i]}`);
+        }
+        const u = input(grid.size, 'positive', 8), ref = new Float64Array(grid.size);
+        low.apply(u, ref);
+        low.apply(u, u); // in place
+        expect(Array.from(u)).toEqual(Array.from(ref));
+      });
+    }
+  }
+
+  it.skipIf(noSimd)('clamps each output at its lower bound b_i (the diagonal term): zero where L Lᵀ b < 0 and b_i = 0, never below b_i', () => {
+    const n = 256, eps = 0.01;
+    const f = lowRankTaps(n, 1 / n, eps, DELTA)!;
+    const b = new Float64Array(n);
+    b[n - 6] = 1; // a spike; the far cells' exact outputs are ~e^{−47}, below the residual's ±δ
+    for (let i = n - 4; i < n; i++) b[i] = 0.25;
+    // L (Lᵀ b) in JavaScript: the unclamped product
+    const r = f.rank, z = new Float64Array(r), raw = new Float64Array(n);
+    for (let j = 0; j < n; j++) for (let q = 0; q < r; q++) z[q] += f.factor[j * r + q] * b[j];
+    for (let i = 0; i < n; i++) for (let q = 0; q < r; q++) raw[i] += f.factor[i * r + q] * z[q];
+    const negative = [...raw.keys()].filter((i) => raw[i] < -1e-15);
+    expect(negative.length).toBeGreaterThan(0); // the clamp has work to do here
+    const out = new Float64Array(n);
+    new ConvolutionalGibbsKernel(box([n]), eps, { assembler, passes: 'lowrank' }).apply(b, out);
+    for (const i of negative) expect(out[i]).toBe(0);
+    for (let i = 0; i < n; i++) expect(out[i] >= b[i] && out[i] >= 0).toBe(true);
+    // 2D: a zero region and a spike, through both axes' clamps
+    const grid = box([64, 48]);
+    const b2 = input(grid.size, 'spike', 3), out2 = new Float64Array(grid.size);
+    new ConvolutionalGibbsKernel(grid, 0.01, { assembler, passes: 'lowrank' }).apply(b2, out2);
+    for (let i = 0; i < grid.size; i++) expect(out2[i] >= b2[i] && out2[i] >= 0).toBe(true);
+  });
+
+  it('packs a matrix\'s column panels in the tile order (2·NV columns, then a pair, then the odd column with a zero lane)', () => {
+    const K = 2, N = 7; // tiles: 4 columns, a pair, the odd last column
+    const B = Float64Array.from({ length: K * N }, (_, i) => i + 1);
+    expect(Array.from(packPanels(B, K, N))).toEqual([1, 2, 3, 4, 8, 9, 10, 11, 5, 6, 12, 13, 7, 0, 14, 0]);
+  });
+});
+
+describe('low-rank passes split over a row pool (LOW_RANK_ROWS)', () => {
+  const cases: { shape: number[]; eps: number }[] = [
+    { shape: [37, 29], eps: 0.01 }, // odd columns: a one-pair tile and the half tile at a split's end
+    { shape: [9, 12, 7], eps: 0.008 }, // 3D: blocks along the strided middle axis
+    { shape: [64, 48], eps: 0.01 },
+    { shape: [101], eps: 0.01 }, // 1D: one line
+  ];
+  for (const c of cases) {
+    it.skipIf(noSimd)(`gives the bits of the one-thread passes for 1, 2 and 3 threads on ${c.shape.join('×')}`, () => {
+      const grid = box(c.shape);
+      const one = new ConvolutionalGibbsKernel(grid, c.eps, { assembler, passes: 'lowrank' });
+      const u = input(grid.size, 'spike', 9);
+      const ref = new Float64Array(grid.size);
+      one.apply(u, ref);
+      for (const threads of [1, 2, 3]) {
+        const rows = slicingExecutor(threads, assembler);
+        const split = new ConvolutionalGibbsKernel(grid, c.eps, { assembler, passes: 'lowrank', rows });
+        const out = new Float64Array(grid.size);
+        split.apply(u, out);
+        expect(Array.from(out), `threads=${threads}`).toEqual(Array.from(ref));
+        // one pool call per axis pass (a one-thread call below the threads' threshold: the calling thread)
+        expect(rows.calls.length).toBe(threads === 1 ? 0 : c.shape.length);
+        expect(rows.calls.every((x) => x.kernel === LOW_RANK_ROWS.name)).toBe(true);
+      }
+    });
+  }
+});
+
+describe('the rule for low-rank passes', () => {
+  it('takes the low-rank form where 2·rp·LOW_RANK_MIN_RATIO ≤ the dense band', () => {
+    expect(denseBand(128, 127)).toBe(128);
+    expect(denseBand(4, 1)).toBe((2 + 3 + 3 + 2) / 4);
+    expect(lowRankAxis(128, 95, 31)).toBe(true); // band 119.9 ≥ 2·32·1.3
+    expect(lowRankAxis(64, 47, 30)).toBe(false); // band 59.8 < 83.2
+    expect(lowRankAxis(256, 104, 52)).toBe(true); // band 166 ≥ 2·52·1.3 = 135.2
+    expect(lowRankAxis(128, 52, 52)).toBe(false);
+    expect(LOW_RANK_MIN_RATIO).toBeGreaterThan(1);
+  });
+
+  it.skipIf(noSimd)('is what the kernel applies at ε = 0.01 from 128², keeps dense passes where the rank is too high, and records it', () => {
+    const k = new ConvolutionalGibbsKernel(box([128, 128]), 0.01, { assembler });
+    expect(k.axisPasses).toEqual(['lowrank', 'lowrank']);
+    expect(k.ranks).toEqual([31, 31]);
+    expect(k.logForm).toBe('dense'); // the log form keeps the exact dense passes
+    expect(new ConvolutionalGibbsKernel(box([64, 64]), 0.01, { assembler }).axisPasses).toEqual(['dense', 'dense']);
+    expect(new ConvolutionalGibbsKernel(box([128, 128]), 0.003, { assembler }).axisPasses).toEqual(['dense', 'dense']);
+    expect(new ConvolutionalGibbsKernel(box([256, 256]), 0.003, { assembler }).axisPasses).toEqual(['lowrank', 'lowrank']);
+    expect(new ConvolutionalGibbsKernel(box([4096]), 0.01, { assembler }).axisPasses).toEqual(['truncated']); // 1D: the dense rule's lone line
+    expect(new ConvolutionalGibbsKernel(box([128, 128]), 0.01, { assembler, passes: 'dense' }).axisPasses).toEqual(['dense', 'dense']);
+    expect(new ConvolutionalGibbsKernel(box([128, 128]), 0.01).axisPasses).toEqual(['truncated', 'truncated']); // JavaScript loops
+    expect(new ConvolutionalGibbsKernel(box([16, 16]), 0.5, { assembler, truncation: 0, passes: 'lowrank' }).axisPasses).toEqual(['dense', 'dense']); // δ = 0: no factor
+    expect(new GridGibbsGeometry(box([128, 128]), 0.01, 'auto', { assembler }).method).toBe('wasm-simd (axis 0: lowrank r=31 w=95, axis 1: lowrank r=31 w=95)');
+  });
+
+  it.skipIf(noSimd)('leaves the soft C-transforms on the exact dense passes (their logs need relative accuracy)', () => {
+    for (const shape of [[128, 128], [40, 36, 44]]) {
+      const grid = box(shape);
+      const eps = shape.length === 2 ? 0.01 : 0.03;
+      const auto = new GridGibbsGeometry(grid, eps, 'plain', { assembler, passes: 'lowrank' });
+      const dense = new GridGibbsGeometry(grid, eps, 'plain', { assembler, passes: 'dense' });
+      expect(auto.method).toMatch(/lowrank/);
+      const rng = new Rng(4);
+      const h = new Float64Array(grid.size).map(() => 200 * rng.uniform() - 100);
+      const a = new Float64Array(grid.size), b = new Float64Array(grid.size);
+      auto.logApply(eps, h, a);
+      dense.logApply(eps, h, b);
+      // the same passes in another axis order (2D dense: the plane, axis 0 first): round-off
+      // apart, equal; the low-rank passes' absolute error would be O(1) in these logs
+      let e = 0;
+      for (let i = 0; i < a.length; i++) e = Math.max(e, Math.abs(a[i] - b[i]) / Math.max(1, Math.abs(b[i])));
+      expect(e).toBeLessThan(1e-13);
+    }
+  });
+});
