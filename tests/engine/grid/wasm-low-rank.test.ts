@@ -174,3 +174,49 @@ describe('the rule for low-rank passes', () => {
     }
   });
 });
+
+describe('a plain grid Sinkhorn solve with the low-rank passes', () => {
+  it.skipIf(noSimd)('gives the dense passes\' potentials and dual value within the solve\'s tolerance (128², ε = 0.01)', () => {
+    const n = 128, eps = 0.01;
+    const grid = box([n, n]);
+    const c = grid.centres(0);
+    // two Gaussian bumps on a floor, masses normalised
+    const bump = (x0: number, y0: number, s: number) => {
+      const m = new Float64Array(grid.size);
+      for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) m[i * n + j] = 0.05 + Math.exp(-((c[i] - x0) ** 2 + (c[j] - y0) ** 2) / (2 * s * s));
+      const total = m.reduce((a, b) => a + b, 0);
+      return m.map((x) => x / total);
+    };
+    const P = bump(0.3, 0.35, 0.08), Q = bump(0.65, 0.6, 0.12);
+    const solve = (K: ConvolutionalGibbsKernel) => {
+      const a = new Float64Array(grid.size), b = new Float64Array(grid.size).fill(1), t = new Float64Array(grid.size);
+      let err = Infinity, it = 0;
+      for (; it < 5000 && err > 1e-10; it++) {
+        K.apply(b, t);
+        for (let i = 0; i < t.length; i++) a[i] = P[i] / t[i];
+        K.apply(a, t);
+        err = 0;
+        for (let i = 0; i < t.length; i++) err += Math.abs(b[i] * t[i] - Q[i]); // the second marginal's L1 error
+        for (let i = 0; i < t.length; i++) b[i] = Q[i] / t[i];
+      }
+      const f = a.map((x) => eps * Math.log(x)), g = b.map((x) => eps * Math.log(x));
+      let dual = 0;
+      for (let i = 0; i < f.length; i++) dual += P[i] * f[i] + Q[i] * g[i];
+      return { f, g, dual, err, it };
+    };
+    const low = new ConvolutionalGibbsKernel(grid, eps, { assembler });
+    const dense = new ConvolutionalGibbsKernel(grid, eps, { assembler, passes: 'dense' });
+    expect(low.axisPasses).toEqual(['lowrank', 'lowrank']);
+    const x = solve(low), y = solve(dense);
+    expect(x.err).toBeLessThanOrEqual(1e-10);
+    expect(y.err).toBeLessThanOrEqual(1e-10);
+    expect(Math.abs(x.it - y.it)).toBeLessThanOrEqual(2);
+    // potentials up to the gauge (f + λ, g − λ): compare f − f[0] and g + f[0]
+    let e = 0;
+    for (let i = 0; i < x.f.length; i++) {
+      e = Math.max(e, Math.abs(x.f[i] - x.f[0] - (y.f[i] - y.f[0])), Math.abs(x.g[i] + x.f[0] - (y.g[i] + y.f[0])));
+    }
+    expect(e).toBeLessThan(1e-8);
+    expect(Math.abs(x.dual - y.dual)).toBeLessThan(1e-9 * Math.abs(y.dual) + 1e-12);
+  });
+});
