@@ -45,17 +45,21 @@ export class GridGibbsGeometry implements SinkhornGeometry {
   onNotice: (message: string) => void = (m) => console.warn(m);
   private noticed = false;
   private kernel: ConvolutionalGibbsKernel;
+  private readonly kernelOptions: GibbsKernelOptions;
   private readonly buf: Float64Array;
 
   constructor(
     readonly grid: Grid,
     eps: number,
     readonly form: KernelForm = 'auto',
-    private readonly kernelOptions: GibbsKernelOptions = {},
+    kernelOptions: GibbsKernelOptions = {},
   ) {
     this.n = this.m = grid.size;
     this.costScale = 0.5 * grid.bounds.reduce((s, [lo, hi]) => s + (hi - lo) ** 2, 0);
-    this.kernel = new ConvolutionalGibbsKernel(grid, eps, kernelOptions);
+    // Its transforms never call the SIMD plain `apply` (only the soft C-transforms, whose logs
+    // keep the exact dense passes), so its kernel makes no low-rank factors.
+    this.kernelOptions = { ...kernelOptions, lowRank: false };
+    this.kernel = new ConvolutionalGibbsKernel(grid, eps, this.kernelOptions);
     this.buf = new Float64Array(grid.size);
   }
 
@@ -65,16 +69,15 @@ export class GridGibbsGeometry implements SinkhornGeometry {
   }
 
   /**
-   * How the kernel's passes run, as scene.json records it: 'wasm-simd (axis 0: dense
-   * w=95, axis 1: dense w=95; dense passes ×2 threads)', 'wasm-simd (axis 0: lowrank r=31
-   * w=190, …)' (`apply`'s low-rank passes; the soft C-transforms keep the dense ones), or
-   * 'javascript' (gibbs-kernel.ts denseAxis and lowRankAxis are the rule).
+   * How the plain form's passes run, as scene.json records it: 'wasm-simd (axis 0: dense
+   * w=95, axis 1: dense w=95; dense passes ×2 threads)', or 'javascript' (gibbs-kernel.ts
+   * denseAxis is the rule; never 'lowrank': that form is the plain `apply`'s alone).
    */
   get method(): string {
     const k = this.kernel;
     if (!k.simd) return 'javascript';
     const threads = k.simd.threads > 1 ? `; dense passes ×${k.simd.threads} threads` : '';
-    return `wasm-simd (${k.axisPasses.map((p, i) => `axis ${i}: ${p}${p === 'lowrank' ? ` r=${k.ranks[i]}` : ''} w=${k.axes[i].w}`).join(', ')}${threads})`;
+    return `wasm-simd (${k.axisPasses.map((p, i) => `axis ${i}: ${p} w=${k.axes[i].w}`).join(', ')}${threads})`;
   }
 
   /** Threads the plain form's dense passes are split over (1: the calling thread). */

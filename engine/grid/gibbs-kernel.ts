@@ -36,6 +36,12 @@ export interface GibbsKernelOptions {
    * when an axis pass is dense (a scene with narrow kernels never starts the pool).
    */
   rows?: RowExecutor | null | (() => RowExecutor | null);
+  /**
+   * Whether `apply` may take the low-rank form (lowRankAxis; default true). False for users
+   * of the soft C-transforms alone (GridGibbsGeometry), which keep the exact dense passes:
+   * no factor is made.
+   */
+  lowRank?: boolean;
 }
 
 /** Form of the SIMD axis passes: see GibbsKernelOptions.passes. */
@@ -155,7 +161,7 @@ export class ConvolutionalGibbsKernel {
     // A dense axis's plain pass as the low-rank product where its factor is small enough
     // (lowRankAxis; forced by passes 'lowrank'): SIMD only, so only with an assembler.
     const lowRank = grid.shape.map((n, k) =>
-      dense[k] && opts.assembler && passes !== 'dense' ? lowRankTaps(n, grid.h[k], eps, delta, passes === 'lowrank' ? n : maxLowRank(n, this.axes[k].w)) : null,
+      dense[k] && opts.assembler && passes !== 'dense' && opts.lowRank !== false ? lowRankTaps(n, grid.h[k], eps, delta, passes === 'lowrank' ? n : maxLowRank(n, this.axes[k].w)) : null,
     ).map((f, k) => (f && (passes === 'lowrank' || lowRankAxis(grid.shape[k], this.axes[k].w, f.rank)) ? f : null));
     const rows = dense.some(Boolean) && opts.assembler ? (typeof opts.rows === 'function' ? opts.rows() : (opts.rows ?? null)) : null;
     this.simd = WasmSeparable.create(grid.shape, this.axes.map((a) => a.taps), opts.assembler, dense, rows, lowRank);
