@@ -1,5 +1,5 @@
 import type { RowEnv, RowKernel } from '../core/row-kernel.ts';
-import { compileWat } from '../wasm/assembler.ts';
+import { ModuleCache } from '../wasm/assembler.ts';
 import { whileLoop } from '../wasm/wat.ts';
 import { add, columnTiles, g, i32, jLoop, locals, max0, minN, MR, mul, NV, set, store, zero } from './wasm-tile.ts';
 
@@ -141,24 +141,11 @@ export function denseModuleWat(n: number, w: number, inner: number, next?: { n: 
   return `(module\n  (import "m" "memory" (memory 1 65536 shared))\n  ${fn}\n  ${fn1})`;
 }
 
-const denseModules = new WeakMap<object, Map<string, WebAssembly.Module | null>>();
+const denseModules = new ModuleCache();
 
 /** The compiled module of denseModuleWat(n, w, inner, next) for this assembler (cached), or null. */
 export function denseModule(assembler: RowEnv['assembler'], n: number, w: number, inner: number, next?: { n: number; w: number }): WebAssembly.Module | null {
-  if (!assembler) return null;
-  let byKey = denseModules.get(assembler);
-  if (!byKey) denseModules.set(assembler, (byKey = new Map()));
-  const key = `${n}|${w}|${inner}|${next ? `${next.n}|${next.w}` : ''}`;
-  if (!byKey.has(key)) {
-    let mod: WebAssembly.Module | null = null;
-    try {
-      mod = compileWat(denseModuleWat(n, w, inner, next), assembler);
-    } catch {
-      mod = null;
-    }
-    byKey.set(key, mod);
-  }
-  return byKey.get(key) ?? null;
+  return denseModules.get(assembler, `${n}|${w}|${inner}|${next ? `${next.n}|${next.w}` : ''}`, () => denseModuleWat(n, w, inner, next));
 }
 
 /**

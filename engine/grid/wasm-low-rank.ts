@@ -1,5 +1,5 @@
 import type { RowEnv, RowKernel } from '../core/row-kernel.ts';
-import { compileWat } from '../wasm/assembler.ts';
+import { ModuleCache } from '../wasm/assembler.ts';
 import { whileLoop } from '../wasm/wat.ts';
 import type { LowRankTaps } from './low-rank-taps.ts';
 import { add, columnTiles, g, i32, jLoop, locals, MR, mul, NV, set, store, zero } from './wasm-tile.ts';
@@ -191,24 +191,11 @@ export function lowRankModuleWat(n: number, rp: number, inner: number, shared: b
   return `(module\n  (import "m" "memory" ${shared ? '(memory 1 65536 shared)' : '(memory 1)'})\n  ${fn})`;
 }
 
-const modules = new WeakMap<object, Map<string, WebAssembly.Module | null>>();
+const modules = new ModuleCache();
 
 /** The compiled module of lowRankModuleWat for this assembler (cached), or null. */
 export function lowRankModule(assembler: RowEnv['assembler'], n: number, rp: number, inner: number, shared: boolean): WebAssembly.Module | null {
-  if (!assembler) return null;
-  let byKey = modules.get(assembler);
-  if (!byKey) modules.set(assembler, (byKey = new Map()));
-  const key = `${n}|${rp}|${inner}|${shared}`;
-  if (!byKey.has(key)) {
-    let mod: WebAssembly.Module | null = null;
-    try {
-      mod = compileWat(lowRankModuleWat(n, rp, inner, shared), assembler);
-    } catch {
-      mod = null;
-    }
-    byKey.set(key, mod);
-  }
-  return byKey.get(key) ?? null;
+  return modules.get(assembler, `${n}|${rp}|${inner}|${shared}`, () => lowRankModuleWat(n, rp, inner, shared));
 }
 
 /**
