@@ -89,7 +89,7 @@ export function lowRankScratchBytes(n: number, rp: number): number {
  * (power-of-two strides would put its lines in a few L1 sets, wasm-dense.ts), Z = Lᵀ X panel
  * computed into the scratch, then Y = L Z row tile by row tile.
  */
-export function lowRankStridedKernel(name: string, n: number, rp: number, inner: number): string {
+export function lowRankStridedKernel(name: string, n: number, rp: number, inner: number, clamp = true): string {
   const rowBytes = inner * 8;
   const fullPairs = Math.floor(inner / 2);
   const tile = (t: string, nv: number, half: boolean) => `
@@ -122,7 +122,7 @@ export function lowRankStridedKernel(name: string, n: number, rp: number, inner:
           (v) => `(v128.load offset=${16 * v} ${g('pb')})`,
           `${set('pa', add(g('pa'), i32(8)))} ${set('pb', add(g('pb'), i32(16 * nv)))}`)}
         ${set('at', add(mul(g('i'), i32(rowBytes)), g('c')))}
-        ${store(mr, nv, half, (a, v) => a * rowBytes + 16 * v, add(g('dst'), g('at')), add(g('src'), g('at')))}`;
+        ${store(mr, nv, half, (a, v) => a * rowBytes + 16 * v, add(g('dst'), g('at')), clamp ? add(g('src'), g('at')) : undefined)}`;
   // Column pairs p0..p1: NV-pair tiles, then one-pair tiles, then (inner odd, p1 past the
   // whole pairs) the odd last column as a half tile.
   const e = `(select ${g('p1')} ${i32(fullPairs)} (i32.lt_s ${g('p1')} ${i32(fullPairs)}))`;
@@ -139,12 +139,18 @@ export function lowRankStridedKernel(name: string, n: number, rp: number, inner:
 
 /**
  * The pass along the contiguous axis (n cells, padded rank rp): lowrank(src, dst, Lp, Ltp,
- * scratch, rows) writes `rows` lines (n cells apart), Y[l, i] = max(X[l, i], Σ_q Z[l, q] L[i, q])
- * with Z[l, q] = Σ_j X[l, j] L[j, q]; Lp and Ltp are L's and Lᵀ's panels (packPanels). Per
- * tile of MR lines (then single lines): its Z tile (MR × rp) into the scratch, then its Y lines.
+ * aux, rows) over `rows` lines, Z[l, q] = Σ_j X[l, j] L[j, q], Y[l, i] = max(X[l, i],
+ * Σ_q Z[l, q] L[i, q]); Lp and Ltp are L's and Lᵀ's panels (packPanels). `mode`:
+ * - 'full': src = X, dst = Y (lines n cells apart); per tile of MR lines (then single lines)
+ *   its Z tile (MR × rp) in the scratch `aux`, then its Y lines;
+ * - 'reduce': the first half, src = X, dst = Z (lines rp cells apart);
+ * - 'expand': the second half, src = Z, dst = Y, aux = X (the clamp's lower bound).
  */
-export function lowRankContiguousKernel(name: string, n: number, rp: number): string {
+export function lowRankContiguousKernel(name: string, n: number, rp: number, mode: 'full' | 'reduce' | 'expand' = 'full'): string {
   const rowBytes = n * 8;
+  const [srcLine, dstLine] = [mode === 'expand' ? rp * 8 : rowBytes, mode === 'reduce' ? rp * 8 : rowBytes];
+  const zTile = mode === 'reduce' ? 'pd' : mode === 'expand' ? 'ps' : 'aux'; // where the Z tile lies (lines rp cells apart)
+  const floor = mode === 'expand' ? 'px' : 'ps';
   const group = (p: string, mr: number) => {
     // Z tile: rp / (2·NV) column tiles of L's panels, each a sum over the n cells of the lines.
     const z = `
@@ -156,47 +162,52 @@ export function lowRankContiguousKernel(name: string, n: number, rp: number): st
           (a) => `(v128.load64_splat offset=${a * rowBytes} ${g('pa')})`,
           (v) => `(v128.load offset=${16 * v} ${g('pb')})`,
           `${set('pa', add(g('pa'), i32(8)))} ${set('pb', add(g('pb'), i32(16 * NV)))}`)}
-        ${store(mr, NV, false, (a, v) => a * rp * 8 + 16 * v, add(g('scratch'), g('q')))}
+        ${store(mr, NV, false, (a, v) => a * rp * 8 + 16 * v, add(g(zTile), g('q')))}
         ${set('pt', add(g('pt'), i32(16 * NV * n)))} ${set('q', add(g('q'), i32(16 * NV)))}`)}`;
     // Y lines: the column tiles of Lᵀ's panels, each a sum over the rp columns of the Z tile.
     const y = columnTiles(n).map(({ nv, half, count }, t) => `
       ${set('k', i32(count))}
       ${whileLoop(`${p}y${t}`, `(i32.eqz ${g('k')})`, `
-        ${set('pa', g('scratch'))} ${set('pe', add(g('scratch'), i32(rp * 8)))} ${set('pb', g('pt'))}
+        ${set('pa', g(zTile))} ${set('pe', add(g(zTile), i32(rp * 8)))} ${set('pb', g('pt'))}
         ${zero(mr, nv)}
         ${jLoop(`${p}yj${t}`, mr, nv, `(i32.ge_u ${g('pa')} ${g('pe')})`,
           (a) => `(v128.load64_splat offset=${a * rp * 8} ${g('pa')})`,
           (v) => `(v128.load offset=${16 * v} ${g('pb')})`,
           `${set('pa', add(g('pa'), i32(8)))} ${set('pb', add(g('pb'), i32(16 * nv)))}`)}
-        ${store(mr, nv, half, (a, v) => a * rowBytes + 16 * v, add(g('pd'), g('i')), add(g('ps'), g('i')))}
+        ${store(mr, nv, half, (a, v) => a * rowBytes + 16 * v, add(g('pd'), g('i')), add(g(floor), g('i')))}
         ${set('pt', add(g('pt'), i32(16 * nv * rp)))} ${set('i', add(g('i'), i32(half ? 8 : 16 * nv)))}
         ${set('k', `(i32.sub ${g('k')} ${i32(1)})`)}`)}`).join('');
-    return `${z}
-      ${set('pt', g('Ltp'))} ${set('i', i32(0))}${y}`;
+    return `${mode === 'expand' ? '' : z}
+      ${mode === 'reduce' ? '' : `${set('pt', g('Ltp'))} ${set('i', i32(0))}${y}`}`;
   };
-  return `(func (export "${name}") (param $src i32) (param $dst i32) (param $Lp i32) (param $Ltp i32) (param $scratch i32) (param $rows i32)
-    ${locals(['r', 'k', 'q', 'i', 'ps', 'pd', 'pt', 'pa', 'pb', 'pe'])}
-    ${set('ps', g('src'))} ${set('pd', g('dst'))} ${set('r', g('rows'))}
+  const step = (mr: number) => `${set('ps', add(g('ps'), i32(mr * srcLine)))} ${set('pd', add(g('pd'), i32(mr * dstLine)))} ${set('px', add(g('px'), i32(mr * rowBytes)))}`;
+  return `(func (export "${name}") (param $src i32) (param $dst i32) (param $Lp i32) (param $Ltp i32) (param $aux i32) (param $rows i32)
+    ${locals(['r', 'k', 'q', 'i', 'ps', 'pd', 'px', 'pt', 'pa', 'pb', 'pe'])}
+    ${set('ps', g('src'))} ${set('pd', g('dst'))} ${set('px', g('aux'))} ${set('r', g('rows'))}
     ${whileLoop('tiles', `(i32.lt_s ${g('r')} ${i32(MR)})`, `${group('m', MR)}
-      ${set('ps', add(g('ps'), i32(MR * rowBytes)))} ${set('pd', add(g('pd'), i32(MR * rowBytes)))}
+      ${step(MR)}
       ${set('r', `(i32.sub ${g('r')} ${i32(MR)})`)}`)}
     ${whileLoop('single', `(i32.eqz ${g('r')})`, `${group('s', 1)}
-      ${set('ps', add(g('ps'), i32(rowBytes)))} ${set('pd', add(g('pd'), i32(rowBytes)))}
+      ${step(1)}
       ${set('r', `(i32.sub ${g('r')} ${i32(1)})`)}`)})`;
 }
 
-/** The module of one low-rank pass over an imported memory (shared: a row pool's). */
-export function lowRankModuleWat(n: number, rp: number, inner: number, shared: boolean): string {
-  const fn = inner === 1 ? lowRankContiguousKernel('lowrank', n, rp) : lowRankStridedKernel('lowrank', n, rp, inner);
+/** The module of one low-rank pass over an imported memory (shared: a row pool's); mode: LowRankArgs.mode. */
+export function lowRankModuleWat(n: number, rp: number, inner: number, shared: boolean, mode: LowRankMode = 0, clamp = true): string {
+  const fn = inner === 1 ? lowRankContiguousKernel('lowrank', n, rp, MODES[mode]) : lowRankStridedKernel('lowrank', n, rp, inner, clamp);
   return `(module\n  (import "m" "memory" ${shared ? '(memory 1 65536 shared)' : '(memory 1)'})\n  ${fn})`;
 }
 
 const modules = new ModuleCache();
 
 /** The compiled module of lowRankModuleWat for this assembler (cached), or null. */
-export function lowRankModule(assembler: RowEnv['assembler'], n: number, rp: number, inner: number, shared: boolean): WebAssembly.Module | null {
-  return modules.get(assembler, `${n}|${rp}|${inner}|${shared}`, () => lowRankModuleWat(n, rp, inner, shared));
+export function lowRankModule(assembler: RowEnv['assembler'], n: number, rp: number, inner: number, shared: boolean, mode: LowRankMode = 0, clamp = true): WebAssembly.Module | null {
+  return modules.get(assembler, `${n}|${rp}|${inner}|${shared}|${mode}|${clamp}`, () => lowRankModuleWat(n, rp, inner, shared, mode, clamp));
 }
+
+/** LowRankArgs.mode: 0 the whole pass, 1 its first half (Z = X L), 2 its second half (Y = Z Lᵀ, clamped at `floor`). */
+export type LowRankMode = 0 | 1 | 2;
+const MODES = ['full', 'reduce', 'expand'] as const;
 
 /**
  * One low-rank pass as a row-pool call (engine/core/row-kernel.ts), or run by the calling
@@ -205,12 +216,18 @@ export function lowRankModule(assembler: RowEnv['assembler'], n: number, rp: num
  * - contiguous axis (inner = 1): `lines` lines per block, `lineBytes` apart.
  * `blocks` holds each block's [src, dst] byte addresses; `first`/`second` the factor data
  * (lowRankData); each thread's scratch at scratch + thread·scratchBytes.
+ * The contiguous axis's halves (`mode` 1, 2: WasmSeparable's reduced form) have Z lines of
+ * rp cells; the expand half clamps at X from `floor`. `clamp` false: a strided pass on Z
+ * (no lower bound there: the reduced form clamps once, at the end).
  */
 export type LowRankArgs = {
   memory: WebAssembly.Memory;
   /** Distinguishes memories: a thread keeps the instance of the last one it ran on. */
   memoryId: number;
   shared: boolean;
+  mode: LowRankMode;
+  clamp: boolean;
+  floor: number;
   n: number;
   rank: number;
   inner: number;
@@ -240,9 +257,9 @@ export const LOW_RANK_ROWS: RowKernel<LowRankArgs> = {
     let fn: LowRankFn | null = null;
     const thread = env.thread ?? 0;
     return (a, r0, r1) => {
-      const k = `${a.n}|${a.rank}|${a.inner}|${a.shared}`;
+      const k = `${a.n}|${a.rank}|${a.inner}|${a.shared}|${a.mode}|${a.clamp}`;
       if (!fn || id !== a.memoryId || key !== k) {
-        const mod = lowRankModule(env.assembler, a.n, a.rank, a.inner, a.shared);
+        const mod = lowRankModule(env.assembler, a.n, a.rank, a.inner, a.shared, a.mode, a.clamp);
         if (!mod) throw new Error('the low-rank grid pass needs the SIMD kernel (no assembler in this thread)');
         fn = new WebAssembly.Instance(mod, { m: { memory: a.memory } }).exports.lowrank as LowRankFn;
         id = a.memoryId;
@@ -255,11 +272,14 @@ export const LOW_RANK_ROWS: RowKernel<LowRankArgs> = {
         const l0 = r - b * per;
         const l1 = Math.min(per, r1 - b * per);
         const src = a.blocks[2 * b], dst = a.blocks[2 * b + 1];
-        if (a.inner === 1) fn(src + l0 * a.lineBytes, dst + l0 * a.lineBytes, a.first, a.second, scratch, l1 - l0);
+        if (a.inner === 1) {
+          const [srcLine, dstLine] = [a.mode === 2 ? 8 * a.rank : a.lineBytes, a.mode === 1 ? 8 * a.rank : a.lineBytes];
+          fn(src + l0 * srcLine, dst + l0 * dstLine, a.first, a.second, a.mode === 2 ? a.floor + l0 * a.lineBytes : scratch, l1 - l0);
+        }
         else fn(src, dst, a.first, a.second, scratch, l0, l1);
         r += l1 - l0;
       }
     };
   },
-  prepare: (env, a) => void lowRankModule(env.assembler, a.n, a.rank, a.inner, a.shared),
+  prepare: (env, a) => void lowRankModule(env.assembler, a.n, a.rank, a.inner, a.shared, a.mode, a.clamp),
 };

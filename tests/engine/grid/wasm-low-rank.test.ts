@@ -120,8 +120,10 @@ describe('low-rank passes split over a row pool (LOW_RANK_ROWS)', () => {
         const out = new Float64Array(grid.size);
         split.apply(u, out);
         expect(Array.from(out), `threads=${threads}`).toEqual(Array.from(ref));
-        // one pool call per axis pass (a one-thread call below the threads' threshold: the calling thread)
-        expect(rows.calls.length).toBe(threads === 1 ? 0 : c.shape.length);
+        // the reduced form (d ≥ 2): the last axis's two halves and one pass per other axis, a
+        // pool call each (a one-thread call below the threads' threshold: the calling thread);
+        // 1D: one call
+        expect(rows.calls.length).toBe(threads === 1 ? 0 : c.shape.length === 1 ? 1 : c.shape.length + 1);
         expect(rows.calls.every((x) => x.kernel === LOW_RANK_ROWS.name)).toBe(true);
       }
     });
