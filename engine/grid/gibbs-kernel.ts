@@ -88,13 +88,29 @@ export const DENSE_MIN_W = 8;
  * ε = 0.01: 1.40 → 1.22. A low-rank term costs ~1.15× a dense one (two products, each
  * with its own stores), so the crossover is at band/(2·rp) ≈ 1.2–1.3: at ε = 0.01 on [0, 1]
  * (r ≈ 31) from n ≈ 100, at ε = 0.003 (r ≈ 52) from n ≈ 200.
+ * When every axis (d ≥ 2) qualifies at LOW_RANK_REDUCED_RATIO, all take it: the reduced form
+ * (wasm-separable.ts `reduced`: one half-pass each side of the last axis, the other axes on
+ * rp-cell lines) costs ~2·rp per cell and axis pair instead of 4·rp. Measured the same way
+ * (load 2.2–2.3, so ±15%), dense over reduced low-rank against band/(2·rp): 64² ε = 0.03:
+ * 1.33 → 0.82, ε = 0.01: 0.93 → 0.76 (0.08 ms applications: three calls' overhead); 96²
+ * ε = 0.01: 1.40 → 1.44, ε = 0.003: 0.60 → 0.67; 128² ε = 0.01: 1.87 → 2.29, ε = 0.003:
+ * 0.80 → 1.00, ε = 0.002: 0.55 → 0.68; 160² ε = 0.003: 1.00 → 1.31; 192² ε = 0.002: 0.83
+ * → 1.12; 256² ε = 0.01: 3.74 → 4.33, ε = 0.003: 1.60 → 2.08, ε = 0.001: 0.61 → 0.80,
+ * ε = 0.0005: 0.32 → 0.43; 512² ε = 0.001: 1.21 → 1.71, ε = 0.0005: 0.65 → 0.90, ε =
+ * 0.0002: 0.27 → 0.39; 32³ ε = 0.03: 0.80 → 0.97; 48³ ε = 0.01: 0.70 → 0.92; 64³ ε = 0.01:
+ * 0.93 → 1.17, ε = 0.003: 0.40 → 0.50, ε = 0.03: 1.33 → 1.94; 96³ ε = 0.01: 1.40 → 1.78:
+ * the crossover at band/(2·rp) ≈ 0.8–1.0 from 128² and 64³ (small grids lose to the calls'
+ * overhead), so 1.0.
  */
-export function lowRankAxis(n: number, w: number, rank: number): boolean {
-  return 2 * paddedRank(rank) * LOW_RANK_MIN_RATIO <= denseBand(n, w);
+export function lowRankAxis(n: number, w: number, rank: number, ratio = LOW_RANK_MIN_RATIO): boolean {
+  return 2 * paddedRank(rank) * ratio <= denseBand(n, w);
 }
 
 /** The margin of lowRankAxis: the dense band over the low-rank terms per cell, 2·rp, at which the low-rank pass is taken. */
 export const LOW_RANK_MIN_RATIO = 1.3;
+
+/** The margin at which every axis (d ≥ 2) takes the low-rank form together (the reduced form): see lowRankAxis. */
+export const LOW_RANK_REDUCED_RATIO = 1.0;
 
 /** Mean length of the dense pass's band over the outputs of an n-cell axis, half-width w: (1/n) Σ_i |[i − w, i + w] ∩ [0, n)|. */
 export function denseBand(n: number, w: number): number {
@@ -103,9 +119,9 @@ export function denseBand(n: number, w: number): number {
   return s / n;
 }
 
-/** The largest rank lowRankAxis can accept (the pivoted Cholesky stops beyond it). */
+/** The largest rank lowRankAxis can accept at either margin (the pivoted Cholesky stops beyond it). */
 function maxLowRank(n: number, w: number): number {
-  return Math.floor(denseBand(n, w) / (2 * LOW_RANK_MIN_RATIO));
+  return Math.floor(denseBand(n, w) / (2 * Math.min(LOW_RANK_MIN_RATIO, LOW_RANK_REDUCED_RATIO)));
 }
 
 /**
@@ -162,7 +178,14 @@ export class ConvolutionalGibbsKernel {
     // (lowRankAxis; forced by passes 'lowrank'): SIMD only, so only with an assembler.
     const lowRank = grid.shape.map((n, k) =>
       dense[k] && opts.assembler && passes !== 'dense' && opts.lowRank !== false ? lowRankTaps(n, grid.h[k], eps, delta, passes === 'lowrank' ? n : maxLowRank(n, this.axes[k].w)) : null,
-    ).map((f, k) => (f && (passes === 'lowrank' || lowRankAxis(grid.shape[k], this.axes[k].w, f.rank)) ? f : null));
+    );
+    const takes = (ratio: number) => lowRank.map((f, k) => f !== null && (passes === 'lowrank' || lowRankAxis(grid.shape[k], this.axes[k].w, f.rank, ratio)));
+    // every axis at the reduced form's margin, else each at its own (lowRankAxis)
+    const all = grid.dim >= 2 && takes(LOW_RANK_REDUCED_RATIO).every(Boolean);
+    const chosen = all ? lowRank.map(() => true) : takes(LOW_RANK_MIN_RATIO);
+    lowRank.forEach((_, k) => {
+      if (!chosen[k]) lowRank[k] = null;
+    });
     const rows = dense.some(Boolean) && opts.assembler ? (typeof opts.rows === 'function' ? opts.rows() : (opts.rows ?? null)) : null;
     this.simd = WasmSeparable.create(grid.shape, this.axes.map((a) => a.taps), opts.assembler, dense, rows, lowRank);
     this.axisPasses = dense.map((x, k) => (x && this.simd ? (lowRank[k] ? 'lowrank' : 'dense') : 'truncated'));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../../engine/core/rng.ts';
-import { ConvolutionalGibbsKernel, denseBand, LOW_RANK_MIN_RATIO, lowRankAxis } from '../../../engine/grid/gibbs-kernel.ts';
+import { ConvolutionalGibbsKernel, denseBand, LOW_RANK_MIN_RATIO, LOW_RANK_REDUCED_RATIO, lowRankAxis } from '../../../engine/grid/gibbs-kernel.ts';
 import { GridGibbsGeometry } from '../../../engine/grid/gibbs-geometry.ts';
 import { Grid } from '../../../engine/grid/grid.ts';
 import { lowRankTaps } from '../../../engine/grid/low-rank-taps.ts';
@@ -70,6 +70,28 @@ describe('low-rank axis passes (plain apply)', () => {
     }
   }
 
+  // Mixed forms (the rule's per-axis margin: one long axis low-rank, the short ones dense): the
+  // per-axis low-rank pass (clamped at each pass's input) between dense and truncated passes.
+  for (const shape of [[200, 40], [40, 200], [150, 30, 20], [30, 150, 20], [20, 30, 150]]) {
+    it.skipIf(noSimd)(`mix with dense passes on ${shape.join('×')}, ε = 0.01, within d·δ·‖b‖₁ of the exact kernel`, () => {
+      const grid = box(shape);
+      const d = shape.length;
+      const low = new ConvolutionalGibbsKernel(grid, 0.01, { assembler });
+      expect(low.axisPasses).toEqual(shape.map((n) => (n >= 150 ? 'lowrank' : 'dense')));
+      const exact = new ConvolutionalGibbsKernel(grid, 0.01, { truncation: 0 });
+      const round = shape.reduce((s, n) => s + (n + 32) * 2 ** -52, 0);
+      for (const kind of ['positive', 'spike'] as const) {
+        const b = input(grid.size, kind, 11);
+        const l1 = b.reduce((s, x) => s + x, 0);
+        const x = new Float64Array(grid.size), y = new Float64Array(grid.size);
+        exact.apply(b, x);
+        low.apply(b, y);
+        expect(maxError(y, x) / l1, kind).toBeLessThanOrEqual(d * DELTA + round);
+        for (let i = 0; i < b.length; i++) if (!(y[i] >= b[i])) expect.fail(`output ${i} = ${y[i]} below b_i = ${b[i]}`);
+      }
+    });
+  }
+
   it.skipIf(noSimd)('clamps each output at its lower bound b_i (the diagonal term): zero where L Lᵀ b < 0 and b_i = 0, never below b_i', () => {
     const n = 256, eps = 0.01;
     const f = lowRankTaps(n, 1 / n, eps, DELTA)!;
@@ -106,25 +128,30 @@ describe('low-rank passes split over a row pool (LOW_RANK_ROWS)', () => {
     { shape: [9, 12, 7], eps: 0.008 }, // 3D: blocks along the strided middle axis
     { shape: [64, 48], eps: 0.01 },
     { shape: [101], eps: 0.01 }, // 1D: one line
+    { shape: [200, 40], eps: 0.01 }, // mixed (auto): the per-axis low-rank pass on the strided axis
+    { shape: [30, 150, 21], eps: 0.01 }, // mixed 3D: the strided middle axis low-rank, in blocks
+    { shape: [20, 30, 150], eps: 0.01 }, // mixed 3D: the contiguous axis low-rank
   ];
   for (const c of cases) {
     it.skipIf(noSimd)(`gives the bits of the one-thread passes for 1, 2 and 3 threads on ${c.shape.join('×')}`, () => {
       const grid = box(c.shape);
-      const one = new ConvolutionalGibbsKernel(grid, c.eps, { assembler, passes: 'lowrank' });
+      const passes = c.shape.some((n) => n >= 150) ? 'auto' : 'lowrank';
+      const one = new ConvolutionalGibbsKernel(grid, c.eps, { assembler, passes });
       const u = input(grid.size, 'spike', 9);
       const ref = new Float64Array(grid.size);
       one.apply(u, ref);
       for (const threads of [1, 2, 3]) {
         const rows = slicingExecutor(threads, assembler);
-        const split = new ConvolutionalGibbsKernel(grid, c.eps, { assembler, passes: 'lowrank', rows });
+        const split = new ConvolutionalGibbsKernel(grid, c.eps, { assembler, passes, rows });
         const out = new Float64Array(grid.size);
         split.apply(u, out);
         expect(Array.from(out), `threads=${threads}`).toEqual(Array.from(ref));
         // the reduced form (d ≥ 2): the last axis's two halves and one pass per other axis, a
         // pool call each (a one-thread call below the threads' threshold: the calling thread);
         // 1D: one call
-        expect(rows.calls.length).toBe(threads === 1 ? 0 : c.shape.length === 1 ? 1 : c.shape.length + 1);
-        expect(rows.calls.every((x) => x.kernel === LOW_RANK_ROWS.name)).toBe(true);
+        const lowCalls = rows.calls.filter((x) => x.kernel === LOW_RANK_ROWS.name).length;
+        if (passes === 'auto') expect(lowCalls).toBe(threads === 1 ? 0 : 1); // one low-rank axis, the others dense
+        else expect(lowCalls).toBe(threads === 1 ? 0 : c.shape.length === 1 ? 1 : c.shape.length + 1);
       }
     });
   }
@@ -139,6 +166,9 @@ describe('the rule for low-rank passes', () => {
     expect(lowRankAxis(256, 104, 52)).toBe(true); // band 166 ≥ 2·52·1.3 = 135.2
     expect(lowRankAxis(128, 52, 52)).toBe(false);
     expect(LOW_RANK_MIN_RATIO).toBeGreaterThan(1);
+    // the reduced form's margin (every axis together): 160², ε = 0.003 (band 104.2, rp 52)
+    expect(lowRankAxis(160, 65, 52)).toBe(false);
+    expect(lowRankAxis(160, 65, 52, LOW_RANK_REDUCED_RATIO)).toBe(true);
   });
 
   it.skipIf(noSimd)('is what the kernel applies at ε = 0.01 from 128², keeps dense passes where the rank is too high, and records it', () => {
@@ -149,6 +179,8 @@ describe('the rule for low-rank passes', () => {
     expect(new ConvolutionalGibbsKernel(box([64, 64]), 0.01, { assembler }).axisPasses).toEqual(['dense', 'dense']);
     expect(new ConvolutionalGibbsKernel(box([128, 128]), 0.003, { assembler }).axisPasses).toEqual(['dense', 'dense']);
     expect(new ConvolutionalGibbsKernel(box([256, 256]), 0.003, { assembler }).axisPasses).toEqual(['lowrank', 'lowrank']);
+    expect(new ConvolutionalGibbsKernel(box([160, 160]), 0.003, { assembler }).axisPasses).toEqual(['lowrank', 'lowrank']); // both axes together
+    expect(new ConvolutionalGibbsKernel(box([160, 40]), 0.003, { assembler }).axisPasses).toEqual(['dense', 'dense']); // not alone
     expect(new ConvolutionalGibbsKernel(box([4096]), 0.01, { assembler }).axisPasses).toEqual(['truncated']); // 1D: the dense rule's lone line
     expect(new ConvolutionalGibbsKernel(box([128, 128]), 0.01, { assembler, passes: 'dense' }).axisPasses).toEqual(['dense', 'dense']);
     expect(new ConvolutionalGibbsKernel(box([128, 128]), 0.01).axisPasses).toEqual(['truncated', 'truncated']); // JavaScript loops
