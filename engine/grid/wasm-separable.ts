@@ -53,9 +53,9 @@ interface RunGroup {
  * in one call (the order is the same with or without a pool: the same bits).
  * A dense axis with a low-rank factor (`lowRank[k]`, gibbs-kernel.ts lowRankAxis) runs its
  * plain pass (`apply`) as the low-rank product (wasm-low-rank.ts LOW_RANK_ROWS: over the
- * pool, or in this thread on the module's own memory); its dense kernel stays for the log
- * forms (`logApplyStaged`, `densePass`: exact passes). No plane then: one pass per axis
- * from the last.
+ * pool, or in this thread on the module's own memory): every axis low-rank, the reduced form
+ * (`reduced`), else one pass per axis from the last (no plane in `apply`). Its dense kernel
+ * stays for the log forms (`logApplyStaged` with its plane, `densePass`: exact passes).
  * With a row pool (`rows`, more than one thread) and a dense axis, the module's memory is
  * a shared one and each dense pass is a pool call (wasm-dense.ts DENSE_ROWS): its output
  * rows split over the threads, each thread with its own panel; the same bits for any thread
@@ -144,7 +144,7 @@ export class WasmSeparable {
     this.passGroups = shape.map((_, k) => this.groups(this.layouts[k], this.layouts[k === 0 ? d : k - 1]));
     this.denseBlocks = shape.map((_, k) => (dense[k] ? blocks(shape, k, this.layouts[k], this.layouts[k === 0 ? d : k - 1]) : []));
     const memoryId = ++memories;
-    const planar = d === 2 && dense[0] && dense[1] && !lowRank[0] && !lowRank[1];
+    const planar = d === 2 && dense[0] && dense[1];
     this.pooled = shape.map((n, k) => {
       if (!pool || !dense[k]) return null; // (a plane's apply takes `plane`; densePass these)
       const contiguous = k === d - 1;
@@ -171,9 +171,10 @@ export class WasmSeparable {
       const threads = size * (2 * ws[0] + 2 * ws[1] + 2) < MIN_DENSE_TERMS_FOR_THREADS ? 1 : (pool?.threads ?? 1);
       this.plane = { call: pool ? { args, rows: n0, threads } : null };
     }
+    const allLowRank = d >= 2 && lowRank.every(Boolean); // the reduced form instead (below)
     this.lowRankCalls = shape.map((n, k) => {
       const f = lowRank[k];
-      if (!f) return null;
+      if (!f || allLowRank) return null;
       const contiguous = k === d - 1;
       const data = lowRankData(f, contiguous);
       const bl = this.denseBlocks[k];
@@ -188,7 +189,7 @@ export class WasmSeparable {
       return { args, rows: lowRankRows(args), threads };
     });
     this.reduced = null;
-    if (d >= 2 && lowRank.every(Boolean)) {
+    if (allLowRank) {
       const last = d - 1, nl = shape[last];
       const lines = size / nl;
       const dl = lowRankData(lowRank[last]!, true);
@@ -329,7 +330,15 @@ export class WasmSeparable {
   /** The axis passes, layout d − 1 → … → plain; with `logShift`, the last one takes the log. */
   private passes(logShift: number | undefined): void {
     const d = this.shape.length;
-    if (this.plane) {
+    // Low rank in `apply` only: its outputs are within ±δ·‖b‖₁ of the kernel's (clamped at
+    // b_i), so one with no b_i > 0 can be 0 where the truncated pass's is > 0, and the
+    // soft C-transform's log would turn it into −∞; the log forms keep the dense passes.
+    const lowRankApply = logShift === undefined && (this.reduced !== null || this.lowRankCalls.some(Boolean));
+    if (this.reduced && lowRankApply) {
+      for (const call of this.reduced) this.runLowRank(call);
+      return;
+    }
+    if (this.plane && !lowRankApply) {
       const [l1, l0, plain] = [this.layouts[1].origin, this.layouts[0].origin, this.layouts[2].origin];
       const call = this.plane.call;
       if (call) this.pool!.run(DENSE_ROWS, call.args, call.rows, call.threads);
@@ -340,16 +349,9 @@ export class WasmSeparable {
       if (logShift !== undefined) this.wasm.logOut(plain, plain, this.shape[0], this.len * 8, this.len * 8, this.len, logShift, this.scratchAt);
       return;
     }
-    if (this.reduced && logShift === undefined) {
-      for (const call of this.reduced) this.runLowRank(call);
-      return;
-    }
     for (let k = d - 1; k >= 0; k--) {
       const from = this.layouts[k], to = this.layouts[k === 0 ? d : k - 1];
-      // Low rank in `apply` only: its outputs are within ±δ·‖b‖₁ of the kernel's (clamped at
-      // b_i), so one with no b_i > 0 can be 0 where the truncated pass's is > 0, and the
-      // soft C-transform's log would turn it into −∞; the log form keeps the dense pass.
-      const lowRank = logShift === undefined ? this.lowRankCalls[k] : null;
+      const lowRank = lowRankApply ? this.lowRankCalls[k] : null;
       const dense = lowRank ? null : this.wasm.dense[k];
       const pooled = lowRank ? null : this.pooled[k];
       if (lowRank) this.runLowRank(lowRank);
