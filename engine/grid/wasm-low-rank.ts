@@ -26,6 +26,10 @@ import { add, columnTiles, g, i32, jLoop, locals, MR, mul, NV, set, store, zero 
  * in L1), the contiguous one a range of lines (each thread its own MR × r tile of Z). Every
  * output is the same sequence of terms (j then q in order) in any tile, so a row pool's
  * split (LOW_RANK_ROWS below) gives the same bits for any thread count.
+ *
+ * The contiguous kernel also comes in halves (`mode`: Z = X L alone, Y = Z Lᵀ alone) for
+ * WasmSeparable's reduced form, where every axis is low-rank and the other axes' passes run
+ * on Z's rp-cell lines in between (2D: 4n²r + 4nr² multiply–adds instead of 8n²r).
  */
 
 /** The padded rank is a multiple of this (whole MR-row and NV-pair tiles over r). */
