@@ -1,5 +1,5 @@
 import type { RowEnv, RowKernel } from '../core/row-kernel.ts';
-import { ModuleCache } from '../wasm/assembler.ts';
+import { MemoryInstance, ModuleCache } from '../wasm/module-instances.ts';
 import { whileLoop } from '../wasm/wat.ts';
 import { add, columnTiles, g, i32, jLoop, locals, max0, minN, MR, mul, NV, set, store, zero } from './wasm-tile.ts';
 
@@ -188,23 +188,13 @@ export const DENSE_ROWS: RowKernel<DenseArgs> = {
   name: 'grid-dense',
   outputs: [],
   create(env) {
-    let id = -1;
-    let key = '';
-    let dense: DenseFn | null = null;
-    let dense1: DenseFn | null = null;
+    const instance = new MemoryInstance();
     const thread = env.thread ?? 0;
     return (a, r0, r1) => {
       const next = a.next > 0 ? { n: a.next, w: a.nextW } : undefined;
-      const k = `${a.n}|${a.w}|${a.inner}|${a.next}|${a.nextW}`;
-      if (!dense || id !== a.memoryId || key !== k) {
-        const mod = denseModule(env.assembler, a.n, a.w, a.inner, next);
-        if (!mod) throw new Error('the dense grid pass needs the SIMD kernel (no assembler in this thread)');
-        const ex = new WebAssembly.Instance(mod, { m: { memory: a.memory } }).exports;
-        dense = ex.dense as DenseFn;
-        dense1 = (ex.dense1 ?? null) as DenseFn | null;
-        id = a.memoryId;
-        key = k;
-      }
+      const ex = instance.exports(a.memory, a.memoryId, `${a.n}|${a.w}|${a.inner}|${a.next}|${a.nextW}`, () => denseModule(env.assembler, a.n, a.w, a.inner, next), 'the dense grid pass');
+      const dense = ex.dense as DenseFn;
+      const dense1 = (ex.dense1 ?? null) as DenseFn | null;
       const pack = a.pack + thread * a.packBytes;
       if (next) {
         const src = a.blocks[0], mid = a.blocks[1];

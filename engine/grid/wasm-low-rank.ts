@@ -1,5 +1,5 @@
 import type { RowEnv, RowKernel } from '../core/row-kernel.ts';
-import { ModuleCache } from '../wasm/assembler.ts';
+import { MemoryInstance, ModuleCache } from '../wasm/module-instances.ts';
 import { whileLoop } from '../wasm/wat.ts';
 import type { LowRankTaps } from './low-rank-taps.ts';
 import { add, columnTiles, g, i32, jLoop, locals, MR, mul, NV, set, store, zero } from './wasm-tile.ts';
@@ -256,19 +256,11 @@ export const LOW_RANK_ROWS: RowKernel<LowRankArgs> = {
   name: 'grid-low-rank',
   outputs: [],
   create(env) {
-    let id = -1;
-    let key = '';
-    let fn: LowRankFn | null = null;
+    const instance = new MemoryInstance();
     const thread = env.thread ?? 0;
     return (a, r0, r1) => {
-      const k = `${a.n}|${a.rank}|${a.inner}|${a.shared}|${a.mode}|${a.clamp}`;
-      if (!fn || id !== a.memoryId || key !== k) {
-        const mod = lowRankModule(env.assembler, a.n, a.rank, a.inner, a.shared, a.mode, a.clamp);
-        if (!mod) throw new Error('the low-rank grid pass needs the SIMD kernel (no assembler in this thread)');
-        fn = new WebAssembly.Instance(mod, { m: { memory: a.memory } }).exports.lowrank as LowRankFn;
-        id = a.memoryId;
-        key = k;
-      }
+      const key = `${a.n}|${a.rank}|${a.inner}|${a.shared}|${a.mode}|${a.clamp}`;
+      const fn = instance.exports(a.memory, a.memoryId, key, () => lowRankModule(env.assembler, a.n, a.rank, a.inner, a.shared, a.mode, a.clamp), 'the low-rank grid pass').lowrank as LowRankFn;
       const scratch = a.scratch + thread * a.scratchBytes;
       const per = a.inner === 1 ? a.lines : Math.ceil(a.inner / 2);
       for (let r = r0; r < r1; ) {

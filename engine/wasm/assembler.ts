@@ -65,29 +65,3 @@ export function compileWat(wat: string, assembler: WatAssembler | null | undefin
   if (!WebAssembly.validate(bytes as Uint8Array<ArrayBuffer>)) return null; // no SIMD in this runtime
   return new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>);
 }
-
-/**
- * Compiled modules per assembler and key, each WAT text assembled once: null (kept too)
- * where it cannot be compiled (no assembler, no SIMD, or a runtime without shared memories).
- * The row kernels' threads (engine/grid/wasm-dense.ts, wasm-low-rank.ts) instantiate their
- * module from here on every memory they meet.
- */
-export class ModuleCache {
-  private readonly byAssembler = new WeakMap<WatAssembler, Map<string, WebAssembly.Module | null>>();
-
-  get(assembler: WatAssembler | null | undefined, key: string, wat: () => string): WebAssembly.Module | null {
-    if (!assembler) return null;
-    let byKey = this.byAssembler.get(assembler);
-    if (!byKey) this.byAssembler.set(assembler, (byKey = new Map()));
-    if (!byKey.has(key)) {
-      let mod: WebAssembly.Module | null = null;
-      try {
-        mod = compileWat(wat(), assembler);
-      } catch {
-        mod = null; // e.g. no shared memories in this runtime
-      }
-      byKey.set(key, mod);
-    }
-    return byKey.get(key) ?? null;
-  }
-}
