@@ -7,12 +7,13 @@ import { pythonHas, runPeer, timeIt, type BenchRow, type BenchSuite } from './ha
 /**
  * One Sinkhorn iteration on an n×n grid over [0, 1]² (kernel applied both ways plus
  * the two scaling divisions), in three forms of ours — plain separable passes (each axis
- * truncated convolution or dense banded product by the rule, gibbs-kernel.ts denseAxis),
+ * truncated convolution, dense banded product or low-rank product by the rules,
+ * gibbs-kernel.ts denseAxis and lowRankAxis; `passes` and `rank` in extra),
  * log-domain by shifted plain passes (the form the JKO loop uses when the range allows),
  * log-domain by block-shifted LSE (exact for any range) — against numpy's dense separable
  * iteration (K B Kᵀ by BLAS) and POT's convolutional_barycenter2d per iteration. Two
- * regimes: ε = 0.01 (wide kernel: the dense passes; the truncated ones beside them for
- * comparison) and the JKO-typical ε = h²/2 of the grid scenes (kernel half-width 5
+ * regimes: ε = 0.01 (wide kernel: the low-rank passes from 128², dense below; the
+ * truncated ones beside them for comparison) and the JKO-typical ε = h²/2 of the grid scenes (kernel half-width 5
  * cells at δ = 1e−12: the truncated passes).
  */
 export const gridSuite: BenchSuite = {
@@ -70,7 +71,7 @@ export async function sinkhornIterationRows(sizes: number[]): Promise<BenchRow[]
       // the log form ('log'): block-shifted, or at ε = 0.01 the dense log form (gibbs-kernel.ts applyLog)
       const blockMs = timeIt(logIteration(new GridGibbsGeometry(grid, eps, 'log', { assembler, rows: pool })), minMs, 3, 20);
       const peer = hasNumpy ? runPeer<{ numpy_ms: number; pot_ms: number | null }>('grid_sinkhorn.py', { n, eps, reps: n >= 512 ? 5 : 9, pot: hasPot }) : null;
-      const extra = { eps: Number(eps.toPrecision(3)), w: K.halfWidths[0], trunc_err: K.truncationError, passes: K.axisPasses.join(','), threads: K.simd?.threads ?? 1 };
+      const extra = { eps: Number(eps.toPrecision(3)), w: K.halfWidths[0], trunc_err: K.truncationError, passes: K.axisPasses.join(','), ...(K.axisPasses.includes('lowrank') ? { rank: K.ranks.join(',') } : {}), threads: K.simd?.threads ?? 1 };
       const size = `${n}x${n}`;
       const push = (ours: string, ms: number, more: Record<string, number | string> = {}) => {
         const row: BenchRow = { suite: 'grid', case: `sinkhorn-iter ${regime}`, size, ours_ms: ms, ours, extra: { ...extra, ...more } };
@@ -82,7 +83,7 @@ export async function sinkhornIterationRows(sizes: number[]): Promise<BenchRow[]
       // log_applications: how many of the shifted geometry's applications left the plain form (the range rule)
       push('ts-log-shifted', shiftedMs, { log_over_plain: shiftedMs / plainMs, log_applications: shifted.counts.log });
       push('ts-log-block', blockMs, { log_over_plain: blockMs / plainMs, log_form: K.logForm });
-      if (wide && K.axisPasses.includes('dense')) {
+      if (wide && K.axisPasses.some((p) => p !== 'truncated')) {
         // The truncated passes the rule replaced, same run: one timed iteration (O(n²·w) per pass, ~0.4 s at 512²).
         const T = new ConvolutionalGibbsKernel(grid, eps, { assembler, passes: 'truncated' });
         const truncatedMs = timeIt(() => {

@@ -45,17 +45,21 @@ export class GridGibbsGeometry implements SinkhornGeometry {
   onNotice: (message: string) => void = (m) => console.warn(m);
   private noticed = false;
   private kernel: ConvolutionalGibbsKernel;
+  private readonly kernelOptions: GibbsKernelOptions;
   private readonly buf: Float64Array;
 
   constructor(
     readonly grid: Grid,
     eps: number,
     readonly form: KernelForm = 'auto',
-    private readonly kernelOptions: GibbsKernelOptions = {},
+    kernelOptions: GibbsKernelOptions = {},
   ) {
     this.n = this.m = grid.size;
     this.costScale = 0.5 * grid.bounds.reduce((s, [lo, hi]) => s + (hi - lo) ** 2, 0);
-    this.kernel = new ConvolutionalGibbsKernel(grid, eps, kernelOptions);
+    // Its transforms never call the SIMD plain `apply` (only the soft C-transforms, whose logs
+    // keep the exact dense passes), so its kernel makes no low-rank factors.
+    this.kernelOptions = { ...kernelOptions, lowRank: false };
+    this.kernel = new ConvolutionalGibbsKernel(grid, eps, this.kernelOptions);
     this.buf = new Float64Array(grid.size);
   }
 
@@ -66,7 +70,8 @@ export class GridGibbsGeometry implements SinkhornGeometry {
 
   /**
    * How the plain form's passes run, as scene.json records it: 'wasm-simd (axis 0: dense
-   * w=95, axis 1: dense w=95; dense passes ×2 threads)', or 'javascript' (gibbs-kernel.ts denseAxis is the rule).
+   * w=95, axis 1: dense w=95; dense passes ×2 threads)', or 'javascript' (gibbs-kernel.ts
+   * denseAxis is the rule; never 'lowrank': that form is the plain `apply`'s alone).
    */
   get method(): string {
     const k = this.kernel;

@@ -8,6 +8,8 @@ import type { RowExecutor } from '../core/row-kernel.ts';
 import type { WatAssembler } from '../wasm/assembler.ts';
 import { WasmSeparable } from './wasm-separable.ts';
 import { MR } from './wasm-dense.ts';
+import { lowRankTaps } from './low-rank-taps.ts';
+import { paddedRank } from './wasm-low-rank.ts';
 
 /** Default truncation δ: dropped kernel entries are ≤ 1e−12 (relative to K_ii = 1). */
 export const DEFAULT_TRUNCATION = 1e-12;
@@ -23,8 +25,9 @@ export interface GibbsKernelOptions {
   assembler?: WatAssembler | null;
   /**
    * How each axis pass runs in SIMD: 'truncated' (the convolution, wasm-convolution.ts),
-   * 'dense' (the banded matrix product, wasm-dense.ts) or 'auto' (default): per axis by
-   * `denseAxis`. The JavaScript loops are always the truncated convolution.
+   * 'dense' (the banded matrix product, wasm-dense.ts), 'lowrank' (every axis the low-rank
+   * product, wasm-low-rank.ts, where a factor exists: δ > 0) or 'auto' (default): per axis by
+   * `denseAxis`, then `lowRankAxis`. The JavaScript loops are always the truncated convolution.
    */
   passes?: AxisPasses;
   /**
@@ -33,10 +36,16 @@ export interface GibbsKernelOptions {
    * when an axis pass is dense (a scene with narrow kernels never starts the pool).
    */
   rows?: RowExecutor | null | (() => RowExecutor | null);
+  /**
+   * Whether `apply` may take the low-rank form (lowRankAxis; default true). False for users
+   * of the soft C-transforms alone (GridGibbsGeometry), which keep the exact dense passes:
+   * no factor is made.
+   */
+  lowRank?: boolean;
 }
 
 /** Form of the SIMD axis passes: see GibbsKernelOptions.passes. */
-export type AxisPasses = 'auto' | 'truncated' | 'dense';
+export type AxisPasses = 'auto' | 'truncated' | 'dense' | 'lowrank';
 
 /**
  * The fixed rule (deterministic, no timing at run time) for the SIMD pass along axis k of
@@ -61,6 +70,61 @@ export function denseAxis(shape: readonly number[], k: number, w: number): boole
 export const DENSE_MIN_W = 8;
 
 /**
+ * The fixed rule (deterministic, no timing at run time) for the plain pass along an axis of
+ * n cells, half-width w, that denseAxis made dense: the low-rank product (wasm-low-rank.ts)
+ * when the factor of its Gibbs matrix at the truncation δ (low-rank-taps.ts) has a padded
+ * rank rp with 2·rp·LOW_RANK_MIN_RATIO ≤ the dense band's mean length (denseBand). Its terms
+ * per cell: 2·rp (two products) against the band's. Its error contract is the truncation's
+ * (every entry within δ of the kernel). Measured (min of 5–30 applications, both forms
+ * alternating, every axis the same form, one thread, 2-core AMD EPYC under load 1.4–1.8),
+ * time of the dense form over the low-rank one against band/(2·rp): 64² ε = 0.03: 1.33 →
+ * 1.00, ε = 0.01: 0.93 → 0.77; 96² ε = 0.01: 1.40 → 1.17, ε = 0.003: 0.60 → 0.57; 128²
+ * ε = 0.03: 2.67 → 2.09, ε = 0.01: 1.87 → 1.53, ε = 0.003: 0.80 → 0.74, ε = 0.002: 0.55 →
+ * 0.53; 160² ε = 0.003: 1.00 → 0.90; 192² ε = 0.003: 1.20 → 1.03, ε = 0.002: 0.83 → 0.75;
+ * 256² ε = 0.03: 5.33 → 3.65, ε = 0.01: 3.74 → 2.85, ε = 0.003: 1.60 → 1.41, ε = 0.002:
+ * 1.11 → 0.90, ε = 0.001: 0.61 → 0.57; 512² ε = 0.01: 7.47 → 6.79, ε = 0.003: 2.97 → 2.33,
+ * ε = 0.001: 1.21 → 0.97, ε = 0.0005: 0.65 → 0.61; 32³ ε = 0.03: 0.80 → 0.71;
+ * 48³ ε = 0.01: 0.70 → 0.71; 64³ ε = 0.003: 0.40 → 0.41, ε = 0.03: 1.33 → 1.02; 96³
+ * ε = 0.01: 1.40 → 1.22. A low-rank term costs ~1.15× a dense one (two products, each
+ * with its own stores), so the crossover is at band/(2·rp) ≈ 1.2–1.3: at ε = 0.01 on [0, 1]
+ * (r ≈ 31) from n ≈ 100, at ε = 0.003 (r ≈ 52) from n ≈ 200.
+ * When every axis (d ≥ 2) qualifies at LOW_RANK_REDUCED_RATIO, all take it: the reduced form
+ * (wasm-separable.ts `reduced`: one half-pass each side of the last axis, the other axes on
+ * rp-cell lines) costs ~2·rp per cell and axis pair instead of 4·rp. Measured the same way
+ * (load 2.2–2.3, so ±15%), dense over reduced low-rank against band/(2·rp): 64² ε = 0.03:
+ * 1.33 → 0.82, ε = 0.01: 0.93 → 0.76 (0.08 ms applications: three calls' overhead); 96²
+ * ε = 0.01: 1.40 → 1.44, ε = 0.003: 0.60 → 0.67; 128² ε = 0.01: 1.87 → 2.29, ε = 0.003:
+ * 0.80 → 1.00, ε = 0.002: 0.55 → 0.68; 160² ε = 0.003: 1.00 → 1.31; 192² ε = 0.002: 0.83
+ * → 1.12; 256² ε = 0.01: 3.74 → 4.33, ε = 0.003: 1.60 → 2.08, ε = 0.001: 0.61 → 0.80,
+ * ε = 0.0005: 0.32 → 0.43; 512² ε = 0.001: 1.21 → 1.71, ε = 0.0005: 0.65 → 0.90, ε =
+ * 0.0002: 0.27 → 0.39; 32³ ε = 0.03: 0.80 → 0.97; 48³ ε = 0.01: 0.70 → 0.92; 64³ ε = 0.01:
+ * 0.93 → 1.17, ε = 0.003: 0.40 → 0.50, ε = 0.03: 1.33 → 1.94; 96³ ε = 0.01: 1.40 → 1.78:
+ * the crossover at band/(2·rp) ≈ 0.8–1.0 from 128² and 64³ (small grids lose to the calls'
+ * overhead), so 1.0.
+ */
+export function lowRankAxis(n: number, w: number, rank: number, ratio = LOW_RANK_MIN_RATIO): boolean {
+  return 2 * paddedRank(rank) * ratio <= denseBand(n, w);
+}
+
+/** The margin of lowRankAxis: the dense band over the low-rank terms per cell, 2·rp, at which the low-rank pass is taken. */
+export const LOW_RANK_MIN_RATIO = 1.3;
+
+/** The margin at which every axis (d ≥ 2) takes the low-rank form together (the reduced form): see lowRankAxis. */
+export const LOW_RANK_REDUCED_RATIO = 1.0;
+
+/** Mean length of the dense pass's band over the outputs of an n-cell axis, half-width w: (1/n) Σ_i |[i − w, i + w] ∩ [0, n)|. */
+export function denseBand(n: number, w: number): number {
+  let s = 0;
+  for (let i = 0; i < n; i++) s += Math.min(n, i + w + 1) - Math.max(0, i - w);
+  return s / n;
+}
+
+/** The largest rank lowRankAxis can accept at either margin (the pivoted Cholesky stops beyond it). */
+function maxLowRank(n: number, w: number): number {
+  return Math.floor(denseBand(n, w) / (2 * Math.min(LOW_RANK_MIN_RATIO, LOW_RANK_REDUCED_RATIO)));
+}
+
+/**
  * The convolutional Gibbs kernel of the cost ½|x − y|² on a grid,
  *
  *     K_ij = exp(−|x_i − x_j|²/(2ε)) = Π_k exp(−(x_i,k − x_j,k)²/(2ε)),
@@ -80,7 +144,9 @@ export class ConvolutionalGibbsKernel {
   /** The SIMD path of `apply`, or null (JavaScript loops). */
   readonly simd: WasmSeparable | null;
   /** How each axis pass of `apply` runs: 'dense' (SIMD banded product) or 'truncated' (the convolution, SIMD or JavaScript). */
-  readonly axisPasses: ('dense' | 'truncated')[];
+  readonly axisPasses: ('dense' | 'truncated' | 'lowrank')[];
+  /** Rank r of each low-rank axis's factor (0 where the axis is not 'lowrank'). */
+  readonly ranks: number[];
   /**
    * How `applyLog` runs: 'dense' (per-line shifted dense passes, see applyLog) or 'block'
    * (the block-shifted convolution of log-convolution.ts).
@@ -107,13 +173,28 @@ export class ConvolutionalGibbsKernel {
     this.truncationError = Math.max(...this.axes.map((a) => a.dropped));
     this.tmp = [new Float64Array(grid.size), new Float64Array(grid.size)];
     const passes = opts.passes ?? 'auto';
-    const dense = grid.shape.map((_, k) => passes === 'dense' || (passes === 'auto' && denseAxis(grid.shape, k, this.axes[k].w)));
+    const dense = grid.shape.map((_, k) => passes === 'dense' || passes === 'lowrank' || (passes === 'auto' && denseAxis(grid.shape, k, this.axes[k].w)));
+    // A dense axis's plain pass as the low-rank product where its factor is small enough
+    // (lowRankAxis; forced by passes 'lowrank'): SIMD only, so only with an assembler.
+    const lowRank = grid.shape.map((n, k) =>
+      dense[k] && opts.assembler && passes !== 'dense' && opts.lowRank !== false ? lowRankTaps(n, grid.h[k], eps, delta, passes === 'lowrank' ? n : maxLowRank(n, this.axes[k].w)) : null,
+    );
+    const takes = (ratio: number) => lowRank.map((f, k) => f !== null && (passes === 'lowrank' || lowRankAxis(grid.shape[k], this.axes[k].w, f.rank, ratio)));
+    // every axis at the reduced form's margin, else each at its own (lowRankAxis)
+    const all = grid.dim >= 2 && takes(LOW_RANK_REDUCED_RATIO).every(Boolean);
+    const chosen = all ? lowRank.map(() => true) : takes(LOW_RANK_MIN_RATIO);
+    lowRank.forEach((_, k) => {
+      if (!chosen[k]) lowRank[k] = null;
+    });
     const rows = dense.some(Boolean) && opts.assembler ? (typeof opts.rows === 'function' ? opts.rows() : (opts.rows ?? null)) : null;
-    this.simd = WasmSeparable.create(grid.shape, this.axes.map((a) => a.taps), opts.assembler, dense, rows);
-    this.axisPasses = dense.map((x) => (x && this.simd ? 'dense' : 'truncated'));
+    this.simd = WasmSeparable.create(grid.shape, this.axes.map((a) => a.taps), opts.assembler, dense, rows, lowRank);
+    this.axisPasses = dense.map((x, k) => (x && this.simd ? (lowRank[k] ? 'lowrank' : 'dense') : 'truncated'));
+    this.ranks = lowRank.map((f) => (f && this.simd ? f.rank : 0));
     // The dense log form where its one shift per line is the block form's shift: every axis
     // dense with 2w ≥ n − 1 (blocks of w cells: each output's three neighbouring blocks are the whole line).
-    this.logForm = this.axisPasses.every((p, k) => p === 'dense' && 2 * this.axes[k].w >= grid.shape[k] - 1) ? 'dense' : 'block';
+    // A low-rank axis keeps its exact dense pass for this form: the low-rank product's error is
+    // absolute (δ·‖b‖₁), which would break the log form's relative accuracy for tiny sums.
+    this.logForm = this.axisPasses.every((p, k) => p !== 'truncated' && 2 * this.axes[k].w >= grid.shape[k] - 1) ? 'dense' : 'block';
     this.scratch = logConvolutionScratch(Math.max(...grid.shape), Math.max(...this.axes.map((a) => a.w)));
   }
 
@@ -122,7 +203,10 @@ export class ConvolutionalGibbsKernel {
     return this.axes.map((a) => a.w);
   }
 
-  /** out = K u (u ≥ 0 scalings) [size]; out may alias u. */
+  /**
+   * out = K u (u ≥ 0 scalings) [size]; out may alias u. Low-rank axes (axisPasses) apply
+   * L Lᵀ clamped at u (wasm-low-rank.ts): every output within the truncation's δ·‖u‖₁.
+   */
   apply(u: Float64Array, out: Float64Array): void {
     if (this.simd) return this.simd.apply(u, out);
     this.separable(u, out, (src, dst, k) => convolveAxis(src, dst, this.grid.shape, k, this.axes[k].taps));

@@ -1,6 +1,9 @@
 import type { RowEnv, RowKernel } from '../core/row-kernel.ts';
-import { compileWat } from '../wasm/assembler.ts';
+import { MemoryInstance, ModuleCache } from '../wasm/module-instances.ts';
 import { whileLoop } from '../wasm/wat.ts';
+import { add, columnTiles, g, i32, jLoop, locals, max0, minN, MR, mul, NV, set, store, zero } from './wasm-tile.ts';
+
+export { MR, NV };
 
 /**
  * The dense (banded matrix) form of one axis pass of the separable Gibbs convolution, as
@@ -33,16 +36,6 @@ import { whileLoop } from '../wasm/wat.ts';
  * have the same bits for any split and thread count.
  */
 
-/**
- * Accumulator tile: MR output rows × NV pairs of output columns (8 v128 accumulators, 2 pair
- * loads, 1 splat live: 11 of the 16 xmm registers V8 has on x64). Measured per pass (min of
- * 20, 2-core AMD EPYC under load ~9): 4 × 2 pairs 23–24 GF/s at 128² and 256², 4 × 3 and
- * 6 × 2 ~14 GF/s (spills), and the j loop unrolled by two ~14 GF/s too; 24 GF/s is about the
- * machine's f64x2 peak without fused multiply–add (two multiplies and two adds per cycle).
- */
-export const MR = 4;
-export const NV = 2;
-
 /** Padding of the tap vector beyond ±(n − 1): tiles read up to 3 entries past the band's outputs. */
 export const TAP_PAD = 4;
 
@@ -52,68 +45,6 @@ export function denseTaps(n: number, taps: Float64Array): { values: Float64Array
   const values = new Float64Array(2 * C + 1);
   for (let m = 0; m < taps.length; m++) values[C + m] = values[C - m] = taps[m];
   return { values, centre: C };
-}
-
-const g = (x: string) => `(local.get $${x})`;
-const set = (x: string, v: string) => `(local.set $${x} ${v})`;
-const i32 = (v: number) => `(i32.const ${v})`;
-const add = (a: string, b: string) => `(i32.add ${a} ${b})`;
-const mul = (a: string, b: string) => `(i32.mul ${a} ${b})`;
-const max0 = (x: string) => `(select ${x} ${i32(0)} (i32.gt_s ${x} ${i32(0)}))`;
-const minN = (x: string, n: number) => `(select ${x} ${i32(n)} (i32.lt_s ${x} ${i32(n)}))`;
-
-const accName = (a: number, v: number) => `acc${a}_${v}`;
-
-/** Zeroes the accumulators of a mr × nv tile. */
-function zero(mr: number, nv: number): string {
-  const out: string[] = [];
-  for (let a = 0; a < mr; a++) for (let v = 0; v < nv; v++) out.push(set(accName(a, v), '(v128.const i64x2 0 0)'));
-  return out.join(' ');
-}
-
-/**
- * The j loop of a tile: while $pb (or $pa) has not reached $pe, acc[a][v] += splat(a) · pair(v);
- * `splat(a)` and `pair(v)` are the loads, `steps` the pointer updates.
- */
-function jLoop(label: string, mr: number, nv: number, until: string, splat: (a: number) => string, pair: (v: number) => string, steps: string): string {
-  const body: string[] = [];
-  for (let v = 0; v < nv; v++) body.push(set(`b${v}`, pair(v)));
-  for (let a = 0; a < mr; a++) {
-    body.push(set('s', splat(a)));
-    for (let v = 0; v < nv; v++) body.push(set(accName(a, v), `(f64x2.add ${g(accName(a, v))} (f64x2.mul ${g('s')} ${g(`b${v}`)}))`));
-  }
-  return whileLoop(label, until, `${body.join('\n      ')}\n      ${steps}`);
-}
-
-/** Stores a tile: row a's pair v at `at(a, v)`; `half`: only the low lane (the odd last column). */
-function store(mr: number, nv: number, half: boolean, offset: (a: number, v: number) => number, at: string): string {
-  const out: string[] = [];
-  for (let a = 0; a < mr; a++) {
-    for (let v = 0; v < nv; v++) {
-      const o = `offset=${offset(a, v)}`;
-      out.push(half ? `(v128.store64_lane ${o} 0 ${at} ${g(accName(a, v))})` : `(v128.store ${o} ${at} ${g(accName(a, v))})`);
-    }
-  }
-  return out.join(' ');
-}
-
-/** Column tiles of a pass over `cols` cells: [pairs per tile, half, count], NV pairs first. */
-function columnTiles(cols: number): { nv: number; half: boolean; count: number }[] {
-  const pairs = Math.floor(cols / 2);
-  const out = [{ nv: NV, half: false, count: Math.floor(pairs / NV) }, { nv: 1, half: false, count: pairs % NV }];
-  if (cols % 2) out.push({ nv: 1, half: true, count: 1 });
-  return out.filter((t) => t.count > 0);
-}
-
-function locals(extra: string[]): string {
-  const accs: string[] = [];
-  for (let a = 0; a < MR; a++) for (let v = 0; v < NV; v++) accs.push(`(local $${accName(a, v)} v128)`);
-  return [
-    ...extra.map((n) => `(local $${n} i32)`),
-    ...accs,
-    ...Array.from({ length: NV }, (_, v) => `(local $b${v} v128)`),
-    '(local $s v128)',
-  ].join(' ');
 }
 
 /**
@@ -210,24 +141,11 @@ export function denseModuleWat(n: number, w: number, inner: number, next?: { n: 
   return `(module\n  (import "m" "memory" (memory 1 65536 shared))\n  ${fn}\n  ${fn1})`;
 }
 
-const denseModules = new WeakMap<object, Map<string, WebAssembly.Module | null>>();
+const denseModules = new ModuleCache();
 
 /** The compiled module of denseModuleWat(n, w, inner, next) for this assembler (cached), or null. */
 export function denseModule(assembler: RowEnv['assembler'], n: number, w: number, inner: number, next?: { n: number; w: number }): WebAssembly.Module | null {
-  if (!assembler) return null;
-  let byKey = denseModules.get(assembler);
-  if (!byKey) denseModules.set(assembler, (byKey = new Map()));
-  const key = `${n}|${w}|${inner}|${next ? `${next.n}|${next.w}` : ''}`;
-  if (!byKey.has(key)) {
-    let mod: WebAssembly.Module | null = null;
-    try {
-      mod = compileWat(denseModuleWat(n, w, inner, next), assembler);
-    } catch {
-      mod = null;
-    }
-    byKey.set(key, mod);
-  }
-  return byKey.get(key) ?? null;
+  return denseModules.get(assembler, `${n}|${w}|${inner}|${next ? `${next.n}|${next.w}` : ''}`, () => denseModuleWat(n, w, inner, next));
 }
 
 /**
@@ -270,23 +188,13 @@ export const DENSE_ROWS: RowKernel<DenseArgs> = {
   name: 'grid-dense',
   outputs: [],
   create(env) {
-    let id = -1;
-    let key = '';
-    let dense: DenseFn | null = null;
-    let dense1: DenseFn | null = null;
+    const instance = new MemoryInstance();
     const thread = env.thread ?? 0;
     return (a, r0, r1) => {
       const next = a.next > 0 ? { n: a.next, w: a.nextW } : undefined;
-      const k = `${a.n}|${a.w}|${a.inner}|${a.next}|${a.nextW}`;
-      if (!dense || id !== a.memoryId || key !== k) {
-        const mod = denseModule(env.assembler, a.n, a.w, a.inner, next);
-        if (!mod) throw new Error('the dense grid pass needs the SIMD kernel (no assembler in this thread)');
-        const ex = new WebAssembly.Instance(mod, { m: { memory: a.memory } }).exports;
-        dense = ex.dense as DenseFn;
-        dense1 = (ex.dense1 ?? null) as DenseFn | null;
-        id = a.memoryId;
-        key = k;
-      }
+      const ex = instance.exports(a.memory, a.memoryId, `${a.n}|${a.w}|${a.inner}|${a.next}|${a.nextW}`, () => denseModule(env.assembler, a.n, a.w, a.inner, next), 'the dense grid pass');
+      const dense = ex.dense as DenseFn;
+      const dense1 = (ex.dense1 ?? null) as DenseFn | null;
       const pack = a.pack + thread * a.packBytes;
       if (next) {
         const src = a.blocks[0], mid = a.blocks[1];

@@ -2,6 +2,9 @@ import type { RowExecutor } from '../core/row-kernel.ts';
 import type { WatAssembler } from '../wasm/assembler.ts';
 import { wasmConvolution, type ConvAxis, type WasmConvolution } from './wasm-convolution.ts';
 import { DENSE_ROWS, denseTaps, NV, type DenseArgs } from './wasm-dense.ts';
+import type { LowRankTaps } from './low-rank-taps.ts';
+import { LOW_RANK_ROWS, lowRankData, lowRankRows, lowRankScratchBytes, paddedRank, type LowRankArgs } from './wasm-low-rank.ts';
+import type { RowRunner } from '../core/row-kernel.ts';
 
 /**
  * Below this many summed terms (cells × (2w + 1), summed over the axes of a 2D plane) a
@@ -48,6 +51,11 @@ interface RunGroup {
  * A 2D grid with both axes dense runs axis 0's pass first, then axis 1's (`plane`): output
  * row i then needs only row i of the first pass, so a pool splits the whole product by rows
  * in one call (the order is the same with or without a pool: the same bits).
+ * A dense axis with a low-rank factor (`lowRank[k]`, gibbs-kernel.ts lowRankAxis) runs its
+ * plain pass (`apply`) as the low-rank product (wasm-low-rank.ts LOW_RANK_ROWS: over the
+ * pool, or in this thread on the module's own memory): every axis low-rank, the reduced form
+ * (`reduced`), else one pass per axis from the last (no plane in `apply`). Its dense kernel
+ * stays for the log forms (`logApplyStaged` with its plane, `densePass`: exact passes).
  * With a row pool (`rows`, more than one thread) and a dense axis, the module's memory is
  * a shared one and each dense pass is a pool call (wasm-dense.ts DENSE_ROWS): its output
  * rows split over the threads, each thread with its own panel; the same bits for any thread
@@ -84,6 +92,19 @@ export class WasmSeparable {
    * passes in that order in this thread. Null otherwise (the passes from the last axis).
    */
   private readonly plane: { call: { args: DenseArgs; rows: number; threads: number } | null } | null;
+  /** The low-rank passes (axis k: its call, rows and threads; null where the axis is not low-rank). */
+  private readonly lowRankCalls: ({ args: LowRankArgs; rows: number; threads: number } | null)[];
+  /**
+   * Every axis low-rank (d ≥ 2): the reduced form of `apply`, its calls in order (null
+   * otherwise). With G_k ≈ L_k L_kᵀ, K u = (⊗_k L_k L_kᵀ) u: the last axis's first half
+   * Z = X L (size/n·rp cells), the other axes' whole low-rank passes on Z (rp cells per line
+   * instead of n, no clamp), then the last axis's second half Y = Z Lᵀ, clamped once at u
+   * ((K u)_i ≥ K_ii u_i = u_i). 2D: 4n²r + 4nr² multiply–adds instead of 8n²r (the error
+   * contract is the same: each entry of the product operator within d·δ of K's).
+   */
+  private readonly reduced: { args: LowRankArgs; rows: number; threads: number }[] | null;
+  /** The calling thread's runner of the low-rank passes (no pool). */
+  private lowRankRunner: RowRunner<LowRankArgs> | null = null;
   /** Threads the dense passes are split over (1: the calling thread). */
   readonly threads: number;
 
@@ -95,6 +116,8 @@ export class WasmSeparable {
     readonly dense: readonly boolean[],
     plan: Plan,
     private readonly pool: RowExecutor | null,
+    lowRank: readonly (LowRankTaps | null)[],
+    private readonly assembler: WatAssembler,
   ) {
     const d = shape.length;
     const size = shape.reduce((a, b) => a * b, 1);
@@ -109,6 +132,8 @@ export class WasmSeparable {
     this.scanOut = new Float64Array(buf, plan.scanAt, 4);
     const all = new Float64Array(buf);
     taps.forEach((t, k) => {
+      const f = lowRank[k];
+      if (f) all.set(lowRankData(f, k === d - 1).values, plan.lowRankAt[k] / 8);
       if (!dense[k]) return all.set(t, this.tapsAt[k] / 8);
       const { values, centre } = denseTaps(shape[k], t);
       all.set(values, this.tapsAt[k] / 8 - centre); // tapsAt: the centre T[C]
@@ -146,7 +171,55 @@ export class WasmSeparable {
       const threads = size * (2 * ws[0] + 2 * ws[1] + 2) < MIN_DENSE_TERMS_FOR_THREADS ? 1 : (pool?.threads ?? 1);
       this.plane = { call: pool ? { args, rows: n0, threads } : null };
     }
-    this.threads = Math.max(1, this.plane?.call?.threads ?? 1, ...this.pooled.map((p) => p?.threads ?? 1));
+    const allLowRank = d >= 2 && lowRank.every(Boolean); // the reduced form instead (below)
+    this.lowRankCalls = shape.map((n, k) => {
+      const f = lowRank[k];
+      if (!f || allLowRank) return null;
+      const contiguous = k === d - 1;
+      const data = lowRankData(f, contiguous);
+      const bl = this.denseBlocks[k];
+      const args: LowRankArgs = {
+        memory: wasm.memory, memoryId, shared: pool !== null, mode: 0, clamp: true, floor: 0, n, rank: data.rank,
+        inner: contiguous ? 1 : size / shape.slice(0, k + 1).reduce((a, b) => a * b, 1),
+        lines: contiguous ? this.rows : n, lineBytes: n * 8, blocks: Int32Array.from(bl.flatMap((b) => [b.src, b.dst])),
+        first: plan.lowRankAt[k], second: plan.lowRankAt[k] + 8 * data.second, scratch: this.packAt, scratchBytes: plan.packBytes,
+      };
+      // terms: two products of rp multiply–adds per cell (the dense passes' measure, MIN_DENSE_TERMS_FOR_THREADS)
+      const threads = !pool || size * 2 * data.rank < MIN_DENSE_TERMS_FOR_THREADS ? 1 : pool.threads;
+      return { args, rows: lowRankRows(args), threads };
+    });
+    this.reduced = null;
+    if (allLowRank) {
+      const last = d - 1, nl = shape[last];
+      const lines = size / nl;
+      const dl = lowRankData(lowRank[last]!, true);
+      const X = this.layouts[d - 1].origin, Y = this.layouts[d].origin; // (no padding: every axis dense)
+      const base = { memory: wasm.memory, memoryId, shared: pool !== null, scratch: this.packAt, scratchBytes: plan.packBytes };
+      const half = (mode: 1 | 2, src: number, dst: number): LowRankArgs => ({
+        ...base, mode, clamp: true, floor: mode === 2 ? X : 0, n: nl, rank: dl.rank, inner: 1, lines, lineBytes: nl * 8,
+        blocks: Int32Array.of(src, dst), first: plan.lowRankAt[last], second: plan.lowRankAt[last] + 8 * dl.second,
+      });
+      const call = (args: LowRankArgs, terms: number) => ({ args, rows: lowRankRows(args), threads: !pool || terms < MIN_DENSE_TERMS_FOR_THREADS ? 1 : pool.threads });
+      const calls = [call(half(1, X, plan.reducedAt[0]), size * dl.rank)];
+      const rshape = [...shape.slice(0, last), dl.rank];
+      let [cur, other] = plan.reducedAt;
+      for (let k = last - 1; k >= 0; k--) {
+        const dk = lowRankData(lowRank[k]!, false);
+        const inner = rshape.slice(k + 1).reduce((a, b) => a * b, 1);
+        const outer = rshape.slice(0, k).reduce((a, b) => a * b, 1);
+        const blockBytes = shape[k] * inner * 8;
+        const args: LowRankArgs = {
+          ...base, mode: 0, clamp: false, floor: 0, n: shape[k], rank: dk.rank, inner, lines: shape[k], lineBytes: shape[k] * 8,
+          blocks: Int32Array.from({ length: 2 * outer }, (_, i) => (i % 2 ? other : cur) + (i >> 1) * blockBytes),
+          first: plan.lowRankAt[k], second: plan.lowRankAt[k] + 8 * dk.second,
+        };
+        calls.push(call(args, outer * blockBytes / 8 * 2 * dk.rank));
+        [cur, other] = [other, cur];
+      }
+      calls.push(call(half(2, cur, Y), size * dl.rank));
+      this.reduced = calls;
+    }
+    this.threads = Math.max(1, this.plane?.call?.threads ?? 1, ...this.pooled.map((p) => p?.threads ?? 1), ...this.lowRankCalls.map((c) => c?.threads ?? 1), ...(this.reduced ?? []).map((c) => c.threads));
   }
 
   /**
@@ -157,7 +230,9 @@ export class WasmSeparable {
   static create(
     shape: readonly number[], taps: Float64Array[], assembler: WatAssembler | null | undefined,
     dense: readonly boolean[] = shape.map(() => false), rows: RowExecutor | null = null,
+    lowRank: readonly (LowRankTaps | null)[] = shape.map(() => null),
   ): WasmSeparable | null {
+    if (!assembler) return null;
     const ws = taps.map((t) => t.length - 1);
     const pads = ws.map((w, k) => padOf(w, dense[k]));
     const strides = shape.map((_, k) => layoutOf(shape, k, pads[k], 0).strides[k] * 8);
@@ -167,12 +242,12 @@ export class WasmSeparable {
     const packs = pool ? pool.threads : 1;
     // A shared memory of the plan's size for the pool, else the module's own memory, grown.
     const sharedWasm = pool ? wasmConvolution(axes, assembler, (reserved) => {
-      const end = planOf(shape, taps, dense, pads, reserved, packs).end;
+      const end = planOf(shape, taps, dense, pads, reserved, packs, lowRank).end;
       return end > MAX_BYTES ? null : end;
     }) : null;
     const wasm = sharedWasm ?? wasmConvolution(axes, assembler);
     if (!wasm) return null;
-    const plan = planOf(shape, taps, dense, pads, wasm.reserved, sharedWasm ? packs : 1);
+    const plan = planOf(shape, taps, dense, pads, wasm.reserved, sharedWasm ? packs : 1, lowRank);
     if (plan.end > MAX_BYTES) return null;
     if (!sharedWasm) {
       try {
@@ -182,7 +257,7 @@ export class WasmSeparable {
         return null; // memory.grow refused
       }
     }
-    return new WasmSeparable(wasm, shape, ws, taps, dense, plan, sharedWasm ? pool : null);
+    return new WasmSeparable(wasm, shape, ws, taps, dense, plan, sharedWasm ? pool : null, lowRank, assembler);
   }
 
 
@@ -255,7 +330,15 @@ export class WasmSeparable {
   /** The axis passes, layout d − 1 → … → plain; with `logShift`, the last one takes the log. */
   private passes(logShift: number | undefined): void {
     const d = this.shape.length;
-    if (this.plane) {
+    // Low rank in `apply` only: its outputs are within ±δ·‖b‖₁ of the kernel's (clamped at
+    // b_i), so one with no b_i > 0 can be 0 where the truncated pass's is > 0, and the
+    // soft C-transform's log would turn it into −∞; the log forms keep the dense passes.
+    const lowRankApply = logShift === undefined && (this.reduced !== null || this.lowRankCalls.some(Boolean));
+    if (this.reduced && lowRankApply) {
+      for (const call of this.reduced) this.runLowRank(call);
+      return;
+    }
+    if (this.plane && !lowRankApply) {
       const [l1, l0, plain] = [this.layouts[1].origin, this.layouts[0].origin, this.layouts[2].origin];
       const call = this.plane.call;
       if (call) this.pool!.run(DENSE_ROWS, call.args, call.rows, call.threads);
@@ -268,14 +351,16 @@ export class WasmSeparable {
     }
     for (let k = d - 1; k >= 0; k--) {
       const from = this.layouts[k], to = this.layouts[k === 0 ? d : k - 1];
-      const dense = this.wasm.dense[k];
-      const pooled = this.pooled[k];
-      if (pooled) this.pool!.run(DENSE_ROWS, pooled.args, pooled.rows, pooled.threads);
+      const lowRank = lowRankApply ? this.lowRankCalls[k] : null;
+      const dense = lowRank ? null : this.wasm.dense[k];
+      const pooled = lowRank ? null : this.pooled[k];
+      if (lowRank) this.runLowRank(lowRank);
+      else if (pooled) this.pool!.run(DENSE_ROWS, pooled.args, pooled.rows, pooled.threads);
       else if (dense) {
         if (k === d - 1) for (const b of this.denseBlocks[k]) dense(b.src, b.dst, this.tapsAt[k], this.rows);
         else for (const b of this.denseBlocks[k]) dense(b.src, b.dst, this.tapsAt[k], this.packAt, 0, this.shape[k]);
       }
-      if (pooled || dense) {
+      if (lowRank || pooled || dense) {
         if (k === 0 && logShift !== undefined) {
           // No log fused into a dense pass: it runs over the result in place, line by line.
           const at = this.layouts[d].origin;
@@ -289,6 +374,13 @@ export class WasmSeparable {
         else this.wasm.conv[k]!(g.src - back, g.dst, this.rows, pitch(from), pitch(to), this.len, this.tapsAt[k], this.accAt);
       }
     }
+  }
+
+  /** One low-rank pass: through the pool (which runs a one-thread call in this thread), else in this thread. */
+  private runLowRank(call: { args: LowRankArgs; rows: number; threads: number }): void {
+    if (this.pool) return this.pool.run(LOW_RANK_ROWS, call.args, call.rows, call.threads);
+    this.lowRankRunner ??= LOW_RANK_ROWS.create({ assembler: this.assembler });
+    this.lowRankRunner(call.args, 0, call.rows);
   }
 
   /** Run groups of a sweep from layout a to layout b: one per index of the axes before the last two. */
@@ -321,6 +413,10 @@ interface Plan {
   packAt: number;
   /** Bytes of one thread's panel (the panels of `packs` threads follow each other from packAt). */
   packBytes: number;
+  /** Byte address of each low-rank axis's factor data (wasm-low-rank.ts lowRankData); 0 elsewhere. */
+  lowRankAt: number[];
+  /** The reduced form's two Z buffers (every axis low-rank, d ≥ 2; else [0, 0]). */
+  reducedAt: [number, number];
   buffers: number[];
   end: number;
 }
@@ -330,7 +426,7 @@ interface Plan {
  * row, the dense passes' panels (one per thread), then the d padded layouts and the plain
  * one, each with a spare pair at its end (the odd last cell of a run loads a pair).
  */
-function planOf(shape: readonly number[], taps: Float64Array[], dense: readonly boolean[], pads: number[], reserved: number, packs: number): Plan {
+function planOf(shape: readonly number[], taps: Float64Array[], dense: readonly boolean[], pads: number[], reserved: number, packs: number, lowRank: readonly (LowRankTaps | null)[]): Plan {
   const d = shape.length;
   const size = shape.reduce((a, b) => a * b, 1);
   let at = reserved;
@@ -348,6 +444,23 @@ function planOf(shape: readonly number[], taps: Float64Array[], dense: readonly 
     return here;
   });
   align();
+  const lowRankAt = lowRank.map((f) => {
+    if (!f) return 0;
+    const here = at;
+    const rp = paddedRank(f.rank);
+    at += 8 * (f.n * rp + rp * (f.n + 1)); // L (or its panels) and Lᵀ (its panels: the odd last column as a pair)
+    align();
+    return here;
+  });
+  const reducedAt: [number, number] = [0, 0];
+  if (d >= 2 && lowRank.every(Boolean)) {
+    const cells = (size / shape[d - 1]) * paddedRank(lowRank[d - 1]!.rank) + 2; // (a spare pair: a half tile's high lane)
+    for (const i of [0, 1]) {
+      reducedAt[i] = at;
+      at += cells * 8;
+      align();
+    }
+  }
   const scanAt = at;
   at += 32;
   const scratchAt = at; // the split log loops' scratch row (wasm-convolution.ts)
@@ -355,7 +468,8 @@ function planOf(shape: readonly number[], taps: Float64Array[], dense: readonly 
   const accAt = at; // the wide kernels' accumulator row
   at += Math.ceil(shape[d - 1] / 2) * 16;
   const packAt = at; // the dense passes' panels: n × NV pairs of the longest dense axis, per thread
-  const packBytes = 16 * NV * Math.max(0, ...shape.filter((_, k) => dense[k]));
+  // (a low-rank axis's scratch: its X and Z panels, wasm-low-rank.ts)
+  const packBytes = Math.max(16 * NV * Math.max(0, ...shape.filter((_, k) => dense[k])), ...lowRank.map((f) => (f ? lowRankScratchBytes(f.n, paddedRank(f.rank)) : 0)));
   at += packs * packBytes;
   const buffers: number[] = [];
   for (let k = 0; k <= d; k++) {
@@ -363,7 +477,7 @@ function planOf(shape: readonly number[], taps: Float64Array[], dense: readonly 
     at += ((k < d ? (size / shape[k]) * (shape[k] + 2 * pads[k]) : size) + 2) * 8;
     align();
   }
-  return { tapsAt, scanAt, scratchAt, accAt, packAt, packBytes, buffers, end: at };
+  return { tapsAt, scanAt, scratchAt, accAt, packAt, packBytes, lowRankAt, reducedAt, buffers, end: at };
 }
 
 /** Padding of axis k's layout: w cells for the truncated pass (it reads its edges as zeros), none for the dense one. */

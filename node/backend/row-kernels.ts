@@ -4,6 +4,7 @@ import type { RowArgs, RowKernel } from '../../engine/core/row-kernel.ts';
 import { LSE_ROWS } from '../../engine/ot/lse-executor.ts';
 import { BUILD_ROWS, KTU_ROWS, KV_ROWS } from '../../engine/ot/wasm-matvec.ts';
 import { DENSE_ROWS } from '../../engine/grid/wasm-dense.ts';
+import { LOW_RANK_ROWS } from '../../engine/grid/wasm-low-rank.ts';
 import { SHORT_RANGE_ROWS } from '../../engine/particles/mesh/wasm-short-range.ts';
 import { FFT_ROWS } from '../../engine/fourier/fft-rows.ts';
 
@@ -45,7 +46,7 @@ export const PAIR_ROWS: RowKernel<PairArgs> = {
  * Every kernel the row pool runs, by name: its workers find a call's kernel here. A new row
  * kernel (engine/core/row-kernel.ts) is added to this list.
  */
-export const ROW_KERNELS: readonly RowKernel<RowArgs>[] = [LSE_ROWS, PAIR_ROWS, KV_ROWS, KTU_ROWS, BUILD_ROWS, DENSE_ROWS, SHORT_RANGE_ROWS, FFT_ROWS] as unknown as RowKernel<RowArgs>[];
+export const ROW_KERNELS: readonly RowKernel<RowArgs>[] = [LSE_ROWS, PAIR_ROWS, KV_ROWS, KTU_ROWS, BUILD_ROWS, DENSE_ROWS, LOW_RANK_ROWS, SHORT_RANGE_ROWS, FFT_ROWS] as unknown as RowKernel<RowArgs>[];
 
 /** The registered kernel of that name, or undefined. */
 export function rowKernel(name: string): RowKernel<RowArgs> | undefined {

@@ -6,8 +6,8 @@ import { Grid } from '../../../engine/grid/grid.ts';
 import { gaussianTaps } from '../../../engine/grid/gaussian-taps.ts';
 import { wasmConvolution } from '../../../engine/grid/wasm-convolution.ts';
 import { DENSE_ROWS, denseTaps, NV } from '../../../engine/grid/wasm-dense.ts';
-import type { RowArgs, RowExecutor, RowKernel, RowRunner } from '../../../engine/core/row-kernel.ts';
 import { loadWatAssembler } from '../../../engine/wasm/assembler.ts';
+import { slicingExecutor } from './slicing-executor.ts';
 
 const assembler = await loadWatAssembler();
 // Node ≥ 16 always has WebAssembly SIMD; the skip only guards exotic runtimes.
@@ -108,36 +108,6 @@ describe('dense (banded matrix product) axis passes', () => {
   });
 });
 
-/**
- * A row executor in this thread that behaves like a pool of `threads` threads: it cuts every
- * call into uneven chunks and runs them round-robin on one runner per thread index (each
- * with its own RowEnv.thread, so its own panel), recording what it was asked.
- */
-function slicingExecutor(threads: number): RowExecutor & { calls: { kernel: string; rows: number; threads: number }[] } {
-  const runners = new Map<string, RowRunner<RowArgs>>();
-  const calls: { kernel: string; rows: number; threads: number }[] = [];
-  return {
-    threads,
-    calls,
-    run<A extends RowArgs>(kernel: RowKernel<A>, args: A, rows: number, asked = threads) {
-      calls.push({ kernel: kernel.name, rows, threads: asked });
-      kernel.prepare?.({ assembler }, args);
-      const runner = (t: number) => {
-        const key = `${kernel.name}|${t}`;
-        if (!runners.has(key)) runners.set(key, kernel.create({ assembler, thread: t }) as unknown as RowRunner<RowArgs>);
-        return runners.get(key)! as unknown as RowRunner<A>;
-      };
-      // chunks of 1, 5, 2, 7, … rows (never a multiple of the row tile), thread t = chunk mod threads
-      let r = 0;
-      for (let c = 0; r < rows; c++) {
-        const size = [1, 5, 2, 7, 3][c % 5];
-        runner(c % threads)(args, r, Math.min(rows, r + size));
-        r += size;
-      }
-    },
-  };
-}
-
 describe('the dense log form (wide kernels: w ≥ (n − 1)/2 on every axis)', () => {
   it.skipIf(noSimd)('equals the block-shifted log form to round-off, for any range of the log-scalings (the exact fall-back included)', () => {
     for (const [shape, eps] of [[[48, 40], 0.01], [[20, 22, 18], 0.01], [[128, 128], 0.01]] as [number[], number][]) {
@@ -191,7 +161,7 @@ describe('dense passes split over a row pool (DENSE_ROWS)', () => {
       const refLog = new Float64Array(grid.size);
       new GridGibbsGeometry(grid, c.eps, 'plain', { assembler, passes: 'dense' }).logApply(c.eps, h, refLog);
       for (const threads of [1, 2, 3]) {
-        const rows = slicingExecutor(threads);
+        const rows = slicingExecutor(threads, assembler);
         const split = new ConvolutionalGibbsKernel(grid, c.eps, { assembler, passes: 'dense', rows });
         const out = new Float64Array(grid.size);
         split.apply(u, out);
@@ -210,7 +180,7 @@ describe('dense passes split over a row pool (DENSE_ROWS)', () => {
   }
 
   it.skipIf(noSimd)('takes the pool only for dense passes, and the calling thread below MIN_DENSE_TERMS_FOR_THREADS terms', () => {
-    const rows = slicingExecutor(2);
+    const rows = slicingExecutor(2, assembler);
     const narrow = new ConvolutionalGibbsKernel(box([64, 64]), 0.5 / 64 ** 2, { assembler, rows }); // w = 5: truncated
     expect(narrow.axisPasses).toEqual(['truncated', 'truncated']);
     narrow.apply(new Float64Array(64 * 64).fill(1), new Float64Array(64 * 64));
@@ -222,7 +192,7 @@ describe('dense passes split over a row pool (DENSE_ROWS)', () => {
     expect(small.simd!.threads).toBe(1);
     new ConvolutionalGibbsKernel(box([64, 64]), 0.5 / 64 ** 2, { assembler, rows: lazy });
     expect(asked).toBe(1); // no dense axis: the pool is not asked for
-    const wide = new GridGibbsGeometry(box([256, 256]), 0.01, 'auto', { assembler, rows }); // 65536 cells × 762 terms
+    const wide = new GridGibbsGeometry(box([256, 256]), 0.01, 'auto', { assembler, rows, passes: 'dense' }); // 65536 cells × 762 terms
     expect(wide.threads).toBe(2);
     expect(wide.method).toBe('wasm-simd (axis 0: dense w=190, axis 1: dense w=190; dense passes ×2 threads)');
   });
@@ -239,12 +209,13 @@ describe('the rule for dense passes', () => {
     expect(denseAxis([3, 4096], 0, 200)).toBe(true);
   });
 
-  it.skipIf(noSimd)('is what the kernel applies at ε = 0.01 (wide) and at the JKO-typical ε = h²/2 (w = 5)', () => {
+  it.skipIf(noSimd)('is what the kernel applies at ε = 0.003 (wide, rank 52: not low-rank at 128²) and at the JKO-typical ε = h²/2 (w = 5)', () => {
     const grid = box([128, 128]);
-    expect(new ConvolutionalGibbsKernel(grid, 0.01, { assembler }).axisPasses).toEqual(['dense', 'dense']);
+    // (at 128², ε = 0.01 the dense axes take the low-rank form: wasm-low-rank.test.ts)
+    expect(new ConvolutionalGibbsKernel(grid, 0.003, { assembler }).axisPasses).toEqual(['dense', 'dense']);
     expect(new ConvolutionalGibbsKernel(grid, 0.5 / 128 ** 2, { assembler }).axisPasses).toEqual(['truncated', 'truncated']);
     expect(new ConvolutionalGibbsKernel(grid, 0.01).axisPasses).toEqual(['truncated', 'truncated']); // JavaScript loops
-    expect(new GridGibbsGeometry(grid, 0.01, 'auto', { assembler }).method).toBe('wasm-simd (axis 0: dense w=95, axis 1: dense w=95)');
+    expect(new GridGibbsGeometry(grid, 0.003, 'auto', { assembler }).method).toBe('wasm-simd (axis 0: dense w=52, axis 1: dense w=52)');
     expect(new GridGibbsGeometry(grid, 0.01).method).toBe('javascript');
   });
 });

@@ -52,12 +52,13 @@ describe('RowPool', () => {
       const u = new Float64Array(grid.size).map(() => rng.uniform());
       const h = new Float64Array(grid.size).map(() => 20 * rng.uniform() - 10);
       const ref = new Float64Array(grid.size), refLog = new Float64Array(grid.size);
-      new ConvolutionalGibbsKernel(grid, eps, { assembler }).apply(u, ref);
+      new ConvolutionalGibbsKernel(grid, eps, { assembler, passes: 'dense' }).apply(u, ref);
       new GridGibbsGeometry(grid, eps, 'plain', { assembler }).logApply(eps, h, refLog);
       for (const threads of [1, 2, 3]) {
         const pool = await startRowPool(threads, assembler);
         pools.push(pool);
-        const K = new ConvolutionalGibbsKernel(grid, eps, { assembler, rows: pool });
+        // (dense forced: at 160×150, ε = 0.01 the rule takes the low-rank passes, below)
+        const K = new ConvolutionalGibbsKernel(grid, eps, { assembler, rows: pool, passes: 'dense' });
         expect(K.axisPasses.every((p) => p === 'dense')).toBe(true);
         expect(K.simd!.threads).toBe(threads);
         const out = new Float64Array(grid.size);
@@ -68,6 +69,31 @@ describe('RowPool', () => {
         const log = new Float64Array(grid.size);
         new GridGibbsGeometry(grid, eps, 'plain', { assembler, rows: pool }).logApply(eps, h, log);
         expect(Array.from(log), `log ${shape.join('×')}, threads=${threads}`).toEqual(Array.from(refLog));
+      }
+    }
+  });
+
+  it('runs the low-rank grid passes (LOW_RANK_ROWS, shared memory, scratch per thread) on 1, 2 and 3 threads with the bits of one thread', async () => {
+    // Above MIN_DENSE_TERMS_FOR_THREADS (2²³ terms: cells × 2 × padded rank), so the pool splits
+    // them: 2D 400×360 at ε = 0.01 (r = 31, 144000 cells × 64), 3D 200×44×46 at ε = 0.01.
+    for (const shape of [[400, 360], [200, 44, 46]]) {
+      const grid = new Grid(shape, shape.map(() => [0, 1] as [number, number]));
+      const eps = 0.01;
+      const rng = new Rng(5);
+      const u = new Float64Array(grid.size).map(() => (rng.uniform() < 0.3 ? 0 : rng.uniform()));
+      const ref = new Float64Array(grid.size);
+      new ConvolutionalGibbsKernel(grid, eps, { assembler, passes: 'lowrank' }).apply(u, ref);
+      for (const threads of [1, 2, 3]) {
+        const pool = await startRowPool(threads, assembler);
+        pools.push(pool);
+        const K = new ConvolutionalGibbsKernel(grid, eps, { assembler, rows: pool, passes: 'lowrank' });
+        expect(K.axisPasses.every((p) => p === 'lowrank')).toBe(true);
+        expect(K.simd!.threads).toBe(threads);
+        const out = new Float64Array(grid.size);
+        for (let rep = 0; rep < 3; rep++) {
+          K.apply(u, out);
+          expect(Array.from(out), `${shape.join('×')}, threads=${threads}`).toEqual(Array.from(ref));
+        }
       }
     }
   });
