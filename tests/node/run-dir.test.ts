@@ -108,6 +108,27 @@ describe('run directories: what is recorded when, and what it cost (issue #19)',
     expect(t.steps_seconds + t.records_seconds + t.outputs_seconds).toBeLessThanOrEqual(written.wall_seconds);
     expect(readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n')).toHaveLength(11);
   });
+
+  it('the in-progress summary.json is written at the first record and then at most once a second, the final one at the end', async () => {
+    const out = join(tempDir('summary-rate'), 'run');
+    const writes: string[] = [];
+    writeCalls.writeFile = (path, data, flag) => {
+      if (/summary\.json/.test(path)) writes.push(String(data));
+      original.writeFile(path, data, flag);
+    };
+    const scene = await loadScene('aggregation-disk');
+    // 201 records (every step): far more than one per second of this run's wall time.
+    await executeRun({ scene, raw: { n: 40, steps: 200 }, out, every: 1 });
+    Object.assign(writeCalls, original);
+    const final = readJsonFile(join(out, 'summary.json'));
+    expect(final.status).toBe('ok');
+    expect(readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n')).toHaveLength(201);
+    const inProgress = writes.map((w) => JSON.parse(w)).filter((w) => w.status === 'interrupted');
+    expect(inProgress[0].steps).toBe(0);
+    // One at the first record, then one per elapsed second at most (the wall time the run reports).
+    expect(inProgress.length).toBeLessThanOrEqual(1 + Math.ceil(final.wall_seconds));
+    expect(JSON.parse(writes[writes.length - 1]).status).toBe('ok');
+  });
 });
 
 describe('run directories: the end of a run', () => {
