@@ -57,8 +57,7 @@ export function lowRankTaps(n: number, h: number, eps: number, delta: number, ma
     for (const q of pivots) col[q] = 0; // exact zeros of the residual at earlier pivots (round-off aside)
     col[p] = s;
     for (let i = 0; i < n; i++) d[i] -= col[i] * col[i];
-    d[p] = 0;
-    for (const q of pivots) d[q] = 0;
+    d[p] = 0; // earlier pivots stay 0: their entries of the column are 0
     cols.push(col);
     pivots.push(p);
   }

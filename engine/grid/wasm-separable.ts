@@ -16,6 +16,9 @@ import type { RowRunner } from '../core/row-kernel.ts';
  */
 export const MIN_DENSE_TERMS_FOR_THREADS = 1 << 23;
 
+/** Threads of a pool call summing `terms` (the rule above): the pool's from MIN_DENSE_TERMS_FOR_THREADS on, else 1. */
+const threadsFor = (pool: RowExecutor | null, terms: number): number => (!pool || terms < MIN_DENSE_TERMS_FOR_THREADS ? 1 : pool.threads);
+
 /** Distinguishes the shared memories of grids (a pool thread keeps the dense instance of the last one). */
 let memories = 0;
 
@@ -155,7 +158,7 @@ export class WasmSeparable {
         lines, lineBytes: n * 8, blocks: Int32Array.from(bl.flatMap((b) => [b.src, b.dst])),
         taps: this.tapsAt[k], pack: this.packAt, packBytes: plan.packBytes, next: 0, nextW: 0, nextTaps: 0, nextDst: 0,
       };
-      const threads = size * (2 * ws[k] + 1) < MIN_DENSE_TERMS_FOR_THREADS ? 1 : pool.threads;
+      const threads = threadsFor(pool, size * (2 * ws[k] + 1));
       return { args, rows: bl.length * lines, threads };
     });
     this.plane = null;
@@ -168,7 +171,7 @@ export class WasmSeparable {
         taps: this.tapsAt[0], pack: this.packAt, packBytes: plan.packBytes,
         next: n1, nextW: ws[1], nextTaps: this.tapsAt[1], nextDst: this.layouts[2].origin,
       };
-      const threads = size * (2 * ws[0] + 2 * ws[1] + 2) < MIN_DENSE_TERMS_FOR_THREADS ? 1 : (pool?.threads ?? 1);
+      const threads = threadsFor(pool, size * (2 * ws[0] + 2 * ws[1] + 2));
       this.plane = { call: pool ? { args, rows: n0, threads } : null };
     }
     const allLowRank = d >= 2 && lowRank.every(Boolean); // the reduced form instead (below)
@@ -185,7 +188,7 @@ export class WasmSeparable {
         first: plan.lowRankAt[k], second: plan.lowRankAt[k] + 8 * data.second, scratch: this.packAt, scratchBytes: plan.packBytes,
       };
       // terms: two products of rp multiply–adds per cell (the dense passes' measure, MIN_DENSE_TERMS_FOR_THREADS)
-      const threads = !pool || size * 2 * data.rank < MIN_DENSE_TERMS_FOR_THREADS ? 1 : pool.threads;
+      const threads = threadsFor(pool, size * 2 * data.rank);
       return { args, rows: lowRankRows(args), threads };
     });
     this.reduced = null;
@@ -199,7 +202,7 @@ export class WasmSeparable {
         ...base, mode, clamp: true, floor: mode === 2 ? X : 0, n: nl, rank: dl.rank, inner: 1, lines, lineBytes: nl * 8,
         blocks: Int32Array.of(src, dst), first: plan.lowRankAt[last], second: plan.lowRankAt[last] + 8 * dl.second,
       });
-      const call = (args: LowRankArgs, terms: number) => ({ args, rows: lowRankRows(args), threads: !pool || terms < MIN_DENSE_TERMS_FOR_THREADS ? 1 : pool.threads });
+      const call = (args: LowRankArgs, terms: number) => ({ args, rows: lowRankRows(args), threads: threadsFor(pool, terms) });
       const calls = [call(half(1, X, plan.reducedAt[0]), size * dl.rank)];
       const rshape = [...shape.slice(0, last), dl.rank];
       let [cur, other] = plan.reducedAt;
