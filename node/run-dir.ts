@@ -98,8 +98,8 @@ const SUMMARY_PERIOD_MS = 1000;
 /**
  * The callback that writes a run directory: scene.json at the start, a frame and a
  * metrics line per record (on its schedule: every `every` steps and the last),
- * summary.json at the first record and then at most every SUMMARY_PERIOD_MS (status 'interrupted' until the run ends, so a
- * killed run still leaves a valid directory). At the end: final.npy, energy.svg, and
+ * summary.json at the first record and then at most every SUMMARY_PERIOD_MS (status
+ * 'interrupted' until the run ends, so a killed run still leaves a valid directory). At the end: final.npy, energy.svg, and
  * summary.json with the final status last of all, so that a run whose summary says it
  * ended has all its files (a kill before that leaves it 'interrupted', and `--resume`
  * redoes the end).
