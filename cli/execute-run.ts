@@ -129,7 +129,7 @@ function runnerFor(sim: Simulation, record: SceneRecord, dir: string, opts: {
   const metricSchedule = everySteps(record.metrics_every ?? record.every);
   const guards = standardGuards(recordSchedule);
   const writer = new RunDirWriter(dir, record, opts.resume);
-  const outputs: Callback[] = [writer, ...(record.checkpoint_every ? [new Checkpointer(dir, record.checkpoint_every, opts.resume?.wallSeconds ?? 0)] : []), ...(opts.outputs ?? [])];
+  const outputs: Callback[] = [writer, ...(record.checkpoint_every ? [new Checkpointer(dir, record.checkpoint_every, opts.resume?.wallSeconds ?? 0, undefined, () => writer.flush())] : []), ...(opts.outputs ?? [])];
   // What is computed when, for scene.json (a resumed run keeps the record it has).
   // The record (energy, its terms and, on their schedule, the scene's metrics: metrics.jsonl) is computed once per recorded step, whoever asks.
   record.callbacks ??= {

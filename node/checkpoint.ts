@@ -180,6 +180,11 @@ export class Checkpointer implements Callback {
     /** Wall seconds spent before this session (a resumed run). */
     private readonly wallOffset = 0,
     private readonly now: () => number = () => performance.now(),
+    /**
+     * Awaited before each checkpoint is written: the run directory's queued records
+     * (RunDirWriter.flush), so that a checkpoint never points past records not on disk.
+     */
+    private readonly before: () => Promise<void> = async () => undefined,
   ) {
     this.schedule = everySteps(every, { final: false });
   }
@@ -192,12 +197,17 @@ export class Checkpointer implements Callback {
     this.started = this.now();
   }
 
-  call(ctx: RunContext): void {
+  async call(ctx: RunContext): Promise<void> {
     // The start of a run (or of a resumed session) is not worth a checkpoint.
-    if (!ctx.clock.start) writeCheckpoint(this.dir, ctx, this.wall());
+    if (ctx.clock.start) return;
+    // The wall time and the state are taken before waiting: the state is this step's either way.
+    const wall = this.wall();
+    await this.before();
+    writeCheckpoint(this.dir, ctx, wall);
   }
 
-  end(ctx: RunContext, summary: RunSummary): void {
+  async end(ctx: RunContext, summary: RunSummary): Promise<void> {
+    await this.before();
     if (summary.status === 'interrupted') writeCheckpoint(this.dir, ctx, this.wall());
     else if (summary.status !== 'error') removeCheckpoint(this.dir);
   }

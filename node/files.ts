@@ -1,4 +1,5 @@
 import { appendFileSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { appendFile, mkdir, rename, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { threadId } from 'node:worker_threads';
 import { decodeNpy, encodeNpy, type NpyArray, type NpyData } from '../engine/core/npy.ts';
@@ -12,6 +13,9 @@ import { UsageError } from '../engine/core/simulation.ts';
 export const writeCalls = {
   writeFile: (path: string, data: string | Uint8Array, flag = 'w'): void => writeFileSync(path, data, { flag }),
   append: (path: string, data: string): void => appendFileSync(path, data),
+  /** The same two off the calling thread (fs.promises: libuv's thread pool), for a run directory's write queue (write-queue.ts). */
+  writeFileAsync: (path: string, data: string | Uint8Array): Promise<void> => writeFile(path, data),
+  appendAsync: (path: string, data: string): Promise<void> => appendFile(path, data),
 };
 
 const REASONS: Record<string, string> = {
@@ -60,6 +64,35 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
     renameSync(tmp, path);
   } catch (e) {
     rmSync(tmp, { force: true });
+    throw WriteError.of(path, e);
+  }
+}
+
+/** writeFileAtomic off the calling thread: the same temporary file, rename and clean-up on failure. */
+export async function writeFileAtomicAsync(path: string, data: string | Uint8Array): Promise<void> {
+  const tmp = path + tmpSuffix();
+  try {
+    await mkdir(dirname(path), { recursive: true });
+    await writeCalls.writeFileAsync(tmp, data);
+    await rename(tmp, path);
+  } catch (e) {
+    await rm(tmp, { force: true });
+    throw WriteError.of(path, e);
+  }
+}
+
+/** appendLine off the calling thread: a failed append is cut back the same way. */
+export async function appendLineAsync(path: string, line: string): Promise<void> {
+  let before = 0;
+  try {
+    before = (await stat(path)).size;
+  } catch {
+    // A new file.
+  }
+  try {
+    await writeCalls.appendAsync(path, line.endsWith('\n') ? line : line + '\n');
+  } catch (e) {
+    await truncate(path, before).catch(() => undefined);
     throw WriteError.of(path, e);
   }
 }

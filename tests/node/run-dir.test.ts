@@ -112,6 +112,11 @@ describe('run directories: what is recorded when, and what it cost (issue #19)',
   it('the in-progress summary.json is written at the first record and then at most once a second, the final one at the end', async () => {
     const out = join(tempDir('summary-rate'), 'run');
     const writes: string[] = [];
+    // The in-progress ones through the run directory's write queue, the final one at the end.
+    writeCalls.writeFileAsync = (path, data) => {
+      if (/summary\.json/.test(path)) writes.push(String(data));
+      return original.writeFileAsync(path, data);
+    };
     writeCalls.writeFile = (path, data, flag) => {
       if (/summary\.json/.test(path)) writes.push(String(data));
       original.writeFile(path, data, flag);
@@ -128,6 +133,45 @@ describe('run directories: what is recorded when, and what it cost (issue #19)',
     // One at the first record, then one per elapsed second at most (the wall time the run reports).
     expect(inProgress.length).toBeLessThanOrEqual(1 + Math.ceil(final.wall_seconds));
     expect(JSON.parse(writes[writes.length - 1]).status).toBe('ok');
+  });
+});
+
+describe('run directories: records written off the simulation thread (node/write-queue.ts)', () => {
+  it('the steps go on while a record is being written; the end waits for every record', async () => {
+    const out = join(tempDir('queued'), 'run');
+    const scene = await loadScene('aggregation-disk');
+    const counter = stepCounter();
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let heldFrames = 0;
+    // The frame of step 0 stays unwritten until the run has made 10 more steps: a run that
+    // waited for its writes would never get there (this test would time out).
+    writeCalls.writeFileAsync = async (path, data) => {
+      if (/frames\/000000\.npy/.test(path)) {
+        heldFrames++;
+        await held;
+      }
+      return original.writeFileAsync(path, data);
+    };
+    const watch: Callback = { name: 'release at step 10', schedule: everySteps(1), call: () => void (counter.steps() >= 10 && release()) };
+    const summary = await executeRun({ scene, raw: RAW, out, every: 3, outputs: [counter.callback, watch] });
+    expect(heldFrames).toBe(1);
+    expect(summary.status).toBe('ok');
+    expect(readdirSync(join(out, 'frames'))).toHaveLength(11);
+    expect(readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l).step)).toEqual([0, 3, 6, 9, 12, 15, 18, 21, 24, 27, 30]);
+  });
+
+  it('a checkpoint waits for the records before it: a record that cannot be written stops the run before the checkpoint', async () => {
+    const out = join(tempDir('queued-ckpt'), 'run');
+    // The metrics line of step 6 fails; the first checkpoint is due at step 7 (records every 3).
+    writeCalls.appendAsync = async (path, data) => {
+      if (JSON.parse(data).step === 6) throw enospc();
+      return original.appendAsync(path, data);
+    };
+    await expect(run(out)).rejects.toThrow(/cannot write '.*metrics\.jsonl': no space left on device \(ENOSPC\)/);
+    expect(readdirSync(out).filter((f) => f.startsWith('checkpoint'))).toEqual([]);
+    expect(readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l).step)).toEqual([0, 3]);
+    expect(tmpFiles(out)).toEqual([]);
   });
 });
 
@@ -234,12 +278,12 @@ describe('run directories: a full disk (ENOSPC) at the files.ts seam', () => {
     await run(ref);
     // The disk fills while the 6th metrics line is appended: part of it is written, then ENOSPC.
     let appends = 0;
-    writeCalls.append = (path, data) => {
+    writeCalls.appendAsync = async (path, data) => {
       if (++appends === 6) {
-        original.append(path, data.slice(0, 10));
+        await original.appendAsync(path, data.slice(0, 10));
         throw enospc();
       }
-      original.append(path, data);
+      return original.appendAsync(path, data);
     };
     const r = await runCli(['run', 'aggregation-disk', '--set', 'n=40', '--steps', '30', '--every', '3', '--checkpoint-every', '7', '--out', out, '--quiet']);
     expectUsageError(r, new RegExp(`^wgf: cannot write '${out}/metrics\\.jsonl': no space left on device \\(ENOSPC\\); the run stopped there and ${out} can be continued with wgf run --resume ${out} once this is fixed$`), 1);
