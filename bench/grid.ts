@@ -2,7 +2,7 @@ import { Grid, GridGibbsGeometry, Rng } from '../engine/index.ts';
 import { ConvolutionalGibbsKernel } from '../engine/grid/gibbs-kernel.ts';
 import { exactJkoRows } from './grid-exact.ts';
 import { createNodeAccelerator } from '../node/backend/node-accelerator.ts';
-import { pythonHas, runPeer, timeIt, type BenchRow, type BenchSuite } from './harness.ts';
+import { pythonHas, startPeer, timeIt, type BenchRow, type BenchSuite, type PeerServer } from './harness.ts';
 
 /**
  * One Sinkhorn iteration on an n×n grid over [0, 1]² (kernel applied both ways plus
@@ -15,13 +15,23 @@ import { pythonHas, runPeer, timeIt, type BenchRow, type BenchSuite } from './ha
  * regimes: ε = 0.01 (wide kernel: the low-rank passes from 128², dense below; the
  * truncated ones beside them for comparison) and the JKO-typical ε = h²/2 of the grid scenes (kernel half-width 5
  * cells at δ = 1e−12: the truncated passes).
+ *
+ * The plain iteration and numpy's are timed INTERLEAVED (interleave below): numpy runs as a
+ * server (`peers/grid_sinkhorn.py --serve`, harness.ts startPeer) and the two sides run
+ * blocks of k iterations in turn, each idle while the other runs, so that the slow phases of
+ * a shared machine hit both; the `ts-plain` row's ours_ms and peer_ms are the medians of the
+ * blocks' per-iteration times, speedup their ratio. The log forms are timed alone after it
+ * and set against the same numpy median. WGF_BENCH_GRID_SIZES=128,256 runs these rows alone at
+ * these sizes.
  */
 export const gridSuite: BenchSuite = {
   name: 'grid',
   description: 'grid Sinkhorn iteration (convolutional Gibbs kernel): plain / log forms vs numpy dense and POT; exact (back-and-forth) vs entropic JKO step',
   async run({ quick }) {
-    const rows = await sinkhornIterationRows(quick ? [128, 256] : [128, 256, 512]);
-    rows.push(...exactJkoRows(quick));
+    // WGF_BENCH_GRID_SIZES=128,256 re-measures the Sinkhorn-iteration rows alone at these sizes (no exact-JKO rows).
+    const only = process.env.WGF_BENCH_GRID_SIZES?.split(',').map(Number);
+    const rows = await sinkhornIterationRows(only ?? (quick ? [128, 256] : [128, 256, 512]));
+    if (!only) rows.push(...exactJkoRows(quick));
     return rows;
   },
 };
@@ -31,6 +41,96 @@ function warmUp(fn: () => void, ms: number): void {
   const start = performance.now();
   do fn();
   while (performance.now() - start < ms);
+}
+
+/** What interleave measured: medians of per-iteration times over the rounds' blocks, and their spread. */
+export interface Interleaved {
+  /** Median over the rounds of our block's time per iteration (ms). */
+  oursMs: number;
+  /** Median over the rounds of the peer's block's time per iteration (ms). */
+  peerMs: number;
+  rounds: number;
+  /** Iterations per block (both sides). */
+  k: number;
+  /** peer / ours per iteration within each round, in round order. */
+  ratios: number[];
+  /**
+   * CPU time the peer process used while it was idle (from the end of its block to the start of
+   * its next, our block in between) as a share of our blocks' wall time; null without the
+   * peer's cpu0/cpu1. About 1 would mean a BLAS worker spinning on a core through our blocks.
+   */
+  peerIdleCpu: number | null;
+}
+
+/** Options of interleave: the defaults are the suite's. */
+export interface InterleaveOptions {
+  /** Target length of one of our blocks (k from `aloneMs`). */
+  blockMs?: number;
+  minRounds?: number;
+  maxRounds?: number;
+  /** Until each side has this much timed in total (after minRounds)... */
+  minTotalMs?: number;
+  /** ...unless the rounds have run this long (ms of wall time). */
+  budgetMs?: number;
+  /** A pause between the peer's block and ours (ms): 0 by default (see the grid section of docs/benchmarks.md). */
+  gapMs?: number;
+}
+
+const median = (xs: readonly number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : 0.5 * (s[s.length / 2 - 1] + s[s.length / 2]);
+};
+
+/**
+ * Times `ours` (one iteration, already warmed up; `aloneMs` its time alone) against a ready
+ * peer server answering {"iters": k} with {"ms", "cpu0", "cpu1"} (peers/grid_sinkhorn.py):
+ * one untimed round, then rounds of our block of k iterations followed by the peer's block of
+ * k, k chosen so that our block takes about `blockMs`. While one side runs the other is idle
+ * (this thread awaits the peer's answer; the peer blocks on its stdin).
+ */
+export async function interleave(ours: () => void, peer: PeerServer, aloneMs: number, o: InterleaveOptions = {}): Promise<Interleaved> {
+  const { blockMs = 30, minRounds = 9, maxRounds = 60, minTotalMs = 300, budgetMs = 8000, gapMs = 0 } = o;
+  const k = Math.max(1, Math.min(5000, Math.round(blockMs / Math.max(aloneMs, 1e-3))));
+  const block = () => {
+    const t0 = performance.now();
+    for (let i = 0; i < k; i++) ours();
+    return (performance.now() - t0) / k;
+  };
+  const pause = () => (gapMs > 0 ? new Promise<void>((r) => setTimeout(r, gapMs)) : Promise.resolve());
+  type Answer = { ms: number; cpu0?: number; cpu1?: number };
+  block();
+  let last = await peer.request<Answer>({ iters: k });
+  const oursT: number[] = [], peerT: number[] = [];
+  let idleCpu = 0, oursWall = 0, cpuKnown = last.cpu1 !== undefined;
+  const start = performance.now();
+  while (
+    oursT.length < minRounds ||
+    (oursT.length < maxRounds && performance.now() - start < budgetMs && k * Math.min(sum(oursT), sum(peerT)) < minTotalMs)
+  ) {
+    await pause();
+    const t = block();
+    const p = await peer.request<Answer>({ iters: k });
+    oursT.push(t);
+    peerT.push(p.ms / k);
+    oursWall += t * k;
+    if (p.cpu0 === undefined || last.cpu1 === undefined) cpuKnown = false;
+    else idleCpu += p.cpu0 - last.cpu1;
+    last = p;
+  }
+  return {
+    oursMs: median(oursT),
+    peerMs: median(peerT),
+    rounds: oursT.length,
+    k,
+    ratios: peerT.map((p, i) => p / oursT[i]),
+    peerIdleCpu: cpuKnown ? idleCpu / oursWall : null,
+  };
+}
+
+function sum(xs: readonly number[]): number {
+  let s = 0;
+  for (const x of xs) s += x;
+  return s;
 }
 
 /** The sinkhorn-iter rows at these sizes (both regimes, numpy and POT in the same run). */
@@ -43,6 +143,7 @@ export async function sinkhornIterationRows(sizes: number[]): Promise<BenchRow[]
   const pool = () => acc.rows();
   const hasNumpy = pythonHas('numpy');
   const hasPot = hasNumpy && pythonHas('ot');
+  const gapMs = Number(process.env.WGF_BENCH_GRID_GAP_MS ?? 0);
   if (!hasNumpy) process.stderr.write('bench: numpy not found for /usr/bin/python3 (apt-get install python3-numpy); peers skipped\n');
   for (const n of sizes) {
     const h = 1 / n;
@@ -79,21 +180,40 @@ export async function sinkhornIterationRows(sizes: number[]): Promise<BenchRow[]
         warmUp(fn, 200);
         return timeIt(fn, minMs, 3, 200);
       };
-      const plainMs = steady(plain);
+      const aloneMs = steady(plain);
+      // numpy's iteration interleaved with ours (the ts-plain row); POT's barycenter per iteration from the same server.
+      let inter: Interleaved | null = null;
+      let potMs: number | null = null;
+      const server = hasNumpy ? await startPeer('grid_sinkhorn.py', { n, eps }) : null;
+      if (server) {
+        try {
+          inter = await interleave(plain, server, aloneMs, { gapMs });
+          if (hasPot) potMs = (await server.request<{ pot_ms: number | null }>({ pot: n >= 512 ? 5 : 9 })).pot_ms;
+        } finally {
+          await server.close();
+        }
+      }
+      const plainMs = inter?.oursMs ?? aloneMs;
       const shifted = new GridGibbsGeometry(grid, eps, 'auto', { assembler, rows: pool });
       const shiftedMs = steady(logIteration(shifted));
       // the log form ('log'): block-shifted, or at ε = 0.01 the dense log form (gibbs-kernel.ts applyLog)
       const blockMs = steady(logIteration(new GridGibbsGeometry(grid, eps, 'log', { assembler, rows: pool })));
-      const peer = hasNumpy ? runPeer<{ numpy_ms: number; pot_ms: number | null }>('grid_sinkhorn.py', { n, eps, reps: n >= 512 ? 5 : 9, pot: hasPot }) : null;
       const extra = { eps: Number(eps.toPrecision(3)), w: K.halfWidths[0], trunc_err: K.truncationError, passes: K.axisPasses.join(','), ...(K.axisPasses.includes('lowrank') ? { rank: K.ranks.join(',') } : {}), threads: K.simd?.threads ?? 1 };
       const size = `${n}x${n}`;
       const push = (ours: string, ms: number, more: Record<string, number | string> = {}) => {
         const row: BenchRow = { suite: 'grid', case: `sinkhorn-iter ${regime}`, size, ours_ms: ms, ours, extra: { ...extra, ...more } };
-        if (peer) Object.assign(row, { peer: 'numpy-dense', peer_ms: peer.numpy_ms, speedup: peer.numpy_ms / ms });
-        if (peer?.pot_ms) row.extra!.pot_ms = Number(peer.pot_ms.toPrecision(4));
+        if (inter) Object.assign(row, { peer: 'numpy-dense', peer_ms: inter.peerMs, speedup: inter.peerMs / ms });
+        if (potMs) row.extra!.pot_ms = Number(potMs.toPrecision(4));
         rows.push(row);
       };
-      push('ts-plain', plainMs);
+      // Interleaved (see interleave): alone_ms, ours timed alone before (as the log rows are);
+      // rounds × block_iters; round_ratio_*: numpy / ours per round; peer_idle_cpu: see Interleaved.
+      push('ts-plain', plainMs, inter ? {
+        alone_ms: aloneMs, rounds: inter.rounds, block_iters: inter.k,
+        round_ratio_median: median(inter.ratios), round_ratio_min: Math.min(...inter.ratios), round_ratio_max: Math.max(...inter.ratios),
+        ...(inter.peerIdleCpu === null ? {} : { peer_idle_cpu: inter.peerIdleCpu }),
+        ...(gapMs > 0 ? { gap_ms: gapMs } : {}),
+      } : {});
       // log_applications: how many of the shifted geometry's applications left the plain form (the range rule)
       push('ts-log-shifted', shiftedMs, { log_over_plain: shiftedMs / plainMs, log_applications: shifted.counts.log });
       push('ts-log-block', blockMs, { log_over_plain: blockMs / plainMs, log_form: K.logForm });
