@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { Grid, GridGibbsGeometry, Rng } from '../engine/index.ts';
 import { ConvolutionalGibbsKernel } from '../engine/grid/gibbs-kernel.ts';
 import { exactJkoRows } from './grid-exact.ts';
@@ -47,7 +48,7 @@ function warmUp(fn: () => void, ms: number): void {
 export interface Interleaved {
   /** Median over the rounds of our block's time per iteration (ms). */
   oursMs: number;
-  /** Median over the rounds of the peer's block's time per iteration (ms). */
+  /** Median over the rounds of the peer's block's time per iteration (ms, as the peer timed it). */
   peerMs: number;
   rounds: number;
   /** Iterations per block (both sides). */
@@ -55,11 +56,13 @@ export interface Interleaved {
   /** peer / ours per iteration within each round, in round order. */
   ratios: number[];
   /**
-   * CPU time the peer process used while it was idle (from the end of its block to the start of
-   * its next, our block in between) as a share of our blocks' wall time; null without the
-   * peer's cpu0/cpu1. About 1 would mean a BLAS worker spinning on a core through our blocks.
+   * The peer process's CPU (all its threads) during our blocks, in cores (1: one core busy
+   * throughout, e.g. a BLAS worker spinning); null where /proc/<pid>/task/<tid>/schedstat is
+   * not readable (not Linux).
    */
-  peerIdleCpu: number | null;
+  peerCpuInOurs: number | null;
+  /** Our process's CPU (all threads) during the peer's blocks, in cores (process.cpuUsage). */
+  oursCpuInPeer: number;
 }
 
 /** Options of interleave: the defaults are the suite's. */
@@ -72,50 +75,80 @@ export interface InterleaveOptions {
   minTotalMs?: number;
   /** ...unless the rounds have run this long (ms of wall time). */
   budgetMs?: number;
-  /** A pause between the peer's block and ours (ms): 0 by default (see the grid section of docs/benchmarks.md). */
+  /** The pause between the peer's block and ours (ms): GAP_MS unless given. */
   gapMs?: number;
 }
+
+/**
+ * The pause after the peer's block before ours: OpenBLAS (Debian's 0.3.21, pthreads) keeps
+ * its worker thread spinning on a core for ~100 ms after a BLAS call (its thread timeout,
+ * 2^28 cycles) before it sleeps — measured 0.95–1.0 of a core from 0 to 100 ms after numpy's
+ * block, 0.00–0.04 from 100 to 150 ms, at 128², 256² and 512² (2026-12-03). Without the pause
+ * the spinning worker holds the core our second row-pool thread needs (512², 256²).
+ */
+export const GAP_MS = 150;
 
 const median = (xs: readonly number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : 0.5 * (s[s.length / 2 - 1] + s[s.length / 2]);
 };
 
+/** CPU time (ns) of process `pid`, all its threads, from /proc; null where that cannot be read. */
+function processCpuNs(pid: number): number | null {
+  try {
+    let ns = 0;
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+      } catch {
+        // a thread that ended between the listing and the read
+      }
+    }
+    return Number.isFinite(ns) ? ns : null;
+  } catch {
+    return null;
+  }
+}
+
 /**
  * Times `ours` (one iteration, already warmed up; `aloneMs` its time alone) against a ready
- * peer server answering {"iters": k} with {"ms", "cpu0", "cpu1"} (peers/grid_sinkhorn.py):
- * one untimed round, then rounds of our block of k iterations followed by the peer's block of
- * k, k chosen so that our block takes about `blockMs`. While one side runs the other is idle
- * (this thread awaits the peer's answer; the peer blocks on its stdin).
+ * peer server answering {"iters": k} with {"ms"} (peers/grid_sinkhorn.py --serve): one untimed
+ * round, then rounds of a pause of `gapMs` (GAP_MS), our block of k iterations, the peer's block
+ * of k iterations, with k chosen so that our block takes about `blockMs`. While one side runs
+ * the other is idle: this thread awaits the peer's answer (the row pool's workers wait on their
+ * message ports), the peer blocks on its stdin once its BLAS workers have stopped spinning.
  */
 export async function interleave(ours: () => void, peer: PeerServer, aloneMs: number, o: InterleaveOptions = {}): Promise<Interleaved> {
-  const { blockMs = 30, minRounds = 9, maxRounds = 60, minTotalMs = 300, budgetMs = 8000, gapMs = 0 } = o;
+  const { blockMs = 30, minRounds = 9, maxRounds = 60, minTotalMs = 300, budgetMs = 8000, gapMs = GAP_MS } = o;
   const k = Math.max(1, Math.min(5000, Math.round(blockMs / Math.max(aloneMs, 1e-3))));
   const block = () => {
     const t0 = performance.now();
     for (let i = 0; i < k; i++) ours();
-    return (performance.now() - t0) / k;
+    return performance.now() - t0;
   };
   const pause = () => (gapMs > 0 ? new Promise<void>((r) => setTimeout(r, gapMs)) : Promise.resolve());
-  type Answer = { ms: number; cpu0?: number; cpu1?: number };
   block();
-  let last = await peer.request<Answer>({ iters: k });
+  await peer.request<{ ms: number }>({ iters: k });
   const oursT: number[] = [], peerT: number[] = [];
-  let idleCpu = 0, oursWall = 0, cpuKnown = last.cpu1 !== undefined;
+  let peerCpu: number | null = 0, oursWall = 0, oursCpu = 0, peerWall = 0;
   const start = performance.now();
   while (
     oursT.length < minRounds ||
     (oursT.length < maxRounds && performance.now() - start < budgetMs && k * Math.min(sum(oursT), sum(peerT)) < minTotalMs)
   ) {
     await pause();
+    const c0 = processCpuNs(peer.pid);
     const t = block();
-    const p = await peer.request<Answer>({ iters: k });
-    oursT.push(t);
+    const c1 = processCpuNs(peer.pid);
+    peerCpu = peerCpu === null || c0 === null || c1 === null ? null : peerCpu + (c1 - c0) / 1e6;
+    oursWall += t;
+    const u0 = process.cpuUsage(), p0 = performance.now();
+    const p = await peer.request<{ ms: number }>({ iters: k });
+    const u = process.cpuUsage(u0);
+    peerWall += performance.now() - p0;
+    oursCpu += (u.user + u.system) / 1000;
+    oursT.push(t / k);
     peerT.push(p.ms / k);
-    oursWall += t * k;
-    if (p.cpu0 === undefined || last.cpu1 === undefined) cpuKnown = false;
-    else idleCpu += p.cpu0 - last.cpu1;
-    last = p;
   }
   return {
     oursMs: median(oursT),
@@ -123,7 +156,8 @@ export async function interleave(ours: () => void, peer: PeerServer, aloneMs: nu
     rounds: oursT.length,
     k,
     ratios: peerT.map((p, i) => p / oursT[i]),
-    peerIdleCpu: cpuKnown ? idleCpu / oursWall : null,
+    peerCpuInOurs: peerCpu === null ? null : peerCpu / oursWall,
+    oursCpuInPeer: oursCpu / peerWall,
   };
 }
 
@@ -134,7 +168,7 @@ function sum(xs: readonly number[]): number {
 }
 
 /** The sinkhorn-iter rows at these sizes (both regimes, numpy and POT in the same run). */
-export async function sinkhornIterationRows(sizes: number[]): Promise<BenchRow[]> {
+export async function sinkhornIterationRows(sizes: number[], o: { gapMs?: number } = {}): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
   // The SIMD passes and the row pool of the dense ones, as a grid scene gets them from its
   // accelerator (engine/grid/grid-simulation.ts): `wgf run`'s threads.
@@ -143,7 +177,8 @@ export async function sinkhornIterationRows(sizes: number[]): Promise<BenchRow[]
   const pool = () => acc.rows();
   const hasNumpy = pythonHas('numpy');
   const hasPot = hasNumpy && pythonHas('ot');
-  const gapMs = Number(process.env.WGF_BENCH_GRID_GAP_MS ?? 0);
+  // WGF_BENCH_GRID_GAP_MS: another pause before our blocks (0: none, to see the spinning BLAS worker's effect).
+  const gapMs = o.gapMs ?? Number(process.env.WGF_BENCH_GRID_GAP_MS ?? GAP_MS);
   if (!hasNumpy) process.stderr.write('bench: numpy not found for /usr/bin/python3 (apt-get install python3-numpy); peers skipped\n');
   for (const n of sizes) {
     const h = 1 / n;
@@ -207,12 +242,12 @@ export async function sinkhornIterationRows(sizes: number[]): Promise<BenchRow[]
         rows.push(row);
       };
       // Interleaved (see interleave): alone_ms, ours timed alone before (as the log rows are);
-      // rounds × block_iters; round_ratio_*: numpy / ours per round; peer_idle_cpu: see Interleaved.
+      // rounds × block_iters; round_ratio_*: numpy / ours per round; gap_ms: GAP_MS;
+      // peer_cpu_in_ours, ours_cpu_in_peer: each side's CPU (cores) while the other ran (Interleaved).
       push('ts-plain', plainMs, inter ? {
         alone_ms: aloneMs, rounds: inter.rounds, block_iters: inter.k,
         round_ratio_median: median(inter.ratios), round_ratio_min: Math.min(...inter.ratios), round_ratio_max: Math.max(...inter.ratios),
-        ...(inter.peerIdleCpu === null ? {} : { peer_idle_cpu: inter.peerIdleCpu }),
-        ...(gapMs > 0 ? { gap_ms: gapMs } : {}),
+        gap_ms: gapMs, ...(inter.peerCpuInOurs === null ? {} : { peer_cpu_in_ours: inter.peerCpuInOurs }), ours_cpu_in_peer: inter.oursCpuInPeer,
       } : {});
       // log_applications: how many of the shifted geometry's applications left the plain form (the range rule)
       push('ts-log-shifted', shiftedMs, { log_over_plain: shiftedMs / plainMs, log_applications: shifted.counts.log });
