@@ -80,13 +80,17 @@ export interface InterleaveOptions {
 }
 
 /**
- * The pause after the peer's block before ours: OpenBLAS (Debian's 0.3.21, pthreads) keeps
- * its worker thread spinning on a core for ~100 ms after a BLAS call (its thread timeout,
- * 2^28 cycles) before it sleeps — measured 0.95–1.0 of a core from 0 to 100 ms after numpy's
- * block, 0.00–0.04 from 100 to 150 ms, at 128², 256² and 512² (2026-12-03). Without the pause
- * the spinning worker holds the core our second row-pool thread needs (512², 256²).
+ * The pause between the peer's block and ours: none by default. OpenBLAS (Debian's 0.3.21,
+ * pthreads) keeps its worker thread spinning for ~100 ms after a BLAS call (its thread timeout)
+ * before it sleeps: 0.95–1.0 of a core from 0 to 100 ms after numpy's block, 0.00–0.04 from
+ * 100 to 150 ms, at 128², 256² and 512² (2026-12-03), so without a pause it spins through our
+ * block (the row's peer_cpu_in_ours ≈ 1). It yields the core (sched_yield) and did not slow us
+ * measurably: our 256²/512² iteration right after numpy's block vs after a 300 ms pause,
+ * alternating, medians 2.05/2.07, 1.90/1.99 ms (256²) and 10.4/10.6, 10.7/9.2 ms (512²).
+ * A pause of 150 ms (WGF_BENCH_GRID_GAP_MS=150) puts the two blocks of a round in different
+ * phases of the machine, which is what interleaving avoids: the per-round ratios spread wider.
  */
-export const GAP_MS = 150;
+export const GAP_MS = 0;
 
 const median = (xs: readonly number[]) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -112,9 +116,11 @@ function processCpuNs(pid: number): number | null {
 
 /**
  * Times `ours` (one iteration, already warmed up; `aloneMs` its time alone) against a ready
- * peer server answering {"iters": k} with {"ms"} (peers/grid_sinkhorn.py --serve): one untimed
- * round, then rounds of a pause of `gapMs` (GAP_MS), our block of k iterations, the peer's block
- * of k iterations, with k chosen so that our block takes about `blockMs`. While one side runs
+ * peer server answering {"iters": k, "warm": 1} with {"ms"} (peers/grid_sinkhorn.py --serve): one
+ * untimed round, then rounds of a pause of `gapMs` (GAP_MS), our block of k iterations, the
+ * peer's block of k iterations, with k chosen so that our block takes about `blockMs`; each
+ * block starts with one untimed iteration on each side (the other side's block has just
+ * evicted its data from the caches: 512² blocks are 3–4 iterations). While one side runs
  * the other is idle: this thread awaits the peer's answer (the row pool's workers wait on their
  * message ports), the peer blocks on its stdin once its BLAS workers have stopped spinning.
  */
@@ -122,13 +128,14 @@ export async function interleave(ours: () => void, peer: PeerServer, aloneMs: nu
   const { blockMs = 30, minRounds = 9, maxRounds = 60, minTotalMs = 300, budgetMs = 8000, gapMs = GAP_MS } = o;
   const k = Math.max(1, Math.min(5000, Math.round(blockMs / Math.max(aloneMs, 1e-3))));
   const block = () => {
+    ours(); // untimed: the caches refilled after the peer's block, as the peer does ("warm": 1)
     const t0 = performance.now();
     for (let i = 0; i < k; i++) ours();
     return performance.now() - t0;
   };
   const pause = () => (gapMs > 0 ? new Promise<void>((r) => setTimeout(r, gapMs)) : Promise.resolve());
   block();
-  await peer.request<{ ms: number }>({ iters: k });
+  await peer.request<{ ms: number }>({ iters: k, warm: 1 });
   const oursT: number[] = [], peerT: number[] = [];
   let peerCpu: number | null = 0, oursWall = 0, oursCpu = 0, peerWall = 0;
   const start = performance.now();
@@ -143,7 +150,7 @@ export async function interleave(ours: () => void, peer: PeerServer, aloneMs: nu
     peerCpu = peerCpu === null || c0 === null || c1 === null ? null : peerCpu + (c1 - c0) / 1e6;
     oursWall += t;
     const u0 = process.cpuUsage(), p0 = performance.now();
-    const p = await peer.request<{ ms: number }>({ iters: k });
+    const p = await peer.request<{ ms: number }>({ iters: k, warm: 1 });
     const u = process.cpuUsage(u0);
     peerWall += performance.now() - p0;
     oursCpu += (u.user + u.system) / 1000;

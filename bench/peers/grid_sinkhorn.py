@@ -12,11 +12,12 @@ Two modes (bench/harness.ts runPeer / startPeer):
   grid_sinkhorn.py --serve '{"n":..,"eps":..}'
       server (bench/grid.ts, interleaved timing): builds K, P, Q, B once, warms up >= 0.2 s,
       prints {"ready": true}, then answers one JSON line per command line on stdin:
-        {"iters": k}  runs k iterations, answers {"ms": elapsed ms of the k}
+        {"iters": k, "warm": w}  runs w untimed iterations (default 0), then k timed ones,
+                      answers {"ms": elapsed ms of the k}
         {"pot": k}    times POT's barycenter over k iterations, answers {"pot_ms": ms per iteration | null}
         {"quit": true} (or end of input) ends it.
       Between commands it blocks on stdin; BLAS keeps its default thread count (OpenBLAS's
-      worker keeps spinning on a core for ~0.1 s after a call: bench/grid.ts waits that out)."""
+      worker keeps spinning on a core for ~0.1 s after a call: bench/grid.ts GAP_MS)."""
 import json, sys, time, warnings
 import numpy as np
 
@@ -69,6 +70,8 @@ if serve:
             break
         if "iters" in cmd:
             k = int(cmd["iters"])
+            for _ in range(int(cmd.get("warm", 0))):
+                B = iteration(B)
             t0 = time.perf_counter()
             for _ in range(k):
                 B = iteration(B)
