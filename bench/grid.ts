@@ -185,6 +185,11 @@ function divide(out: Float64Array, num: Float64Array, den: Float64Array): void {
   for (let i = 0; i < out.length; i++) out[i] = num[i] / den[i];
 }
 
+/** out = x − y cellwise: the log forms' scaling steps (as divide). */
+function subtract(out: Float64Array, x: Float64Array, y: Float64Array): void {
+  for (let i = 0; i < out.length; i++) out[i] = x[i] - y[i];
+}
+
 /** The sinkhorn-iter rows at these sizes (both regimes, numpy and POT in the same run). */
 export async function sinkhornIterationRows(sizes: number[], o: { gapMs?: number } = {}): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
@@ -219,9 +224,9 @@ export async function sinkhornIterationRows(sizes: number[], o: { gapMs?: number
         const alpha = new Float64Array(grid.size), beta = new Float64Array(grid.size);
         return () => {
           g.logApply(eps, beta, t);
-          for (let i = 0; i < t.length; i++) alpha[i] = logP[i] - t[i];
+          subtract(alpha, logP, t);
           g.logApplyT(eps, alpha, t);
-          for (let i = 0; i < t.length; i++) beta[i] = logQ[i] - t[i];
+          subtract(beta, logQ, t);
         };
       };
       const wide = regime === 'wide';
