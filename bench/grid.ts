@@ -84,11 +84,13 @@ export interface InterleaveOptions {
  * pthreads) keeps its worker thread spinning for ~100 ms after a BLAS call (its thread timeout)
  * before it sleeps: 0.95–1.0 of a core from 0 to 100 ms after numpy's block, 0.00–0.04 from
  * 100 to 150 ms, at 128², 256² and 512² (2026-12-03), so without a pause it spins through our
- * block (the row's peer_cpu_in_ours ≈ 1). It yields the core (sched_yield) and did not slow us
- * measurably: our 256²/512² iteration right after numpy's block vs after a 300 ms pause,
- * alternating, medians 2.05/2.07, 1.90/1.99 ms (256²) and 10.4/10.6, 10.7/9.2 ms (512²).
- * A pause of 150 ms (WGF_BENCH_GRID_GAP_MS=150) puts the two blocks of a round in different
- * phases of the machine, which is what interleaving avoids: the per-round ratios spread wider.
+ * block (the row's peer_cpu_in_ours ≈ 1). It yields (sched_yield), and our iteration right after
+ * numpy's block vs after a 300 ms pause, alternating in one process, was the same at 256² and
+ * 512² (medians 2.05/2.07, 1.90/1.99, 2.26/2.31 ms; 10.4/10.6, 10.7/9.2 ms) and ~6% slower at
+ * 128² (0.577/0.496, 0.545/0.510, 0.556/0.526 ms): a small bias against ours there. A pause of
+ * 150 ms (WGF_BENCH_GRID_GAP_MS=150) removes it but puts the two blocks of a round in different
+ * phases of the machine, which is what interleaving is for: the per-round ratios at 128² spread
+ * over 0.38–1.45 in four runs with the pause against 0.40–0.83 in seven without.
  */
 export const GAP_MS = 0;
 
