@@ -90,7 +90,8 @@ export interface InterleaveOptions {
  * 128² (0.577/0.496, 0.545/0.510, 0.556/0.526 ms): a small bias against ours there. A pause of
  * 150 ms (WGF_BENCH_GRID_GAP_MS=150) removes it but puts the two blocks of a round in different
  * phases of the machine, which is what interleaving is for: the per-round ratios at 128² spread
- * over 0.38–1.45 in four runs with the pause against 0.40–0.83 in seven without.
+ * over 0.38–1.45 in four runs with the pause against 0.40–0.83 in nine without (load ≤ 2; a
+ * tenth at load 4 reached 1.87).
  */
 export const GAP_MS = 0;
 
