@@ -3,8 +3,9 @@
  * peers (numpy, POT) run by Debian's /usr/bin/python3 in the same `wgf bench` run.
  * Benchmarks print ratios; tests never assert wall-clock times.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
 export interface BenchRow {
@@ -71,6 +72,78 @@ export function runPeer<T>(script: string, args: unknown, timeoutMs = 600_000): 
   }
   const lines = r.stdout.trim().split('\n');
   return JSON.parse(lines[lines.length - 1]) as T;
+}
+
+/** A peer script kept running between requests (startPeer): one JSON line in, one JSON line out. */
+export interface PeerServer {
+  readonly pid: number;
+  /** Sends `command` as one JSON line; resolves with the peer's one-line JSON answer (rejects if it ends or times out). */
+  request<T>(command: unknown, timeoutMs?: number): Promise<T>;
+  /** Sends {"quit": true} and waits for the process to end (kills it after `timeoutMs`). */
+  close(timeoutMs?: number): Promise<void>;
+}
+
+/**
+ * Starts bench/peers/<script> in its server mode (`<script> --serve <JSON args>`): the
+ * script sets itself up, prints {"ready": true}, then answers each JSON command line on
+ * its stdin with one JSON line and blocks on stdin in between (bench/peers/grid_sinkhorn.py).
+ * For timing two codes in alternation in one run (bench/grid.ts), so that slow phases of
+ * a shared machine hit both. Resolves null (with a notice on stderr, as runPeer) when the
+ * script cannot start or does not get ready in `readyMs`.
+ */
+export async function startPeer(script: string, args: unknown, readyMs = 120_000): Promise<PeerServer | null> {
+  const child = spawn(PYTHON, [PEERS_DIR + script, '--serve', JSON.stringify(args)], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (d: string) => { stderr = (stderr + d).slice(-4000); });
+  const waiting: { resolve: (line: string) => void; reject: (e: Error) => void }[] = [];
+  let ended: Error | null = null;
+  const end = (e: Error) => {
+    ended ??= e;
+    for (const w of waiting.splice(0)) w.reject(ended);
+  };
+  child.on('error', (e) => end(e));
+  child.on('exit', (code, signal) => end(new Error(`peer ${script} ended (${signal ?? `exit ${code}`}): ${stderr.trim().split('\n').pop() ?? ''}`)));
+  child.stdin.on('error', () => {}); // a closed pipe shows as the exit above
+  createInterface({ input: child.stdout }).on('line', (line) => waiting.shift()?.resolve(line));
+  const next = (timeoutMs: number) =>
+    new Promise<string>((resolve, reject) => {
+      if (ended) return reject(ended);
+      const timer = setTimeout(() => {
+        const i = waiting.indexOf(w);
+        if (i >= 0) waiting.splice(i, 1);
+        reject(new Error(`peer ${script}: no answer in ${timeoutMs / 1000} s`));
+      }, timeoutMs);
+      const w = { resolve: (l: string) => { clearTimeout(timer); resolve(l); }, reject: (e: Error) => { clearTimeout(timer); reject(e); } };
+      waiting.push(w);
+    });
+  const kill = () => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL'); };
+  try {
+    const ready = JSON.parse(await next(readyMs)) as { ready?: boolean };
+    if (!ready.ready) throw new Error(`peer ${script}: not ready`);
+  } catch (e) {
+    kill();
+    process.stderr.write(`bench: peer ${script} failed: ${(e as Error).message}\n`);
+    return null;
+  }
+  return {
+    pid: child.pid!,
+    async request<T>(command: unknown, timeoutMs = 120_000): Promise<T> {
+      const answer = next(timeoutMs);
+      child.stdin.write(JSON.stringify(command) + '\n');
+      const out = JSON.parse(await answer) as T & { error?: string };
+      if (out.error) throw new Error(`peer ${script}: ${out.error}`);
+      return out;
+    },
+    async close(timeoutMs = 5000): Promise<void> {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      child.stdin.end(JSON.stringify({ quit: true }) + '\n');
+      const timer = setTimeout(kill, timeoutMs);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
 }
 
 export function fmtMs(ms: number | undefined): string {
