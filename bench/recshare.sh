@@ -16,11 +16,11 @@ REPS=${REPS:-2}
 out=${OUTDIR:-/tmp/recshare-$$}; rm -rf $out; mkdir -p $out
 trap 'rm -rf $out' EXIT
 scenes=${SCENES:-$(node bin/wgf.mjs list --json | node -e "let s='';process.stdin.on('data',d=>s+=d).on('end',()=>console.log(JSON.parse(s).map(x=>x.id).join(' ')))")}
-k=0
 timed() { # timed <tag> <args...>: one run into a fresh directory; prints "wall cpu own-records-share"
-  k=$((k + 1)); local dir=$out/$1-$k; shift
+  # (called in a subshell: a counter would not survive, the clock names the directory)
+  local dir=$out/$1-$(date +%s%N); shift
   sync
-  /usr/bin/time -f "%e %U %S" -o $out/time node bin/wgf.mjs run "$@" --quiet --out $dir >/dev/null 2>&1
+  /usr/bin/time -f "%e %U %S" -o $out/time node bin/wgf.mjs run "$@" --quiet --out $dir >/dev/null 2>$out/stderr || { echo "recshare: wgf run $* failed: $(tail -1 $out/stderr)" >&2; exit 1; }
   node -e "const [w,u,s]=require('fs').readFileSync('$out/time','utf8').trim().split('\n').pop().split(' ').map(Number);
 const r=require('$dir/summary.json');console.log(w, (u+s).toFixed(2), (r.timing.records_seconds/r.wall_seconds).toFixed(3))"
 }
