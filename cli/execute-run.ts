@@ -120,7 +120,7 @@ export function prepareRun(req: Omit<RunRequest, 'out'>, accelerator: Accelerato
 }
 
 /** The guards and outputs of a run written to `dir`, and the runner over them. */
-function runnerFor(sim: Simulation, record: SceneRecord, dir: string, opts: {
+export function runnerFor(sim: Simulation, record: SceneRecord, dir: string, opts: {
   outputs?: Callback[]; onWarning?: (m: string) => void;
   /** A resumed run: the run loop's state from its checkpoint (absent: restarted from step 0), the records kept, the wall time spent. */
   resume?: { run?: RunnerState; records: MetricRecord[]; wallSeconds: number };

@@ -44,11 +44,14 @@ export function aggregation(d: 2 | 3) {
       backtracking: { type: 'boolean', default: false, description: 'Armijo backtracking on energy increase' },
       interaction: interactionMethodParam,
     },
-    // A record costs about a step (the record kernel's value lanes ~0.3 of a velocity pass,
-    // the radial and 64-direction sliced metrics ~0.5–0.8 of a step at n = 2000, measured on a
-    // 2-core machine): ~50 records per run, metrics at every 5th, keep recording under 10%.
+    // What recording costs at n = 2000 (2-core machine, CPU profiles of aggregation-disk,
+    // 2026-12-02/03): a record's kernel (velocity and energy lanes in one pass, the velocity then
+    // the next step's) ~9 ms against 4.7 ms for a velocity pass — the logarithmic W's running
+    // product renormalized at every pair doubles the pass —, the radial and 64-direction sliced
+    // metrics ~12 ms: ~50 records per run and the metrics at every 10th keep recording near 8%
+    // of a run (at every 5th: 11.5%, median of 10 pairs of processes, docs/benchmarks.md).
     every: (p) => everyFor(p, 50),
-    metricsEvery: metricsEveryRecords(5),
+    metricsEvery: metricsEveryRecords(10),
     // Interaction: velocity and energy, one pass each (n² pairs, or the mesh and its neighbours: the method
     // `interaction` resolves to); radial CDFs sort the radii, the sliced metric projects.
     estimate: (p) => {

@@ -26,14 +26,14 @@ describe('wgf run → run directory (docs/design.md §5.2)', () => {
     expect(r.code, r.stderr).toBe(0);
     for (const f of ['scene.json', 'metrics.jsonl', 'final.npy', 'summary.json', 'energy.svg', 'frames']) expect(existsSync(join(out, f)), f).toBe(true);
     const scene = JSON.parse(readFileSync(join(out, 'scene.json'), 'utf8'));
-    expect(scene).toMatchObject({ scene: 'aggregation-disk', seed: 7, kind: 'particles', dim: 2, shape: [40, 2], steps: 20, every: 5, metrics_every: 25 });
+    expect(scene).toMatchObject({ scene: 'aggregation-disk', seed: 7, kind: 'particles', dim: 2, shape: [40, 2], steps: 20, every: 5, metrics_every: 50 });
     expect(['ts', 'gpu', 'auto']).toContain(scene.backend);
     expect(scene.params).toMatchObject({ n: 40, steps: 20, seed: 7, dt: 0.02 });
     expect(typeof scene.wgflow_version).toBe('string');
     const lines = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(lines.map((l) => l.step)).toEqual([0, 5, 10, 15, 20]);
     for (const l of lines) expect(Object.keys(l)).toEqual(expect.arrayContaining(['step', 't', 'energy', 'energy_terms']));
-    // The scene's metrics ride on every 5th record (metrics_every = 25 steps) and the last.
+    // The scene's metrics ride on every 10th record (metrics_every = 50 steps) and the last.
     expect(lines.filter((l) => 'radial_w1' in l).map((l) => l.step)).toEqual([0, 20]);
     expect(readdirSync(join(out, 'frames')).sort()).toEqual(['000000.npy', '000005.npy', '000010.npy', '000015.npy', '000020.npy']);
     const frame = decodeNpy(readFileSync(join(out, 'frames', '000020.npy')));

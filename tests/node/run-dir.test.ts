@@ -97,9 +97,9 @@ describe('run directories: what is recorded when, and what it cost (issue #19)',
     expect(summary.status).toBe('ok');
     const scene = readJsonFile(join(out, 'scene.json'));
     expect(scene.callbacks['record (energy, energy terms)']).toBe('every 3 steps and the last');
-    // aggregation-disk's metrics ride on every 5th record (scenes/aggregation.ts).
-    expect(scene.metrics_every).toBe(15);
-    expect(scene.callbacks['scene metrics (in the record)']).toBe('every 15 steps and the last');
+    // aggregation-disk's metrics ride on every 10th record (scenes/aggregation.ts).
+    expect(scene.metrics_every).toBe(30);
+    expect(scene.callbacks['scene metrics (in the record)']).toBe('every 30 steps and the last');
     const written = readJsonFile(join(out, 'summary.json'));
     const t = written.timing;
     expect(Object.keys(t).sort()).toEqual(['outputs_seconds', 'records_seconds', 'steps_seconds']);
