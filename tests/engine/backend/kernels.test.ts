@@ -98,6 +98,39 @@ describe('logarithmic kernels: the value as a running product on the device (uni
   }
 });
 
+describe('record kernel of a logarithmic W: the running product over factors from 2^−20 to 2^18 (renormalized both ways)', () => {
+  // Two clusters of 32 particles 2^−10 apart, at −2^8 + k·2^−10 and 2^8 − k·2^−10: a row's product
+  // falls to ~2^−360 over its own cluster (factors 2^−20..2^−10), then climbs by ~2^18 per partner in
+  // the other. The mean is 0 and every position and difference is a float32 number (the device
+  // centres positions: device-pairs.ts), so r² = z² rounds once (2^−24 relative: 2^−24 in log r²)
+  // and the product ≤ 2^−24 per factor (the scalings by 2^±64 are exact): with uniform weights 1/N, F's
+  // error is ≤ ½|c|·N·(1/N)·2·2^−24 = |c|·2^−24; allowed: |c|·2^−22.
+  for (const d of [1, 2]) {
+    it(`log kernel, d=${d}: the recorded value equals the float64 one within |c|·2^−22, the velocity the velocity kernel's`, () => {
+      const n = 64;
+      const x = new Float64Array(n * d);
+      for (let k = 0; k < 32; k++) {
+        x[k * d] = -(2 ** 8) + k * 2 ** -10;
+        x[(32 + k) * d] = 2 ** 8 - k * 2 ** -10;
+      }
+      const m = new ParticleMeasure(x, d);
+      const W = logRepulsionKernel();
+      const acc = accelerator('gpu');
+      const gpu = bound(new Interaction(W), acc, n, d);
+      const value = gpu.value(m);
+      const want = new Interaction(W).value(m);
+      expect(Number.isFinite(value)).toBe(true);
+      expect(Math.abs(value - want)).toBeLessThanOrEqual(Math.abs(W.gpu!.logCoeff!) * 2 ** -22);
+      // The record's velocity rows are the velocity kernel's (the next step's velocity at this state).
+      const v = new Float64Array(n * d);
+      gpu.addVelocity(m, v);
+      const fresh = new Float64Array(n * d);
+      bound(new Interaction(W), accelerator('gpu'), n, d).addVelocity(m, fresh);
+      expect(Array.from(v)).toEqual(Array.from(fresh));
+    });
+  }
+});
+
 describe('blob entropy kernels: gpu.js (float32) vs TS (float64)', () => {
   for (const d of [1, 2, 3]) {
     it(`d=${d}, N ∈ {${SIZES.join(', ')}}`, () => {
