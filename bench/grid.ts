@@ -3,7 +3,7 @@ import { Grid, GridGibbsGeometry, Rng } from '../engine/index.ts';
 import { ConvolutionalGibbsKernel } from '../engine/grid/gibbs-kernel.ts';
 import { exactJkoRows } from './grid-exact.ts';
 import { createNodeAccelerator } from '../node/backend/node-accelerator.ts';
-import { pythonHas, startPeer, timeIt, type BenchRow, type BenchSuite, type PeerServer } from './harness.ts';
+import { median, pythonHas, startPeer, timeIt, type BenchRow, type BenchSuite, type PeerServer } from './harness.ts';
 
 /**
  * One Sinkhorn iteration on an n×n grid over [0, 1]² (kernel applied both ways plus
@@ -94,11 +94,6 @@ export interface InterleaveOptions {
  * tenth at load 4 reached 1.87).
  */
 export const GAP_MS = 0;
-
-const median = (xs: readonly number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : 0.5 * (s[s.length / 2 - 1] + s[s.length / 2]);
-};
 
 /** CPU time (ns) of process `pid`, all its threads, from /proc; null where that cannot be read. */
 function processCpuNs(pid: number): number | null {

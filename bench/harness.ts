@@ -49,6 +49,12 @@ export function timeIt(fn: () => void, minMs = 300, minReps = 3, maxReps = 50): 
   return times[Math.floor(times.length / 2)];
 }
 
+/** The median of xs (the mean of the middle two for an even count). */
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
 export const PYTHON = '/usr/bin/python3';
 const PEERS_DIR = fileURLToPath(new URL('./peers/', import.meta.url));
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { catalogue } from '../scenes/index.ts';
-import type { BenchRow, BenchSuite } from './harness.ts';
+import { median, type BenchRow, type BenchSuite } from './harness.ts';
 
 /**
  * Whole `wgf run` processes, start to exit (issue #19: a user never runs a kernel, a
@@ -69,12 +69,6 @@ function timeRun(scene: string, set: Record<string, number>, backend: string, ev
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
-}
-
-/** The median of xs. */
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { appendFileSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { appendFile, mkdir, rename, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { threadId } from 'node:worker_threads';
@@ -12,8 +12,7 @@ import { UsageError } from '../engine/core/simulation.ts';
  */
 export const writeCalls = {
   writeFile: (path: string, data: string | Uint8Array, flag = 'w'): void => writeFileSync(path, data, { flag }),
-  append: (path: string, data: string): void => appendFileSync(path, data),
-  /** The same two off the calling thread (fs.promises: libuv's thread pool), for a run directory's write queue (write-queue.ts). */
+  /** Off the calling thread (fs.promises: libuv's thread pool), for a run directory's write queue (write-queue.ts). */
   writeFileAsync: (path: string, data: string | Uint8Array): Promise<void> => writeFile(path, data),
   appendAsync: (path: string, data: string): Promise<void> => appendFile(path, data),
 };
@@ -81,7 +80,11 @@ export async function writeFileAtomicAsync(path: string, data: string | Uint8Arr
   }
 }
 
-/** appendLine off the calling thread: a failed append is cut back the same way. */
+/**
+ * Appends one line (a metrics record), off the calling thread (the run directory's write
+ * queue). A failed append (a full disk) is cut back to the file's previous length, so that
+ * no torn line stays in the middle of the file once writes succeed again.
+ */
 export async function appendLineAsync(path: string, line: string): Promise<void> {
   let before = 0;
   try {
@@ -92,31 +95,8 @@ export async function appendLineAsync(path: string, line: string): Promise<void>
   try {
     await writeCalls.appendAsync(path, line.endsWith('\n') ? line : line + '\n');
   } catch (e) {
+    // Nothing was created, or the file cannot even be truncated: reported below.
     await truncate(path, before).catch(() => undefined);
-    throw WriteError.of(path, e);
-  }
-}
-
-/**
- * Appends one line (a metrics record). A failed append (a full disk) is cut back to
- * the file's previous length, so that no torn line stays in the middle of the file
- * once writes succeed again.
- */
-export function appendLine(path: string, line: string): void {
-  let before = 0;
-  try {
-    before = statSync(path).size;
-  } catch {
-    // A new file.
-  }
-  try {
-    writeCalls.append(path, line.endsWith('\n') ? line : line + '\n');
-  } catch (e) {
-    try {
-      truncateSync(path, before);
-    } catch {
-      // Nothing was created, or the file cannot even be truncated: reported below.
-    }
     throw WriteError.of(path, e);
   }
 }
