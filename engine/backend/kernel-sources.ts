@@ -59,15 +59,7 @@ function accumulators(d: number): string {
  * diagonal (inf·0 would be NaN).
  */
 export function interactionVelocitySource(d: number, form: RadialForm): string {
-  const g = form.clamp ? `Math.min(Math.max(${form.grad}, -1e30), 1e30)` : `(${form.grad})`;
-  const ks = Array.from({ length: d }, (_, k) => k);
-  return (
-    header(d, []) + loads(d) + accumulators(d) +
-    '  for (let j = 0; j < n; j++) {\n' + pairR2(d, ` + ${lit(EPS2)}`) + (form.gradPrelude ?? '') +
-    `    const g = w[j] * ${g};\n` +
-    ks.map((k) => `    v${k} -= g * z${k};\n`).join('') +
-    '  }\n' + vectorReturn(d)
-  );
+  return header(d, []) + loads(d) + accumulators(d) + '  for (let j = 0; j < n; j++) {\n' + velocityPair(d, form, 'j', '    ') + '  }\n' + vectorReturn(d);
 }
 
 /**
@@ -148,8 +140,8 @@ export function interactionRecordSource(d: number, form: RadialForm): string | n
 }
 
 /**
- * interactionVelocitySource's loop body for partner index `jv` (its statements, in its order):
- * z_k, r², the prelude, g, v_k −= g z_k.
+ * The velocity's statements for partner index `jv` (interactionVelocitySource's loop body, which
+ * the record kernels repeat verbatim): z_k, r², the prelude, g, v_k −= g z_k.
  */
 function velocityPair(d: number, form: RadialForm, jv: string, indent: string): string {
   const g = form.clamp ? `Math.min(Math.max(${form.grad}, -1e30), 1e30)` : `(${form.grad})`;
@@ -179,9 +171,9 @@ function velocityPair(d: number, form: RadialForm, jv: string, indent: string): 
  *   p  ← p·ps, ps = 2^64 if p < 2^−64, 2^−64 if p ≥ 2^64, else 1: back in [2^−64, 2^64).
  *
  * The tail multiplies one factor rp ∈ [2^−60, 2^62) into p (p·rp ∈ [2^−124, 2^126)) and
- * renormalizes the same way. Every scaling is by an exact power of two; a factor is rounded
- * in r², in q (or not, in the tail) and in p·q' — two factors share the product's rounding,
- * so the bound per factor is the one-partner loop's (r², then p·r²).
+ * renormalizes the same way. Every scaling is by an exact power of two; a factor is rounded in
+ * rp (r², its offset), then in q and in p·q', each rounding shared by two factors (the tail's in
+ * p·rp alone): per factor the one-partner loop's bound (rp, then p·rp).
  *
  * k counts the scalings without compares or selects: for a scale s ∈ {2^64, 1, 2^−64},
  * ceil((1 − s)·2^−64) is −1, 0, +1 exactly (1 − 2^64 rounds to −2^64, 1 − 2^−64 to 1), the
