@@ -5,10 +5,13 @@
  * (`every`, `metricsEvery`) and sums process.cpuUsage (all threads) spent in the steps and in
  * the records (energy, and the metrics where due); the share is the records beyond the first
  * and the last (the first one also sets up caches, e.g. the fixed cells' sorted projections)
- * over the whole. No frames are written. Issue #19.
+ * over the whole. No frames are written. The scene is built on the accelerator `wgf run` builds
+ * (BACKEND, default `auto`: the gpu.js kernels over the row pool where the rule places them).
+ * Issue #19.
  *
- *   npx tsx bench/record-cpu.ts compare-aggregation-diffusion [more scene ids]
+ *   npx tsx bench/record-cpu.ts compare-aggregation-diffusion [more scene ids]   (env BACKEND=ts|gpu|auto)
  */
+import { acceleratorFor } from '../cli/execute-run.ts';
 import { resolveParams } from '../engine/index.ts';
 import { catalogue } from '../scenes/index.ts';
 
@@ -24,7 +27,8 @@ for (const id of process.argv.slice(2)) {
   const dt = Number(p.dt ?? 1);
   const every = def.every?.(p as never) ?? Math.max(1, Math.round(p.steps / 200));
   const metricsEvery = def.metricsEvery?.(p as never, every) ?? every;
-  const sim = def.build(p as never, {} as never);
+  const accelerator = await acceleratorFor(process.env.BACKEND);
+  const sim = def.build(p as never, { accelerator });
   const record = (t: number, metrics: boolean) => (metrics ? [sim.energy(), sim.metrics(t)] : [sim.energy()]);
   let c = cpu();
   record(0, true);
@@ -45,3 +49,4 @@ for (const id of process.argv.slice(2)) {
   const share = ((records - 2) * perLater) / (steps + later + first);
   console.log(`${id}: steps ${p.steps}, every ${every}, metrics every ${metricsEvery}, ${records} records; CPU: steps ${steps.toFixed(0)} ms, first record ${first.toFixed(0)} ms, ${perLater.toFixed(1)} ms per later record; recording share ${(100 * share).toFixed(1)}%`);
 }
+process.exit(0); // the row pool's threads

@@ -49,7 +49,9 @@ export function aggregation(d: 2 | 3) {
     // the next step's) ~9 ms against 4.7 ms for a velocity pass — the logarithmic W's running
     // product renormalized at every pair doubles the pass —, the radial and 64-direction sliced
     // metrics ~12 ms: ~50 records per run and the metrics at every 10th keep recording near 8%
-    // of a run (at every 5th: 11.5%, median of 10 pairs of processes, docs/benchmarks.md).
+    // of a run (at every 5th: 11.5%, median of 10 pairs of processes, docs/benchmarks.md). Since
+    // the record kernel takes two partners per loop trip (kernel-sources.ts logRecordSource) it
+    // costs ~1.2 velocity passes (bench/record-kernel.ts), not ~1.7.
     every: (p) => everyFor(p, 50),
     metricsEvery: metricsEveryRecords(10),
     // Interaction: velocity and energy, one pass each (n² pairs, or the mesh and its neighbours: the method

@@ -59,15 +59,7 @@ function accumulators(d: number): string {
  * diagonal (inf·0 would be NaN).
  */
 export function interactionVelocitySource(d: number, form: RadialForm): string {
-  const g = form.clamp ? `Math.min(Math.max(${form.grad}, -1e30), 1e30)` : `(${form.grad})`;
-  const ks = Array.from({ length: d }, (_, k) => k);
-  return (
-    header(d, []) + loads(d) + accumulators(d) +
-    '  for (let j = 0; j < n; j++) {\n' + pairR2(d, ` + ${lit(EPS2)}`) + (form.gradPrelude ?? '') +
-    `    const g = w[j] * ${g};\n` +
-    ks.map((k) => `    v${k} -= g * z${k};\n`).join('') +
-    '  }\n' + vectorReturn(d)
-  );
+  return header(d, []) + loads(d) + accumulators(d) + '  for (let j = 0; j < n; j++) {\n' + velocityPair(d, form, 'j', '    ') + '  }\n' + vectorReturn(d);
 }
 
 /**
@@ -130,32 +122,90 @@ export function recordLanes(d: number, form: RadialForm): number | null {
  * asks): the velocity lanes are interactionVelocitySource's statements unchanged — the same
  * float32 operations in the same order, so the same bits — and the value lanes those of
  * interactionEnergySource: [v_0..v_{d−1}, e_i] or, for a logarithmic W, [v_0..v_{d−1}, P_i, k_i]
- * (e_i = Σ_j w_j c r²_ij is then summed on the host through moments). Null where the lanes
- * do not fit (recordLanes).
+ * (e_i = Σ_j w_j c r²_ij is then summed on the host through moments; the product's loop is
+ * logRecordSource's). Null where the lanes do not fit (recordLanes).
  */
 export function interactionRecordSource(d: number, form: RadialForm): string | null {
   if (recordLanes(d, form) === null) return null;
-  const log = form.logCoeff !== undefined;
+  if (form.logCoeff !== undefined) return logRecordSource(d, form);
+  const ks = Array.from({ length: d }, (_, k) => k);
+  return (
+    header(d, []) + loads(d) + accumulators(d) + '  let e = 0.0;\n' +
+    '  for (let j = 0; j < n; j++) {\n' + velocityPair(d, form, 'j', '    ') +
+    (form.valuePrelude ?? '') +
+    '    const wj = j === i ? 0.0 : w[j];\n' +
+    `    e += wj * ${form.clamp ? `Math.min(Math.max(${form.value}, -1e30), 1e30)` : `(${form.value})`};\n` +
+    `  }\n  return [${[...ks.map((k) => `v${k}`), 'e'].join(', ')}];\n}`
+  );
+}
+
+/**
+ * The velocity's statements for partner index `jv` (interactionVelocitySource's loop body, which
+ * the record kernels repeat verbatim): z_k, r², the prelude, g, v_k −= g z_k.
+ */
+function velocityPair(d: number, form: RadialForm, jv: string, indent: string): string {
   const g = form.clamp ? `Math.min(Math.max(${form.grad}, -1e30), 1e30)` : `(${form.grad})`;
   const ks = Array.from({ length: d }, (_, k) => k);
+  const body =
+    pairR2(d, ` + ${lit(EPS2)}`).replace(/\[j\]/g, `[${jv}]`) + (form.gradPrelude ?? '') +
+    `    const g = w[${jv}] * ${g};\n` +
+    ks.map((k) => `    v${k} -= g * z${k};\n`).join('');
+  return body.replace(/^ {4}/gm, indent);
+}
+
+/**
+ * The record kernel of a logarithmic W: velocity lanes as interactionVelocitySource's (the
+ * partners j in the same order, so the same bits), and P_i = Π_j (r²_ij + 2^−60) as p·2^k.
+ *
+ * Two partners per loop trip (the velocity statements of j, then of j + 1, in sibling blocks
+ * that each declare the form's names; an odd last partner is a tail after the loop). The
+ * one-partner loop renormalized the product at every partner and counted its scalings with
+ * compares and selects; its cost was the instructions (and the vector registers they hold),
+ * not the serial chain: a pass cost ~1.65 velocity passes. Here, per trip:
+ *
+ *   rp = r² + 2^−60 ∈ [2^−60, 2^62) for each partner (|x_i − x_j| < 2^31);
+ *   q  = ra·rb ∈ [2^−120, 2^124), normal in float32;
+ *   q' = q·qs, qs = 2^64 if q < 1, 2^−64 if q ≥ 2^64, else 1:  q' ∈ [2^−56, 2^64);
+ *   p  ← p·q' with p ∈ [2^−64, 2^64): p·q' ∈ [2^−120, 2^128) — normal, and finite since both
+ *        factors are below 2^64 (their product rounds to at most 2^128 − 2^105);
+ *   p  ← p·ps, ps = 2^64 if p < 2^−64, 2^−64 if p ≥ 2^64, else 1: back in [2^−64, 2^64).
+ *
+ * The tail multiplies one factor rp ∈ [2^−60, 2^62) into p (p·rp ∈ [2^−124, 2^126)) and
+ * renormalizes the same way. Every scaling is by an exact power of two; a factor is rounded in
+ * rp (r², its offset), then in q and in p·q', each rounding shared by two factors (the tail's in
+ * p·rp alone): per factor the one-partner loop's bound (rp, then p·rp).
+ *
+ * k counts the scalings without compares or selects: for a scale s ∈ {2^64, 1, 2^−64},
+ * ceil((1 − s)·2^−64) is −1, 0, +1 exactly (1 − 2^64 rounds to −2^64, 1 − 2^−64 to 1), the
+ * exponent the scaling removed is 64 times it, and k = 64·Σ is returned (the host's lane, as
+ * interactionEnergySource's k). Constants are few on purpose (1.0 and 2^±64 serve as both
+ * thresholds and scales): each further vector constant or live value made V8 spill the loop's
+ * accumulators (measured ~1.6 velocity passes with ±64/0 selects for k, ~1.17 with this).
+ */
+function logRecordSource(d: number, form: RadialForm): string {
+  const ks = Array.from({ length: d }, (_, k) => k);
+  const rp = `${ks.map((k) => `z${k} * z${k}`).join(' + ')} + ${lit(LOG_EPS2)}`;
   const big = lit(2 ** 64), small = lit(2 ** -64);
-  const vs = ks.map((k) => `v${k}`);
+  const renorm = (indent: string) =>
+    `${indent}const ps = p < ${small} ? ${big} : (p >= ${big} ? ${small} : 1.0);\n` +
+    `${indent}p = p * ps;\n`;
+  const count = (s: string) => `Math.ceil((1.0 - ${s}) * ${small})`;
   return (
-    header(d, []) + loads(d) + accumulators(d) + (log ? '  let p = 1.0;\n  let k = 0.0;\n' : '  let e = 0.0;\n') +
-    '  for (let j = 0; j < n; j++) {\n' + pairR2(d, ` + ${lit(EPS2)}`) + (form.gradPrelude ?? '') +
-    `    const g = w[j] * ${g};\n` +
-    ks.map((k) => `    v${k} -= g * z${k};\n`).join('') +
-    (log
-      ? `    const rp = ${ks.map((k) => `z${k} * z${k}`).join(' + ')} + ${lit(LOG_EPS2)};\n` +
-        '    p = p * rp;\n' +
-        `    const lo = p < ${small} ? ${big} : 1.0;\n` +
-        `    const hi = p > ${big} ? ${small} : 1.0;\n` +
-        '    p = p * lo * hi;\n' +
-        '    k = k + (lo > 1.0 ? -64.0 : 0.0) + (hi < 1.0 ? 64.0 : 0.0);\n'
-      : (form.valuePrelude ?? '') +
-        '    const wj = j === i ? 0.0 : w[j];\n' +
-        `    e += wj * ${form.clamp ? `Math.min(Math.max(${form.value}, -1e30), 1e30)` : `(${form.value})`};\n`) +
-    `  }\n  return [${[...vs, ...(log ? ['p', 'k'] : ['e'])].join(', ')}];\n}`
+    header(d, []) + loads(d) + accumulators(d) +
+    '  let p = 1.0;\n  let k = 0.0;\n  let ra = 1.0;\n  let rb = 1.0;\n  let jt = 0;\n' +
+    '  for (let j = 0; j + 1 < n; j += 2) {\n' +
+    '    {\n' + velocityPair(d, form, 'j', '      ') + `      ra = ${rp};\n    }\n` +
+    '    {\n      const jb = j + 1;\n' + velocityPair(d, form, 'jb', '      ') + `      rb = ${rp};\n    }\n` +
+    '    jt = j + 2;\n' +
+    '    const q = ra * rb;\n' +
+    `    const qs = q < 1.0 ? ${big} : (q >= ${big} ? ${small} : 1.0);\n` +
+    '    p = p * (q * qs);\n' +
+    renorm('    ') +
+    `    k = k + (${count('qs')} + ${count('ps')});\n` +
+    '  }\n' +
+    '  if (jt < n) {\n' + velocityPair(d, form, 'jt', '    ') + `    p = p * (${rp});\n` + renorm('    ') +
+    `    k = k + ${count('ps')};\n` + '  }\n' +
+    `  return [${[...ks.map((k) => `v${k}`), 'p', 'k * 64.0'].join(', ')}];\n}`
   );
 }
 

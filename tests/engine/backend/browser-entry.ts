@@ -61,4 +61,19 @@ function platformOf(acc: Accelerator, n: number, d: number): string {
     e.addVelocity(m, v);
     return { v: Array.from(v), platform: platformOf(acc, 8, 1), target: acc.loops[e.name].target };
   },
+  /** The log kernel's record (uniform weights): its value, the velocity it leaves, and a fresh velocity pass's. */
+  record(d: number, x: number[]): { value: number; v: number[]; fresh: number[]; platform: string; target: string | null } {
+    const m = new ParticleMeasure(Float64Array.from(x), d);
+    const acc = gpu();
+    const e = new Interaction(logRepulsionKernel());
+    e.accelerate(acc, { n: m.n, d });
+    const value = e.value(m);
+    const v = new Float64Array(x.length);
+    e.addVelocity(m, v);
+    const other = new Interaction(logRepulsionKernel());
+    other.accelerate(gpu(), { n: m.n, d });
+    const fresh = new Float64Array(x.length);
+    other.addVelocity(m, fresh);
+    return { value, v: Array.from(v), fresh: Array.from(fresh), platform: platformOf(acc, 8, 1), target: acc.loops[e.name].target };
+  },
 };

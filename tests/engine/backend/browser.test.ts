@@ -5,6 +5,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BlobEntropy } from '../../../engine/particles/blob-entropy.ts';
 import { Interaction } from '../../../engine/particles/interaction.ts';
+import { ParticleMeasure } from '../../../engine/particles/measure.ts';
 import { logRepulsionKernel, morseKernel, newtonRepulsionKernel, quadraticKernel, type RadialKernel } from '../../../engine/particles/radial-kernels.ts';
 import { Rng } from '../../../engine/core/rng.ts';
 import { applyMatrix } from '../../../engine/models/transformer/qkv.ts';
@@ -138,6 +139,40 @@ describe.skipIf(noBrowser)('MLP kernels on gpu.js WebGL2 in headless Chromium vs
       expect(got.target).toBe('gpu');
       const tol = mlpTolerance(activationByName(act), true, measure, set);
       for (let c = 0; c < v0.length; c++) expect(Math.abs(got.v[c] - v0[c]), `c=${c}`).toBeLessThanOrEqual(tol[c]);
+    });
+  }
+});
+
+describe.skipIf(noBrowser)('the record kernel of the log kernel on gpu.js WebGL2 (two partners per loop trip, odd N)', () => {
+  // The value as the Node test of logarithmic kernels bounds it (kernels.test.ts): pairTolerance on
+  // ½ Σ w w |W| plus ½|c|·2^−23 for the running product; the velocity it leaves within the velocity's
+  // tolerance of the float64 loop, and equal to a fresh velocity pass's within the same bound (GL
+  // compilers may contract the two kernels differently, so bit equality is asserted for wasm only).
+  for (const n of [97, 130]) {
+    it(`log kernel, d=2, N=${n}`, async () => {
+      const d = 2;
+      const { m: weighted, rMin, R } = separatedCloud(13 * n, n, d);
+      const W = logRepulsionKernel();
+      const x = Array.from(weighted.x);
+      const got = await page.evaluate(([dd, xx]) => (globalThis as any).wgfBackend.record(dd, xx), [d, x] as const);
+      expect(got.platform).toBe('webgl2');
+      expect(got.target).toBe('gpu');
+      const ref = new Interaction(W);
+      const m = new ParticleMeasure(weighted.x, d); // uniform weights, as the page builds it
+      let absF = 0;
+      for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) {
+        if (i === j) continue;
+        let r2 = 0;
+        for (let k = 0; k < d; k++) r2 += (m.x[i * d + k] - m.x[j * d + k]) ** 2;
+        absF += 0.5 * m.w[i] * m.w[j] * Math.abs(W.value(r2));
+      }
+      expect(Math.abs(got.value - ref.value(m))).toBeLessThanOrEqual(pairTolerance(n, R, rMin, absF) + 0.5 * Math.abs(W.gpu!.logCoeff!) * 2 ** -23);
+      const v0 = new Float64Array(n * d);
+      ref.addVelocity(m, v0);
+      const S = interactionAbsSums(W, m);
+      const tol = (i: number) => pairTolerance(n, R, rMin, S[i]) + 1e-300;
+      expect(maxScaledError(v0, got.v, d, tol)).toBeLessThanOrEqual(1);
+      expect(maxScaledError(Float64Array.from(got.fresh), got.v, d, tol)).toBeLessThanOrEqual(1);
     });
   }
 });

@@ -8,6 +8,9 @@ import { bound, useTwoThreadPool } from './executors.ts';
 import { EXP_REL_ERROR, blobAbsSums, interactionAbsSums, maxScaledError, pairTolerance, separatedCloud } from './clouds.ts';
 import { ParticleMeasure } from '../../../engine/particles/measure.ts';
 import { sumKernel } from '../../../engine/energy/free-energy.ts';
+import { GpuJsExecutor } from '../../../engine/backend/gpujs-executor.ts';
+import { interactionRecordSource, interactionVelocitySource, LOG_EPS2 } from '../../../engine/backend/kernel-sources.ts';
+import { gpuJs } from '../../../node/backend/row-kernels.ts';
 
 /**
  * Every gpu.js pair kernel against its float64 TypeScript reference, through the
@@ -127,6 +130,72 @@ describe('record kernel of a logarithmic W: the running product over factors fro
       const fresh = new Float64Array(n * d);
       bound(new Interaction(W), accelerator('gpu'), n, d).addVelocity(m, fresh);
       expect(Array.from(v)).toEqual(Array.from(fresh));
+    });
+  }
+});
+
+describe('record kernel of a logarithmic W: two partners per loop trip (odd N, runs of tiny and huge factors)', () => {
+  // N = 65: 21 particles at k·2^−16 (k = −10..10, in this order: the diagonal's factor 2^−60 shares a
+  // trip with a neighbour 2^−16 away, r² = 2^−32), then 22 at −2^16 + k·2^−4 and 22 at 2^16 − k·2^−4.
+  // A row multiplies ~20 factors from 2^−32 to 2^−23 in a row, then 44 from ~2^−8 to ~2^34: the pair
+  // products q = ra·rb fall below 1 and rise above 2^64 (both scalings of q), the running product
+  // leaves [2^−64, 2^64) both ways, and the last partner (j = 64) is the tail. The mean is 0, so the
+  // device's centring leaves the positions as they are.
+  // Per row: every factor is off by ≤ 5·2^−24 relative (the difference z, z², the 2^−60 offset, its
+  // share of the two products q and p·q'), so Σ_j log r²_ij by ≤ N·5·2^−24 (+ the offset's own
+  // 2^−60/r² ≤ 2^−28 on the 2^−32 factors).
+  const n = 65;
+  const positions = (d: number): Float64Array => {
+    const x = new Float64Array(n * d);
+    for (let k = -10; k <= 10; k++) x[(k + 10) * d] = k * 2 ** -16;
+    for (let k = 0; k < 22; k++) {
+      x[(21 + k) * d] = -(2 ** 16) + k * 2 ** -4;
+      x[(43 + k) * d] = 2 ** 16 - k * 2 ** -4;
+    }
+    return x;
+  };
+  for (const d of [1, 2]) {
+    it(`d=${d}: the kernel's rows (log P_i + k_i log 2) within N·5·2^−24 of float64, k_i whole scalings, F within |c|·2^−22`, () => {
+      const W = logRepulsionKernel();
+      const x = positions(d);
+      const xs = Array.from({ length: d }, (_, k) => Float32Array.from({ length: n }, (_, i) => x[i * d + k]));
+      const w = new Float32Array(n).fill(1 / n);
+      const ex = new GpuJsExecutor(gpuJs());
+      const lanes = d + 2;
+      const out = new Float32Array(n * lanes);
+      ex.run(interactionRecordSource(d, W.gpu!)!, lanes, [...xs, w], n, out);
+      const vel = new Float32Array(n * d);
+      ex.run(interactionVelocitySource(d, W.gpu!), d, [...xs, w], n, vel);
+      let crossings = 0;
+      for (let i = 0; i < n; i++) {
+        let want = 0;
+        for (let j = 0; j < n; j++) {
+          let r2 = 0;
+          for (let k = 0; k < d; k++) r2 += (x[i * d + k] - x[j * d + k]) ** 2;
+          want += Math.log(i === j ? LOG_EPS2 : r2);
+        }
+        const kI = out[i * lanes + d + 1];
+        expect(kI % 64, `row ${i}: k is whole scalings by 2^64`).toBe(0);
+        if (kI !== 0) crossings++;
+        const got = Math.log(out[i * lanes + d]) + kI * Math.LN2;
+        expect(Math.abs(got - want), `row ${i}`).toBeLessThanOrEqual(n * 5 * 2 ** -24 + 20 * 2 ** -28);
+        // The velocity lanes are the velocity kernel's, bit for bit.
+        for (let k = 0; k < d; k++) expect(Object.is(out[i * lanes + k], vel[i * d + k]), `row ${i} lane ${k}`).toBe(true);
+      }
+      expect(crossings, 'rows whose product left [2^−64, 2^64)').toBe(n);
+      // Through the energy (the host's sum of the rows), against the float64 loop. Here W's quadratic
+      // part is ~2^31 (r² up to 2^34): both float64 sums of it round off ≤ n·2^−53 of its magnitude
+      // absQ each, far above |c|·2^−22 (one row's k off by 64 would move F by ~3e−3).
+      const m = new ParticleMeasure(x, d);
+      let absQ = 0;
+      for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) {
+        let r2 = 0;
+        for (let k = 0; k < d; k++) r2 += (x[i * d + k] - x[j * d + k]) ** 2;
+        absQ += 0.5 * (1 / n) * (1 / n) * 0.5 * r2;
+      }
+      const gpu = bound(new Interaction(W), accelerator('gpu'), n, d);
+      const err = Math.abs(gpu.value(m) - new Interaction(W).value(m));
+      expect(err).toBeLessThanOrEqual(Math.abs(W.gpu!.logCoeff!) * 2 ** -22 + 2 * n * 2 ** -53 * absQ);
     });
   }
 });
