@@ -10,7 +10,9 @@
 # flushing the previous run's frame files (150–500 files) otherwise lands in the next run's time (ext4 journal
 # commits: 0.4–0.6 s stalls in the run's callbacks, measured in grid-fokker-planck's outputs time).
 # Env: REPS (default 2), SCENES (default: every catalogue scene, `wgf list`), ROOT (the checkout to time, default
-# this one), OUTDIR (scratch run directories, removed first and at the end). Needs GNU time (/usr/bin/time).
+# this one), OUTDIR (scratch run directories, removed first and at the end), PAIRS (a file to which every pair is
+# appended as one line: scene, then default's wall, CPU and own share, then ends-only's; for pooling rounds).
+# Needs GNU time (/usr/bin/time).
 cd "${ROOT:-$(dirname "$0")/..}"
 REPS=${REPS:-2}
 out=${OUTDIR:-/tmp/recshare-$$}; rm -rf $out; mkdir -p $out
@@ -31,6 +33,7 @@ for s in $scenes; do
     if ((r % 2)); then f=$(timed f $s); e=$(timed e $s --every $steps --metrics-every $steps)
     else e=$(timed e $s --every $steps --metrics-every $steps); f=$(timed f $s); fi
     pairs+=("$f $e")
+    [ -n "${PAIRS:-}" ] && echo "$s $f $e" >> "$PAIRS"
   done
   every=$(node -e "const s=require('$(ls -d $out/f-* | tail -1)/scene.json');console.log(s.every+'/'+s.metrics_every)")
   printf '%s\n' "${pairs[@]}" | node -e "
