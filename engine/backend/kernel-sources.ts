@@ -57,9 +57,38 @@ function accumulators(d: number): string {
  * Interaction velocity v_i = −Σ_j w_j ∇W(x_i − x_j) = −Σ_j w_j g(r²_ij) (x_i − x_j)
  * (docs/design.md §1.1). `form.clamp` bounds g where a power kernel overflows float32 at the
  * diagonal (inf·0 would be NaN).
+ *
+ * `partnersPerTrip` 2 (the default, what the accelerator runs) takes partners j and j + 1 per
+ * loop trip, each partner's statements in a block of its own and in the one-partner loop's
+ * order, an odd last partner as a tail after the loop: every v_k receives the same float32
+ * operations in the same order, so the rows are the one-partner loop's bit for bit
+ * (tests/engine/backend/kernels.test.ts). It halves the loop's counter, compare and branch per
+ * partner, and lets the translation interleave two partners' independent arithmetic: the
+ * WebAssembly SIMD pass ran at ~0.7–0.75 of the one-partner loop's time. 1 is the one-partner
+ * loop, kept as the reference the tests compare with.
  */
-export function interactionVelocitySource(d: number, form: RadialForm): string {
-  return header(d, []) + loads(d) + accumulators(d) + '  for (let j = 0; j < n; j++) {\n' + velocityPair(d, form, 'j', '    ') + '  }\n' + vectorReturn(d);
+export function interactionVelocitySource(d: number, form: RadialForm, partnersPerTrip: 1 | 2 = 2): string {
+  if (partnersPerTrip === 1) {
+    return header(d, []) + loads(d) + accumulators(d) + '  for (let j = 0; j < n; j++) {\n' + velocityPair(d, form, 'j', '    ') + '  }\n' + vectorReturn(d);
+  }
+  return header(d, []) + loads(d) + accumulators(d) + pairedLoop(d, form, '', '') + vectorReturn(d);
+}
+
+/**
+ * The velocity loop two partners per trip (interactionVelocitySource), with `perTrip` after the
+ * two partners' blocks and `perTail` after the tail's: the velocity's statements unchanged
+ * (velocityPair), so the record kernels that add value lanes this way leave the velocity's bits.
+ */
+function pairedLoop(d: number, form: RadialForm, perTrip: string, perTail: string): string {
+  return (
+    '  let jt = 0;\n' +
+    '  for (let j = 0; j + 1 < n; j += 2) {\n' +
+    '    {\n' + velocityPair(d, form, 'j', '      ') + '    }\n' +
+    '    {\n      const jb = j + 1;\n' + velocityPair(d, form, 'jb', '      ') + '    }\n' +
+    '    jt = j + 2;\n' + perTrip +
+    '  }\n' +
+    '  if (jt < n) {\n' + velocityPair(d, form, 'jt', '    ') + perTail + '  }\n'
+  );
 }
 
 /**

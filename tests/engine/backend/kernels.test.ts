@@ -200,6 +200,35 @@ describe('record kernel of a logarithmic W: two partners per loop trip (odd N, r
   }
 });
 
+describe('velocity kernel two partners per loop trip: the one-partner loop\'s rows bit for bit', () => {
+  // interactionVelocitySource's default takes partners j, j + 1 per trip (an odd last one as a tail),
+  // each partner's statements in the one-partner loop's order: the same float32 operations on every
+  // v_k in the same order. On gpu.js WebAssembly (IEEE float32, no contraction) the rows are equal bit
+  // for bit, for odd and even N, over every form of the list (clamped power forms, exponential
+  // preludes, sums) and d = 1..3, with non-uniform weights and a cluster (N = 97) of close pairs.
+  const ex = new GpuJsExecutor(gpuJs());
+  for (const [name, make] of [...KERNELS, ['power 2,0 (log part)', () => powerKernel(2, 0)] as [string, () => RadialKernel]]) {
+    it(`${name}, d = 1..3, N ∈ {1, 2, 7, 97, 130}`, () => {
+      for (const d of [1, 2, 3]) {
+        for (const n of [1, 2, 7, 97, 130]) {
+          const { m } = separatedCloud(29 * n + d, n, d, n === 97 ? 10 : 0);
+          const xs = Array.from({ length: d }, (_, k) => Float32Array.from({ length: n }, (_, i) => m.x[i * d + k]));
+          const w = Float32Array.from(m.w);
+          const one = new Float32Array(n * d);
+          const two = new Float32Array(n * d);
+          const src1 = interactionVelocitySource(d, make().gpu!, 1);
+          const src2 = interactionVelocitySource(d, make().gpu!);
+          expect(src2, 'the default is the two-partner loop').not.toBe(src1);
+          ex.run(src1, d, [...xs, w], n, one);
+          ex.run(src2, d, [...xs, w], n, two);
+          for (let c = 0; c < n * d; c++) expect(Object.is(two[c], one[c]), `d=${d} N=${n} row ${Math.floor(c / d)} lane ${c % d}: ${two[c]} vs ${one[c]}`).toBe(true);
+          if (n > 1) expect(one.some((v) => v !== 0), `d=${d} N=${n}: a non-zero velocity`).toBe(true);
+        }
+      }
+    });
+  }
+});
+
 describe('blob entropy kernels: gpu.js (float32) vs TS (float64)', () => {
   for (const d of [1, 2, 3]) {
     it(`d=${d}, N ∈ {${SIZES.join(', ')}}`, () => {
