@@ -200,7 +200,7 @@ describe('record kernel of a logarithmic W: two partners per loop trip (odd N, r
   }
 });
 
-describe('velocity kernel two partners per loop trip: the one-partner loop\'s rows bit for bit', () => {
+describe('velocity and record kernels two partners per loop trip: the one-partner loops\' rows bit for bit', () => {
   // interactionVelocitySource's default takes partners j, j + 1 per trip (an odd last one as a tail),
   // each partner's statements in the one-partner loop's order: the same float32 operations on every
   // v_k in the same order. On gpu.js WebAssembly (IEEE float32, no contraction) the rows are equal bit
@@ -223,6 +223,18 @@ describe('velocity kernel two partners per loop trip: the one-partner loop\'s ro
           ex.run(src2, d, [...xs, w], n, two);
           for (let c = 0; c < n * d; c++) expect(Object.is(two[c], one[c]), `d=${d} N=${n} row ${Math.floor(c / d)} lane ${c % d}: ${two[c]} vs ${one[c]}`).toBe(true);
           if (n > 1) expect(one.some((v) => v !== 0), `d=${d} N=${n}: a non-zero velocity`).toBe(true);
+          // The non-logarithmic record kernel (velocity and e_i lanes) two partners per trip: its rows are
+          // the one-partner record kernel's, bit for bit, and its velocity lanes the velocity kernel's.
+          const W = make().gpu!;
+          if (W.logCoeff === undefined && d + 1 <= 4) {
+            const rec1 = new Float32Array(n * (d + 1));
+            const rec2 = new Float32Array(n * (d + 1));
+            ex.run(interactionRecordSource(d, W, 1)!, d + 1, [...xs, w], n, rec1);
+            ex.run(interactionRecordSource(d, W)!, d + 1, [...xs, w], n, rec2);
+            for (let c = 0; c < rec1.length; c++) expect(Object.is(rec2[c], rec1[c]), `record d=${d} N=${n} row ${Math.floor(c / (d + 1))} lane ${c % (d + 1)}`).toBe(true);
+            for (let c = 0; c < n * d; c++) expect(Object.is(rec2[Math.floor(c / d) * (d + 1) + (c % d)], one[c]), `record velocity d=${d} N=${n}`).toBe(true);
+            if (n > 1) expect(rec1.some((v, c) => c % (d + 1) === d && v !== 0), `record d=${d} N=${n}: a non-zero e lane`).toBe(true);
+          }
         }
       }
     });
