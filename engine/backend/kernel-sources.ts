@@ -113,28 +113,41 @@ export const LOG_EPS2 = 2 ** -60;
  * in float64. wasm has no log opcode: a Math.log per pair would be a call into JavaScript
  * (measured ~25× slower than the velocity); the product is renormalized by 2^±64 whenever
  * it leaves [2^−64, 2^64] (exact scalings), so log is taken once per row, on the host.
+ *
+ * Two partners per loop trip by default (the one-partner loop's statements per partner, in its
+ * order, an odd tail: the same rows bit for bit, `partnersPerTrip` 1 the tests' reference): the
+ * wasm pass measured 0.9–1.45 velocity passes without a logarithm and 1.3–2.6 with one (one per
+ * trip: 1.25–1.9 and 2.0–2.7; one thread, n = 2000). It runs where no record kernel fits (d = 3
+ * logarithmic, W with a logarithm and no quadratic part) or the weights are not uniform.
  */
-export function interactionEnergySource(d: number, form: RadialForm): string {
+export function interactionEnergySource(d: number, form: RadialForm, partnersPerTrip: 1 | 2 = 2): string {
   const log = form.logCoeff !== undefined;
   const eps = log ? ` + ${lit(LOG_EPS2)}` : ` + ${lit(EPS2)}`;
   const big = lit(2 ** 64), small = lit(2 ** -64);
-  return (
-    header(d, []) + loads(d) + '  let e = 0.0;\n' + (log ? '  let p = 1.0;\n  let k = 0.0;\n' : '') +
-    '  for (let j = 0; j < n; j++) {\n' + pairR2(d, eps) + (form.valuePrelude ?? '') +
-    // The diagonal is masked in the sum (V may be singular there, and even V(2^−60) ~ 1e−19 would
-    // leave a lone particle with a spurious energy); with a logarithm its factor 2^−60 in the
-    // product is removed on the host.
-    '    const wj = j === i ? 0.0 : w[j];\n' +
-    `    e += wj * ${form.clamp ? `Math.min(Math.max(${form.value}, -1e30), 1e30)` : `(${form.value})`};\n` +
-    (log
-      ? '    p = p * r2;\n' +
-        `    const lo = p < ${small} ? ${big} : 1.0;\n` +
-        `    const hi = p > ${big} ? ${small} : 1.0;\n` +
-        '    p = p * lo * hi;\n' +
-        '    k = k + (lo > 1.0 ? -64.0 : 0.0) + (hi < 1.0 ? 64.0 : 0.0);\n'
-      : '') +
-    `  }\n  return ${log ? '[e, p, k]' : 'e'};\n}`
-  );
+  const partner = (jv: string, indent: string) =>
+    (pairR2(d, eps).replace(/\[j\]/g, `[${jv}]`) + (form.valuePrelude ?? '') +
+      // The diagonal is masked in the sum (V may be singular there, and even V(2^−60) ~ 1e−19 would
+      // leave a lone particle with a spurious energy); with a logarithm its factor 2^−60 in the
+      // product is removed on the host.
+      `    const wj = ${jv} === i ? 0.0 : w[${jv}];\n` +
+      `    e += wj * ${form.clamp ? `Math.min(Math.max(${form.value}, -1e30), 1e30)` : `(${form.value})`};\n` +
+      (log
+        ? '    p = p * r2;\n' +
+          `    const lo = p < ${small} ? ${big} : 1.0;\n` +
+          `    const hi = p > ${big} ? ${small} : 1.0;\n` +
+          '    p = p * lo * hi;\n' +
+          '    k = k + (lo > 1.0 ? -64.0 : 0.0) + (hi < 1.0 ? 64.0 : 0.0);\n'
+        : '')).replace(/^ {4}/gm, indent);
+  // Two partners per trip (the one-partner loop's statements per partner, in its order: the same
+  // rows bit for bit, as interactionVelocitySource's).
+  const loop = partnersPerTrip === 1
+    ? '  for (let j = 0; j < n; j++) {\n' + partner('j', '    ') + '  }\n'
+    : '  let jt = 0;\n  for (let j = 0; j + 1 < n; j += 2) {\n' +
+      '    {\n' + partner('j', '      ') + '    }\n' +
+      '    {\n      const jb = j + 1;\n' + partner('jb', '      ') + '    }\n' +
+      '    jt = j + 2;\n  }\n' +
+      '  if (jt < n) {\n' + partner('jt', '    ') + '  }\n';
+  return header(d, []) + loads(d) + '  let e = 0.0;\n' + (log ? '  let p = 1.0;\n  let k = 0.0;\n' : '') + loop + `  return ${log ? '[e, p, k]' : 'e'};\n}`;
 }
 
 /**

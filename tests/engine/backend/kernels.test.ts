@@ -9,7 +9,7 @@ import { EXP_REL_ERROR, blobAbsSums, interactionAbsSums, maxScaledError, pairTol
 import { ParticleMeasure } from '../../../engine/particles/measure.ts';
 import { sumKernel } from '../../../engine/energy/free-energy.ts';
 import { GpuJsExecutor } from '../../../engine/backend/gpujs-executor.ts';
-import { interactionRecordSource, interactionVelocitySource, LOG_EPS2 } from '../../../engine/backend/kernel-sources.ts';
+import { interactionEnergySource, interactionRecordSource, interactionVelocitySource, LOG_EPS2 } from '../../../engine/backend/kernel-sources.ts';
 import { gpuJs } from '../../../node/backend/row-kernels.ts';
 
 /**
@@ -200,7 +200,7 @@ describe('record kernel of a logarithmic W: two partners per loop trip (odd N, r
   }
 });
 
-describe('velocity and record kernels two partners per loop trip: the one-partner loops\' rows bit for bit', () => {
+describe('velocity, record and value kernels two partners per loop trip: the one-partner loops\' rows bit for bit', () => {
   // interactionVelocitySource's default takes partners j, j + 1 per trip (an odd last one as a tail),
   // each partner's statements in the one-partner loop's order: the same float32 operations on every
   // v_k in the same order. On gpu.js WebAssembly (IEEE float32, no contraction) the rows are equal bit
@@ -235,6 +235,14 @@ describe('velocity and record kernels two partners per loop trip: the one-partne
             for (let c = 0; c < n * d; c++) expect(Object.is(rec2[Math.floor(c / d) * (d + 1) + (c % d)], one[c]), `record velocity d=${d} N=${n}`).toBe(true);
             if (n > 1) expect(rec1.some((v, c) => c % (d + 1) === d && v !== 0), `record d=${d} N=${n}: a non-zero e lane`).toBe(true);
           }
+          // The value kernel (where no record kernel fits): e_i, and P_i, k_i of a logarithmic W, equal too.
+          const lanes = W.logCoeff === undefined ? 1 : 3;
+          const e1 = new Float32Array(n * lanes);
+          const e2 = new Float32Array(n * lanes);
+          ex.run(interactionEnergySource(d, W, 1), lanes, [...xs, w], n, e1);
+          ex.run(interactionEnergySource(d, W), lanes, [...xs, w], n, e2);
+          for (let c = 0; c < e1.length; c++) expect(Object.is(e2[c], e1[c]), `value d=${d} N=${n} row ${Math.floor(c / lanes)} lane ${c % lanes}`).toBe(true);
+          if (n > 1) expect(e1.some((v, c) => c % lanes === 0 && v !== 0), `value d=${d} N=${n}: a non-zero e lane`).toBe(true);
         }
       }
     });
