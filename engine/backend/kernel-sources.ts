@@ -118,7 +118,7 @@ export const LOG_EPS2 = 2 ** -60;
  * order, an odd tail: the same rows bit for bit, `partnersPerTrip` 1 the tests' reference): the
  * wasm pass measured 0.9–1.45 velocity passes without a logarithm and 1.3–2.6 with one (one per
  * trip: 1.25–1.9 and 2.0–2.7; one thread, n = 2000). It runs where no record kernel fits (d = 3
- * logarithmic, W with a logarithm and no quadratic part) or the weights are not uniform.
+ * logarithmic, W with a logarithm and no quadratic part).
  */
 export function interactionEnergySource(d: number, form: RadialForm, partnersPerTrip: 1 | 2 = 2): string {
   const log = form.logCoeff !== undefined;
