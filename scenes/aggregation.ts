@@ -51,7 +51,9 @@ export function aggregation(d: 2 | 3) {
     // metrics ~12 ms: ~50 records per run and the metrics at every 10th keep recording near 8%
     // of a run (at every 5th: 11.5%, median of 10 pairs of processes, docs/benchmarks.md). Since
     // the record kernel takes two partners per loop trip (kernel-sources.ts logRecordSource) it
-    // costs ~1.2 velocity passes (bench/record-kernel.ts), not ~1.7.
+    // costs ~1.2 velocity passes of the one-partner loop (bench/record-kernel.ts), not ~1.7; the
+    // velocity kernel now takes two partners per trip as well (~0.72 of its former pass, same
+    // bits), so a record reads ~1.6 of today's velocity passes at the same absolute cost.
     every: (p) => everyFor(p, 50),
     metricsEvery: metricsEveryRecords(10),
     // Interaction: velocity and energy, one pass each (n² pairs, or the mesh and its neighbours: the method

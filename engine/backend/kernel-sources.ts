@@ -57,9 +57,40 @@ function accumulators(d: number): string {
  * Interaction velocity v_i = −Σ_j w_j ∇W(x_i − x_j) = −Σ_j w_j g(r²_ij) (x_i − x_j)
  * (docs/design.md §1.1). `form.clamp` bounds g where a power kernel overflows float32 at the
  * diagonal (inf·0 would be NaN).
+ *
+ * `partnersPerTrip` 2 (the default, what the accelerator runs) takes partners j and j + 1 per
+ * loop trip, each partner's statements in a block of its own and in the one-partner loop's
+ * order, an odd last partner as a tail after the loop: every v_k receives the same float32
+ * operations in the same order, so the rows are the one-partner loop's bit for bit
+ * (tests/engine/backend/kernels.test.ts). It halves the loop's counter, compare and branch per
+ * partner, and lets the translation interleave two partners' independent arithmetic: the
+ * WebAssembly SIMD pass ran at ~0.7–0.75 of the one-partner loop's time. 1 is the one-partner
+ * loop, kept as the reference the tests compare with.
  */
-export function interactionVelocitySource(d: number, form: RadialForm): string {
-  return header(d, []) + loads(d) + accumulators(d) + '  for (let j = 0; j < n; j++) {\n' + velocityPair(d, form, 'j', '    ') + '  }\n' + vectorReturn(d);
+export function interactionVelocitySource(d: number, form: RadialForm, partnersPerTrip: 1 | 2 = 2): string {
+  if (partnersPerTrip === 1) {
+    return header(d, []) + loads(d) + accumulators(d) + '  for (let j = 0; j < n; j++) {\n' + velocityPair(d, form, 'j', '    ') + '  }\n' + vectorReturn(d);
+  }
+  return header(d, []) + loads(d) + accumulators(d) + pairedLoop(d, form) + vectorReturn(d);
+}
+
+/**
+ * The velocity loop two partners per trip (interactionVelocitySource): partner j's block, then
+ * j + 1's, then `perTrip`; an odd last partner (index `jt`) as a tail after the loop. Each
+ * partner's block is velocityPair's statements unchanged, then `partner(slot)` (slot 'a' for j,
+ * 'b' for j + 1, 't' for the tail), which may read the block's z_k, r² and the form's names: the
+ * record kernels add their value lanes this way and leave the velocity's bits.
+ */
+function pairedLoop(d: number, form: RadialForm, partner: (slot: 'a' | 'b' | 't') => string = () => '', perTrip = ''): string {
+  return (
+    '  let jt = 0;\n' +
+    '  for (let j = 0; j + 1 < n; j += 2) {\n' +
+    '    {\n' + velocityPair(d, form, 'j', '      ') + partner('a') + '    }\n' +
+    '    {\n      const jb = j + 1;\n' + velocityPair(d, form, 'jb', '      ') + partner('b') + '    }\n' +
+    '    jt = j + 2;\n' + perTrip +
+    '  }\n' +
+    '  if (jt < n) {\n' + velocityPair(d, form, 'jt', '    ') + partner('t') + '  }\n'
+  );
 }
 
 /**
@@ -82,28 +113,41 @@ export const LOG_EPS2 = 2 ** -60;
  * in float64. wasm has no log opcode: a Math.log per pair would be a call into JavaScript
  * (measured ~25× slower than the velocity); the product is renormalized by 2^±64 whenever
  * it leaves [2^−64, 2^64] (exact scalings), so log is taken once per row, on the host.
+ *
+ * Two partners per loop trip by default (the one-partner loop's statements per partner, in its
+ * order, an odd tail: the same rows bit for bit, `partnersPerTrip` 1 the tests' reference): the
+ * wasm pass measured 0.9–1.45 velocity passes without a logarithm and 1.3–2.6 with one (one per
+ * trip: 1.25–1.9 and 2.0–2.7; one thread, n = 2000). It runs where no record kernel fits (d = 3
+ * logarithmic, W with a logarithm and no quadratic part).
  */
-export function interactionEnergySource(d: number, form: RadialForm): string {
+export function interactionEnergySource(d: number, form: RadialForm, partnersPerTrip: 1 | 2 = 2): string {
   const log = form.logCoeff !== undefined;
   const eps = log ? ` + ${lit(LOG_EPS2)}` : ` + ${lit(EPS2)}`;
   const big = lit(2 ** 64), small = lit(2 ** -64);
-  return (
-    header(d, []) + loads(d) + '  let e = 0.0;\n' + (log ? '  let p = 1.0;\n  let k = 0.0;\n' : '') +
-    '  for (let j = 0; j < n; j++) {\n' + pairR2(d, eps) + (form.valuePrelude ?? '') +
-    // The diagonal is masked in the sum (V may be singular there, and even V(2^−60) ~ 1e−19 would
-    // leave a lone particle with a spurious energy); with a logarithm its factor 2^−60 in the
-    // product is removed on the host.
-    '    const wj = j === i ? 0.0 : w[j];\n' +
-    `    e += wj * ${form.clamp ? `Math.min(Math.max(${form.value}, -1e30), 1e30)` : `(${form.value})`};\n` +
-    (log
-      ? '    p = p * r2;\n' +
-        `    const lo = p < ${small} ? ${big} : 1.0;\n` +
-        `    const hi = p > ${big} ? ${small} : 1.0;\n` +
-        '    p = p * lo * hi;\n' +
-        '    k = k + (lo > 1.0 ? -64.0 : 0.0) + (hi < 1.0 ? 64.0 : 0.0);\n'
-      : '') +
-    `  }\n  return ${log ? '[e, p, k]' : 'e'};\n}`
-  );
+  const partner = (jv: string, indent: string) =>
+    (pairR2(d, eps).replace(/\[j\]/g, `[${jv}]`) + (form.valuePrelude ?? '') +
+      // The diagonal is masked in the sum (V may be singular there, and even V(2^−60) ~ 1e−19 would
+      // leave a lone particle with a spurious energy); with a logarithm its factor 2^−60 in the
+      // product is removed on the host.
+      `    const wj = ${jv} === i ? 0.0 : w[${jv}];\n` +
+      `    e += wj * ${form.clamp ? `Math.min(Math.max(${form.value}, -1e30), 1e30)` : `(${form.value})`};\n` +
+      (log
+        ? '    p = p * r2;\n' +
+          `    const lo = p < ${small} ? ${big} : 1.0;\n` +
+          `    const hi = p > ${big} ? ${small} : 1.0;\n` +
+          '    p = p * lo * hi;\n' +
+          '    k = k + (lo > 1.0 ? -64.0 : 0.0) + (hi < 1.0 ? 64.0 : 0.0);\n'
+        : '')).replace(/^ {4}/gm, indent);
+  // Two partners per trip (the one-partner loop's statements per partner, in its order: the same
+  // rows bit for bit, as interactionVelocitySource's).
+  const loop = partnersPerTrip === 1
+    ? '  for (let j = 0; j < n; j++) {\n' + partner('j', '    ') + '  }\n'
+    : '  let jt = 0;\n  for (let j = 0; j + 1 < n; j += 2) {\n' +
+      '    {\n' + partner('j', '      ') + '    }\n' +
+      '    {\n      const jb = j + 1;\n' + partner('jb', '      ') + '    }\n' +
+      '    jt = j + 2;\n  }\n' +
+      '  if (jt < n) {\n' + partner('jt', '    ') + '  }\n';
+  return header(d, []) + loads(d) + '  let e = 0.0;\n' + (log ? '  let p = 1.0;\n  let k = 0.0;\n' : '') + loop + `  return ${log ? '[e, p, k]' : 'e'};\n}`;
 }
 
 /**
@@ -124,19 +168,26 @@ export function recordLanes(d: number, form: RadialForm): number | null {
  * interactionEnergySource: [v_0..v_{d−1}, e_i] or, for a logarithmic W, [v_0..v_{d−1}, P_i, k_i]
  * (e_i = Σ_j w_j c r²_ij is then summed on the host through moments; the product's loop is
  * logRecordSource's). Null where the lanes do not fit (recordLanes).
+ *
+ * Both run interactionVelocitySource's two-partner loop (pairedLoop), the value statements of
+ * each partner inside its block: e_i gets the partners in the one-partner loop's order too, so
+ * `partnersPerTrip` 1 (the non-logarithmic kernel's one-partner loop, the tests' reference)
+ * gives the same rows bit for bit. Two per trip, the non-logarithmic record pass measured
+ * 1.1–1.8 velocity passes over the forms and d = 1..3 (one per trip: 1.55–2.2; gpu.js wasm,
+ * one thread, n = 2000): what remains is mostly the value's diagonal mask, a select per partner.
  */
-export function interactionRecordSource(d: number, form: RadialForm): string | null {
+export function interactionRecordSource(d: number, form: RadialForm, partnersPerTrip: 1 | 2 = 2): string | null {
   if (recordLanes(d, form) === null) return null;
   if (form.logCoeff !== undefined) return logRecordSource(d, form);
   const ks = Array.from({ length: d }, (_, k) => k);
-  return (
-    header(d, []) + loads(d) + accumulators(d) + '  let e = 0.0;\n' +
-    '  for (let j = 0; j < n; j++) {\n' + velocityPair(d, form, 'j', '    ') +
-    (form.valuePrelude ?? '') +
-    '    const wj = j === i ? 0.0 : w[j];\n' +
-    `    e += wj * ${form.clamp ? `Math.min(Math.max(${form.value}, -1e30), 1e30)` : `(${form.value})`};\n` +
-    `  }\n  return [${[...ks.map((k) => `v${k}`), 'e'].join(', ')}];\n}`
-  );
+  const value = (jv: string, indent: string) =>
+    ((form.valuePrelude ?? '') +
+      `    const wj = ${jv} === i ? 0.0 : w[${jv}];\n` +
+      `    e += wj * ${form.clamp ? `Math.min(Math.max(${form.value}, -1e30), 1e30)` : `(${form.value})`};\n`).replace(/^ {4}/gm, indent);
+  const loop = partnersPerTrip === 1
+    ? '  for (let j = 0; j < n; j++) {\n' + velocityPair(d, form, 'j', '    ') + value('j', '    ') + '  }\n'
+    : pairedLoop(d, form, (slot) => slot === 'a' ? value('j', '      ') : slot === 'b' ? value('jb', '      ') : value('jt', '    '));
+  return header(d, []) + loads(d) + accumulators(d) + '  let e = 0.0;\n' + loop + `  return [${[...ks.map((k) => `v${k}`), 'e'].join(', ')}];\n}`;
 }
 
 /**
@@ -154,8 +205,8 @@ function velocityPair(d: number, form: RadialForm, jv: string, indent: string): 
 }
 
 /**
- * The record kernel of a logarithmic W: velocity lanes as interactionVelocitySource's (the
- * partners j in the same order, so the same bits), and P_i = Π_j (r²_ij + 2^−60) as p·2^k.
+ * The record kernel of a logarithmic W: velocity lanes as interactionVelocitySource's (its
+ * two-partner loop, pairedLoop, so the same bits), and P_i = Π_j (r²_ij + 2^−60) as p·2^k.
  *
  * Two partners per loop trip (the velocity statements of j, then of j + 1, in sibling blocks
  * that each declare the form's names; an odd last partner is a tail after the loop). The
@@ -192,19 +243,17 @@ function logRecordSource(d: number, form: RadialForm): string {
   const count = (s: string) => `Math.ceil((1.0 - ${s}) * ${small})`;
   return (
     header(d, []) + loads(d) + accumulators(d) +
-    '  let p = 1.0;\n  let k = 0.0;\n  let ra = 1.0;\n  let rb = 1.0;\n  let jt = 0;\n' +
-    '  for (let j = 0; j + 1 < n; j += 2) {\n' +
-    '    {\n' + velocityPair(d, form, 'j', '      ') + `      ra = ${rp};\n    }\n` +
-    '    {\n      const jb = j + 1;\n' + velocityPair(d, form, 'jb', '      ') + `      rb = ${rp};\n    }\n` +
-    '    jt = j + 2;\n' +
-    '    const q = ra * rb;\n' +
-    `    const qs = q < 1.0 ? ${big} : (q >= ${big} ? ${small} : 1.0);\n` +
-    '    p = p * (q * qs);\n' +
-    renorm('    ') +
-    `    k = k + (${count('qs')} + ${count('ps')});\n` +
-    '  }\n' +
-    '  if (jt < n) {\n' + velocityPair(d, form, 'jt', '    ') + `    p = p * (${rp});\n` + renorm('    ') +
-    `    k = k + ${count('ps')};\n` + '  }\n' +
+    '  let p = 1.0;\n  let k = 0.0;\n  let ra = 1.0;\n  let rb = 1.0;\n' +
+    pairedLoop(
+      d, form,
+      (slot) => slot === 'a' ? `      ra = ${rp};\n` : slot === 'b' ? `      rb = ${rp};\n`
+        : `    p = p * (${rp});\n` + renorm('    ') + `    k = k + ${count('ps')};\n`,
+      '    const q = ra * rb;\n' +
+        `    const qs = q < 1.0 ? ${big} : (q >= ${big} ? ${small} : 1.0);\n` +
+        '    p = p * (q * qs);\n' +
+        renorm('    ') +
+        `    k = k + (${count('qs')} + ${count('ps')});\n`,
+    ) +
     `  return [${[...ks.map((k) => `v${k}`), 'p', 'k * 64.0'].join(', ')}];\n}`
   );
 }

@@ -13,7 +13,8 @@ import { BlobEntropy } from '../../../engine/particles/blob-entropy.ts';
 import { Interaction } from '../../../engine/particles/interaction.ts';
 import { ParticleMeasure } from '../../../engine/particles/measure.ts';
 import { logRepulsionKernel, morseKernel, newtonRepulsionKernel, quadraticKernel } from '../../../engine/particles/radial-kernels.ts';
-import type { GpuJsConstructor } from '../../../engine/backend/gpujs-executor.ts';
+import { GpuJsExecutor, type GpuJsConstructor } from '../../../engine/backend/gpujs-executor.ts';
+import { interactionVelocitySource } from '../../../engine/backend/kernel-sources.ts';
 
 // The page keeps WebGL2 even on SwiftShader (to test the GL path) until `installDefault` switches
 // the page's later calls to the viewer's accelerator (WebAssembly instead of software GL).
@@ -60,6 +61,19 @@ function platformOf(acc: Accelerator, n: number, d: number): string {
     const v = new Float64Array(x.length);
     e.addVelocity(m, v);
     return { v: Array.from(v), platform: platformOf(acc, 8, 1), target: acc.loops[e.name].target };
+  },
+  /** The velocity kernel's rows one and two partners per loop trip (interactionVelocitySource), raw float32 on the page's gpu.js. */
+  velocityTrips(kind: string, d: number, x: number[], w: number[]): { one: number[]; two: number[]; platform: string } {
+    const n = w.length;
+    const ex = new GpuJsExecutor(GPU as unknown as GpuJsConstructor);
+    const form = KERNELS[kind as keyof typeof KERNELS]().gpu!;
+    const xs = Array.from({ length: d }, (_, k) => Float32Array.from({ length: n }, (_, i) => x[i * d + k]));
+    const run = (trips: 1 | 2) => {
+      const out = new Float32Array(n * d);
+      ex.run(interactionVelocitySource(d, form, trips), d, [...xs, Float32Array.from(w)], n, out);
+      return Array.from(out);
+    };
+    return { one: run(1), two: run(2), platform: ex.platform };
   },
   /** The log kernel's record (uniform weights): its value, the velocity it leaves, and a fresh velocity pass's. */
   record(d: number, x: number[]): { value: number; v: number[]; fresh: number[]; platform: string; target: string | null } {

@@ -143,6 +143,33 @@ describe.skipIf(noBrowser)('MLP kernels on gpu.js WebGL2 in headless Chromium vs
   }
 });
 
+describe.skipIf(noBrowser)('the velocity kernel two partners per loop trip on gpu.js WebGL2 (odd and even N)', () => {
+  // The two-partner loop (interactionVelocitySource's default) against the one-partner loop on the
+  // page's WebGL2: each within the velocity's tolerance of the float64 loop, and of each other (GL
+  // compilers may contract the two loops differently, so bit equality is asserted for wasm only:
+  // kernels.test.ts). Odd N runs the tail after the loop.
+  const cases: [string, number, number][] = [['quadratic', 1, 7], ['log', 2, 97], ['log', 2, 130], ['newton', 3, 131], ['morse', 2, 60]];
+  for (const [kind, d, n] of cases) {
+    it(`${kind}, d=${d}, N=${n}`, async () => {
+      const cloud = separatedCloud(11 * n + d, n, d);
+      const { m, rMin, R } = cloud;
+      const got = await page.evaluate(
+        ([k, dd, x, w]) => (globalThis as any).wgfBackend.velocityTrips(k, dd, x, w),
+        [kind, d, Array.from(m.x), Array.from(m.w)] as const,
+      );
+      expect(got.platform).toBe('webgl2');
+      const v0 = new Float64Array(n * d);
+      new Interaction(KERNELS[kind]()).addVelocity(m, v0);
+      const S = interactionAbsSums(KERNELS[kind](), m);
+      const tol = (i: number) => pairTolerance(n, R, rMin, S[i]) + (kind === 'morse' ? EXP_REL_ERROR * S[i] : 0) + 1e-300;
+      expect(maxScaledError(v0, Float64Array.from(got.one), d, tol), 'one partner per trip').toBeLessThanOrEqual(1);
+      expect(maxScaledError(v0, Float64Array.from(got.two), d, tol), 'two partners per trip').toBeLessThanOrEqual(1);
+      expect(maxScaledError(Float64Array.from(got.one), Float64Array.from(got.two), d, tol)).toBeLessThanOrEqual(1);
+      expect(got.two.some((v: number) => v !== 0)).toBe(true);
+    });
+  }
+});
+
 describe.skipIf(noBrowser)('the record kernel of the log kernel on gpu.js WebGL2 (two partners per loop trip, odd N)', () => {
   // The value as the Node test of logarithmic kernels bounds it (kernels.test.ts): pairTolerance on
   // ½ Σ w w |W| plus ½|c|·2^−23 for the running product; the velocity it leaves within the velocity's

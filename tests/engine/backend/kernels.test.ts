@@ -9,7 +9,7 @@ import { EXP_REL_ERROR, blobAbsSums, interactionAbsSums, maxScaledError, pairTol
 import { ParticleMeasure } from '../../../engine/particles/measure.ts';
 import { sumKernel } from '../../../engine/energy/free-energy.ts';
 import { GpuJsExecutor } from '../../../engine/backend/gpujs-executor.ts';
-import { interactionRecordSource, interactionVelocitySource, LOG_EPS2 } from '../../../engine/backend/kernel-sources.ts';
+import { interactionEnergySource, interactionRecordSource, interactionVelocitySource, LOG_EPS2 } from '../../../engine/backend/kernel-sources.ts';
 import { gpuJs } from '../../../node/backend/row-kernels.ts';
 
 /**
@@ -196,6 +196,55 @@ describe('record kernel of a logarithmic W: two partners per loop trip (odd N, r
       const gpu = bound(new Interaction(W), accelerator('gpu'), n, d);
       const err = Math.abs(gpu.value(m) - new Interaction(W).value(m));
       expect(err).toBeLessThanOrEqual(Math.abs(W.gpu!.logCoeff!) * 2 ** -22 + 2 * n * 2 ** -53 * absQ);
+    });
+  }
+});
+
+describe('velocity, record and value kernels two partners per loop trip: the one-partner loops\' rows bit for bit', () => {
+  // interactionVelocitySource's default takes partners j, j + 1 per trip (an odd last one as a tail),
+  // each partner's statements in the one-partner loop's order: the same float32 operations on every
+  // v_k in the same order. On gpu.js WebAssembly (IEEE float32, no contraction) the rows are equal bit
+  // for bit, for odd and even N, over every form of the list (clamped power forms, exponential
+  // preludes, sums) and d = 1..3, with non-uniform weights and a cluster (N = 97) of close pairs.
+  const ex = new GpuJsExecutor(gpuJs());
+  for (const [name, make] of [...KERNELS, ['power 2,0 (log part)', () => powerKernel(2, 0)] as [string, () => RadialKernel]]) {
+    it(`${name}, d = 1..3, N ∈ {1, 2, 7, 97, 130}`, () => {
+      for (const d of [1, 2, 3]) {
+        for (const n of [1, 2, 7, 97, 130]) {
+          const { m } = separatedCloud(29 * n + d, n, d, n === 97 ? 10 : 0);
+          const xs = Array.from({ length: d }, (_, k) => Float32Array.from({ length: n }, (_, i) => m.x[i * d + k]));
+          const w = Float32Array.from(m.w);
+          const one = new Float32Array(n * d);
+          const two = new Float32Array(n * d);
+          const src1 = interactionVelocitySource(d, make().gpu!, 1);
+          const src2 = interactionVelocitySource(d, make().gpu!);
+          expect(src2, 'the default is the two-partner loop').not.toBe(src1);
+          ex.run(src1, d, [...xs, w], n, one);
+          ex.run(src2, d, [...xs, w], n, two);
+          for (let c = 0; c < n * d; c++) expect(Object.is(two[c], one[c]), `d=${d} N=${n} row ${Math.floor(c / d)} lane ${c % d}: ${two[c]} vs ${one[c]}`).toBe(true);
+          if (n > 1) expect(one.some((v) => v !== 0), `d=${d} N=${n}: a non-zero velocity`).toBe(true);
+          // The non-logarithmic record kernel (velocity and e_i lanes) two partners per trip: its rows are
+          // the one-partner record kernel's, bit for bit, and its velocity lanes the velocity kernel's.
+          const W = make().gpu!;
+          if (W.logCoeff === undefined && d + 1 <= 4) {
+            const rec1 = new Float32Array(n * (d + 1));
+            const rec2 = new Float32Array(n * (d + 1));
+            ex.run(interactionRecordSource(d, W, 1)!, d + 1, [...xs, w], n, rec1);
+            ex.run(interactionRecordSource(d, W)!, d + 1, [...xs, w], n, rec2);
+            for (let c = 0; c < rec1.length; c++) expect(Object.is(rec2[c], rec1[c]), `record d=${d} N=${n} row ${Math.floor(c / (d + 1))} lane ${c % (d + 1)}`).toBe(true);
+            for (let c = 0; c < n * d; c++) expect(Object.is(rec2[Math.floor(c / d) * (d + 1) + (c % d)], one[c]), `record velocity d=${d} N=${n}`).toBe(true);
+            if (n > 1) expect(rec1.some((v, c) => c % (d + 1) === d && v !== 0), `record d=${d} N=${n}: a non-zero e lane`).toBe(true);
+          }
+          // The value kernel (where no record kernel fits): e_i, and P_i, k_i of a logarithmic W, equal too.
+          const lanes = W.logCoeff === undefined ? 1 : 3;
+          const e1 = new Float32Array(n * lanes);
+          const e2 = new Float32Array(n * lanes);
+          ex.run(interactionEnergySource(d, W, 1), lanes, [...xs, w], n, e1);
+          ex.run(interactionEnergySource(d, W), lanes, [...xs, w], n, e2);
+          for (let c = 0; c < e1.length; c++) expect(Object.is(e2[c], e1[c]), `value d=${d} N=${n} row ${Math.floor(c / lanes)} lane ${c % lanes}`).toBe(true);
+          if (n > 1) expect(e1.some((v, c) => c % lanes === 0 && v !== 0), `value d=${d} N=${n}: a non-zero e lane`).toBe(true);
+        }
+      }
     });
   }
 });
