@@ -6,6 +6,7 @@ import type { ParticleEnergy } from '../../particles/energy.ts';
 import type { ParticleMeasure } from '../../particles/measure.ts';
 import type { Activation } from './activations.ts';
 import { reluVelocity3 } from './relu-kernels.ts';
+import { wasmReluForward } from './wasm-relu.ts';
 import { NetworkScratch, neuronDim, predict, preActivation, type RegressionSet } from './network.ts';
 
 /**
@@ -76,6 +77,8 @@ export class MeanFieldRisk implements ParticleEnergy {
   /** Binds the velocity's passes for m neurons (the state [m, d + 2]) to the accelerator. */
   accelerate(acc: Accelerator, { n }: { n: number; d: number }): void {
     this.assembler = acc.assembler;
+    // Assembled now, with the scene (Node starts wabt at the first kernel assembled, ~0.1 s): not in the first record.
+    if (this.act.name === 'relu' && this.train.d === 3) wasmReluForward(this.assembler);
     const loop = acc.bindPairs(mlpLoopRequest(this.kernelShape, n, this.name));
     this.device = loop ? new DeviceRisk(loop, this.kernelShape) : null;
   }
