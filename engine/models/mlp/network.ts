@@ -60,7 +60,7 @@ export class NetworkScratch {
  * f[n] = Σ_i ω_i a_i σ(w_i·x_n + b_i) for n < N. Cost O(m N d); f is overwritten.
  * ReLU in R³ takes the fused kernel (relu-kernels.ts): the same sums in another order;
  * with an `assembler` (the accelerator's, `ctx.accelerator.assembler`) its WebAssembly SIMD
- * form (wasm-relu.ts), which has the same bits, ~3.5× faster; without one (or without SIMD)
+ * form (wasm-relu.ts), which has the same bits, ~3× faster; without one (or without SIMD)
  * the JavaScript loop.
  * θ: [m, d+2], ω: [m], Xt: [d, N], f: [≥ N].
  */

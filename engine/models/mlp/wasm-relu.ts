@@ -16,11 +16,13 @@ import { whileLoop } from '../../wasm/wat.ts';
  * a record's training risk, and the step's residuals where the velocity runs in float64,
  * are unchanged, only faster. The loop nest is the JavaScript one (pairs of neurons outside,
  * the points inside, the pair's ten parameters splatted in v128 locals), two points per v128.
- * Measured at m = N = 512 (2-core AMD EPYC, node 20, load ~6, min of 5): 0.65–0.84 ms in
- * JavaScript, 0.14–0.21 ms here with the copies in and out (3.5–5.9×); at m = 4096, N = 2048
- * 17 ms and 4.4–5.5 ms. Variants measured and not kept (same bits): two v128 per trip
- * (no faster), points outside with f in a register and the neurons inside (one or two
- * v128 of points, one or two pairs per trip: 1.0–1.6× slower than this).
+ * Measured at m = N = 512 (2-core AMD EPYC, node 20, min and median of 7, load 0.8–3):
+ * 0.39–0.62 ms in JavaScript, 0.14–0.21 ms here with the copies in and out (2.7–3.0×); at
+ * m = 4096, N = 2048 14–20 ms and 4.5–6.6 ms (3.1–3.3×). In `wgf run mlp-mean-field` (2000
+ * steps, 200 records) the forward pass of every float64 velocity and record went from ~1 s
+ * to ~0.36 s of CPU. Variants measured and not kept (same bits): two v128 per trip (no
+ * faster), points outside with f in a register and the neurons inside (one or two v128 of
+ * points, one or two pairs per trip: up to 1.6× slower than this).
  *
  * Layout in the instance's memory (bytes): P [m, 5] rows (c, w0, w1, w2, b) at 0, then
  * X0 | X1 | X2 [np] each (np = N rounded up to even, padded with 0: the padded lane's f is
