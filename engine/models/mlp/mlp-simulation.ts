@@ -80,6 +80,8 @@ export function mlpSimulation(o: MlpSimulationOptions): MlpSimulation {
     constrain: noBias ? (x) => { for (let i = 0; i < m; i++) x[i * D + D - 1] = 0; } : undefined,
   });
   const scratch = new NetworkScratch();
+  // The float64 forward pass of the records' risks in WebAssembly SIMD where the platform assembles it (same bits: wasm-relu.ts).
+  const assembler = o.accelerator?.assembler ?? null;
   const f = new Float64Array(Math.max(o.data.train.size, o.data.test.size));
   const kde = temperature > 0 ? new KdeEntropy(temperature) : null;
   const S = o.d + D;
@@ -101,8 +103,8 @@ export function mlpSimulation(o: MlpSimulationOptions): MlpSimulation {
     /** Train and test risk; distance to the teacher (sliced W2 of output-mass directions) when there is one. */
     metrics(state) {
       const out: Record<string, number> = {
-        train_risk: riskOn(state.x, omega, o.activation, o.data.train, f, scratch),
-        test_risk: riskOn(state.x, omega, o.activation, o.data.test, f, scratch),
+        train_risk: riskOn(state.x, omega, o.activation, o.data.train, f, scratch, assembler),
+        test_risk: riskOn(state.x, omega, o.activation, o.data.test, f, scratch, assembler),
       };
       const T = o.data.teacher;
       if (T) out.teacher_sw2 = teacherSlicedW2(state.x, omega, T.theta, T.omega, o.d, o.bias ?? true);

@@ -1,18 +1,23 @@
 import type { Accelerator } from '../../core/accelerator.ts';
+import type { WatAssembler } from '../../wasm/assembler.ts';
 import { DeviceRisk, mlpLoopRequest, type MlpKernelShape } from './device-risk.ts';
 import type { Rng } from '../../core/rng.ts';
 import type { ParticleEnergy } from '../../particles/energy.ts';
 import type { ParticleMeasure } from '../../particles/measure.ts';
 import type { Activation } from './activations.ts';
 import { reluVelocity3 } from './relu-kernels.ts';
+import { wasmReluForward } from './wasm-relu.ts';
 import { NetworkScratch, neuronDim, predict, preActivation, type RegressionSet } from './network.ts';
 
-/** R(μ) = ½ (1/N) Σ_n (f_μ(x_n) − y_n)² of parameters θ [m, d+2] and weights ω [m] on a data set. */
+/**
+ * R(μ) = ½ (1/N) Σ_n (f_μ(x_n) − y_n)² of parameters θ [m, d+2] and weights ω [m] on a data set
+ * (`assembler`: the forward pass's WebAssembly form where it has one, same bits: predict).
+ */
 export function riskOn(
   theta: Float64Array, omega: Float64Array, act: Activation, set: RegressionSet,
-  f: Float64Array = new Float64Array(set.size), scratch = new NetworkScratch(),
+  f: Float64Array = new Float64Array(set.size), scratch = new NetworkScratch(), assembler?: WatAssembler | null,
 ): number {
-  predict(theta, omega, set.d, act, set.Xt, set.size, f, scratch);
+  predict(theta, omega, set.d, act, set.Xt, set.size, f, scratch, assembler);
   let s = 0;
   for (let n = 0; n < set.size; n++) s += (f[n] - set.y[n]) ** 2;
   return (0.5 * s) / set.size;
@@ -37,7 +42,9 @@ export function riskOn(
  * Acceleration (engine/core/accelerator.ts, docs/design.md §5.4): bound to the device (`--backend
  * gpu`, or `auto` from the rule's size, m·N pairs) the velocity runs both passes as
  * gpu.js kernels in float32 (device-risk.ts); the value, hence train_risk/test_risk and
- * the Armijo test, is always the float64 loop.
+ * the Armijo test, is always the float64 loop. The accelerator's WAT assembler, where it has
+ * one, runs the float64 ReLU forward pass in R³ (the value's, and the float64 velocity's) as
+ * WebAssembly SIMD with the JavaScript loop's bits (wasm-relu.ts).
  */
 export class MeanFieldRisk implements ParticleEnergy {
   readonly name = 'risk';
@@ -51,6 +58,8 @@ export class MeanFieldRisk implements ParticleEnergy {
   private readonly kernelShape: MlpKernelShape;
   private readonly batchIdx: Int32Array | null;
   private device: DeviceRisk | null = null;
+  /** The accelerator's WAT assembler (the float64 forward pass's SIMD form), null: JavaScript. */
+  private assembler: WatAssembler | null = null;
 
   /** `batch`: the minibatch size the velocity will use (0 or ≥ N: full batch), known before the run so the backend is settled for it. */
   constructor(
@@ -67,6 +76,9 @@ export class MeanFieldRisk implements ParticleEnergy {
 
   /** Binds the velocity's passes for m neurons (the state [m, d + 2]) to the accelerator. */
   accelerate(acc: Accelerator, { n }: { n: number; d: number }): void {
+    this.assembler = acc.assembler;
+    // Assembled now, with the scene (Node starts wabt at the first kernel assembled, ~0.1 s): not in the first record.
+    if (this.act.name === 'relu' && this.train.d === 3) wasmReluForward(this.assembler);
     const loop = acc.bindPairs(mlpLoopRequest(this.kernelShape, n, this.name));
     this.device = loop ? new DeviceRisk(loop, this.kernelShape) : null;
   }
@@ -81,7 +93,7 @@ export class MeanFieldRisk implements ParticleEnergy {
 
   value(m: ParticleMeasure): number {
     if (this.f.length < this.train.size) this.f = new Float64Array(this.train.size);
-    return riskOn(m.x, m.w, this.act, this.train, this.f, this.scratch);
+    return riskOn(m.x, m.w, this.act, this.train, this.f, this.scratch, this.assembler);
   }
 
   /** Velocity on the points `idx` of the training set from now on (null: full batch). */
@@ -109,7 +121,7 @@ export class MeanFieldRisk implements ParticleEnergy {
     if (this.device) return this.device.velocity(theta, m.w, Xt.subarray(0, d * N), y.subarray(0, N), v);
     if (this.f.length < N) this.f = new Float64Array(N);
     const r = this.f;
-    predict(theta, m.w, d, this.act, Xt, N, r, this.scratch);
+    predict(theta, m.w, d, this.act, Xt, N, r, this.scratch, this.assembler);
     for (let n = 0; n < N; n++) r[n] = (r[n] - y[n]) / N; // r_n/N: the 1/N of E_x folded in once
     if (this.act.name === 'relu' && d === 3) return reluVelocity3(theta, Xt, N, r, this.bias, v, m.n);
     const { z, s, ds } = this.scratch.ensure(N);
