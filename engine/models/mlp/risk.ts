@@ -43,8 +43,9 @@ export function riskOn(
  * gpu`, or `auto` from the rule's size, m·N pairs) the velocity runs both passes as
  * gpu.js kernels in float32 (device-risk.ts); the value, hence train_risk/test_risk and
  * the Armijo test, is always the float64 loop. The accelerator's WAT assembler, where it has
- * one, runs the float64 ReLU forward pass in R³ (the value's, and the float64 velocity's) as
- * WebAssembly SIMD with the JavaScript loop's bits (wasm-relu.ts).
+ * one, runs the float64 ReLU forward pass in R³ (the value's, and the float64 velocity's) and
+ * the float64 ReLU velocity's sums in R³ (reluVelocity3's) as WebAssembly SIMD with the
+ * JavaScript loops' bits (wasm-relu.ts).
  */
 export class MeanFieldRisk implements ParticleEnergy {
   readonly name = 'risk';
