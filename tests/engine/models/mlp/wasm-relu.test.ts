@@ -112,14 +112,14 @@ describe('WebAssembly SIMD ReLU forward pass (wasm-relu.ts)', () => {
     expectSameBits(a, b, 77);
   });
 
-  it('a scene with the assembler follows the JavaScript trajectory bit for bit, records included', () => {
+  it.each([true, false])('a scene with the assembler follows the JavaScript trajectory bit for bit, records included (bias %s; forward pass and velocity)', (bias) => {
     const act = activationByName('relu');
     const run = (withAssembler: boolean) => {
       // Fresh data per run (equal values, distinct arrays): predict's memo is per input array.
       const data = makeMlpData(new Rng(2), { kind: 'sphere', d: 3, teacher: 3, train: 61, test: 33, activation: act });
       const theta = balancedNeurons(new Rng(4), 9, 3, 0.5);
       const accelerator = createAccelerator({ request: 'ts', assembler: withAssembler ? assembler : null });
-      const sim = mlpSimulation({ theta, d: 3, activation: act, data, dt: 0.5, seed: 0, bias: true, accelerator });
+      const sim = mlpSimulation({ theta, d: 3, activation: act, data, dt: 0.5, seed: 0, bias, accelerator });
       const out: number[] = [];
       for (let k = 0; k < 30; k++) {
         sim.advance();
