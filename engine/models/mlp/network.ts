@@ -1,7 +1,7 @@
 import type { WatAssembler } from '../../wasm/assembler.ts';
 import type { Activation } from './activations.ts';
 import { reluPredict3 } from './relu-kernels.ts';
-import { wasmReluForward } from './wasm-relu.ts';
+import { wasmRelu3 } from './wasm-relu.ts';
 
 /**
  * A two-layer network seen as a measure over neurons (Chizat & Bach 2018; Mei,
@@ -123,7 +123,7 @@ function predictUncached(
   Xt: Float64Array, N: number, f: Float64Array, scratch: NetworkScratch, assembler: WatAssembler | null | undefined,
 ): void {
   if (act.name === 'relu' && d === 3) {
-    const simd = wasmReluForward(assembler);
+    const simd = wasmRelu3(assembler);
     return simd ? simd.predict(theta, omega, Xt, N, f) : reluPredict3(theta, omega, Xt, N, f);
   }
   const D = neuronDim(d);

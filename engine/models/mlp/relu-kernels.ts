@@ -45,6 +45,8 @@ export function reluPredict3(theta: Float64Array, omega: Float64Array, Xt: Float
  * given (the 1/N of the expectation folded in). With g = Σ_n r_n 1{z_n>0} (x_n, 1),
  * the velocity is −(⟨(w, b), g⟩, a g): the a-component uses Σ r z 1{z>0} = ⟨(w, b), g⟩
  * (1-homogeneity), saving one accumulator. `bias` false leaves v_b untouched.
+ * wasm-relu.ts (WasmRelu3.velocity) gives the same bits in WebAssembly SIMD: any change to
+ * the operations or their order here must be made there too (its tests compare with Object.is).
  */
 export function reluVelocity3(theta: Float64Array, Xt: Float64Array, N: number, r: Float64Array, bias: boolean, v: Float64Array, m: number): void {
   const X0 = Xt.subarray(0, N), X1 = Xt.subarray(N, 2 * N), X2 = Xt.subarray(2 * N, 3 * N);

@@ -6,7 +6,7 @@ import type { ParticleEnergy } from '../../particles/energy.ts';
 import type { ParticleMeasure } from '../../particles/measure.ts';
 import type { Activation } from './activations.ts';
 import { reluVelocity3 } from './relu-kernels.ts';
-import { wasmReluForward } from './wasm-relu.ts';
+import { wasmRelu3 } from './wasm-relu.ts';
 import { NetworkScratch, neuronDim, predict, preActivation, type RegressionSet } from './network.ts';
 
 /**
@@ -43,8 +43,9 @@ export function riskOn(
  * gpu`, or `auto` from the rule's size, m·N pairs) the velocity runs both passes as
  * gpu.js kernels in float32 (device-risk.ts); the value, hence train_risk/test_risk and
  * the Armijo test, is always the float64 loop. The accelerator's WAT assembler, where it has
- * one, runs the float64 ReLU forward pass in R³ (the value's, and the float64 velocity's) as
- * WebAssembly SIMD with the JavaScript loop's bits (wasm-relu.ts).
+ * one, runs the float64 ReLU forward pass in R³ (the value's, and the float64 velocity's) and
+ * the float64 ReLU velocity's sums in R³ (reluVelocity3's) as WebAssembly SIMD with the
+ * JavaScript loops' bits (wasm-relu.ts).
  */
 export class MeanFieldRisk implements ParticleEnergy {
   readonly name = 'risk';
@@ -58,7 +59,7 @@ export class MeanFieldRisk implements ParticleEnergy {
   private readonly kernelShape: MlpKernelShape;
   private readonly batchIdx: Int32Array | null;
   private device: DeviceRisk | null = null;
-  /** The accelerator's WAT assembler (the float64 forward pass's SIMD form), null: JavaScript. */
+  /** The accelerator's WAT assembler (the float64 ReLU forward pass's and velocity's SIMD form), null: JavaScript. */
   private assembler: WatAssembler | null = null;
 
   /** `batch`: the minibatch size the velocity will use (0 or ≥ N: full batch), known before the run so the backend is settled for it. */
@@ -78,7 +79,7 @@ export class MeanFieldRisk implements ParticleEnergy {
   accelerate(acc: Accelerator, { n }: { n: number; d: number }): void {
     this.assembler = acc.assembler;
     // Assembled now, with the scene (Node starts wabt at the first kernel assembled, ~0.1 s): not in the first record.
-    if (this.act.name === 'relu' && this.train.d === 3) wasmReluForward(this.assembler);
+    if (this.act.name === 'relu' && this.train.d === 3) wasmRelu3(this.assembler);
     const loop = acc.bindPairs(mlpLoopRequest(this.kernelShape, n, this.name));
     this.device = loop ? new DeviceRisk(loop, this.kernelShape) : null;
   }
@@ -123,7 +124,10 @@ export class MeanFieldRisk implements ParticleEnergy {
     const r = this.f;
     predict(theta, m.w, d, this.act, Xt, N, r, this.scratch, this.assembler);
     for (let n = 0; n < N; n++) r[n] = (r[n] - y[n]) / N; // r_n/N: the 1/N of E_x folded in once
-    if (this.act.name === 'relu' && d === 3) return reluVelocity3(theta, Xt, N, r, this.bias, v, m.n);
+    if (this.act.name === 'relu' && d === 3) {
+      const simd = wasmRelu3(this.assembler);
+      return simd ? simd.velocity(theta, Xt, N, r, this.bias, v, m.n) : reluVelocity3(theta, Xt, N, r, this.bias, v, m.n);
+    }
     const { z, s, ds } = this.scratch.ensure(N);
     for (let i = 0; i < m.n; i++) {
       const o = i * D;
