@@ -34,4 +34,20 @@ describe('distance of a student to its teacher', () => {
     expect(got / exact).toBeGreaterThan(0.75);
     expect(got / exact).toBeLessThan(1.25);
   });
+
+  it('records of one run (θ moved in place, its buffers and sort hints reused) give the bits of a fresh call', () => {
+    const rng = new Rng(7);
+    const T = makeTeacher(rng, 3, 3);
+    const m = 257;
+    const theta = new Float64Array(m * 5).map(() => rng.normal());
+    const omega = new Float64Array(m).fill(1 / m);
+    for (let record = 0; record < 6; record++) {
+      const reused = teacherSlicedW2(theta, omega, T.theta, T.omega, 3, true);
+      const fresh = teacherSlicedW2(Float64Array.from(theta), omega, T.theta, T.omega, 3, true);
+      expect(Object.is(reused, fresh)).toBe(true);
+      // A small move, as between records, and one neuron jumping across the others.
+      for (let i = 0; i < theta.length; i++) theta[i] += 0.01 * rng.normal();
+      theta[5 * (record % m) + 1] *= -3;
+    }
+  });
 });
