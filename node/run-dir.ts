@@ -108,7 +108,8 @@ const SUMMARY_PERIOD_MS = 1000;
  * redoes the end).
  *
  * A record's files are written in order (frame, metrics line, in-progress summary) by a
- * WriteQueue, off the simulation's thread: the steps go on while the disk works. The end
+ * WriteQueue, off the simulation's thread: the steps go on while the disk works; records
+ * that wait are written together (writePending). The end
  * and a checkpoint (Checkpointer's `before`, cli/execute-run.ts) wait for them (`flush`),
  * so a checkpoint never points past records that are not on disk; a kill loses at most
  * the records still queued, and the directory stays valid ('interrupted', every line whole).
@@ -121,6 +122,8 @@ export class RunDirWriter implements Callback {
   /** When the in-progress summary.json was last queued (ms; 0: not yet in this process). */
   private summaryWritten = 0;
   private readonly queue = new WriteQueue();
+  /** Records encoded by `call` and not yet taken by a write (writePending). */
+  private readonly pending: { files: [string, Uint8Array][]; line: string; summary: string | null }[] = [];
 
   constructor(
     readonly dir: string,
@@ -158,12 +161,30 @@ export class RunDirWriter implements Callback {
       this.summaryWritten = now;
       summary = JSON.stringify({ status: 'interrupted', steps: rec.step, t: rec.t, wall_seconds: null, final: rec, message: 'run in progress or killed' }, null, 2) + '\n';
     }
-    const metrics = join(this.dir, 'metrics.jsonl');
-    await this.queue.add(files.reduce((s, [, b]) => s + b.length, line.length), async () => {
-      for (const [path, bytes] of files) await writeFileAtomicAsync(path, bytes);
-      await appendLineAsync(metrics, line);
-      if (summary) await writeFileAtomicAsync(join(this.dir, 'summary.json'), summary);
-    });
+    this.pending.push({ files, line, summary });
+    // Every record queues a job; the first of them to run writes every record encoded by then
+    // (writePending) and the others find nothing left.
+    await this.queue.add(files.reduce((s, [, b]) => s + b.length, line.length), () => this.writePending());
+  }
+
+  /**
+   * Writes the records encoded and not yet written, as one batch: their frames concurrently
+   * (independent files), then their metrics lines in one append, then the newest in-progress
+   * summary. The steps run on this thread and let the event loop turn only between them, so
+   * each fs call of a record written alone waited for such a turn: a run of 200 records (mlp-
+   * mean-field) left ~1200 calls for the end, run one after another with the thread idle
+   * (0.16 s of a 1.0 s run, CPU profile). A line is still appended only once its frames are on
+   * disk, and a failed frame leaves the batch's lines unwritten.
+   */
+  private async writePending(): Promise<void> {
+    const batch = this.pending.splice(0);
+    if (!batch.length) return;
+    const written = await Promise.allSettled(batch.flatMap((r) => r.files.map(([path, bytes]) => writeFileAtomicAsync(path, bytes))));
+    const failed = written.find((w): w is PromiseRejectedResult => w.status === 'rejected');
+    if (failed) throw failed.reason;
+    await appendLineAsync(join(this.dir, 'metrics.jsonl'), batch.map((r) => r.line + '\n').join(''));
+    const summary = batch.map((r) => r.summary).filter((x): x is string => x !== null).pop();
+    if (summary) await writeFileAtomicAsync(join(this.dir, 'summary.json'), summary);
   }
 
   /** Resolves once every queued record is on disk; throws a write's failure (WriteError). */

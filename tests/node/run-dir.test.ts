@@ -161,16 +161,46 @@ describe('run directories: records written off the simulation thread (node/write
     expect(readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l).step)).toEqual([0, 3, 6, 9, 12, 15, 18, 21, 24, 27, 30]);
   });
 
+  it('records that waited are written together: one append for their lines, each after its frame is on disk', async () => {
+    const out = join(tempDir('batched'), 'run');
+    const scene = await loadScene('aggregation-disk');
+    const counter = stepCounter();
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    writeCalls.writeFileAsync = async (path, data) => {
+      if (/frames\/000000\.npy/.test(path)) await held;
+      return original.writeFileAsync(path, data);
+    };
+    const appends: number[][] = [];
+    writeCalls.appendAsync = async (path, data) => {
+      const steps = data.trim().split('\n').map((l) => JSON.parse(l).step as number);
+      // Every line's frame is whole on disk when its line is appended.
+      for (const s of steps) expect(existsSync(join(out, 'frames', `${String(s).padStart(6, '0')}.npy`))).toBe(true);
+      appends.push(steps);
+      return original.appendAsync(path, data);
+    };
+    // Frame 0 is held until step 10: records 3, 6 and 9 at least wait behind it, then go in one batch.
+    const watch: Callback = { name: 'release at step 10', schedule: everySteps(1), call: () => void (counter.steps() >= 10 && release()) };
+    await executeRun({ scene, raw: RAW, out, every: 3, outputs: [counter.callback, watch] });
+    expect(appends.flat()).toEqual([0, 3, 6, 9, 12, 15, 18, 21, 24, 27, 30]);
+    expect(appends[0]).toEqual([0]);
+    // (and whatever else waited by the time the batch started: the run's steps are short)
+    expect(appends[1].slice(0, 3)).toEqual([3, 6, 9]);
+    expect(appends.length).toBeLessThan(11);
+  });
+
   it('a checkpoint waits for the records before it: a record that cannot be written stops the run before the checkpoint', async () => {
     const out = join(tempDir('queued-ckpt'), 'run');
     // The metrics line of step 6 fails; the first checkpoint is due at step 7 (records every 3).
+    // (An append may carry several records' lines: those waiting were written together.)
     writeCalls.appendAsync = async (path, data) => {
-      if (JSON.parse(data).step === 6) throw enospc();
+      if (data.trim().split('\n').some((l) => JSON.parse(l).step === 6)) throw enospc();
       return original.appendAsync(path, data);
     };
     await expect(run(out)).rejects.toThrow(/cannot write '.*metrics\.jsonl': no space left on device \(ENOSPC\)/);
     expect(readdirSync(out).filter((f) => f.startsWith('checkpoint'))).toEqual([]);
-    expect(readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l).step)).toEqual([0, 3]);
+    // The lines before the failed one's batch, whole: step 3's went with it when they waited together.
+    expect([[0], [0, 3]]).toContainEqual(readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l).step));
     expect(tmpFiles(out)).toEqual([]);
   });
 });
