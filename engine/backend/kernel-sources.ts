@@ -68,28 +68,27 @@ function accumulators(d: number): string {
  * loop, kept as the reference the tests compare with.
  */
 export function interactionVelocitySource(d: number, form: RadialForm, partnersPerTrip: 1 | 2 = 2): string {
-  if (partnersPerTrip === 1) {
-    return header(d, []) + loads(d) + accumulators(d) + '  for (let j = 0; j < n; j++) {\n' + velocityPair(d, form, 'j', '    ') + '  }\n' + vectorReturn(d);
-  }
-  return header(d, []) + loads(d) + accumulators(d) + pairedLoop(d, form) + vectorReturn(d);
+  return header(d, []) + loads(d) + accumulators(d) + partnerLoop(partnersPerTrip, (jv, indent) => velocityPair(d, form, jv, indent)) + vectorReturn(d);
 }
 
 /**
- * The velocity loop two partners per trip (interactionVelocitySource): partner j's block, then
- * j + 1's, then `perTrip`; an odd last partner (index `jt`) as a tail after the loop. Each
- * partner's block is velocityPair's statements unchanged, then `partner(slot)` (slot 'a' for j,
- * 'b' for j + 1, 't' for the tail), which may read the block's z_k, r² and the form's names: the
- * record kernels add their value lanes this way and leave the velocity's bits.
+ * The loop over partners j of every pair kernel here, `body(jv, indent)` the statements of
+ * partner index jv: one partner per trip ('j'), or two per trip — partner j's block, then
+ * j + 1's ('jb'), then `perTrip` — with an odd last partner ('jt') as a tail after the loop.
+ * Each partner's statements come in the one-partner loop's order, so a row's accumulators
+ * receive the same operations in the same order either way (the same bits).
  */
-function pairedLoop(d: number, form: RadialForm, partner: (slot: 'a' | 'b' | 't') => string = () => '', perTrip = ''): string {
+type Partner = 'j' | 'jb' | 'jt';
+function partnerLoop(partnersPerTrip: 1 | 2, body: (jv: Partner, indent: string) => string, perTrip = ''): string {
+  if (partnersPerTrip === 1) return '  for (let j = 0; j < n; j++) {\n' + body('j', '    ') + '  }\n';
   return (
     '  let jt = 0;\n' +
     '  for (let j = 0; j + 1 < n; j += 2) {\n' +
-    '    {\n' + velocityPair(d, form, 'j', '      ') + partner('a') + '    }\n' +
-    '    {\n      const jb = j + 1;\n' + velocityPair(d, form, 'jb', '      ') + partner('b') + '    }\n' +
+    '    {\n' + body('j', '      ') + '    }\n' +
+    '    {\n      const jb = j + 1;\n' + body('jb', '      ') + '    }\n' +
     '    jt = j + 2;\n' + perTrip +
     '  }\n' +
-    '  if (jt < n) {\n' + velocityPair(d, form, 'jt', '    ') + partner('t') + '  }\n'
+    '  if (jt < n) {\n' + body('jt', '    ') + '  }\n'
   );
 }
 
@@ -124,7 +123,7 @@ export function interactionEnergySource(d: number, form: RadialForm, partnersPer
   const log = form.logCoeff !== undefined;
   const eps = log ? ` + ${lit(LOG_EPS2)}` : ` + ${lit(EPS2)}`;
   const big = lit(2 ** 64), small = lit(2 ** -64);
-  const partner = (jv: string, indent: string) =>
+  const partner = (jv: Partner, indent: string) =>
     (pairR2(d, eps).replace(/\[j\]/g, `[${jv}]`) + (form.valuePrelude ?? '') +
       // The diagonal is masked in the sum (V may be singular there, and even V(2^−60) ~ 1e−19 would
       // leave a lone particle with a spurious energy); with a logarithm its factor 2^−60 in the
@@ -138,16 +137,7 @@ export function interactionEnergySource(d: number, form: RadialForm, partnersPer
           '    p = p * lo * hi;\n' +
           '    k = k + (lo > 1.0 ? -64.0 : 0.0) + (hi < 1.0 ? 64.0 : 0.0);\n'
         : '')).replace(/^ {4}/gm, indent);
-  // Two partners per trip (the one-partner loop's statements per partner, in its order: the same
-  // rows bit for bit, as interactionVelocitySource's).
-  const loop = partnersPerTrip === 1
-    ? '  for (let j = 0; j < n; j++) {\n' + partner('j', '    ') + '  }\n'
-    : '  let jt = 0;\n  for (let j = 0; j + 1 < n; j += 2) {\n' +
-      '    {\n' + partner('j', '      ') + '    }\n' +
-      '    {\n      const jb = j + 1;\n' + partner('jb', '      ') + '    }\n' +
-      '    jt = j + 2;\n  }\n' +
-      '  if (jt < n) {\n' + partner('jt', '    ') + '  }\n';
-  return header(d, []) + loads(d) + '  let e = 0.0;\n' + (log ? '  let p = 1.0;\n  let k = 0.0;\n' : '') + loop + `  return ${log ? '[e, p, k]' : 'e'};\n}`;
+  return header(d, []) + loads(d) + '  let e = 0.0;\n' + (log ? '  let p = 1.0;\n  let k = 0.0;\n' : '') + partnerLoop(partnersPerTrip, partner) + `  return ${log ? '[e, p, k]' : 'e'};\n}`;
 }
 
 /**
@@ -169,7 +159,7 @@ export function recordLanes(d: number, form: RadialForm): number | null {
  * (e_i = Σ_j w_j c r²_ij is then summed on the host through moments; the product's loop is
  * logRecordSource's). Null where the lanes do not fit (recordLanes).
  *
- * Both run interactionVelocitySource's two-partner loop (pairedLoop), the value statements of
+ * Both run the velocity's partner loop (partnerLoop), the value statements of
  * each partner inside its block: e_i gets the partners in the one-partner loop's order too, so
  * `partnersPerTrip` 1 (the non-logarithmic kernel's one-partner loop, the tests' reference)
  * gives the same rows bit for bit. Two per trip, the non-logarithmic record pass measured
@@ -180,13 +170,11 @@ export function interactionRecordSource(d: number, form: RadialForm, partnersPer
   if (recordLanes(d, form) === null) return null;
   if (form.logCoeff !== undefined) return logRecordSource(d, form);
   const ks = Array.from({ length: d }, (_, k) => k);
-  const value = (jv: string, indent: string) =>
+  const value = (jv: Partner, indent: string) =>
     ((form.valuePrelude ?? '') +
       `    const wj = ${jv} === i ? 0.0 : w[${jv}];\n` +
       `    e += wj * ${form.clamp ? `Math.min(Math.max(${form.value}, -1e30), 1e30)` : `(${form.value})`};\n`).replace(/^ {4}/gm, indent);
-  const loop = partnersPerTrip === 1
-    ? '  for (let j = 0; j < n; j++) {\n' + velocityPair(d, form, 'j', '    ') + value('j', '    ') + '  }\n'
-    : pairedLoop(d, form, (slot) => slot === 'a' ? value('j', '      ') : slot === 'b' ? value('jb', '      ') : value('jt', '    '));
+  const loop = partnerLoop(partnersPerTrip, (jv, indent) => velocityPair(d, form, jv, indent) + value(jv, indent));
   return header(d, []) + loads(d) + accumulators(d) + '  let e = 0.0;\n' + loop + `  return [${[...ks.map((k) => `v${k}`), 'e'].join(', ')}];\n}`;
 }
 
@@ -194,7 +182,7 @@ export function interactionRecordSource(d: number, form: RadialForm, partnersPer
  * The velocity's statements for partner index `jv` (interactionVelocitySource's loop body, which
  * the record kernels repeat verbatim): z_k, r², the prelude, g, v_k −= g z_k.
  */
-function velocityPair(d: number, form: RadialForm, jv: string, indent: string): string {
+function velocityPair(d: number, form: RadialForm, jv: Partner, indent: string): string {
   const g = form.clamp ? `Math.min(Math.max(${form.grad}, -1e30), 1e30)` : `(${form.grad})`;
   const ks = Array.from({ length: d }, (_, k) => k);
   const body =
@@ -206,7 +194,7 @@ function velocityPair(d: number, form: RadialForm, jv: string, indent: string): 
 
 /**
  * The record kernel of a logarithmic W: velocity lanes as interactionVelocitySource's (its
- * two-partner loop, pairedLoop, so the same bits), and P_i = Π_j (r²_ij + 2^−60) as p·2^k.
+ * two-partner loop, partnerLoop, so the same bits), and P_i = Π_j (r²_ij + 2^−60) as p·2^k.
  *
  * Two partners per loop trip (the velocity statements of j, then of j + 1, in sibling blocks
  * that each declare the form's names; an odd last partner is a tail after the loop). The
@@ -244,10 +232,10 @@ function logRecordSource(d: number, form: RadialForm): string {
   return (
     header(d, []) + loads(d) + accumulators(d) +
     '  let p = 1.0;\n  let k = 0.0;\n  let ra = 1.0;\n  let rb = 1.0;\n' +
-    pairedLoop(
-      d, form,
-      (slot) => slot === 'a' ? `      ra = ${rp};\n` : slot === 'b' ? `      rb = ${rp};\n`
-        : `    p = p * (${rp});\n` + renorm('    ') + `    k = k + ${count('ps')};\n`,
+    partnerLoop(
+      2,
+      (jv, indent) => velocityPair(d, form, jv, indent) + (jv === 'j' ? `      ra = ${rp};\n` : jv === 'jb' ? `      rb = ${rp};\n`
+        : `    p = p * (${rp});\n` + renorm('    ') + `    k = k + ${count('ps')};\n`),
       '    const q = ra * rb;\n' +
         `    const qs = q < 1.0 ? ${big} : (q >= ${big} ? ${small} : 1.0);\n` +
         '    p = p * (q * qs);\n' +
